@@ -1,0 +1,25 @@
+# userapis-go — the two commands a newcomer needs are `make demo` and `make test`.
+GO ?= go
+PKGS := ./...
+
+.PHONY: demo test generate check-generated vet race fuzz bench breaking ci
+
+## demo: walk a realistic scenario through all four services on in-process fakes
+demo:
+	$(GO) run ./cmd/userapis demo
+
+## test: the whole suite with the race detector (fuzz targets run their seed corpora)
+test:
+	$(GO) test -race -count=1 $(PKGS)
+
+## generate: regenerate gen/ from api/
+generate:
+	$(GO) generate $(PKGS)
+
+## check-generated: fail when gen/ differs from what api/ produces
+check-generated: generate
+	git diff --exit-code -- gen/
+	@test -z "$$(git status --porcelain -- gen/)" || (git status --porcelain -- gen/; echo "untracked files in gen/"; exit 1)
+
+vet:
+	$(GO) vet $(PKGS)
