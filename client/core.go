@@ -1,0 +1,436 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Response is the HTTP answer to a call. Its Body has been read and closed;
+// the bytes are in RawBody.
+type Response struct {
+	*http.Response
+	RawBody   []byte
+	RequestID string // X-Request-Id (Harbor) or the service's request id
+	Attempts  int    // how many times the call was sent
+}
+
+// core holds what every service client shares: configuration, the wrapped
+// *http.Client, the resolved server URL, and the service's hooks.
+type core struct {
+	service string
+	cfg     config
+	hc      *http.Client
+	server  string // base URL with the API path, ending in "/"
+	// authorize sets credentials on an outgoing attempt.
+	authorize func(ctx context.Context, req *http.Request, cfg *config) error
+	// decodeError fills Message, Code, Fields and RequestID from the body.
+	decodeError func(e *APIError)
+}
+
+// newCore applies opts over the defaults and resolves the server URL:
+// baseURL (or defaultBase) with apiPath appended unless already there.
+func newCore(service, defaultBase, apiPath string, opts []Option) (*core, error) {
+	cfg := defaultConfig()
+	for _, o := range opts {
+		o(&cfg)
+	}
+	base := cfg.baseURL
+	if base == "" {
+		base = defaultBase
+	}
+	if base == "" {
+		return nil, fmt.Errorf("%s: a base URL is required (WithBaseURL)", service)
+	}
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("%s: base URL %q must be an absolute http or https URL", service, redactURLString(base))
+	}
+	if u.User != nil {
+		return nil, fmt.Errorf("%s: base URL must not carry credentials; use the auth options", service)
+	}
+	u.RawQuery, u.Fragment = "", ""
+	p := strings.TrimSuffix(u.Path, "/")
+	if apiPath != "" && !strings.HasSuffix(p, apiPath) {
+		p += apiPath
+	}
+	u.Path = p + "/"
+	u.RawPath = ""
+
+	hc := &http.Client{}
+	if cfg.httpClient != nil {
+		copied := *cfg.httpClient
+		hc = &copied
+	}
+	hc.CheckRedirect = safeRedirect(hc.CheckRedirect)
+	// The per-attempt timeout is a context deadline; http.Client.Timeout of a
+	// caller's client still applies on top.
+	return &core{service: service, cfg: cfg, hc: hc, server: u.String()}, nil
+}
+
+// callConfig merges per-call options over the client's configuration.
+func (c *core) callConfig(opts []Option) config {
+	cfg := c.cfg.clone()
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return cfg
+}
+
+type noFollowKey struct{}
+
+// credentialHeaders never follow a redirect to another host or from https
+// to http. Go strips Authorization and Cookie itself only across domains;
+// X-Auth-Token and x-api-key it would forward.
+var credentialHeaders = []string{"Authorization", "Proxy-Authorization", "X-Auth-Token", "X-Api-Key", "Cookie", "Cookie2"}
+
+func safeRedirect(next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
+		if v, _ := req.Context().Value(noFollowKey{}).(bool); v {
+			return http.ErrUseLastResponse
+		}
+		first := via[0]
+		downgrade := false
+		for _, r := range via {
+			if r.URL.Scheme == "https" && req.URL.Scheme != "https" {
+				downgrade = true
+			}
+		}
+		if downgrade || !strings.EqualFold(req.URL.Host, first.URL.Host) {
+			for _, h := range credentialHeaders {
+				req.Header.Del(h)
+			}
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
+}
+
+// send runs one operation: build its request, send it with retries, and
+// parse the answer with the generated parser.
+func send[R any](ctx context.Context, c *core, op string, opts []Option,
+	build func(server string) (*http.Request, error), parse func(*http.Response) (R, error),
+) (R, *Response, error) {
+	var zero R
+	cfg := c.callConfig(opts)
+	req, err := build(c.server)
+	if err != nil {
+		return zero, nil, fmt.Errorf("%s %s: building request: %w", c.service, op, err)
+	}
+	resp, err := c.do(ctx, &cfg, op, req)
+	if cfg.responseInto != nil {
+		*cfg.responseInto = resp
+	}
+	if err != nil {
+		return zero, resp, err
+	}
+	parsed, err := parse(resp.bodyReset())
+	if err != nil {
+		return zero, resp, c.decodeErr(op, resp, err)
+	}
+	return parsed, resp, nil
+}
+
+// bodyReset gives the generated parser a fresh reader over the raw body.
+func (r *Response) bodyReset() *http.Response {
+	r.Body = io.NopCloser(bytes.NewReader(r.RawBody))
+	return r.Response
+}
+
+func (c *core) decodeErr(op string, resp *Response, err error) error {
+	return &DecodeError{
+		Service: c.service, Operation: op, StatusCode: resp.StatusCode,
+		ContentType: resp.Header.Get("Content-Type"), Body: resp.RawBody, Err: err,
+	}
+}
+
+// must returns v, or a *DecodeError when the generated parser found no body
+// of the documented shape (wrong status, Content-Type or JSON).
+func must[T any](c *core, op string, resp *Response, v *T) (*T, *Response, error) {
+	if v == nil {
+		return nil, resp, c.decodeErr(op, resp, errors.New("no body of the documented type"))
+	}
+	return v, resp, nil
+}
+
+// expectStatus checks a body-less answer has one of the documented statuses.
+func expectStatus(c *core, op string, resp *Response, codes ...int) (*Response, error) {
+	for _, code := range codes {
+		if resp.StatusCode == code {
+			return resp, nil
+		}
+	}
+	return resp, c.decodeErr(op, resp, fmt.Errorf("status %d is not one of %v", resp.StatusCode, codes))
+}
+
+// do sends req with per-attempt credentials, logging and retries, and reads
+// every answer's body so that connections are reused. A non-2xx answer is
+// an *APIError; no answer at all is a *TransportError.
+func (c *core) do(ctx context.Context, cfg *config, op string, req *http.Request) (*Response, error) {
+	if ctx == nil {
+		return nil, fmt.Errorf("%s %s: nil context", c.service, op)
+	}
+	if req.Body != nil && req.GetBody == nil {
+		// Buffer a body that cannot be replayed, so that retries resend it.
+		b, err := io.ReadAll(req.Body)
+		_ = req.Body.Close()
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: reading request body: %w", c.service, op, err)
+		}
+		req.Body = io.NopCloser(bytes.NewReader(b))
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
+	}
+	idempotent := isIdempotent(req.Method)
+	redacted := redactURL(req.URL)
+	for attempt := 1; ; attempt++ {
+		res, body, err := c.attempt(ctx, cfg, op, req, attempt, redacted)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, &TransportError{Service: c.service, Operation: op, Method: req.Method, URL: redacted, Attempts: attempt, Err: ctx.Err()}
+			}
+			var ae *authError
+			if errors.As(err, &ae) {
+				return nil, err
+			}
+			if attempt <= cfg.maxRetries && retryableTransport(idempotent, res != nil, err) {
+				if werr := sleep(ctx, backoff(cfg, attempt)); werr != nil {
+					return nil, &TransportError{Service: c.service, Operation: op, Method: req.Method, URL: redacted, Attempts: attempt, Err: werr}
+				}
+				continue
+			}
+			return nil, &TransportError{Service: c.service, Operation: op, Method: req.Method, URL: redacted, Attempts: attempt, Err: err}
+		}
+		resp := &Response{Response: res, RawBody: body, RequestID: res.Header.Get("X-Request-Id"), Attempts: attempt}
+		if res.StatusCode < 300 || (res.StatusCode < 400 && noFollow(ctx)) {
+			return resp, nil
+		}
+		apiErr := c.apiError(op, req.Method, redacted, resp)
+		if attempt <= cfg.maxRetries && retryableStatus(idempotent, res.StatusCode) {
+			wait, hinted := retryAfter(res.Header)
+			if hinted && wait > cfg.maxRetryAfter {
+				return resp, &RetryAfterError{Wait: wait, Cap: cfg.maxRetryAfter, Err: apiErr}
+			}
+			if !hinted {
+				wait = backoff(cfg, attempt)
+			}
+			if werr := sleep(ctx, wait); werr != nil {
+				return resp, &TransportError{Service: c.service, Operation: op, Method: req.Method, URL: redacted, Attempts: attempt, Err: werr}
+			}
+			continue
+		}
+		return resp, apiErr
+	}
+}
+
+// attempt sends one copy of req and reads the whole answer. res is non-nil
+// when headers arrived, even if reading the body failed.
+func (c *core) attempt(ctx context.Context, cfg *config, op string, req *http.Request, n int, redacted string) (*http.Response, []byte, error) {
+	actx := ctx
+	if cfg.timeout > 0 {
+		var cancel context.CancelFunc
+		actx, cancel = context.WithTimeout(ctx, cfg.timeout)
+		defer cancel()
+	}
+	areq := req.Clone(actx)
+	if req.GetBody != nil {
+		b, err := req.GetBody()
+		if err != nil {
+			return nil, nil, fmt.Errorf("rewinding request body: %w", err)
+		}
+		areq.Body = b
+	}
+	for k, vs := range cfg.headers {
+		areq.Header[k] = append([]string(nil), vs...)
+	}
+	areq.Header.Set("User-Agent", cfg.userAgent)
+	if cfg.requestID != "" {
+		areq.Header.Set("X-Request-Id", cfg.requestID)
+	}
+	if c.authorize != nil && !cfg.unauthorized {
+		if err := c.authorize(actx, areq, cfg); err != nil {
+			return nil, nil, err
+		}
+	}
+	start := time.Now()
+	res, err := c.hc.Do(areq)
+	var body []byte
+	if err == nil {
+		body, err = io.ReadAll(res.Body)
+		_ = res.Body.Close()
+	}
+	err = unwrapURLError(err)
+	c.log(ctx, cfg, op, req.Method, redacted, res, n, time.Since(start), err)
+	return res, body, err
+}
+
+// unwrapURLError drops *url.Error's copy of the URL, which may carry a
+// credential in its query; callers report the redacted URL instead.
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+func (c *core) log(ctx context.Context, cfg *config, op, method, redacted string, res *http.Response, n int, d time.Duration, err error) {
+	if cfg.logger == nil || !cfg.logger.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String("service", c.service),
+		slog.String("operation", op),
+		slog.String("method", method),
+		slog.String("url", redacted),
+		slog.Int("attempt", n),
+		slog.Duration("duration", d),
+	}
+	if res != nil {
+		attrs = append(attrs, slog.Int("status", res.StatusCode))
+	}
+	if err != nil {
+		attrs = append(attrs, slog.String("error", err.Error()))
+	}
+	cfg.logger.LogAttrs(ctx, slog.LevelDebug, "userapis request", attrs...)
+}
+
+func (c *core) apiError(op, method, redacted string, resp *Response) *APIError {
+	e := &APIError{
+		Service: c.service, Operation: op, Method: method, URL: redacted,
+		StatusCode: resp.StatusCode, Header: resp.Header, Body: resp.RawBody,
+		RequestID: resp.RequestID, Attempts: resp.Attempts,
+	}
+	e.RetryAfter, _ = retryAfter(resp.Header)
+	if c.decodeError != nil && len(resp.RawBody) > 0 {
+		c.decodeError(e)
+	}
+	return e
+}
+
+func noFollow(ctx context.Context) bool {
+	v, _ := ctx.Value(noFollowKey{}).(bool)
+	return v
+}
+
+func isIdempotent(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPut, http.MethodDelete, http.MethodOptions:
+		return true
+	}
+	return false
+}
+
+// retryableStatus: idempotent calls retry on transient statuses; POST and
+// PATCH only where the server says it did not process the request.
+func retryableStatus(idempotent bool, status int) bool {
+	switch status {
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+		return true
+	case http.StatusRequestTimeout, http.StatusInternalServerError, http.StatusBadGateway, http.StatusGatewayTimeout:
+		return idempotent
+	}
+	return false
+}
+
+// retryableTransport: idempotent calls retry on any network failure; POST
+// and PATCH only when the connection was never made, so the server cannot
+// have seen the request.
+func retryableTransport(idempotent, gotHeaders bool, err error) bool {
+	if idempotent {
+		return true
+	}
+	if gotHeaders {
+		return false
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	var dns *net.DNSError
+	return errors.As(err, &dns)
+}
+
+// retryAfter reads Retry-After-Ms, then Retry-After (seconds or HTTP date).
+func retryAfter(h http.Header) (time.Duration, bool) {
+	if v := h.Get("Retry-After-Ms"); v != "" {
+		if ms, err := strconv.ParseFloat(v, 64); err == nil && ms >= 0 {
+			return time.Duration(ms * float64(time.Millisecond)), true
+		}
+	}
+	v := h.Get("Retry-After")
+	if v == "" {
+		return 0, false
+	}
+	if s, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && s >= 0 {
+		return time.Duration(s) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(time.Until(t), 0), true
+	}
+	return 0, false
+}
+
+// backoff is initial·2^(n-1), capped, minus up to 25% jitter.
+func backoff(cfg *config, n int) time.Duration {
+	d := cfg.backoff
+	for i := 1; i < n && d < cfg.maxBackoff; i++ {
+		d *= 2
+	}
+	d = min(d, cfg.maxBackoff)
+	if d <= 0 {
+		return 0
+	}
+	return d - time.Duration(rand.Int64N(int64(d)/4+1))
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// checkPathParam refuses values that would change which endpoint is hit:
+// url.PathEscape leaves "." and ".." as they are, and an empty segment
+// collapses the path.
+func checkPathParam(op, name, value string) error {
+	switch value {
+	case "":
+		return &ParamError{Operation: op, Param: name, Reason: "must not be empty"}
+	case ".", "..":
+		return &ParamError{Operation: op, Param: name, Reason: fmt.Sprintf("%q would change the endpoint", value)}
+	}
+	return nil
+}
+
+// authError is a credential problem found before sending (no token, or the
+// token endpoint failed); it is never retried.
+type authError struct {
+	service string
+	err     error
+}
+
+func (e *authError) Error() string { return e.service + ": authentication: " + e.err.Error() }
+func (e *authError) Unwrap() error { return e.err }

@@ -1,0 +1,251 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"net/http"
+	"strings"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/userapis/userapis-go/gen/vectara"
+)
+
+// Vectara defaults.
+const (
+	VectaraDefaultBaseURL  = "https://api.vectara.io"
+	VectaraDefaultTokenURL = "https://auth.vectara.io/oauth2/token"
+)
+
+// Vectara is a client for the Vectara v2 users API (api/vectara.yaml).
+// It authenticates with WithAPIKey (x-api-key) or with OAuth2 client
+// credentials (WithClientCredentials or WithTokenSource).
+//
+// Usernames are passed plain ("ada@example.com"): the client percent-encodes
+// them once into the path, so callers must not encode them themselves.
+type Vectara struct{ c *core }
+
+// NewVectara returns a Vectara client. The base URL defaults to
+// VectaraDefaultBaseURL.
+func NewVectara(opts ...Option) (*Vectara, error) {
+	c, err := newCore("vectara", VectaraDefaultBaseURL, "", opts)
+	if err != nil {
+		return nil, err
+	}
+	if cc := c.cfg.clientCreds; cc != nil && c.cfg.tokenSource == nil {
+		tokenURL := cc.tokenURL
+		if tokenURL == "" {
+			tokenURL = VectaraDefaultTokenURL
+		}
+		conf := &clientcredentials.Config{ClientID: cc.id, ClientSecret: cc.secret, TokenURL: tokenURL, Scopes: cc.scopes}
+		// The token endpoint is reached with the same *http.Client (its
+		// transport and TLS settings), redirect-safe. The source caches the
+		// token and renews it shortly before it expires.
+		ctx := context.WithValue(context.Background(), oauth2.HTTPClient, c.hc)
+		c.cfg.tokenSource = conf.TokenSource(ctx)
+	}
+	c.authorize = func(ctx context.Context, req *http.Request, cfg *config) error {
+		switch {
+		case cfg.apiKey != "":
+			req.Header.Set("X-Api-Key", cfg.apiKey)
+		case cfg.tokenSource != nil:
+			tok, err := cfg.tokenSource.Token()
+			if err != nil {
+				return &authError{service: "vectara", err: fmt.Errorf("fetching OAuth2 token: %w", sanitizeTokenError(err))}
+			}
+			req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+		default:
+			return &authError{service: "vectara", err: fmt.Errorf("%w: use WithAPIKey or WithClientCredentials", ErrNotAuthenticated)}
+		}
+		return nil
+	}
+	c.decodeError = func(e *APIError) {
+		var body struct {
+			Messages    []string          `json:"messages"`
+			RequestID   string            `json:"request_id"`
+			FieldErrors map[string]string `json:"field_errors"`
+			ID          string            `json:"id"`
+		}
+		if decodeJSONError(e, &body) {
+			e.Message = strings.Join(body.Messages, "; ")
+			if e.RequestID == "" {
+				e.RequestID = body.RequestID
+			}
+			if len(body.FieldErrors) > 0 {
+				e.Fields = body.FieldErrors
+			}
+		}
+	}
+	return &Vectara{c: c}, nil
+}
+
+// sanitizeTokenError keeps the token endpoint's status and error code but
+// not its raw body, which may echo what was sent.
+func sanitizeTokenError(err error) error {
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) {
+		status := 0
+		if re.Response != nil {
+			status = re.Response.StatusCode
+		}
+		msg := fmt.Sprintf("token endpoint answered %d", status)
+		if re.ErrorCode != "" {
+			msg += " (" + re.ErrorCode + ")"
+		}
+		if status == http.StatusUnauthorized || status == http.StatusBadRequest || status == http.StatusForbidden {
+			return fmt.Errorf("%s: %w", msg, ErrUnauthorized)
+		}
+		return errors.New(msg)
+	}
+	return unwrapURLError(err)
+}
+
+// ListUsers returns one page of users. Pass the previous page's
+// Metadata.PageKey as params.PageKey for the next; see ListUsersIter.
+func (v *Vectara) ListUsers(ctx context.Context, params *vectara.ListUsersParams, opts ...Option) (*vectara.ListUsersPage, *Response, error) {
+	const op = "listUsers"
+	if params == nil {
+		params = &vectara.ListUsersParams{}
+	}
+	r, resp, err := send(ctx, v.c, op, opts,
+		func(s string) (*http.Request, error) { return vectara.NewListUsersRequest(s, params) },
+		vectara.ParseListUsersResponse)
+	if err != nil {
+		return nil, resp, err
+	}
+	return must(v.c, op, resp, r.JSON200)
+}
+
+// ListUsersIter yields every user, following metadata.page_key until the
+// service returns none. params (may be nil) gives limit and corpus_key; its
+// PageKey is where to start.
+func (v *Vectara) ListUsersIter(ctx context.Context, params *vectara.ListUsersParams, opts ...Option) iter.Seq2[vectara.User, error] {
+	p := vectara.ListUsersParams{}
+	if params != nil {
+		p = *params
+	}
+	seen := map[string]bool{}
+	return paginate(ctx, func(ctx context.Context) ([]vectara.User, bool, error) {
+		page, _, err := v.ListUsers(ctx, &p, opts...)
+		if err != nil {
+			return nil, false, err
+		}
+		var users []vectara.User
+		if page.Users != nil {
+			users = *page.Users
+		}
+		next := ""
+		if page.Metadata != nil && page.Metadata.PageKey != nil {
+			next = *page.Metadata.PageKey
+		}
+		if next == "" {
+			return users, false, nil
+		}
+		if seen[next] {
+			return users, false, fmt.Errorf("vectara listUsers: page_key repeated; stopping to avoid a loop: %w", ErrUnexpectedResponse)
+		}
+		seen[next] = true
+		p.PageKey = &next
+		return users, true, nil
+	})
+}
+
+// CreateUser creates a user (201). The result carries the one-time code,
+// when the service sends one. The live service may answer with empty
+// username and email; they are filled from the request.
+func (v *Vectara) CreateUser(ctx context.Context, body vectara.CreateUserRequest, opts ...Option) (*vectara.CreateUsersResponse, *Response, error) {
+	const op = "createUser"
+	r, resp, err := send(ctx, v.c, op, opts,
+		func(s string) (*http.Request, error) { return vectara.NewCreateUserRequest(s, nil, body) },
+		vectara.ParseCreateUserResponse)
+	if err != nil {
+		return nil, resp, err
+	}
+	u, resp, err := must(v.c, op, resp, r.JSON201)
+	if err != nil {
+		return nil, resp, err
+	}
+	if u.Email == nil || *u.Email == "" {
+		email := body.Email
+		u.Email = &email
+	}
+	if u.Username == nil || *u.Username == "" {
+		name := body.Email
+		if body.Username != nil && *body.Username != "" {
+			name = *body.Username
+		}
+		u.Username = &name
+	}
+	return u, resp, nil
+}
+
+// GetUser returns the user with the given (plain, unencoded) username.
+func (v *Vectara) GetUser(ctx context.Context, username string, opts ...Option) (*vectara.User, *Response, error) {
+	const op = "getUser"
+	if err := checkPathParam(op, "username", username); err != nil {
+		return nil, nil, err
+	}
+	r, resp, err := send(ctx, v.c, op, opts,
+		func(s string) (*http.Request, error) { return vectara.NewGetUserRequest(s, username, nil) },
+		vectara.ParseGetUserResponse)
+	if err != nil {
+		return nil, resp, err
+	}
+	return must(v.c, op, resp, r.JSON200)
+}
+
+// UpdateUser changes the fields set in body (PATCH); a role list that is
+// set replaces the current one. Username and email cannot change.
+func (v *Vectara) UpdateUser(ctx context.Context, username string, body vectara.UpdateUserRequest, opts ...Option) (*vectara.User, *Response, error) {
+	const op = "updateUser"
+	if err := checkPathParam(op, "username", username); err != nil {
+		return nil, nil, err
+	}
+	r, resp, err := send(ctx, v.c, op, opts,
+		func(s string) (*http.Request, error) { return vectara.NewUpdateUserRequest(s, username, nil, body) },
+		vectara.ParseUpdateUserResponse)
+	if err != nil {
+		return nil, resp, err
+	}
+	return must(v.c, op, resp, r.JSON200)
+}
+
+// DeleteUser deletes the user (204).
+func (v *Vectara) DeleteUser(ctx context.Context, username string, opts ...Option) (*Response, error) {
+	const op = "deleteUser"
+	if err := checkPathParam(op, "username", username); err != nil {
+		return nil, err
+	}
+	_, resp, err := send(ctx, v.c, op, opts,
+		func(s string) (*http.Request, error) { return vectara.NewDeleteUserRequest(s, username, nil) },
+		vectara.ParseDeleteUserResponse)
+	if err != nil {
+		return resp, err
+	}
+	return expectStatus(v.c, op, resp, http.StatusNoContent)
+}
+
+// ResetUserPassword starts a password reset. The result's one-time code
+// fields are set when the service returns them; an empty 200 or a 204 (as
+// older deployments answer) gives an empty result.
+func (v *Vectara) ResetUserPassword(ctx context.Context, username string, opts ...Option) (*vectara.ResetPasswordUsersResponse, *Response, error) {
+	const op = "resetUserPassword"
+	if err := checkPathParam(op, "username", username); err != nil {
+		return nil, nil, err
+	}
+	r, resp, err := send(ctx, v.c, op, opts,
+		func(s string) (*http.Request, error) { return vectara.NewResetUserPasswordRequest(s, username, nil) },
+		func(res *http.Response) (*vectara.ResetUserPasswordResponse, error) {
+			if res.StatusCode == http.StatusNoContent || (res.StatusCode == http.StatusOK && res.ContentLength == 0) {
+				return &vectara.ResetUserPasswordResponse{HTTPResponse: res, JSON200: &vectara.ResetPasswordUsersResponse{}}, nil
+			}
+			return vectara.ParseResetUserPasswordResponse(res)
+		})
+	if err != nil {
+		return nil, resp, err
+	}
+	return must(v.c, op, resp, r.JSON200)
+}
