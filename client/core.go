@@ -23,6 +23,12 @@ type Response struct {
 	RawBody   []byte
 	RequestID string // X-Request-Id (Harbor) or the service's request id
 	Attempts  int    // how many times the call was sent
+
+	// TotalCount is Harbor's X-Total-Count on list and search answers, -1
+	// when the answer has none.
+	TotalCount int
+	// Links is Harbor's Link header by relation ("next", "prev").
+	Links map[string]string
 }
 
 // core holds what every service client shares: configuration, the wrapped
@@ -215,7 +221,7 @@ func (c *core) do(ctx context.Context, cfg *config, op string, req *http.Request
 			}
 			return nil, &TransportError{Service: c.service, Operation: op, Method: req.Method, URL: redacted, Attempts: attempt, Err: err}
 		}
-		resp := &Response{Response: res, RawBody: body, RequestID: res.Header.Get("X-Request-Id"), Attempts: attempt}
+		resp := &Response{Response: res, RawBody: body, RequestID: res.Header.Get("X-Request-Id"), Attempts: attempt, TotalCount: -1}
 		if res.StatusCode < 300 || (res.StatusCode < 400 && noFollow(ctx)) {
 			return resp, nil
 		}

@@ -1,0 +1,349 @@
+package client
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"net/http"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/userapis/userapis-go/gen/harbor"
+)
+
+// HarborMaxPageSize is the largest page_size Harbor accepts.
+const HarborMaxPageSize = 100
+
+// Harbor is a client for Harbor's user API v2.0 (api/harbor.yaml), with
+// HTTP Basic authentication (WithBasicAuth). Every call may carry an
+// X-Request-Id (WithRequestID), which Harbor echoes and errors report.
+type Harbor struct{ c *core }
+
+// NewHarbor returns a Harbor client. WithBaseURL is required: the address of
+// the Harbor portal (https://harbor.example.com); /api/v2.0 is appended.
+func NewHarbor(opts ...Option) (*Harbor, error) {
+	c, err := newCore("harbor", "", "/api/v2.0", opts)
+	if err != nil {
+		return nil, err
+	}
+	c.authorize = func(_ context.Context, req *http.Request, cfg *config) error {
+		if cfg.basicUser == "" {
+			return &authError{service: "harbor", err: fmt.Errorf("%w: use WithBasicAuth", ErrNotAuthenticated)}
+		}
+		req.SetBasicAuth(cfg.basicUser, cfg.basicPass)
+		return nil
+	}
+	c.decodeError = func(e *APIError) {
+		var body harbor.Errors
+		if decodeJSONError(e, &body) && len(body.Errors) > 0 {
+			msgs := make([]string, 0, len(body.Errors))
+			for _, x := range body.Errors {
+				msgs = append(msgs, x.Message)
+			}
+			e.Message = strings.Join(msgs, "; ")
+			e.Code = body.Errors[0].Code
+		}
+	}
+	return &Harbor{c: c}, nil
+}
+
+func checkUserID(op string, id int64) error {
+	if id <= 0 {
+		return &ParamError{Operation: op, Param: "user_id", Reason: fmt.Sprintf("must be positive, got %d", id)}
+	}
+	return nil
+}
+
+// pageInfo records X-Total-Count and Link on resp.
+func pageInfo(resp *Response) {
+	if v := resp.Header.Get("X-Total-Count"); v != "" {
+		if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+			resp.TotalCount = n
+		}
+	}
+	if v := resp.Header.Get("Link"); v != "" {
+		resp.Links = ParseLink(v)
+	}
+}
+
+// ListUsers returns one page of users (system admin only). params may be
+// nil; build Q with NewHarborQuery.
+func (h *Harbor) ListUsers(ctx context.Context, params *harbor.ListUsersParams, opts ...Option) ([]harbor.UserResp, *Response, error) {
+	const op = "listUsers"
+	if params == nil {
+		params = &harbor.ListUsersParams{}
+	}
+	r, resp, err := send(ctx, h.c, op, opts,
+		func(s string) (*http.Request, error) { return harbor.NewListUsersRequest(s, params) },
+		harbor.ParseListUsersResponse)
+	if err != nil {
+		return nil, resp, err
+	}
+	pageInfo(resp)
+	list, resp, err := must(h.c, op, resp, r.JSON200)
+	if err != nil {
+		return nil, resp, err
+	}
+	return nonNil(*list), resp, nil
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// ListUsersIter yields every user matching params, page by page (page_size
+// from params, default 100), stopping when the Link header has no "next"
+// or X-Total-Count is reached.
+func (h *Harbor) ListUsersIter(ctx context.Context, params *harbor.ListUsersParams, opts ...Option) iter.Seq2[harbor.UserResp, error] {
+	p := harbor.ListUsersParams{}
+	if params != nil {
+		p = *params
+	}
+	page, size := pageStart(p.Page, p.PageSize)
+	return paginate(ctx, func(ctx context.Context) ([]harbor.UserResp, bool, error) {
+		p.Page, p.PageSize = &page, &size
+		users, resp, err := h.ListUsers(ctx, &p, opts...)
+		if err != nil {
+			return nil, false, err
+		}
+		more := hasNext(resp, page, size, len(users))
+		page++
+		return users, more, nil
+	})
+}
+
+func pageStart(page, size *int64) (int64, int64) {
+	p, s := int64(1), int64(HarborMaxPageSize)
+	if page != nil && *page > 0 {
+		p = *page
+	}
+	if size != nil && *size > 0 {
+		s = min(*size, HarborMaxPageSize)
+	}
+	return p, s
+}
+
+// hasNext decides whether another page follows: Link's rel="next" when the
+// server sends Link, else X-Total-Count, else a full page.
+func hasNext(resp *Response, page, size int64, got int) bool {
+	if got == 0 {
+		return false
+	}
+	if resp.Links != nil {
+		_, ok := resp.Links["next"]
+		return ok
+	}
+	if resp.TotalCount >= 0 {
+		return page*size < int64(resp.TotalCount)
+	}
+	return int64(got) == size
+}
+
+// CreateUser creates a local user (201) and returns its id, read from the
+// Location header.
+func (h *Harbor) CreateUser(ctx context.Context, body harbor.UserCreationReq, opts ...Option) (int64, *Response, error) {
+	const op = "createUser"
+	r, resp, err := send(ctx, h.c, op, opts,
+		func(s string) (*http.Request, error) { return harbor.NewCreateUserRequest(s, nil, body) },
+		harbor.ParseCreateUserResponse)
+	if err != nil {
+		return 0, resp, err
+	}
+	if _, err := expectStatus(h.c, op, resp, http.StatusCreated); err != nil {
+		return 0, resp, err
+	}
+	loc := resp.Header.Get("Location")
+	if r.Headers201 != nil && r.Headers201.Location != "" {
+		loc = r.Headers201.Location
+	}
+	id, err := idFromLocation(loc)
+	if err != nil {
+		return 0, resp, h.c.decodeErr(op, resp, err)
+	}
+	return id, resp, nil
+}
+
+func idFromLocation(loc string) (int64, error) {
+	u, err := url.Parse(loc)
+	if err != nil || loc == "" {
+		return 0, fmt.Errorf("no usable Location header %q", loc)
+	}
+	id, err := strconv.ParseInt(path.Base(u.Path), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fmt.Errorf("location %q does not end in a user id", loc)
+	}
+	return id, nil
+}
+
+// GetCurrentUserInfo returns the authenticated user.
+func (h *Harbor) GetCurrentUserInfo(ctx context.Context, opts ...Option) (*harbor.UserResp, *Response, error) {
+	const op = "getCurrentUserInfo"
+	r, resp, err := send(ctx, h.c, op, opts,
+		func(s string) (*http.Request, error) { return harbor.NewGetCurrentUserInfoRequest(s, nil) },
+		harbor.ParseGetCurrentUserInfoResponse)
+	if err != nil {
+		return nil, resp, err
+	}
+	return must(h.c, op, resp, r.JSON200)
+}
+
+// SearchUsers finds users whose name contains username. Harbor returns at
+// most page_size items and ignores page for the items it returns.
+func (h *Harbor) SearchUsers(ctx context.Context, username string, params *harbor.SearchUsersParams, opts ...Option) ([]harbor.UserSearchRespItem, *Response, error) {
+	const op = "searchUsers"
+	if username == "" {
+		return nil, nil, &ParamError{Operation: op, Param: "username", Reason: "must not be empty"}
+	}
+	p := harbor.SearchUsersParams{}
+	if params != nil {
+		p = *params
+	}
+	p.Username = username
+	r, resp, err := send(ctx, h.c, op, opts,
+		func(s string) (*http.Request, error) { return harbor.NewSearchUsersRequest(s, &p) },
+		harbor.ParseSearchUsersResponse)
+	if err != nil {
+		return nil, resp, err
+	}
+	pageInfo(resp)
+	list, resp, err := must(h.c, op, resp, r.JSON200)
+	if err != nil {
+		return nil, resp, err
+	}
+	return nonNil(*list), resp, nil
+}
+
+// SearchUsersIter yields search results page by page as Harbor's Link
+// header announces them.
+func (h *Harbor) SearchUsersIter(ctx context.Context, username string, pageSize int64, opts ...Option) iter.Seq2[harbor.UserSearchRespItem, error] {
+	page, size := pageStart(nil, &pageSize)
+	return paginate(ctx, func(ctx context.Context) ([]harbor.UserSearchRespItem, bool, error) {
+		items, resp, err := h.SearchUsers(ctx, username, &harbor.SearchUsersParams{Page: &page, PageSize: &size}, opts...)
+		if err != nil {
+			return nil, false, err
+		}
+		more := hasNext(resp, page, size, len(items))
+		page++
+		return items, more, nil
+	})
+}
+
+// GetUser returns a user by id (self, or any user for a system admin).
+func (h *Harbor) GetUser(ctx context.Context, id int64, opts ...Option) (*harbor.UserResp, *Response, error) {
+	const op = "getUser"
+	if err := checkUserID(op, id); err != nil {
+		return nil, nil, err
+	}
+	r, resp, err := send(ctx, h.c, op, opts,
+		func(s string) (*http.Request, error) { return harbor.NewGetUserRequest(s, id, nil) },
+		harbor.ParseGetUserResponse)
+	if err != nil {
+		return nil, resp, err
+	}
+	return must(h.c, op, resp, r.JSON200)
+}
+
+// UpdateUserProfile replaces email, realname and comment.
+func (h *Harbor) UpdateUserProfile(ctx context.Context, id int64, profile harbor.UserProfile, opts ...Option) (*Response, error) {
+	const op = "updateUserProfile"
+	if err := checkUserID(op, id); err != nil {
+		return nil, err
+	}
+	_, resp, err := send(ctx, h.c, op, opts,
+		func(s string) (*http.Request, error) { return harbor.NewUpdateUserProfileRequest(s, id, nil, profile) },
+		harbor.ParseUpdateUserProfileResponse)
+	if err != nil {
+		return resp, err
+	}
+	return expectStatus(h.c, op, resp, http.StatusOK)
+}
+
+// DeleteUser deletes a user (system admin only; not self, not user 1).
+func (h *Harbor) DeleteUser(ctx context.Context, id int64, opts ...Option) (*Response, error) {
+	const op = "deleteUser"
+	if err := checkUserID(op, id); err != nil {
+		return nil, err
+	}
+	_, resp, err := send(ctx, h.c, op, opts,
+		func(s string) (*http.Request, error) { return harbor.NewDeleteUserRequest(s, id, nil) },
+		harbor.ParseDeleteUserResponse)
+	if err != nil {
+		return resp, err
+	}
+	return expectStatus(h.c, op, resp, http.StatusOK)
+}
+
+// SetUserSysAdmin grants or revokes system admin (system admin only).
+func (h *Harbor) SetUserSysAdmin(ctx context.Context, id int64, admin bool, opts ...Option) (*Response, error) {
+	const op = "setUserSysAdmin"
+	if err := checkUserID(op, id); err != nil {
+		return nil, err
+	}
+	_, resp, err := send(ctx, h.c, op, opts,
+		func(s string) (*http.Request, error) {
+			return harbor.NewSetUserSysAdminRequest(s, id, nil, harbor.UserSysAdminFlag{SysadminFlag: &admin})
+		},
+		harbor.ParseSetUserSysAdminResponse)
+	if err != nil {
+		return resp, err
+	}
+	return expectStatus(h.c, op, resp, http.StatusOK)
+}
+
+// UpdateUserPassword changes a password. OldPassword is required when users
+// change their own; a system admin may omit it for others.
+func (h *Harbor) UpdateUserPassword(ctx context.Context, id int64, body harbor.PasswordReq, opts ...Option) (*Response, error) {
+	const op = "updateUserPassword"
+	if err := checkUserID(op, id); err != nil {
+		return nil, err
+	}
+	_, resp, err := send(ctx, h.c, op, opts,
+		func(s string) (*http.Request, error) { return harbor.NewUpdateUserPasswordRequest(s, id, nil, body) },
+		harbor.ParseUpdateUserPasswordResponse)
+	if err != nil {
+		return resp, err
+	}
+	return expectStatus(h.c, op, resp, http.StatusOK)
+}
+
+// GetCurrentUserPermissions lists what the authenticated user may do,
+// optionally within scope (such as /project/1).
+func (h *Harbor) GetCurrentUserPermissions(ctx context.Context, params *harbor.GetCurrentUserPermissionsParams, opts ...Option) ([]harbor.Permission, *Response, error) {
+	const op = "getCurrentUserPermissions"
+	r, resp, err := send(ctx, h.c, op, opts,
+		func(s string) (*http.Request, error) { return harbor.NewGetCurrentUserPermissionsRequest(s, params) },
+		harbor.ParseGetCurrentUserPermissionsResponse)
+	if err != nil {
+		return nil, resp, err
+	}
+	list, resp, err := must(h.c, op, resp, r.JSON200)
+	if err != nil {
+		return nil, resp, err
+	}
+	return nonNil(*list), resp, nil
+}
+
+// SetCliSecret sets the OIDC CLI secret of a user (412 unless Harbor runs
+// in OIDC mode). An empty secret asks the server to generate one.
+func (h *Harbor) SetCliSecret(ctx context.Context, id int64, secret string, opts ...Option) (*Response, error) {
+	const op = "setCliSecret"
+	if err := checkUserID(op, id); err != nil {
+		return nil, err
+	}
+	body := harbor.OIDCCliSecretReq{}
+	if secret != "" {
+		body.Secret = &secret
+	}
+	_, resp, err := send(ctx, h.c, op, opts,
+		func(s string) (*http.Request, error) { return harbor.NewSetCliSecretRequest(s, id, nil, body) },
+		harbor.ParseSetCliSecretResponse)
+	if err != nil {
+		return resp, err
+	}
+	return expectStatus(h.c, op, resp, http.StatusOK)
+}

@@ -1,0 +1,370 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+
+	openapi_types "github.com/oapi-codegen/runtime/types"
+
+	"github.com/userapis/userapis-go/gen/homebox"
+)
+
+// Homebox is a client for Homebox's /api/v1/users API (api/homebox.yaml).
+//
+// UserLogin keeps the session token it receives (Homebox sends it with its
+// "Bearer " prefix), UserTokenRefresh swaps it for the new one (the old one
+// stops working at once), and UserLogout and DeleteAccount clear it. A
+// token or an API key can also be given with WithBearerToken or WithAPIKey.
+// A Homebox client is safe for concurrent use.
+type Homebox struct {
+	c  *core
+	mu sync.RWMutex
+	// token is the Authorization value, "Bearer ..." included.
+	token string
+}
+
+// NewHomebox returns a Homebox client. WithBaseURL is required: the address
+// a person opens in a browser (https://homebox.example.com); /api is
+// appended.
+func NewHomebox(opts ...Option) (*Homebox, error) {
+	c, err := newCore("homebox", "", "/api", opts)
+	if err != nil {
+		return nil, err
+	}
+	h := &Homebox{c: c}
+	switch {
+	case c.cfg.token != "":
+		h.token = bearer(c.cfg.token)
+	case c.cfg.apiKey != "":
+		h.token = bearer(c.cfg.apiKey)
+	}
+	c.authorize = func(_ context.Context, req *http.Request, _ *config) error {
+		tok := h.Token()
+		if tok == "" {
+			return &authError{service: "homebox", err: fmt.Errorf("%w: call UserLogin first, or use WithBearerToken or WithAPIKey", ErrNotAuthenticated)}
+		}
+		req.Header.Set("Authorization", tok)
+		return nil
+	}
+	c.decodeError = func(e *APIError) {
+		var body homebox.ErrorResponse
+		if decodeJSONError(e, &body) {
+			e.Message = body.Error
+			if body.Fields != nil && len(*body.Fields) > 0 {
+				e.Fields = *body.Fields
+			}
+		}
+	}
+	return h, nil
+}
+
+// bearer adds the "Bearer " prefix Homebox expects unless it is there.
+func bearer(tok string) string {
+	if strings.HasPrefix(tok, "Bearer ") {
+		return tok
+	}
+	return "Bearer " + tok
+}
+
+// Token returns the Authorization value the client sends ("Bearer ..."),
+// or "" when logged out. Keep it to resume a session with WithBearerToken.
+func (h *Homebox) Token() string {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return h.token
+}
+
+// SetToken replaces the session token or API key the client sends.
+func (h *Homebox) SetToken(tok string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if tok == "" {
+		h.token = ""
+		return
+	}
+	h.token = bearer(tok)
+}
+
+// UserLogin logs in with email and password and keeps the token for later
+// calls. stayLoggedIn asks for a 28-day session instead of 7 days.
+func (h *Homebox) UserLogin(ctx context.Context, username, password string, stayLoggedIn bool, opts ...Option) (*homebox.TokenResponse, *Response, error) {
+	const op = "userLogin"
+	if username == "" || password == "" {
+		return nil, nil, &ParamError{Operation: op, Param: "username/password", Reason: "must not be empty"}
+	}
+	body := homebox.LoginForm{Username: username, Password: password, StayLoggedIn: &stayLoggedIn}
+	r, resp, err := send(ctx, h.c, op, public(opts),
+		func(s string) (*http.Request, error) { return homebox.NewUserLoginRequest(s, nil, body) },
+		homebox.ParseUserLoginResponse)
+	if err != nil {
+		return nil, resp, err
+	}
+	tok, resp, err := must(h.c, op, resp, r.JSON200)
+	if err != nil {
+		return nil, resp, err
+	}
+	if tok.Token == "" {
+		return nil, resp, h.c.decodeErr(op, resp, errors.New("login answered without a token"))
+	}
+	h.SetToken(tok.Token)
+	return tok, resp, nil
+}
+
+// UserLogout ends the session and forgets the token.
+func (h *Homebox) UserLogout(ctx context.Context, opts ...Option) (*Response, error) {
+	const op = "userLogout"
+	_, resp, err := send(ctx, h.c, op, opts, homebox.NewUserLogoutRequest, homebox.ParseUserLogoutResponse)
+	if err != nil {
+		return resp, err
+	}
+	if _, err := expectStatus(h.c, op, resp, http.StatusNoContent); err != nil {
+		return resp, err
+	}
+	h.SetToken("")
+	return resp, nil
+}
+
+// UserTokenRefresh gets a new session token and switches to it; the old
+// token stops working. The result's Raw has no "Bearer " prefix.
+func (h *Homebox) UserTokenRefresh(ctx context.Context, opts ...Option) (*homebox.TokenRefreshResponse, *Response, error) {
+	const op = "userTokenRefresh"
+	r, resp, err := send(ctx, h.c, op, opts, homebox.NewUserTokenRefreshRequest, homebox.ParseUserTokenRefreshResponse)
+	if err != nil {
+		return nil, resp, err
+	}
+	tok, resp, err := must(h.c, op, resp, r.JSON200)
+	if err != nil {
+		return nil, resp, err
+	}
+	if tok.Raw == "" {
+		return nil, resp, h.c.decodeErr(op, resp, errors.New("refresh answered without a token"))
+	}
+	h.SetToken(tok.Raw)
+	return tok, resp, nil
+}
+
+// redirectTarget resolves the Location of a 302 answer.
+func redirectTarget(c *core, op string, resp *Response) (*url.URL, *Response, error) {
+	if _, err := expectStatus(c, op, resp, http.StatusFound); err != nil {
+		return nil, resp, err
+	}
+	loc := resp.Header.Get("Location")
+	u, err := url.Parse(loc)
+	if err != nil || loc == "" {
+		return nil, resp, c.decodeErr(op, resp, fmt.Errorf("unusable Location %q", loc))
+	}
+	return resp.Request.URL.ResolveReference(u), resp, nil
+}
+
+// OIDCLogin starts an OIDC login and returns where the browser must go
+// (the identity provider). The redirect is not followed.
+func (h *Homebox) OIDCLogin(ctx context.Context, opts ...Option) (*url.URL, *Response, error) {
+	const op = "oidcLogin"
+	ctx = context.WithValue(ctx, noFollowKey{}, true)
+	_, resp, err := send(ctx, h.c, op, public(opts), homebox.NewOidcLoginRequest, homebox.ParseOidcLoginResponse)
+	if err != nil {
+		return nil, resp, err
+	}
+	return redirectTarget(h.c, op, resp)
+}
+
+// OIDCCallback completes an OIDC login with the provider's code and state
+// and returns where Homebox sends the browser (/home on success,
+// /?oidc_error=... on failure). The redirect is not followed.
+func (h *Homebox) OIDCCallback(ctx context.Context, code, state string, opts ...Option) (*url.URL, *Response, error) {
+	const op = "oidcCallback"
+	if code == "" || state == "" {
+		return nil, nil, &ParamError{Operation: op, Param: "code/state", Reason: "must not be empty"}
+	}
+	ctx = context.WithValue(ctx, noFollowKey{}, true)
+	_, resp, err := send(ctx, h.c, op, public(opts),
+		func(s string) (*http.Request, error) {
+			return homebox.NewOidcCallbackRequest(s, &homebox.OidcCallbackParams{Code: code, State: state})
+		},
+		homebox.ParseOidcCallbackResponse)
+	if err != nil {
+		return nil, resp, err
+	}
+	return redirectTarget(h.c, op, resp)
+}
+
+// RegisterNewUser registers an account (204). It does not log in.
+func (h *Homebox) RegisterNewUser(ctx context.Context, body homebox.UserRegistration, opts ...Option) (*Response, error) {
+	const op = "registerNewUser"
+	_, resp, err := send(ctx, h.c, op, public(opts),
+		func(s string) (*http.Request, error) { return homebox.NewRegisterNewUserRequest(s, body) },
+		homebox.ParseRegisterNewUserResponse)
+	if err != nil {
+		return resp, err
+	}
+	return expectStatus(h.c, op, resp, http.StatusNoContent)
+}
+
+// GetUserSelf returns the logged-in user.
+func (h *Homebox) GetUserSelf(ctx context.Context, opts ...Option) (*homebox.UserOut, *Response, error) {
+	const op = "getUserSelf"
+	r, resp, err := send(ctx, h.c, op, opts, homebox.NewGetUserSelfRequest, homebox.ParseGetUserSelfResponse)
+	if err != nil {
+		return nil, resp, err
+	}
+	w, resp, err := must(h.c, op, resp, r.JSON200)
+	if err != nil {
+		return nil, resp, err
+	}
+	return &w.Item, resp, nil
+}
+
+// UpdateAccount replaces the user's name and email.
+func (h *Homebox) UpdateAccount(ctx context.Context, body homebox.UserUpdate, opts ...Option) (*homebox.UserOut, *Response, error) {
+	const op = "updateAccount"
+	r, resp, err := send(ctx, h.c, op, opts,
+		func(s string) (*http.Request, error) { return homebox.NewUpdateAccountRequest(s, body) },
+		homebox.ParseUpdateAccountResponse)
+	if err != nil {
+		return nil, resp, err
+	}
+	w, resp, err := must(h.c, op, resp, r.JSON200)
+	if err != nil {
+		return nil, resp, err
+	}
+	return &w.Item, resp, nil
+}
+
+// DeleteAccount deletes the logged-in user and forgets the token.
+func (h *Homebox) DeleteAccount(ctx context.Context, opts ...Option) (*Response, error) {
+	const op = "deleteAccount"
+	_, resp, err := send(ctx, h.c, op, opts, homebox.NewDeleteAccountRequest, homebox.ParseDeleteAccountResponse)
+	if err != nil {
+		return resp, err
+	}
+	if _, err := expectStatus(h.c, op, resp, http.StatusNoContent); err != nil {
+		return resp, err
+	}
+	h.SetToken("")
+	return resp, nil
+}
+
+// GetUserSettings returns the user's settings object (nil when null).
+func (h *Homebox) GetUserSettings(ctx context.Context, opts ...Option) (homebox.UserSettings, *Response, error) {
+	const op = "getUserSettings"
+	r, resp, err := send(ctx, h.c, op, opts, homebox.NewGetUserSettingsRequest, homebox.ParseGetUserSettingsResponse)
+	if err != nil {
+		return nil, resp, err
+	}
+	w, resp, err := must(h.c, op, resp, r.JSON200)
+	if err != nil || w.Item == nil {
+		return nil, resp, err
+	}
+	return *w.Item, resp, nil
+}
+
+// UpdateUserSettings replaces the settings object whole (no merge) and
+// returns what was stored.
+func (h *Homebox) UpdateUserSettings(ctx context.Context, settings homebox.UserSettings, opts ...Option) (homebox.UserSettings, *Response, error) {
+	const op = "updateUserSettings"
+	r, resp, err := send(ctx, h.c, op, opts,
+		func(s string) (*http.Request, error) { return homebox.NewUpdateUserSettingsRequest(s, settings) },
+		homebox.ParseUpdateUserSettingsResponse)
+	if err != nil {
+		return nil, resp, err
+	}
+	w, resp, err := must(h.c, op, resp, r.JSON200)
+	if err != nil || w.Item == nil {
+		return nil, resp, err
+	}
+	return *w.Item, resp, nil
+}
+
+// ChangePassword changes the password; the user's other sessions end, this
+// one stays.
+func (h *Homebox) ChangePassword(ctx context.Context, current, newPassword string, opts ...Option) (*Response, error) {
+	const op = "changePassword"
+	_, resp, err := send(ctx, h.c, op, opts,
+		func(s string) (*http.Request, error) {
+			return homebox.NewChangePasswordRequest(s, homebox.ChangePassword{Current: current, New: newPassword})
+		},
+		homebox.ParseChangePasswordResponse)
+	if err != nil {
+		return resp, err
+	}
+	return expectStatus(h.c, op, resp, http.StatusNoContent)
+}
+
+// ForgotPassword asks for a reset email (204 whether or not the address is
+// known).
+func (h *Homebox) ForgotPassword(ctx context.Context, email string, opts ...Option) (*Response, error) {
+	const op = "forgotPassword"
+	if email == "" {
+		return nil, &ParamError{Operation: op, Param: "email", Reason: "must not be empty"}
+	}
+	_, resp, err := send(ctx, h.c, op, public(opts),
+		func(s string) (*http.Request, error) {
+			return homebox.NewForgotPasswordRequest(s, homebox.ForgotPasswordRequest{Email: email})
+		},
+		homebox.ParseForgotPasswordResponse)
+	if err != nil {
+		return resp, err
+	}
+	return expectStatus(h.c, op, resp, http.StatusNoContent)
+}
+
+// ResetPassword sets a new password with the token from the reset email;
+// every session of the user ends.
+func (h *Homebox) ResetPassword(ctx context.Context, token, password string, opts ...Option) (*Response, error) {
+	const op = "resetPassword"
+	_, resp, err := send(ctx, h.c, op, public(opts),
+		func(s string) (*http.Request, error) {
+			return homebox.NewResetPasswordRequest(s, homebox.ResetPasswordRequest{Token: token, Password: password})
+		},
+		homebox.ParseResetPasswordResponse)
+	if err != nil {
+		return resp, err
+	}
+	return expectStatus(h.c, op, resp, http.StatusNoContent)
+}
+
+// ListAPIKeys lists the user's API keys, newest first, without their tokens.
+func (h *Homebox) ListAPIKeys(ctx context.Context, opts ...Option) ([]homebox.APIKeyOut, *Response, error) {
+	const op = "listApiKeys"
+	r, resp, err := send(ctx, h.c, op, opts, homebox.NewListApiKeysRequest, homebox.ParseListApiKeysResponse)
+	if err != nil {
+		return nil, resp, err
+	}
+	list, resp, err := must(h.c, op, resp, r.JSON200)
+	if err != nil {
+		return nil, resp, err
+	}
+	return nonNil(*list), resp, nil
+}
+
+// CreateAPIKey creates an API key; the result's Token is shown only now.
+func (h *Homebox) CreateAPIKey(ctx context.Context, body homebox.APIKeyCreate, opts ...Option) (*homebox.APIKeyCreatedOut, *Response, error) {
+	const op = "createApiKey"
+	r, resp, err := send(ctx, h.c, op, opts,
+		func(s string) (*http.Request, error) { return homebox.NewCreateApiKeyRequest(s, body) },
+		homebox.ParseCreateApiKeyResponse)
+	if err != nil {
+		return nil, resp, err
+	}
+	return must(h.c, op, resp, r.JSON201)
+}
+
+// DeleteAPIKey revokes an API key.
+func (h *Homebox) DeleteAPIKey(ctx context.Context, id openapi_types.UUID, opts ...Option) (*Response, error) {
+	const op = "deleteApiKey"
+	if id == (openapi_types.UUID{}) {
+		return nil, &ParamError{Operation: op, Param: "id", Reason: "must not be the zero UUID"}
+	}
+	_, resp, err := send(ctx, h.c, op, opts,
+		func(s string) (*http.Request, error) { return homebox.NewDeleteApiKeyRequest(s, id) },
+		homebox.ParseDeleteApiKeyResponse)
+	if err != nil {
+		return resp, err
+	}
+	return expectStatus(h.c, op, resp, http.StatusNoContent)
+}
