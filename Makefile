@@ -23,3 +23,8 @@ check-generated: generate
 
 vet:
 	$(GO) vet $(PKGS)
+
+## breaking: fail on a breaking change to api/*.yaml since BASE (default: the previous commit) unless info.version's major was raised
+BASE ?= HEAD~1
+breaking:
+	bash scripts/breaking.sh $(BASE)
