@@ -13,8 +13,10 @@
 package fake
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -43,8 +45,11 @@ type Fault struct {
 	ContentType string // default application/json
 	Body        []byte // default: the service's own error body for Status
 	Latency     time.Duration
-	Drop        bool
-	Truncate    bool
+	// Drop closes the connection without an answer. Go's client resends an
+	// idempotent request once by itself when a reused connection dies
+	// before any answer, so use Count >= 2 to make a GET see the drop.
+	Drop     bool
+	Truncate bool
 }
 
 // Faults is a queue of injected failures, safe for concurrent use.
@@ -108,6 +113,13 @@ func (f *Faults) take(op string) *Fault {
 
 // apply carries out fault on w; it reports whether the request is done.
 func (f *Faults) apply(w http.ResponseWriter, r *http.Request, fault *Fault) bool {
+	if r.Body != nil && r.Body != http.NoBody {
+		// Read the body first so that the server notices a client that
+		// hangs up during the latency, and Close does not wait it out.
+		b, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		_ = r.Body.Close()
+		r.Body = io.NopCloser(bytes.NewReader(b))
+	}
 	if fault.Latency > 0 {
 		t := time.NewTimer(fault.Latency)
 		select {
@@ -143,9 +155,7 @@ func (f *Faults) apply(w http.ResponseWriter, r *http.Request, fault *Fault) boo
 		w.Header().Set("Content-Length", fmt.Sprint(len(body)+64))
 		w.WriteHeader(fault.Status)
 		_, _ = w.Write(body[:len(body)/2])
-		if fl, ok := w.(http.Flusher); ok {
-			fl.Flush()
-		}
+		_ = http.NewResponseController(w).Flush()
 		hijackClose(w)
 		return true
 	}
@@ -155,11 +165,8 @@ func (f *Faults) apply(w http.ResponseWriter, r *http.Request, fault *Fault) boo
 }
 
 func hijackClose(w http.ResponseWriter) {
-	hj, ok := w.(http.Hijacker)
-	if !ok {
-		panic(http.ErrAbortHandler)
-	}
-	conn, _, err := hj.Hijack()
+	// ResponseController follows Unwrap, so wrapped writers work too.
+	conn, _, err := http.NewResponseController(w).Hijack()
 	if err != nil {
 		panic(http.ErrAbortHandler)
 	}

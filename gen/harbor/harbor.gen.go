@@ -386,8 +386,8 @@ type ClientInterface interface {
 	// Filter with `q`, e.g. `q=username=~ali` (fuzzy) or `q=username=alice` (exact).
 	// The server also honours two undocumented query parameters, `username` and
 	// `email` (fuzzy match); they are not declared here because upstream does not
-	// declare them. Malformed `q` or `sort` gives 400 (server behaviour, not in
-	// upstream's document); a parameter of the wrong type or `page_size` over 100 gives
+	// declare them. A malformed `q` gives 400 (server behaviour, not in upstream's
+	// document); `sort` keys that are not sortable are skipped; a parameter of the wrong type or `page_size` over 100 gives
 	// 422.
 	//
 	// Corresponds with GET /users (the `ListUsers` operationId).
@@ -476,9 +476,12 @@ type ClientInterface interface {
 	// the server's parameter validation).
 	//
 	// The body is a bare JSON array of at most `page_size` items, with `X-Total-Count`
-	// and, when there are more pages, `Link`. Server behaviour: the items returned are
-	// always the first `page_size` matches; `page` is used only for `Link`. When nothing
-	// matches the server sends `[]` with `X-Total-Count: 0` and no `Link`.
+	// and, when there are more pages, `Link`. `page` offsets the items: the handler
+	// passes it to the controller, and the ORM applies limit and offset whenever
+	// `page_size` > 0 (src/lib/orm/query.go). This follows the server's source over
+	// the project NOTES, which read the handler alone and concluded that `page` only
+	// moves `Link`. When nothing matches the server sends `[]` with
+	// `X-Total-Count: 0` and no `Link`.
 	//
 	// Corresponds with GET /users/search (the `SearchUsers` operationId).
 	SearchUsers(ctx context.Context, params *SearchUsersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -652,8 +655,8 @@ type ClientInterface interface {
 // Filter with `q`, e.g. `q=username=~ali` (fuzzy) or `q=username=alice` (exact).
 // The server also honours two undocumented query parameters, `username` and
 // `email` (fuzzy match); they are not declared here because upstream does not
-// declare them. Malformed `q` or `sort` gives 400 (server behaviour, not in
-// upstream's document); a parameter of the wrong type or `page_size` over 100 gives
+// declare them. A malformed `q` gives 400 (server behaviour, not in upstream's
+// document); `sort` keys that are not sortable are skipped; a parameter of the wrong type or `page_size` over 100 gives
 // 422.
 //
 // Corresponds with GET /users (the `ListUsers` operationId).
@@ -792,9 +795,12 @@ func (c *Client) GetCurrentUserPermissions(ctx context.Context, params *GetCurre
 // the server's parameter validation).
 //
 // The body is a bare JSON array of at most `page_size` items, with `X-Total-Count`
-// and, when there are more pages, `Link`. Server behaviour: the items returned are
-// always the first `page_size` matches; `page` is used only for `Link`. When nothing
-// matches the server sends `[]` with `X-Total-Count: 0` and no `Link`.
+// and, when there are more pages, `Link`. `page` offsets the items: the handler
+// passes it to the controller, and the ORM applies limit and offset whenever
+// `page_size` > 0 (src/lib/orm/query.go). This follows the server's source over
+// the project NOTES, which read the handler alone and concluded that `page` only
+// moves `Link`. When nothing matches the server sends `[]` with
+// `X-Total-Count: 0` and no `Link`.
 //
 // Corresponds with GET /users/search (the `SearchUsers` operationId).
 func (c *Client) SearchUsers(ctx context.Context, params *SearchUsersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1839,8 +1845,8 @@ type ClientWithResponsesInterface interface {
 	// Filter with `q`, e.g. `q=username=~ali` (fuzzy) or `q=username=alice` (exact).
 	// The server also honours two undocumented query parameters, `username` and
 	// `email` (fuzzy match); they are not declared here because upstream does not
-	// declare them. Malformed `q` or `sort` gives 400 (server behaviour, not in
-	// upstream's document); a parameter of the wrong type or `page_size` over 100 gives
+	// declare them. A malformed `q` gives 400 (server behaviour, not in upstream's
+	// document); `sort` keys that are not sortable are skipped; a parameter of the wrong type or `page_size` over 100 gives
 	// 422.
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -1935,9 +1941,12 @@ type ClientWithResponsesInterface interface {
 	// the server's parameter validation).
 	//
 	// The body is a bare JSON array of at most `page_size` items, with `X-Total-Count`
-	// and, when there are more pages, `Link`. Server behaviour: the items returned are
-	// always the first `page_size` matches; `page` is used only for `Link`. When nothing
-	// matches the server sends `[]` with `X-Total-Count: 0` and no `Link`.
+	// and, when there are more pages, `Link`. `page` offsets the items: the handler
+	// passes it to the controller, and the ORM applies limit and offset whenever
+	// `page_size` > 0 (src/lib/orm/query.go). This follows the server's source over
+	// the project NOTES, which read the handler alone and concluded that `page` only
+	// moves `Link`. When nothing matches the server sends `[]` with
+	// `X-Total-Count: 0` and no `Link`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -3364,8 +3373,8 @@ func (r SetUserSysAdminResponse) ContentType() string {
 // Filter with `q`, e.g. `q=username=~ali` (fuzzy) or `q=username=alice` (exact).
 // The server also honours two undocumented query parameters, `username` and
 // `email` (fuzzy match); they are not declared here because upstream does not
-// declare them. Malformed `q` or `sort` gives 400 (server behaviour, not in
-// upstream's document); a parameter of the wrong type or `page_size` over 100 gives
+// declare them. A malformed `q` gives 400 (server behaviour, not in upstream's
+// document); `sort` keys that are not sortable are skipped; a parameter of the wrong type or `page_size` over 100 gives
 // 422.
 //
 // Returns a wrapper object for the known response body format(s).
@@ -3490,9 +3499,12 @@ func (c *ClientWithResponses) GetCurrentUserPermissionsWithResponse(ctx context.
 // the server's parameter validation).
 //
 // The body is a bare JSON array of at most `page_size` items, with `X-Total-Count`
-// and, when there are more pages, `Link`. Server behaviour: the items returned are
-// always the first `page_size` matches; `page` is used only for `Link`. When nothing
-// matches the server sends `[]` with `X-Total-Count: 0` and no `Link`.
+// and, when there are more pages, `Link`. `page` offsets the items: the handler
+// passes it to the controller, and the ORM applies limit and offset whenever
+// `page_size` > 0 (src/lib/orm/query.go). This follows the server's source over
+// the project NOTES, which read the handler alone and concluded that `page` only
+// moves `Link`. When nothing matches the server sends `[]` with
+// `X-Total-Count: 0` and no `Link`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -7506,146 +7518,148 @@ func (sh *strictHandler) SetUserSysAdmin(w http.ResponseWriter, r *http.Request,
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H17c9vItedX6UJyS6QLAilKzs1Q5dqVZTujja/k6HGTjekyWkCT7AjsprsbojguzWffOqcfAEhQoi0l",
-	"69nNPzMWCfTj9Onz/J3Dr1EmZ3MpmDA6Gn6NpozmTOE/33NxA//Pmc4UnxsuRTTET4mRZK7YLZelJnM6",
-	"YYSKnAh2Z/CvmLBkkpB0VPb7+1mPznnvdpD0e6VmSv8PeOLVHnw3+AP8+7Pmv7BXe318mh0SxYpXowiG",
-	"H0UkJg8Msv/YILCiUZQm5OhaM2HIYsoEMVOmGOGaCEkk/IFrTqI40tmUzShs2SznLBpG2iguJtH9fRy9",
-	"lxm1FFglyOWUkcJ9S+QYxieKaVmqjEVxpNiXkiuWR0OjSvbwJH87Z19Kps1J3j7NyRs/QSaVYnouRc7F",
-	"hCj7GhlL5aefS6EZ6di/8NsdTf626ybYPcljIhWRgpEJE0xRw3JyvcS3NVO3THWTb138pTS0OJalMO2r",
-	"N/A9yeAB2Aa9pbyg1wUj3LCZ3mY2LgybMBXdw3xzquiMGcescIbt0yJ/inJ2zVQURxw+/lIytYziSNAZ",
-	"DIvv1qfL2ZiWhYmGe3E0lmpGjZ38DwdRvL6WGAe44L9sWACwJmx47ljtgVUgG29YSr9lLTN6x2flDL7t",
-	"t67MzrG2rL/Ax8QeHlxmfCxwrU7IRTmfSwVMYb+aU2OYEppQxcgoYnc0M2RGTTbt3Ly67Y6imIyicfnL",
-	"L8vw6a/+Y0XFhHVuXn2ccfHrjN59cp8XXBuy4GZKSgF3R7GC4S3SUz7v3Lz6ertHbgfkdv++O4pQwtTf",
-	"gV0qzYx7s/5ix7/Y7Y6ihMAZ3NKixEPAxeBgOFRGBblmjhIdJrJCansTRhFckJ1uTBw94U/DZ6zDBbEH",
-	"QUbRoD/o7/YPdvs/kf5guP+HYb8/iroJOSoKd1U1WyWhnsqyyGHaeWkIR4nknnEnMoq+vLq7u3O71vOC",
-	"G+NXFcOWUL5+eXWz9+p2L74ZvPr1dhDf7FcU3sBiXx4Rcmqz+DkScEpfShRClZzB5/1sVndU09XFTWPm",
-	"GRfvmZiYKd6w9XVoqVpkyIVUpiFd7RFyQajOmJWEUhF4KfyVM+WoBWMCBcecFfne6ls5U0hr/HYA364O",
-	"Y7luhGt7ZQeJd+3jo2gDvXEfD5EcaW5lNUqx1zR3JIO/MikMs9KUzucFtzqm9w9t1RC7o7N5gUKHKSVB",
-	"Dn6El3KY4vXRm8/nb/9y9fbiEuQE0xoFZMRmlBfuBhUFm9DCMXN0/+m+vtTfKzaOhtHvepV90LPf6t5b",
-	"Ox2uv3lGr2le44qaMdHghQ3Du8d7NTWIUxxLMS549mSaHJ+dvnt/ctwkCNgThBY8Y8A8ljz45/90YyWZ",
-	"nBFaKEbzJWF3XBv9PLQK23o+QikGinz96vgvGjPVTZqHZgnPgZJ/wureSXXN85yJp57ju7Pz1ydv3rw9",
-	"bRzkOAz/LKdTrfbZjucEVJagxQUaWDj1U0lxdfrn07O/NgnB3TTOkCP41vMQ5aR16Gcj0Kk072Qp8qdS",
-	"5fTs8vO7s6vTN+s33Uq+nBwMiJBgMcN0z0Kb0zDcs9Hj7M8tWrDMMqb1803yQbEM/AgY/x3lBXsy+T+c",
-	"vz0+O31zcnly1uTMUqC9byQp5zk1jBy/PyGaZYoZUgrUwaWZzmTOhiS//gx/PM/Z1PdIxnaTz0bAKwEL",
-	"lYr/8nTSXZ0eXV3+fHZ+8ve3b1ZJV03yLDRpLPsZiTFXEhgUTvqtMNwsn06TD+dnx28vLo5ev3/7+e3p",
-	"5cnl/27Q5pYWPKfhbEtlLcPhSASfCiw6Z2IH67tgWhMzpQIV/5eSFsCZe/3+89D3sjKQHcvVvOsdTYL/",
-	"CtNfy3xJavvoTOSuXtAJ+B3XHM3Qbkyu2VgqhsNMqcgLpsCfSZ7r9MKmcZygn5rbogTuJ1qNhBYFLgbP",
-	"rIo6ZHIGZvNYyRmZUnWNKmKu5Jwpw62ha4+2zVu2Y8H3LoxUs2RjUr8fMQmGQEyCyI+JN/NiUhdE8O46",
-	"H8GnqEGTaM0RqbHY5oX6R+IN7pSNZ3y0G65G/BSel9f/YJmB2RwrPTAZVYougWUNsY9cs4r+mkykIXlp",
-	"fXrPIui/jGs2efMcWJjTBmG24XZYq1s8Lmhtr27Qtj2enbw5Pi74Bcr8c/YFQzeNFVl10E4FwRZOXSTk",
-	"7WxulhjDmlnveEZvmK5dsRDYIhRuSS5nRAqWtJ5U6zqvNFMnYizX1/JBMYwnckHgoXOm50SKYhkCjKjH",
-	"8KIQronkeYbKDF1M+BpNEQxBGvz3Z56TvWT9ligbEPls+GwDF/pHMDTho4OwejeHGEsCyk/lMHwIIIH2",
-	"3cVRW9iet3gQphF+xAlqY0dbxMnijUdrzwytgLUNILO7KE2pWY5yB8wGI8m81NPevCwKQpXhY5oZnZAz",
-	"xw54FAyYpPVq6/Kaa92+lkyKjBomQkhXl9d4dFzrEolKHDmMvEEHYW14a988cG7OAHrGU3N89NjRwWPR",
-	"dmHN+p3mcMZ+ikC+eIVFmxtvEwAfqNYLqfLWuy/Y4vPcPbC+j1O2IP5bZIMZVTcg36gGbrj2RM0T8sfd",
-	"vcEfSTalimaGKW3NfmpIwag2GPYu53OmdjOqwRAwhqkYPy7kovkxHjx8k/MJNzHJ+XjMFNx+1G9AUlnk",
-	"G0RLHMkif2BLl+5AdrSNLMBu/NMJOXf0Jx1Ywy1TfMxZ3rWsjXkQ2KKYoBLgisiFCG8fEomTUKepiV5q",
-	"w2aE5jMu7GswmZYzBptjhWY7OnlUjTVOqPV8mZpxrV1YoXm8NNucQZmH94h7rIWYIa3y2BDwoCqzx9Vy",
-	"LVHjpm3bFAj5Y8fojnFXoqOomgqZ0QIPxgadnR5y82n8RtAZGDYzyouYKEYL+AB5LLB256Dft5mpBdes",
-	"26IW5GzG2rIsR4bMpDZkv1/j/Va2xAWsD+A57pDMSm3gSlGyYEWxC+KC5T48lueKaRx4Ru98JHfw8mXL",
-	"RJt5/592R5N21rGkXl/H3u7g5cvaOmIiYCg5JjH5lfyO/J78R7JJ3m43Iu5MliZEXJuH8wgNVzg2TOsP",
-	"sba3Grk3sfEHJce8aFn0GdgvbXzpuM0r4ZnMUQwdOutfMYZJIcXmBc1Y/lR2PawMOkaFfkCFPxcP/9N5",
-	"ZdU8Xj22TWcFdmWbrLEh64atq5gpldCEm4ScecFfHQOekFyzjEhHMHhblEXRImdQV3xWsmCfubDRmLXV",
-	"gG+aoSUDVi8ql7nit7xgE7R9J4oKzLvA60wYeFgq0nn/5uhDN4YnaLGgS03GtNCMlAK9cm7gG7TFSoXK",
-	"tpATLrzx4qh1LWXBKMalN/LYlubg91raKOy3NtE2cOxZy8G4nNWMEaBUL9iGuttuZoCLgebZjJlHgxYN",
-	"7+ZBht/Wml5qyyzjgk5aWNYeMfpMnXKujWJ0Ru52gSPtfvH061urne332NLfdi4103kLN6Yu+B+X1Z+D",
-	"5exEdJNWcdst+3azGk7zglGVTUFonBg2Wze/NjoIl2sOQrKdQ/ckSmzcxlIfAUneOVZaCQ88zGlGlWwX",
-	"H4gtT+2Ci40fVK6hVSz4dRvHrccDrO9aKm6WF3CF7FKuqeYZrgk/gyHwk/D61Ji5jQzy1jAC0D0FeqTE",
-	"0Imn/88YMSNHH07I7SDpx+CO3jLlAABTzFKD5+Hv0Y4mFy5SOEj6I5HLrESF3ZlwMy2vk0zOehNpA3E9",
-	"+z+SBjyVizImSzor0hgXcjtI9l4mg0NYzkiUAoEZ4HunM8pFSq4VFdmULKiGtemycBJCMRDcfn5NrtmU",
-	"3nJZWrCAG9VprJHwKdUp1V1QWkxZ8cpzHZM5NVP8n8f4WCQEyi8C7GNVWkWDZCT+iiuokcWvJHaaEjwp",
-	"+FeFePqwNFMpSGqp8jkrOBMmAS48mvMUaam7IWoDYtIr3JxrOlGMwdi8moqMZVHIhSaLKTV1BZ1LBmsc",
-	"ieOp5BnTZEZzFuPQi+lyCN+8IC9e2NQguTp/n7x4Qa68qNQgPtOp1GZovQz4ZxqT1LKeHpKPwGwxgf/q",
-	"T2k8EoSk11SzD9RMhyTA59LDihZuUGPmw14vjFo9mnhW5BqG06wY78ITLI+Jlg0c3by8LnhG4FtwxeGA",
-	"wAWqEyZnWUHBCzIL6YiCw3osiQZ700y5mAwdsQtq+C0jabUi0hlzpU11IqA9CmoYbverJcb9sNf7Ciu5",
-	"r2/ltQTnQjEiGMtdGOmGi105Z4LO+Y4mSpbIaEZaCBOMCdbR0gdPh2QiFS8KOivv7CPAhWJp2dIay5YC",
-	"UyXLybS5DbtlPBhkZYksgc+AU5At3QJwZfbhXc3zkEPQpLOYSs2ANzCoCPY6xYvSxVEXU16wlvHCSq+1",
-	"LErDiOVyO/jV+XvtjA0uCA0pCDGBIc9lKfJLxcEN69oZ63vz1E+IpHO+m8mcTZggfCIkHHTqTjkdEm60",
-	"mxaG5Zpcl7xwERRKgE9xW2jw0aJgikz4LdOez8ifJBnTjOaMmBDl5UIbKjK2o3EAGBjGsJtBttbDnpN3",
-	"SQ3LkVr2ofM5E7musVcvJR30QXFvivLCkUEXVE8tV14DC6WnbGFhqWdzCzh1aZQU95UDF+VKzv3W4IyC",
-	"DygF6yYEriUIyEIukCNUjVOMtFHPuWJjfndIKBnTG3C8ShCqTQHm00AwOl6C11Szq/P3QzKKwsZGUZp4",
-	"8WK1GAiXIx1k5ZD8fHn5gbwG9UU6KaqxtEskONZSLGey1MSJs3CfC3bLCpiyk3rdOCQfv+K7Q/Lx031M",
-	"vt5/SrsJOZXWY5FBxOsyyxjLdTV8sTysSUt7SfQCCHnQ3wP2YcU4IRfMhncyKW/Qq3FiIP3brhVVu8cX",
-	"5+92L+UNEymxSS7r+gDhx3iWmZwz0oHnwi1iYixV5oSCtnPs2jnC7cN9GIaPuEsilR7CkDUxQjq3/WTv",
-	"5aBLqL7RNvImSHpU+T5cinelyFIQLSIIPzSCcdcFAiyAD5D5Uzfw/pjDN8l/26krhgNxhnI0tW6fTtom",
-	"c5diZbBTKectT3cDs7AcGOUyKE+nLu1NJk45ghZ0wZtg2ntdL4UVobDAcPw1tY4niPnEQzQdMLbqTsVF",
-	"2b1wsKy2WVt1XYSeaF7A6oDNDDWldnziUp6xM1RAa8OQa4q74kJHBm/Gkh76yfS6YHXdDHYGG3OB2AJN",
-	"pvSWgUZM/Wsp5qJ1Qn5miqGgDnlS545ZGCPVJMxk1Y4zfOugbO8saxRdtSQxjIt01EOS1hyroTVzU+Ks",
-	"Wx2TNLhCqYXFIk14ZtWjncDqe8VpwTWoe55bIlrLC6WTWwmGrbs2GGTR9GF7zfADskCLo5uGtabdmNh4",
-	"BDqKVJMUCJ6iBAnEQLaoGRZOofijGdapFUbL/VikY6fFM8ENh7k+orByF8uKig3Hs2rbKQZugrsDB/2+",
-	"3R/Goi0kNVzvjpfXVaq/66slMDiQIplT75CnwMboC7oYsY3eOY/XMejbRvZdV1fWcoyTo5anPD4i6LnU",
-	"Zp1TRCDYO/Z15DK4o2j48esIU9ejaDiKkiRB/LFLYlef3X+6B2P02II8di+XczYkqziPQxg9m1KlmXlV",
-	"mvHuH70mFiDAK9CCl9yxlZH+vlYeRLizaCQgY1ljqOZekc5Bf7930P+poiCY9TGcT++gvw8fWypiVNSF",
-	"TWPyst8nUlj+N3V3FN7c69mvyYSZYxuYwrdD4kG78fdQ9GlmQq7bXhG0KZvHRXB7zjq2VwvBIJXMSsjL",
-	"uzsPNNArtzRtRfsFfR8kYI5Gr89Y2WdfvCAdcI+dpF0lb3dI7EZgnuaOT8RYko4z1Vwem9byH46nKVHy",
-	"Gr7KsOrjMAzNcjes9Si7h3htmkfiWL3jeb66MivjrA4C48KdvcIMWWdGCxf5Tb+kcBtTLZWxjx+0swGQ",
-	"BYyUKW6mi5x7MKjUWc2UwQOzRmnNWcWMGxwj+AwByOPlhLcpYFh8H24l2shyITzcp1dHAy2UxMygV5tm",
-	"OWcxSQO8KSUSzn6v30cN40VP6oMtaUwqMvyvi7PT2K2vkqsu+mBngvGx3kFKUkgx6aKDgeJtMHBZgZyR",
-	"tA1Sk7bClEqhPU9aAGPQzi9erLjywazzUKlh7QKTQX/PZYpEJVfDjaEk9XDlYAB20pXqsd5XwRaE5/fA",
-	"BGschxTMWcG8xFgTBC0Mgy5d7bqTAaiB1mV2qrHh6gz6/Rjvz6B/4C2vc69CndECIn1FRIIGtDIjr9iy",
-	"WfflyWdtDvsqz8mM53nBFpUYISybgisqK8iMJtwcVuZc8N25saJWCmBXlJJTXEIQZ90EVoqlYLtYC5bW",
-	"YvzaGWZwO3saw5WHJH3PxU1a4WfsrXCxBVrVGUpVVRg6Op24yhye60a4JKw3dXHHlHTQCXM61JklqH6s",
-	"7VwLiCfwOBgEBtWYC3fGrkwCP0jh+rgaoLM5E0cfTqw3D+eI1iCaO526Z+AvP3dliO712i1Hd6RbTx3v",
-	"6Lr4sPYdDDyVBd6QGawTw7POU64HXGx4p7bqPxxYtVAjU2W3prB9i9d0Ngh88Ccly3lq4ybSEMUQ+pDZ",
-	"UCQVSxe+bJj39h66N7jIijJneTISURwVPGNCY7jYVcgczWk2ZWSQ9KM4KlXhoqbguS8Wi4Ti14lUk557",
-	"V/fenxy/Pb14uwvv3MeR4aaAkWph012bKYni6JYpC0WIBknfPu/OIxpG+0k/2cecqZliQNdKB/jXpA2m",
-	"9B7sQAu7UGzCtWHA+Vy4MFnAa+gm1iKkwzTaJPXM/kjAWaNUQF7H6AKIZ4f0AzXExC0r5Jx1D4HzQapz",
-	"DdRH4Z/2ajogdlEAE2otuVi7jLbyTdxoG2Zg4X71wuXC1/BSjkTnoSLewZb1tzFhwijwA/4hubDMk5KY",
-	"oKf5Dn1RKyvTL6m3hr+88rrr1a+04CnpYHUhBiXqX2KpDpj1dzQznqLBWdKSTKWQpbJhx1LUDAdfleeV",
-	"dlxTl1YweJO8Uyts7GKcYhkYPAhhlFjXLKOlZjXJ6aTCSFQWHpsl5L/ajRJr0aId03GbCEH02F2okWgJ",
-	"cYN5WUcUtynzNnPBm9AHg4G9ouEan+SO5a/cXarX235szy9Wj/SqUsL7+NGHbdncFg9iQd0Wz2GZ7ZbP",
-	"YeHu/aeVSrxBv/8tuPWP7dlydL5r2Wn7kE9jrySdo0F/cLDbf7nb37vs/3HY7w/7/aTf7/89QD3c+/XK",
-	"tDqOYBjVBc9aqtFVVTfSqQ/NGfKFe/VMn10CEvehHW/a2uCy/9Nwv3Vrq0V3za0dYYnee57nrCjW9+bm",
-	"3bC59VnD5vabm4NZkBsq+P9WyOiA11gHR69VBliwhg3Vg06RY6tWVoD8vv/Cg7V58MwT6vLgzZp+ePTV",
-	"Wo0/buzAXpO2d8J16tWqWvGVvcdfaRSn4Ev7j79UlezBG4PBNtOsV6vcx9HLbXbVVs2HmeJyNqNq2TAY",
-	"ojgydKJ9Jjz6dB9Hc6lbYe5coxFTxzyvY8urkG1AmY+lch74m9ekk7r6qRS8V1dbJZYuRFeh0816oOig",
-	"v5+Qv8JkmPGzpo7PzeqRyDlSK/dBl4axM6NLH6+yltKKyXNot2HxPQzLwfJ4JDA/EAA2t5ziwoAMYGcS",
-	"IYVN6sNbio2RKC7atk86Vye4li7mV89cekHrts2teY9ofdncAziFDozLc48/Kqg2I6HZBG1qp1e38jGd",
-	"hLlPuwk5InlptQezm0V0Xag39lr/pwods6N9tr0Z7cIdgxEHT2N+vhHBi1dwYWB/WLr8dy2ccAA+56p9",
-	"0R3WDaDHMIwjUYfseUsphEgxr12B7g7rIc1NQ49EGv/6u9//R3pIUqcxU0LbMYKpBzqmj2C9R+IJQNJa",
-	"kH8k0hUUcIr4c5v+9kEUFbCHaA7W4y+ORPFI1EiBjla1FZsGdCT0tmRLoJl6f34k/LGgWdliwR2HyMlT",
-	"TLhPoTfEa5l/Y0FfZfz85YgYRmeP6PwKMWyLBfoqR93/sDmwrsO3reBbBXdvKOXz0mGtT839muW4hX7z",
-	"Bfk/tgrt/7TFTnwXgx9D5x67ZEkdjL+ufe9j5+z3HL50o9P/J2acm2yj0L7/kn2taOBaWe7A/+m6ZYxh",
-	"MGCXkagU+Qa4bNWKaQU0i67x+zdHH9yrEyXLOYj3tIn/xMnmrkjtgcK0NFSmpaulaSMB3iYmYEtemF0u",
-	"3JydUK9m9cq5Qx4f7A1IJ61XXKbdatoqVdCkl4eTWB2PZwba1uIJCAqZO2ND8VSv5hOGLbgyj6rBoCOI",
-	"xskUVECxJA9o1lp8s02G/mkt9/FkWfr9nuaWjmYla38wV2z/cq+/wc/cf6oYtw7YuvyGS+yB5KHATs1q",
-	"YBStx2VRLJPnK4T/Phm9t4UAbWnY8Hzys5VU20jQXlV+pR+Vpuevj47r9VroBnswzEOyNQ5lbcVyJCyO",
-	"xQUUEdkToC69uZJgLPX2bHitZ90UMMb/iqFGD7d6BUI5taZ0aIDWAshiHjpUG7qn2FxqbqRapmCvyRnT",
-	"aN+FT8H2F6QUN0IusM+AT83ZwaxJn378lPpSDAtTcFmAg/6ejUS+7PdrGeOMKrVcz96v2v4W98CNzQat",
-	"ZndHwk6OsrF2SmBcO/EYEJsuSN19XDjWUuFPDBm29NFDknkuqbhnU/MtePzhhmers5yMUUXHjS5j2ufH",
-	"Q3ZtI3PEI8EmuMLQomynlVt2CB9XQ3BNdmDeHRhJNFuccVHNu+BFQa4Z2akNZI+kbf9++DYSVFj3Z4h7",
-	"uqrOaF4WtqzJF2lG1TptvLB6Uk+3exIEQ/PJGcNOjt8RoquVpm4RpFsThDVx9UOpjP/7NvcDpNIPqg6b",
-	"At6oLTAWxkQ+l1zYgjBJ7CvBUsVUWAioNBI1CTkxO5rIucNZIvymqVE8ECOpRz54DenVCZ52Ff8wZMKM",
-	"RiDEWMmZzbe1dHWpQbzQUH441SfHIdRRz9MgY8cuO9ZM5Y0EFXlc72kLQ86ksi1PdeySeAm5WIn0WLsZ",
-	"h3aFgyy3ED2Xp4evEWnfWIsDkh+61CPso4pOAoX9fBg8FBLB/CPh8edrmgnVXsvOhqRv3REh/ZAtesdW",
-	"O/0LklPfnkta0ytXnkGBStZosW17dVkYvCJtArxWM7Z9H96ny/NHzPHaA/+59gCn35s7WSle20JA2zda",
-	"pMAD0vm3kVL5bWqBTefxkAIIQXIr/Atm2GNqoGCuns9mJSQmux34Y0bVDQZHAzrDl0orNpO3LAedMBI0",
-	"MyU4EGQhxQ5WiNupHUDyzWvS0XJs3KfdQ0LHhqkFVble696DHf9G4noJWsHixSrsIZYTBDGVkIt6qgTF",
-	"5lp6BOdEubmUpdKsGMMoIebSlgABF8NnN/ot2Q0EeY7EoH/QRRdhHdbVBNz5WrU1kfsmANee1bZHJJzr",
-	"KrzW0sUfnJeRc4r1sTURactKN0vIxzvdbJCZD1+Isz//SyOxB4+/Ebpn/hjy4L82Xsbmsa4lRjdGDnwM",
-	"th69CeWDc5ZhXwoXgq1fNY3JVMVojjlQeOBwJGwq1LXR8d+7GrfQTceDkFeAWwgdXlgzx25rSjVYghxz",
-	"hx23KNtxlGovX7oJWYvUdixEzjdtqzpidjEK+x1RXC8snITa2+C1P8M9/lffyB89RrreheEbBgaLalA1",
-	"SYsClhjeqVpuDaP++KdsQP+TeaAkz+dJcx3fgYK5/+1HeH3uXozlj+Wh/38h7uEEqD8DJzdbxfu8bBHv",
-	"V7aFh5e32Fdfk85KP6LYNyPqor9sJXmQ2Zo50MxI+CZFtsC+vVER6VARKtIqwIEL41r7qZuQK5EzNRIB",
-	"T7PWSo36ChJQLlIwV4dgIS3Vl2bKZmDOHdpOx17/BEnuIrGVpecBQLanXWyRMI2p1+HEDxuCqziQB8Cm",
-	"h/V02VrdFVDNJdkOsORkNWLMTXf4KCgkfggUUiEbHCgkfgwUUkdrWPS6K+hwQA3MaE79z+VYlMaGorsG",
-	"DqMB7K3XKFdoDM+2j4ExrlZrTZ7Vjj5fsbRO3vzTjebngIQUjOYb9apUk4dyj9+kOzzNW9THtzY/S7ZA",
-	"gXyDD/HjAkB+e3rIaZJHFVFLEKKXFfxz1aS2VVGtByPwrtV6DQu2qPe1BwdlylH0o1+wIsPHUo2EVRyH",
-	"ZNXLCGBQa/1LdaOtD9Cw/zXDpis7ZydvjneGXr1si/ZsgW34enBetbEZiUbo1kMr6loC9Ei9ABerL+Dy",
-	"YH0RKouMapaQM5Ex5yvB3nzrOtRXld3m6gNJBwvkKiXWjUPPVUdhlxYbCS4w5u7zoKrKmLmiNbZ6MNR5",
-	"i0cIP7GTpPb7FNsHjsQ1e+5ushaSiAjD1V6fh5XCrnW2rla0ucX1SFQ9rm1Vr4/sH1rPlrt2Ky5MtaNX",
-	"XdHEzdJtj7ZXtY3/jODPj6qpNnhjW+udtX7n983OaP9WHUF1fD/05YcIfpsNsmU7zVNvk7uF3nFwf9sh",
-	"PfyaStU52oafQ5MHq2qULKyHZJtGWxXh9WSt6fSkLGg9MOZ6TK+GxqrJwi+3oOMFngzqHfxpjcpvaro3",
-	"tTm9cWXnaXo6I+F6923h2WDaMXS2XsqyuVCS1ntxp6E7LP6UZmbiSgyDHh6JzihywJZqCK4JF+6FUYRF",
-	"d9v01Q4DjMSMLlGuY6fWtN5Ou1rRN+mbkfgGRPuqvrH+Mc5re+/UUtquqzm+0k3ISpeRbwUhjUQrCin8",
-	"joW1H2xhw35wpKjDHT0cbx2S9lrJUJvprZRHfDJ/B3/koOh36rFmZ/3odH+xiq1vNqpfgd5vre/q7f3b",
-	"fofJX6RGv35r0VFjFL8uDSM79bXsYF28b2kcIuBgOaJFWRS1X66t3UWfHvy3q/bDumrH4ccLKgkLjkPt",
-	"lz+av7u4pTL10eqNyvSDkjNpmP21UPzXep7KyB7ayy613MpaoeJ/JLYs+T9slWTECbKGmrMRsBU9R45q",
-	"MctGVN4Bl2gOAtg20+7YzTkw6UsYsvqNJqqwIv85UaTNBkzogX0jmPSi2Wrl/0VJ3FKT/U1RrEZ75LZa",
-	"JTmZFCxcIunRBgpU4jMLw39LtoeDUG1SJfxkC2pAKjaBWdpkXa0PNd4G14H646f7+CvirmzDVfxuNTbc",
-	"hCv7zr7NHqrk6vy9a8CxuX9qKHRNQsuW8FGLg38klquzVS9ubtkbxdEtVRxOB/lyGqql3e+hR+sri1bv",
-	"ws9SGxJiucGImEtlVrptV0vzl5GtzAb0iOKIiXIGR+L/xh7fcDSfwnGt9Y0JlWjapq1W5owbP3RgQRIW",
-	"kMPXoLQ1MRbdf7r/PwEAAP//",
+	"7H17c9vItedX6UJyS6QLAilKzs1Q5dqVZTujja/k6HGTjekyWkCT7AjoprsbkjkuzWffOqcfAEhQom0l",
+	"69nNPzMWCfTj9Onz/J3DL1Emy4UUTBgdjb9Ec0ZzpvCfb7m4gf/nTGeKLwyXIhrjp8RIslDslstKkwWd",
+	"MUJFTgT7bPCvmLBklpB0Ug2H+9mALvjgdpQMB5VmSv8PeOLFHnw3+gP8+6Pmv7AXe0N8mh0SxYoXkwiG",
+	"n0QkJg8Msv/YILCiSZQm5OhaM2HI3ZwJYuZMMcI1EZJI+APXnERxpLM5Kyls2SwXLBpH2iguZtH9fRy9",
+	"lRm1FFglyOWckcJ9S+QUxieKaVmpjEVxpNiniiuWR2OjKvbwJH87Z58qps1J3j3NySs/QSaVYnohRc7F",
+	"jCj7GplK5adfSKEZ6dm/8NsdTf626ybYPcljIhWRgpEZE0xRw3JyvcS3NVO3TPWTr138pTS0OJaVMN2r",
+	"N/A9yeAB2Aa9pbyg1wUj3LBSbzMbF4bNmIruYb4FVbRkxjErnGH3tMifoiqvmYriiMPHnyqmllEcCVrC",
+	"sPhuc7qcTWlVmGi8F0dTqUpq7OR/OIji9bXEOMAF/2XDAoA1YcMLx2oPrALZeMNShh1rKelnXlYlfDvs",
+	"XJmdY21Zf4GPiT08uMz4WOBanZCLarGQCpjCfrWgxjAlNKGKkUnEPtPMkJKabN67eXHbn0QxmUTT6pdf",
+	"luHTX/3HiooZ6928eF9y8WtJP39wnxdcG3LHzZxUAu6OYgXDW6TnfNG7efHldo/cjsjt/n1/EqGEab4D",
+	"u1SaGfdm88Wef7Hfn0QJgTO4pUWFh4CLwcFwqIwKcs0cJXpMZIXU9iZMIrggO/2YOHrCn4aXrMcFsQdB",
+	"JtFoOBruDg92hz+R4Wi8/4fxcDiJ+gk5Kgp3VTVbJaGey6rIYdpFZQhHieSecScyiT69+Pz5s9u1XhTc",
+	"GL+qGLaE8vXTi5u9F7d78c3oxa+3o/hmv6bwBhb79IiQU5vFz5GAU/pUoRCq5Qw+72ezuqOeriluWjOX",
+	"XLxlYmbmeMPW16Gl6pAhF1KZlnS1R8gFoTpjVhJKReCl8FfOlKMWjAkUnHJW5Hurb+VMIa3x2xF8uzqM",
+	"5boJru2FHSTetY9Pog30xn08RHKkuZXVKMVe0tyRDP7KpDDMSlO6WBTc6pjBP7RVQ+wzLRcFCh2mlAQ5",
+	"+B5eymGKl0evPp6//svV64tLkBNMaxSQESspL9wNKgo2o4Vj5uj+w31zqb9XbBqNo98NavtgYL/Vg9d2",
+	"Olx/+4xe0rzBFQ1josULG4Z3jw8aahCnOJZiWvDsu2lyfHb65u3JcZsgYE8QWvCMAfNY8uCf/9ONlWSy",
+	"JLRQjOZLwj5zbfTT0Cps6+kIpRgo8vWr479ozdQ0aR6aJTwHSv47VvdGqmue50x87zm+OTt/efLq1evT",
+	"1kFOw/BPcjr1ap/seE5AZQlaXKCBhVN/LymuTv98evbXNiG4m8YZcgTfehqinHQO/WQEOpXmjaxE/r1U",
+	"OT27/Pjm7Or01fpNt5IvJwcjIiRYzDDdk9DmNAz3ZPQ4+3OHFqyyjGn9dJO8UywDPwLGf0N5wb6b/O/O",
+	"Xx+fnb46uTw5a3NmJdDeN5JUi5waRo7fnhDNMsUMqQTq4MrMS5mzMcmvP8IfT3M2zT2Sqd3kkxHwSsBC",
+	"peK/fD/prk6Pri5/Pjs/+fvrV6ukqyd5Epq0lv2ExFgoCQwKJ/1aGG6W30+Td+dnx68vLo5evn398fXp",
+	"5cnl/27R5pYWPKfhbCtlLcPxRASfCiw6Z2IH67tgWhMzpwIV/6eKFsCZe8Ph09D3sjaQHcs1vOsdTYL/",
+	"CtNfy3xJGvvozeSuvqMz8DuuOZqh/Zhcs6lUDIeZU5EXTIE/kzzV6YVN4zhBP7W3RQncT7QaCS0KXAye",
+	"WR11yGQJZvNUyZLMqbpGFbFQcsGU4dbQtUfb5S3bseB7F0ZqWLIxad6PmARDICZB5MfEm3kxaQoieHed",
+	"j+BT1KBJtOaINFhs80L9I/EGd8rGM97bDdcjfgjPy+t/sMzAbI6VHpiMKkWXwLKG2EeuWU1/TWbSkLyy",
+	"Pr1nEfRfpg2bvH0OLMxpgzDbcDus1S0eF7S2Vzdo1x7PTl4dHxf8AmX+OfuEoZvWiqw66KaCYHdOXSTk",
+	"dbkwS4xhldY7LukN040rFgJbhMItyWVJpGBJ50l1rvNKM3UipnJ9Le8Uw3giFwQeOmd6QaQoliHAiHoM",
+	"LwrhmkieZ6jM0MWEr9EUwRCkwX9/5DnZS9ZvibIBkY+Glxu40D+CoQkfHYTVuznEVBJQfiqH4UMACbTv",
+	"Lo7awfa8w4MwrfAjTtAYO9oiThZvPFp7ZmgFrG0Amd1FaSrNcpQ7YDYYSRaVng8WVVEQqgyf0szohJw5",
+	"dsCjYMAknVdbV9dc6+61ZFJk1DARQrq6usaj41pXSFTiyGHkDToIa8Nb++aBc3MG0BOemuOjx44OHou2",
+	"C2s27zSHM/ZTBPLFKyza3niXAHhHtb6TKu+8+4LdfVy4B9b3ccruiP8W2aCk6gbkG9XADdeeqHlC/ri7",
+	"N/ojyeZU0cwwpa3ZTw0pGNUGw97VYsHUbkY1GALGMBXjx4W8a3+MBw/f5HzGTUxyPp0yBbcf9RuQVBb5",
+	"BtESR7LIH9jSpTuQHW0jC7Ab/3RCzh39SQ/WcMsUn3KW9y1rYx4EtihmqAS4IvJOhLcPicRJqNPURC+1",
+	"YSWhecmFfQ0m07JksDlWaLajk0fVWOuEOs+XqZJr7cIK7eOl2eYMyiK8R9xjHcQMaZXHhoAHVZU9rpYb",
+	"iRo3bdemQMgfO0Z3jLsSHUXVVMiMFngwNujs9JCbT+M3gpZg2JSUFzFRjBbwAfJYYO3ewXBoM1N3XLN+",
+	"h1qQZcm6sixHhpRSG7I/bPB+J1viAtYH8Bx3SMpKG7hSlNyxotgFccFyHx7Lc8U0DlzSzz6SO3r+vGOi",
+	"zbz/T7ujSTfrWFKvr2Nvd/T8eWMdMREwlJySmPxKfkd+T/4j2SRvtxsRdyYrEyKu7cN5hIYrHBum9YfY",
+	"2FuD3JvY+J2SU150LPoM7JcuvnTc5pVwKXMUQ4fO+leMYVJIsUVBM5Z/L7se1gYdo0I/oMKfiof/6byy",
+	"ah6vHtumswK7skvW2JB1y9ZVzFRKaMJNQs684K+PAU9IrllGpCcYvC2qouiQM6grPipZsI9c2GjM2mrA",
+	"N83QkgGrF5XLQvFbXrAZ2r4zRQXmXeB1Jgw8LBXpvX119K4fwxO0uKNLTaa00IxUAr1ybuAbtMUqhcq2",
+	"kDMuvPHiqHUtZcEoxqU38tiW5uC3Wtoo7Lc20TZw7FnHwbicVckIUGoQbEPd7zYzwMVA86xk5tGgRcu7",
+	"eZDht7Wml9oyy7Sgsw6WtUeMPlOvWmijGC3J513gSLtfPP3m1hpn+y229NedS8N03sKNaQr+x2X1x2A5",
+	"OxHdplXcdcu+3qyG07xgVGVzEBonhpXr5tdGB+FyzUFItnPovosSG7ex1EdAkjeOlVbCAw9zmlEV28UH",
+	"YstTu+Bi4we1a2gVC37dxXHr8QDru1aKm+UFXCG7lGuqeYZrws9gCPwkvD43ZmEjg7wzjAB0T4EeKTF0",
+	"5un/M0bMyNG7E3I7SoYxuKO3TDkAwByz1OB5+Hu0o8mFixSOkuFE5DKrUGH3ZtzMq+skk+VgJm0gbmD/",
+	"R9KAp3JRxmRJyyKNcSG3o2TveTI6hOVMRCUQmAG+d1pSLlJyrajI5uSOalibrgonIRQDwe3n1+Sazekt",
+	"l5UFC7hRncaaCJ9SnVPdB6XFlBWvPNcxWVAzx/95jI9FQqD8IsA+VqXVNEgm4q+4ggZZ/EpipynBk4J/",
+	"1Yind0szl4Kkliofs4IzYRLgwqMFT5GWuh+iNiAmvcLNuaYzxRiMzeupyFQWhbzT5G5OTVNB55LBGifi",
+	"eC55xjQpac5iHPpuvhzDN8/Is2c2NUiuzt8mz56RKy8qNYjPdC61GVsvA/6ZxiS1rKfH5D0wW0zgv/pD",
+	"Gk8EIek11ewdNfMxCfC59LCmhRvUmMV4MAij1o8mnhW5huE0K6a78ATLY6JlC0e3qK4LnhH4FlxxOCBw",
+	"gZqEyVlWUPCCzJ10RMFhPZZEg71p5lzMxo7YBTX8lpG0XhHpTbnSpj4R0B4FNQy3+8US4348GHyBldw3",
+	"t/JSgnOhGBGM5S6MdMPFrlwwQRd8RxMlK2Q0Iy2ECcYE62jpg6djMpOKFwUtq8/2EeBCsbRsaY1lS4G5",
+	"ktVs3t6G3TIeDLKyRJbAZ8ApyJZuAbgy+/Cu5nnIIWjSu5tLzYA3MKgI9jrFi9LHUe/mvGAd44WVXmtZ",
+	"VIYRy+V28Kvzt9oZG1wQGlIQYgZDnstK5JeKgxvWtzM29+apnxBJF3w3kzmbMUH4TEg46NSdcjom3Gg3",
+	"LQzLNbmueOEiKJQAn+K20OCjRcEUmfFbpj2fkT9JMqUZzRkxIcrLhTZUZGxH4wAwMIxhN4NsrccDJ++S",
+	"BpYjtexDFwsmct1gr0FKeuiD4t4U5YUjgy6onluuvAYWSk/ZnYWlni0s4NSlUVLcVw5clCu58FuDMwo+",
+	"oBSsnxC4liAgC3mHHKEanGKkjXouFJvyz4eEkim9AcerAqHaFmA+DQSj4yV4STW7On87JpMobGwSpYkX",
+	"L1aLgXA50kFWjsnPl5fvyEtQX6SXohpL+0SCYy3FspSVJk6chftcsFtWwJS91OvGMXn/Bd8dk/cf7mPy",
+	"5f5D2k/IqbQeiwwiXldZxliu6+GL5WFDWtpLou+AkAfDPWAfVkwTcsFseCeT8ga9GicG0r/tWlG1e3xx",
+	"/mb3Ut4wkRKb5LKuDxB+imeZyQUjPXgu3CImplJlTihoO8eunSPcPtyHYfiIuyRS6TEM2RAjpHc7TPae",
+	"j/qE6httI2+CpEe178OleFOJLAXRIoLwQyMYd10gwAL4AJk/dQPvTzl8k/y3nbpmOBBnKEdT6/bppGsy",
+	"dylWBjuVctHxdD8wC8uBUS6D8nTq0t5k4pQjaEEXvAmmvdf1UlgRCgsMx99Q63iCmE88RNMBY6vuVFyU",
+	"3QsHy2qbtVXfReiJ5gWsDtjMUFNpxycu5Rk7QwW0Ngy5prhrLnRk8GYsGaCfTK8L1tTNYGewKReILdBk",
+	"Tm8ZaMTUv5ZiLlon5GemGArqkCd17piFMVJNwkxW7TjDtwnK9s6yRtHVSBLDuEhHPSZpw7EaWzM3Jc66",
+	"1TFJgyuUWlgs0oRnVj3aCay+V5wWXIO657klorW8UDq5lWDYum+DQRZNH7bXDj8gC3Q4umlYa9qPiY1H",
+	"oKNINUmB4ClKkEAMZIuGYeEUij+acZNaYbTcj0V6dlo8E9xwmOs9Cit3sayo2HA8q7adYuAmuDtwMBza",
+	"/WEs2kJSw/XueXldp/r7vloCgwMpkjn1DnkKbIy+oIsR2+id83gdg75uZd91fWUtxzg5annK4yOCnktt",
+	"1jlFBIK9Y18mLoM7icbvv0wwdT2JxpMoSRLEH7skdv3Z/Yd7MEaPLchj93K5YGOyivM4hNGzOVWamReV",
+	"me7+0WtiAQK8Bi14yR1bGenva+1BhDuLRgIyljWGGu4V6R0M9wcHw59qCoJZH8P5DA6G+/CxpSJGRV3Y",
+	"NCbPh0MiheV/03RH4c29gf2azJg5toEpfDskHrQbfw9Fn2Ym5LrtFUGbsn1cBLfnrGN7tRAMUsushDz/",
+	"/NkDDfTKLU070X5B3wcJmKPR6zNW9tlnz0gP3GMnaVfJ2x8TuxGYp73jEzGVpOdMNZfHpo38h+NpSpS8",
+	"hq8yrPo4DEOz3A1rPcr+IV6b9pE4Vu95nq+vzMo4q4PAuHBnrzBD1itp4SK/6af0kFTiRsg7QVItlUnJ",
+	"DVs6OXADZm4e414Um1aa5TjkQTerAOnAkJnjhvvI3QejWuU1zB08VGu4NhxazMrBUYNfEcA+XpZ4uwOG",
+	"xffh5qIdDYt3kKBBEzF0pyRmD71qNcsFi0kaIFApkcAfe8MhaiEvnlIfkEljUpPqf12cncZufbXsdREK",
+	"OxOMjzURUpJCilkfnRAUgaORyxzkjKRdsJu0E8pUCe351oIcgwZ/9mzF3Q+mn4dTjRuXnIyGey6bJGrZ",
+	"G24VJamHNAcjsZeuVJgNvgh2R3h+D3y1xpVIwZwVzEuVNWHRwTDo9jVEAhmBquhcZq8eG67XaDi0fDka",
+	"Hnjr7NyrWWfYgNhfEaOgJa1cyWu2bNeGefJZu8S+ynNS8jwv2F0tagjL5uCuyhpWowk3h7XJF/x7bqw4",
+	"lgLYFSXpHJcQRF4/gZViudgu1ouljTyAdsYb3OCBxpDmIUnfcnGT1hgbeytc/IHWtYhS1VWIjk4nrnqH",
+	"57oVUgnrTV1sMiU9dNScnnWmC6ooa183guYJPA5Gg0FV50KisSulwA9SuD6uTuhswcTRuxPr8cM5osWI",
+	"JlGv6T34y89dqaJ7vXHL0WXpN9PLO7opPqwNCAPPZYE3pIR1YgjXedPNoIwNATVW/YcDqzoaZKpt2xS2",
+	"bzGdzk6BD/6kZLVIbWzFik6mmMhsuJKKpQtxtlwAew/dG1xkRZWzPJmIKI4KnjGhMaTsqmiOFjSbMzJK",
+	"hlEcVapwkVXw7u/u7hKKXydSzQbuXT14e3L8+vTi9S68cx9HhpsCRmqEVndtNiWKo1umLFwhGiVD+7w7",
+	"j2gc7SfDZB/zqmaOQV8rHeBfsy4o01uwFS00Q7EZ14YB53PhQmkB06HbeIyQMtNotzSz/xMBZ41SAXkd",
+	"IxAgnh0aENQQE7eskAvWPwTOB6nONVAfhX86aOiA2EUKTKjH5GLtMtrqOHGjbSiChfs1CJcLX8NLORG9",
+	"hwp9R1vW6MaECaPAV/iH5MIyT0pigt7oG/RXraxMP6XeYv70wuuuF7/SgqekhxWIGLhofonlPGD6f6aZ",
+	"8RQNDpWWZC6FrJQNTVaiYVz4yj2vtOOGurSCwZvtvUbxYx9jGcvA4EEIo8S6ZhmtNGtITicVJqK2AlmZ",
+	"kCPSMl2stYs2Ts8tPgTYY3eRGhqyTgT0D1vGjvXe3NLgc8TkN0ygQwwrBnByl87vsiq8NX4wGtmbHG77",
+	"Se5uxpW7cs3S3ffdqcr6kUFdlXgfP/qwrcDb4kGszdviOazY3fI5rAG+/7BS1DcaDr8GAv++O/GOfnwj",
+	"0W0f8hnxlfx1NBqODnaHz3eHe5fDP46Hw/FwmAyHw78H1Ih7v1nk1oQkjKOmfFrLWroC7VZm9qE5Q+px",
+	"r5k0tEtA4j60401bG10Ofxrvd25ttX6vvbUjrPZ7y/OcFcX63ty8Gza3PmvY3H57czALckNdSbAVyDpA",
+	"P9Zx1mtFBhb3YaP+oHrk1GqflZoA38rhwTI/eOY7SvzgzYYaefTVRrsA3NiBvSZd74TrNGgUyOIre4+/",
+	"0qpzwZf2H3+prv6DN0ajbaZZL3y5j6Pn2+yqqzAQk85VWVK1bNkVURwZOtM+qR59uI+jhdSdiHmu0dZp",
+	"wqfXYep19DcA1qdSOWf+1UvSS10pVgpOrivTEksX7auB7mY95nQw3E/IX2EyTB5ai8ineUFDcaRW7uM3",
+	"LZuopEsf+rIG1YpldGi3YaFCDCvL8ngiMNUQsDq3nOLCgAxgjhIhhcUHwFvOzfeBu33SuzrBtfQxVXvm",
+	"MhVad21uzclEI82mMcB3dLhennsoU0G1mQjNZmh6O726lSvqJMx92gerIK+s9mB2swjUC6XL3kj4qQba",
+	"7GifuG8HznDHYOvB05jqbwUD4xWIGZgpli7/3Yg6HIBrumqO9MdNO+kxOORENNF/3qAK0VZMkdf4vcNm",
+	"dHTT0BORxr/+7vf/kR6S1GnMlNBuuGHqMZPpI7DxifgOTGojXzAR6QqgOEUou82k+1iLCjBGtBqbYRpH",
+	"ongiGqRAf6zeis0oOhJ6k7MjZk292z8R/ljQ+uyw4I5DgOV7TLgPoc3ES5l/ZW1gbfz85YgYRstHdH4N",
+	"PrZ1B0OVo+5/2BxY1+HbFgOu4sQ3VAV66bDW8uZ+zXLcQr/52v4fW4UOf9piJ74hwo+hc49d3qWJ61/X",
+	"vvexiwkMHFR1Y2zgT8w4b9oGtH0rJ/ta0YLIstzVEaTrljFGy4BdJqJW5BuQt3VXpxX8LXrQb18dvXOv",
+	"zpSsFiDe0zaUFCdbuHq3B2rc0lDklq5WuU0EeJqYy614YXa5cHP2Qumb1SvnDsR8sDcivbRZvJn262nr",
+	"rEObXh6ZYnU8nhloWwtNIChkPhsbsad6NTUx7oCoeYAOxiZBNM7moAKKJXlAszbCoF0y9E9raZTvlqXf",
+	"7mlu6WjWsvYHc8X2L/eGG/zM/e8V49YBW5ffcIk9Jj3U6qmygWvReloVxTJ5upr6b5PRe1sI0I7eD08n",
+	"PztJtY0EHdSVXPpRaXr+8ui4WfqFbrDH1TwkW+NQIVcsJ8JCYlzcEUFCATUzWCgJxtJgL8XY18C6KWCM",
+	"/xUjkh659QKEcmpN6dBLrQPbxTwKqTH0QLGF1NxItUzBXpMl02jfhU/B9hchfSlVyODZwaxJn77/kPqq",
+	"Dot4cMmCg+GeDVg+Hw4byeeMKrVcBwKs2v4WQsGNTRqtJoonwk6OsrFxSmBcO/EYwJ8ult1/XDg2surf",
+	"GTLsaMmHJPNcUnPPpj5e8PjDvdNWZzmZooqOWw3LtE+1hyTcRuaIJ4LNcIWh29lOJ7fsED6th+Ca7MC8",
+	"OzCSaHdL46Ke944XBblmZKcxkD2Srv374btIUMPmnyDu6QpEo0VV2AopX+8Z1eu08cL6ST3f7kkQDO0n",
+	"S4ZNIb8hRNeoct0iSLcmCBvi6odSGf/3be4HSKUfVB02U7xRW2AsjIl8IbmwtWWS2FeCpYoZsxBQaeVz",
+	"EnJidjSRCwfZRCRPW6N4vEbSjHzwBmisFzztOv5hyIwZjXiJqZKlTct1NIhpoMXQUH44IyinIdTRzNMg",
+	"Y8cuidbO+E0EFXncbI8LQ5ZS2e6pOna5vsRlFImcTjVzYGQcd9xEckwEON4WCuBkGggBJcFwj4N7cHb+",
+	"XxYkxjQpeMmNDZng0LgWhlDg5h5s6pAMSU+rbFDw64FUpc35JDPZdzUH61DOHU2cEJQ4pnPDQJiS07PL",
+	"1xceAqkYzVugFFpI4etgXZ7aZtA8JQRYD6VE5euIhBFPIbGYIcDv17QpqmqbjW0fx5gMrQ8lpB+yQ1na",
+	"aq9/QUbt6xNga8rwyt8quDzW0rJti3VVGLzXXVqnUTO3fR/i71dCj/gQjQf+c+0BTr814bNSvLeFVrFv",
+	"dIiuB1TKbyMP9NtUXZvO4yGtFSL7VmMVzLDHdFfBXD2jTaVIzNA7YEtJ1Q1GdAPyxJeKKwYiKgdFNhE0",
+	"MxV4PeROih2skLdTO4Doq5ekp+XUuE/7h4RODVN3VOV6rXsRdjyciOslqDKLhauxl1hOEcRUQi6a+R30",
+	"FtZyOjgn1t0sZaU0K6YwSggUdWVtwC/yKZlhR0oGQa4TMRoe9NGvWYestcGEvlZvTeS+CqC8J3VIEOXn",
+	"uiqvtbTxB+dl5IJifXBDRNqy2s0S8vFOPxtk5sMX4uzP/9Lw8cHjb4TuoT+GPPivjZexfaxr2dyN4Q4f",
+	"OG6GnEL55IJl2JfDxY2bV01jBhhNGyqsYDqcCJu/dW2E/Peuxi90E/Ig7BVQGsKi76yZY7c1pxrMKo4J",
+	"z55blO24SrWXL/2ErIWXexb+55vW1R1B+xg6/obQsxcWTkLtbQg1PME9/lffyB89sLveheIrBgaLalQ3",
+	"iYsCThreqVuOjaPh9KdsRP+TeRAozxdJex3fAN25/+2HpT3gQEzljxVW+P9C3MMJUH8GTm52ivdF1SHe",
+	"r2wLEy9v8XcFNOmt9GOKfTOmPjr5VpIHma2ZQ/qAP2qbNFlnu7tRE+lRESryapSEiz1b+6mfkCuRoxfu",
+	"QUBrreSor44B5eKdZbu25pdmzkow5w5tp2evf4Ikd+Hj2tLzqCXb0y+28J3W1OtQ6YcNwVXwygOA2sNm",
+	"jm+t7gyo5jKDB1hOsxrm5qY/fhTJEj+EZKnhGA7JEj+GZGlCTCwy3xWrOHQJpmHn/ueCLLRkQ9FhCzzS",
+	"Ai03a7RrCIln28cQJFerdTRPakefr1haJ6/+6UbzU+BYCkbzjXpVqtlDCdOv0h2e5h3q42ubvyVbQFe+",
+	"wof4cVErvz095DTJo4qoIwgxyAr+sW7S26mo1oMReNcavZYFu2v29QcHZc5R9KNfsCLDp1JNhFUch2TV",
+	"ywgIVmv9S3WjrQ/Qsv81wzDzztnJq+OdsVcv20JUO7AmPhjM6zY+E9GK3Xo8SFNLgB5pFiBjZQlcHqyd",
+	"QmWRUc0SciYy5nwl2Jtv3Yf6qrbbXO0j6WHxX63E+nHoOeso7HJ5E8EFJgp88lbVaT5XkMdWD4Y6b/EI",
+	"MTN2ktR+n2L7xIm4Zk/dTdfiKBEWudrr9LBW2I3O3vWKNrf4noi6x7etarZ0BS2Hni137WZcmGpHr7qi",
+	"iZul3x1tr+s2/xnBnx9VU23wxrbWO2v93u/bneH+rTqC6vh2vM4PEfw2G2TLdpqn2SZ4C73jahRsh/jw",
+	"azJ152wbfg5NLqyqUbKwHpJtmm1VhNeTjabbs6qgzcCY67G9GhqrJwu/XIOOF3gyqHfwp0Vqv6nt3jTm",
+	"9MaVnaft6UyE6124hWeDacfQ2Xspq/ZCSdrsRZ6G7rj4U6KZiWsxDHp4InqTyKFx6iG4Jly4FyYRiOut",
+	"+oqHASaipEuU69ipNm22E69X9FX6ZiK+Aoa/qm+sf4zz2t5DjTy86+qOr/QTstJl5WuRUxPRCZ0Kv+Nh",
+	"7QdbjbEfHCnqwFIPx1vHpLseNNSdeivlEZ/M38EfOSj6jXqs/csC0en+3WpBQLtR/0q9wNb6rvnzBl2/",
+	"Q+UvUuv3CqxFR41R/LoyjOw017KDNf++pXOIgIPliBZlUTR+ubdxF3168N+u2g/rqh2HH2+oJSw4Do1f",
+	"Pmn/7uSWytRHqzcq03dKltIw+2up+K/1PJWRA7SXXWq5k7VCN4OJ2LKdwWGnJCNOkLXUnI2Areg5ctSI",
+	"Wbai8g5tRXMQwLaZeM9uziFgn8OQ9W9UUYXdBp4S+tpuQIUe2FciYC/abWT+X5TEHYXkXxXFarWH7iqw",
+	"krNZwcIlkh5toEAlPrEw/LdkezgI1SVVwk/WoAakYhOYpUvWNfpw421wHbjff7iPvyDuyjacxe9WY8Nt",
+	"jLXvbNzuIUuuzt+65iKb+8eG6twktKMJH3U4+EdiuTpb/eLmlsVRHN1SxeF0kC/nocTb/R58tL6yaPUu",
+	"/Cy1ISGWG4yIhVRmpdt4vTR/GdnKbECPKI6YqEo4Ev839jiHo/kQjmutJ04on9M2bbUyZ9z6oQcLkrCA",
+	"HL6G/22Isej+w/3/CQAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

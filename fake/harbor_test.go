@@ -1,0 +1,1004 @@
+package fake_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/userapis/userapis-go/client"
+	"github.com/userapis/userapis-go/fake"
+	"github.com/userapis/userapis-go/gen/harbor"
+	"github.com/userapis/userapis-go/internal/contract"
+)
+
+// harborHarness is a started fake with a contract-checking transport.
+type harborHarness struct {
+	srv *fake.HarborServer
+	tr  *contract.Transport
+	ops []string
+}
+
+func newHarborHarness(t *testing.T) *harborHarness {
+	t.Helper()
+	doc, err := openapi3.NewLoader().LoadFromFile("../api/harbor.yaml")
+	require.NoError(t, err)
+	ops := contract.OperationIDs(doc)
+	srv := fake.StartHarbor()
+	t.Cleanup(srv.Close)
+	v, err := contract.New(doc, srv.URL)
+	require.NoError(t, err)
+	h := &harborHarness{srv: srv, tr: &contract.Transport{V: v, Next: srv.Client().Transport}, ops: ops}
+	t.Cleanup(func() {
+		for _, e := range h.tr.Errors() {
+			t.Errorf("contract violation: %v", e)
+		}
+	})
+	return h
+}
+
+// as returns a facade client for user/pass whose traffic is checked
+// against the document.
+func (h *harborHarness) as(t *testing.T, user, pass string, opts ...client.Option) *client.Harbor {
+	t.Helper()
+	base := []client.Option{
+		client.WithBaseURL(h.srv.URL),
+		client.WithBasicAuth(user, pass),
+		client.WithHTTPClient(&http.Client{Transport: h.tr}),
+		client.WithRetryBackoff(time.Millisecond, 5*time.Millisecond),
+	}
+	c, err := client.NewHarbor(append(base, opts...)...)
+	require.NoError(t, err)
+	return c
+}
+
+func (h *harborHarness) admin(t *testing.T) *client.Harbor {
+	return h.as(t, h.srv.AdminUser, h.srv.AdminPassword)
+}
+
+func (h *harborHarness) user(t *testing.T) *client.Harbor {
+	return h.as(t, h.srv.User, h.srv.UserPassword)
+}
+
+// raw sends a request without the facade or the contract check (for
+// requests the document forbids) and decodes a Harbor Errors body.
+func (h *harborHarness) raw(t *testing.T, method, path, body string, hdr map[string]string) (*http.Response, harbor.Errors) {
+	t.Helper()
+	req, err := http.NewRequest(method, h.srv.URL+path, strings.NewReader(body))
+	require.NoError(t, err)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := h.srv.Client().Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	var e harbor.Errors
+	if resp.StatusCode >= 400 {
+		require.NoError(t, json.Unmarshal(b, &e), "error body must be Harbor's Errors shape: %s", b)
+		require.Len(t, e.Errors, 1)
+	}
+	return resp, e
+}
+
+func (h *harborHarness) rawAdmin(t *testing.T, method, path, body string) (*http.Response, harbor.Errors) {
+	return h.raw(t, method, path, body, map[string]string{"Authorization": harborBasic(h.srv.AdminUser, h.srv.AdminPassword)})
+}
+
+func harborBasic(u, p string) string {
+	r, _ := http.NewRequest(http.MethodGet, "http://x", nil)
+	r.SetBasicAuth(u, p)
+	return r.Header.Get("Authorization")
+}
+
+// harborAPIError asserts err is an *APIError of the sentinel class and
+// returns it.
+func harborAPIError(t *testing.T, err error, sentinel error) *client.APIError {
+	t.Helper()
+	require.Error(t, err)
+	var ae *client.APIError
+	require.ErrorAs(t, err, &ae)
+	require.ErrorIs(t, err, sentinel, "status %d: %s", ae.StatusCode, ae.Message)
+	return ae
+}
+
+func harborPtr[T any](v T) *T { return &v }
+
+func harborNewUser(name string) harbor.UserCreationReq {
+	return harbor.UserCreationReq{
+		Username: name, Email: name + "@example.org", Realname: "User " + name,
+		Password: "Secr3tPassword", Comment: harborPtr("created by test"),
+	}
+}
+
+func TestHarborContractCoversEveryOperation(t *testing.T) {
+	h := newHarborHarness(t)
+	ctx := context.Background()
+	admin := h.admin(t)
+
+	users, resp, err := admin.ListUsers(ctx, nil)
+	require.NoError(t, err)
+	assert.Len(t, users, 3)
+	assert.Equal(t, 3, resp.TotalCount)
+
+	id, resp, err := admin.CreateUser(ctx, harborNewUser("dave"))
+	require.NoError(t, err)
+	assert.Equal(t, int64(6), id)
+	assert.Equal(t, "/api/v2.0/users/6", resp.Header.Get("Location"))
+
+	dave, _, err := admin.GetUser(ctx, id)
+	require.NoError(t, err)
+	assert.Equal(t, "dave", dave.Username)
+
+	_, err = admin.UpdateUserProfile(ctx, id, harbor.UserProfile{Email: "dave@example.net", Realname: "Dave"})
+	require.NoError(t, err)
+	_, err = admin.SetUserSysAdmin(ctx, id, true)
+	require.NoError(t, err)
+	_, err = admin.UpdateUserPassword(ctx, id, harbor.PasswordReq{NewPassword: "An0therPassword"})
+	require.NoError(t, err)
+
+	found, _, err := admin.SearchUsers(ctx, "dav", nil)
+	require.NoError(t, err)
+	assert.Equal(t, []harbor.UserSearchRespItem{{UserId: id, Username: "dave"}}, found)
+
+	me, _, err := admin.GetCurrentUserInfo(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), me.UserId)
+
+	perms, _, err := admin.GetCurrentUserPermissions(ctx, &harbor.GetCurrentUserPermissionsParams{Scope: harborPtr("/system")})
+	require.NoError(t, err)
+	assert.NotEmpty(t, perms)
+
+	_, err = admin.SetCliSecret(ctx, id, "CliSecret2024")
+	harborAPIError(t, err, client.ErrPreconditionFailed)
+
+	_, err = admin.DeleteUser(ctx, id)
+	require.NoError(t, err)
+
+	h.srv.Fake.SetAuthMode(fake.HarborAuthOIDC)
+	_, err = admin.SetCliSecret(ctx, h.srv.UserID, "CliSecret2024")
+	require.NoError(t, err)
+
+	assert.Empty(t, h.tr.Errors())
+	for _, op := range h.ops {
+		assert.Contains(t, h.tr.Covered(), op)
+	}
+}
+
+func TestHarborAuthAndRequestID(t *testing.T) {
+	h := newHarborHarness(t)
+	ctx := context.Background()
+
+	// No credentials: 401 in Harbor's Errors shape, with a generated request id.
+	resp, e := h.raw(t, http.MethodGet, "/api/v2.0/users/current", "", nil)
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	assert.Equal(t, "UNAUTHORIZED", e.Errors[0].Code)
+	assert.Len(t, resp.Header.Get("X-Request-Id"), 36)
+	// An empty X-Request-Id is replaced, as Harbor's middleware does.
+	resp, _ = h.raw(t, http.MethodGet, "/api/v2.0/users/current", "", map[string]string{"X-Request-Id": ""})
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	assert.Len(t, resp.Header.Get("X-Request-Id"), 36)
+
+	// Wrong password through the facade: typed error with the code.
+	_, _, err := h.as(t, h.srv.AdminUser, "wrong").GetCurrentUserInfo(ctx)
+	ae := harborAPIError(t, err, client.ErrUnauthorized)
+	assert.Equal(t, "UNAUTHORIZED", ae.Code)
+	assert.NotEmpty(t, ae.RequestID)
+
+	// The caller's X-Request-Id is echoed, on success and on failure.
+	me, resp2, err := h.user(t).GetCurrentUserInfo(ctx, client.WithRequestID("req-42"))
+	require.NoError(t, err)
+	assert.Equal(t, "req-42", resp2.RequestID)
+	assert.Equal(t, h.srv.User, me.Username)
+	assert.Equal(t, h.srv.UserID, me.UserId)
+	assert.False(t, me.SysadminFlag)
+	_, _, err = h.user(t).ListUsers(ctx, nil, client.WithRequestID("req-43"))
+	ae = harborAPIError(t, err, client.ErrForbidden)
+	assert.Equal(t, "req-43", ae.RequestID)
+
+	// Harbor accepts the email as the login name.
+	me, _, err = h.as(t, "alice@example.com", h.srv.UserPassword).GetCurrentUserInfo(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "alice", me.Username)
+
+	// A robot is authenticated but not a local user.
+	_, _, err = h.as(t, h.srv.RobotUser, h.srv.RobotPassword).GetCurrentUserInfo(ctx)
+	ae = harborAPIError(t, err, client.ErrPreconditionFailed)
+	assert.Equal(t, "PRECONDITION", ae.Code)
+	_, _, err = h.as(t, h.srv.RobotUser, "nope").GetCurrentUserInfo(ctx)
+	harborAPIError(t, err, client.ErrUnauthorized)
+
+	// Unknown endpoint and method: Errors shape too.
+	resp, e = h.rawAdmin(t, http.MethodGet, "/api/v2.0/nothing", "")
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+	assert.Equal(t, "NOT_FOUND", e.Errors[0].Code)
+	resp, e = h.rawAdmin(t, http.MethodPatch, "/api/v2.0/users/3", "{}")
+	assert.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
+	assert.Equal(t, "METHOD_NOT_ALLOWED", e.Errors[0].Code)
+}
+
+func TestHarborCreateUser(t *testing.T) {
+	h := newHarborHarness(t)
+	ctx := context.Background()
+	admin := h.admin(t)
+	t0 := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	h.srv.Fake.SetClock(func() time.Time { return t0 })
+
+	id, _, err := admin.CreateUser(ctx, harborNewUser("erin"))
+	require.NoError(t, err)
+	u, _, err := admin.GetUser(ctx, id)
+	require.NoError(t, err)
+	assert.Equal(t, "erin@example.org", *u.Email)
+	assert.Equal(t, "User erin", *u.Realname)
+	assert.Equal(t, "created by test", *u.Comment)
+	assert.False(t, u.SysadminFlag)
+	assert.Nil(t, u.OidcUserMeta)
+	assert.True(t, u.CreationTime.Equal(t0))
+	// The new user can log in.
+	me, _, err := h.as(t, "erin", "Secr3tPassword").GetCurrentUserInfo(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, id, me.UserId)
+
+	// Duplicates: username or email.
+	_, _, err = admin.CreateUser(ctx, harborNewUser("erin"))
+	ae := harborAPIError(t, err, client.ErrConflict)
+	assert.Equal(t, "CONFLICT", ae.Code)
+	dup := harborNewUser("erin2")
+	dup.Email = "alice@example.com"
+	_, _, err = admin.CreateUser(ctx, dup)
+	harborAPIError(t, err, client.ErrConflict)
+
+	// Password rule: 8-128 characters with upper, lower and digit.
+	for _, pw := range []string{"Sh0rt", "alllower1", "ALLUPPER1", "NoDigitsHere", "A1" + strings.Repeat("a", 127)} {
+		req := harborNewUser("weak")
+		req.Password = pw
+		_, _, err = admin.CreateUser(ctx, req)
+		ae = harborAPIError(t, err, client.ErrBadRequest)
+		assert.Equal(t, http.StatusBadRequest, ae.StatusCode, pw)
+		assert.Contains(t, ae.Message, "password or secret", pw)
+	}
+	ok := harborNewUser("edge")
+	ok.Password = "A1" + strings.Repeat("a", 126)
+	_, _, err = admin.CreateUser(ctx, ok)
+	require.NoError(t, err)
+
+	// Profile rules.
+	for msg, mutate := range map[string]func(*harbor.UserCreationReq){
+		"email with illegal format":            func(r *harbor.UserCreationReq) { r.Email = "not-an-email" },
+		"realname contains illegal characters": func(r *harbor.UserCreationReq) { r.Realname = "a,b" },
+		"comment with illegal length":          func(r *harbor.UserCreationReq) { r.Comment = harborPtr(strings.Repeat("c", 31)) },
+		"username contains illegal characters": func(r *harbor.UserCreationReq) { r.Username = "a#b" },
+	} {
+		req := harborNewUser("rules")
+		mutate(&req)
+		_, _, err = admin.CreateUser(ctx, req)
+		ae = harborAPIError(t, err, client.ErrBadRequest)
+		assert.Equal(t, msg, ae.Message)
+	}
+
+	// Missing fields reach the handler's checks (400), in its order.
+	resp, e := h.rawAdmin(t, http.MethodPost, "/api/v2.0/users", `{"username":"x","password":"Passw0rdX","realname":"X"}`)
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	assert.Equal(t, "email can't be empty", e.Errors[0].Message)
+	// Binding failures are go-swagger's 422.
+	resp, e = h.rawAdmin(t, http.MethodPost, "/api/v2.0/users", `{"username":`+`"`+strings.Repeat("u", 256)+`"}`)
+	assert.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
+	assert.Equal(t, "UNPROCESSABLE_ENTITY", e.Errors[0].Code)
+	assert.Equal(t, "validation failure list:\nusername in body should be at most 255 chars long", e.Errors[0].Message)
+	resp, e = h.rawAdmin(t, http.MethodPost, "/api/v2.0/users", `{"username": 5}`)
+	assert.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
+	assert.Contains(t, e.Errors[0].Message, `parsing userReq body from "" failed`)
+	resp, e = h.rawAdmin(t, http.MethodPost, "/api/v2.0/users", `{not json`)
+	assert.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
+	assert.Contains(t, e.Errors[0].Message, "invalid character")
+
+	// Only a system admin, unless self-registration (which the API refuses
+	// to anyone but an admin all the same).
+	_, _, err = h.user(t).CreateUser(ctx, harborNewUser("frank"))
+	harborAPIError(t, err, client.ErrForbidden)
+	resp, e = h.raw(t, http.MethodPost, "/api/v2.0/users", `{"username":"frank"}`, nil)
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, e)
+	h.srv.Fake.SetSelfRegistration(true)
+	_, _, err = h.user(t).CreateUser(ctx, harborNewUser("frank"))
+	ae = harborAPIError(t, err, client.ErrForbidden)
+	assert.Equal(t, "self-registration cannot be triggered via API", ae.Message)
+	resp, e = h.raw(t, http.MethodPost, "/api/v2.0/users", `{"username":"frank"}`, nil)
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode)
+	assert.Equal(t, "self-registration cannot be triggered via API", e.Errors[0].Message)
+	_, _, err = admin.CreateUser(ctx, harborNewUser("frank"))
+	require.NoError(t, err)
+
+	// Only under db_auth.
+	h.srv.Fake.SetAuthMode(fake.HarborAuthLDAP)
+	_, _, err = admin.CreateUser(ctx, harborNewUser("gina"))
+	ae = harborAPIError(t, err, client.ErrForbidden)
+	assert.Contains(t, ae.Message, "ldap_auth")
+	_, ok2 := h.srv.Fake.UserByName("gina")
+	assert.False(t, ok2)
+}
+
+func TestHarborGetUser(t *testing.T) {
+	h := newHarborHarness(t)
+	ctx := context.Background()
+
+	me, _, err := h.user(t).GetUser(ctx, h.srv.UserID)
+	require.NoError(t, err)
+	assert.Equal(t, "alice", me.Username)
+	assert.Equal(t, "QA team", *me.Comment)
+	assert.Equal(t, "2024-05-02T09:30:00Z", me.CreationTime.Format(time.RFC3339))
+
+	_, _, err = h.user(t).GetUser(ctx, 4)
+	ae := harborAPIError(t, err, client.ErrForbidden)
+	assert.Equal(t, "Not authorized to read user: 4", ae.Message)
+
+	bob, _, err := h.admin(t).GetUser(ctx, 4)
+	require.NoError(t, err)
+	assert.Equal(t, "bob", bob.Username)
+	assert.Nil(t, bob.Comment, "empty properties are omitted")
+
+	_, _, err = h.admin(t).GetUser(ctx, 2) // the built-in anonymous user is deleted
+	harborAPIError(t, err, client.ErrNotFound)
+	_, _, err = h.admin(t).GetUser(ctx, 999)
+	ae = harborAPIError(t, err, client.ErrNotFound)
+	assert.Equal(t, "NOT_FOUND", ae.Code)
+
+	// A user id that is not an integer is go-swagger's 422, not plain text.
+	resp, e := h.rawAdmin(t, http.MethodGet, "/api/v2.0/users/abc", "")
+	assert.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
+	assert.Equal(t, "application/json", resp.Header.Get("Content-Type"))
+	assert.Equal(t, "validation failure list:\nuser_id in path must be of type int64: \"abc\"", e.Errors[0].Message)
+	assert.NotEmpty(t, resp.Header.Get("X-Request-Id"))
+}
+
+func TestHarborUpdateUserProfile(t *testing.T) {
+	h := newHarborHarness(t)
+	ctx := context.Background()
+	t1 := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	h.srv.Fake.SetClock(func() time.Time { return t1 })
+
+	_, err := h.user(t).UpdateUserProfile(ctx, h.srv.UserID, harbor.UserProfile{Email: "alice@example.org", Realname: "Alice L."})
+	require.NoError(t, err)
+	me, _, err := h.user(t).GetCurrentUserInfo(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "alice@example.org", *me.Email)
+	assert.Equal(t, "Alice L.", *me.Realname)
+	assert.Nil(t, me.Comment, "an omitted comment is cleared")
+	assert.True(t, me.UpdateTime.Equal(t1))
+	assert.Equal(t, "2024-05-02T09:30:00Z", me.CreationTime.Format(time.RFC3339))
+	// The old email is free again, the new one taken.
+	_, _, err = h.admin(t).CreateUser(ctx, harbor.UserCreationReq{Username: "alice2", Email: "alice@example.com", Realname: "A", Password: "Passw0rdA2"})
+	require.NoError(t, err)
+
+	_, err = h.user(t).UpdateUserProfile(ctx, 4, harbor.UserProfile{Email: "bob@example.org", Realname: "Bob"})
+	ae := harborAPIError(t, err, client.ErrForbidden)
+	assert.Equal(t, "User with ID 4 can't be updated", ae.Message)
+	_, err = h.admin(t).UpdateUserProfile(ctx, 4, harbor.UserProfile{Email: "bob@example.org", Realname: "Bob", Comment: harborPtr("x")})
+	require.NoError(t, err)
+	bob, _ := h.srv.Fake.User(4)
+	assert.Equal(t, "bob@example.org", bob.Email)
+
+	for msg, p := range map[string]harbor.UserProfile{
+		"email with illegal format":            {Email: "x@", Realname: "R"},
+		"realname with illegal length":         {Email: "a@b.co", Realname: strings.Repeat("r", 256)},
+		"realname contains illegal characters": {Email: "a@b.co", Realname: "50%"},
+		"comment with illegal length":          {Email: "a@b.co", Realname: "R", Comment: harborPtr(strings.Repeat("c", 31))},
+	} {
+		_, err = h.user(t).UpdateUserProfile(ctx, h.srv.UserID, p)
+		ae = harborAPIError(t, err, client.ErrBadRequest)
+		assert.Equal(t, msg, ae.Message)
+	}
+	resp, e := h.raw(t, http.MethodPut, "/api/v2.0/users/3", `{"realname":"R"}`, map[string]string{"Authorization": harborBasic(h.srv.User, h.srv.UserPassword)})
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	assert.Equal(t, "email can't be empty", e.Errors[0].Message)
+
+	_, err = h.admin(t).UpdateUserProfile(ctx, 999, harbor.UserProfile{Email: "a@b.co", Realname: "R"})
+	harborAPIError(t, err, client.ErrNotFound)
+
+	// Outside db_auth only user 1 can be updated, by a system admin.
+	h.srv.Fake.SetAuthMode(fake.HarborAuthLDAP)
+	_, err = h.user(t).UpdateUserProfile(ctx, h.srv.UserID, harbor.UserProfile{Email: "a@b.co", Realname: "R"})
+	harborAPIError(t, err, client.ErrForbidden)
+	_, err = h.admin(t).UpdateUserProfile(ctx, 1, harbor.UserProfile{Email: "root@example.com", Realname: "root"})
+	require.NoError(t, err)
+}
+
+func TestHarborDeleteUser(t *testing.T) {
+	h := newHarborHarness(t)
+	ctx := context.Background()
+	admin := h.admin(t)
+	carol := h.as(t, "carol", "Passw0rdCarol") // a second system admin
+
+	_, err := h.user(t).DeleteUser(ctx, 4)
+	ae := harborAPIError(t, err, client.ErrForbidden)
+	assert.Equal(t, "Not authorized to delete users", ae.Message)
+	_, err = admin.DeleteUser(ctx, 1)
+	harborAPIError(t, err, client.ErrForbidden)
+	_, err = carol.DeleteUser(ctx, 1)
+	ae = harborAPIError(t, err, client.ErrForbidden)
+	assert.Equal(t, "User with ID 1 cannot be deleted", ae.Message)
+	_, err = carol.DeleteUser(ctx, 5)
+	harborAPIError(t, err, client.ErrForbidden)
+
+	_, err = admin.DeleteUser(ctx, 4)
+	require.NoError(t, err)
+
+	// Gone from every read; the row stays, renamed.
+	_, _, err = admin.GetUser(ctx, 4)
+	harborAPIError(t, err, client.ErrNotFound)
+	users, resp, err := admin.ListUsers(ctx, nil)
+	require.NoError(t, err)
+	assert.Equal(t, 2, resp.TotalCount)
+	for _, u := range users {
+		assert.NotEqual(t, int64(4), u.UserId)
+	}
+	found, _, err := admin.SearchUsers(ctx, "bob", nil)
+	require.NoError(t, err)
+	assert.Empty(t, found)
+	_, _, err = h.as(t, "bob", "Passw0rdBob1").GetCurrentUserInfo(ctx)
+	harborAPIError(t, err, client.ErrUnauthorized)
+	row, ok := h.srv.Fake.User(4)
+	require.True(t, ok)
+	assert.True(t, row.Deleted)
+	assert.Equal(t, "bob#4", row.Username)
+
+	_, err = admin.DeleteUser(ctx, 4)
+	harborAPIError(t, err, client.ErrNotFound)
+
+	// Username and email are free again.
+	id, _, err := admin.CreateUser(ctx, harbor.UserCreationReq{Username: "bob", Email: "bob@example.com", Realname: "Bob 2", Password: "Passw0rdBob2"})
+	require.NoError(t, err)
+	assert.NotEqual(t, int64(4), id)
+}
+
+func TestHarborSetUserSysAdmin(t *testing.T) {
+	h := newHarborHarness(t)
+	ctx := context.Background()
+	alice := h.user(t)
+
+	_, err := alice.SetUserSysAdmin(ctx, h.srv.UserID, true)
+	harborAPIError(t, err, client.ErrForbidden)
+	_, _, err = alice.ListUsers(ctx, nil)
+	harborAPIError(t, err, client.ErrForbidden)
+
+	_, err = h.admin(t).SetUserSysAdmin(ctx, h.srv.UserID, true)
+	require.NoError(t, err)
+	users, _, err := alice.ListUsers(ctx, nil)
+	require.NoError(t, err, "a promoted user lists users")
+	assert.NotEmpty(t, users)
+	me, _, err := alice.GetCurrentUserInfo(ctx)
+	require.NoError(t, err)
+	assert.True(t, me.SysadminFlag)
+
+	_, err = h.admin(t).SetUserSysAdmin(ctx, h.srv.UserID, false)
+	require.NoError(t, err)
+	_, _, err = alice.ListUsers(ctx, nil)
+	harborAPIError(t, err, client.ErrForbidden)
+
+	_, err = h.admin(t).SetUserSysAdmin(ctx, 999, true)
+	harborAPIError(t, err, client.ErrNotFound)
+}
+
+func TestHarborUpdateUserPassword(t *testing.T) {
+	h := newHarborHarness(t)
+	ctx := context.Background()
+	alice := h.user(t)
+
+	// Own password: the old one is required and verified.
+	_, err := alice.UpdateUserPassword(ctx, h.srv.UserID, harbor.PasswordReq{OldPassword: harborPtr("wrong"), NewPassword: "N3wPassw0rd"})
+	ae := harborAPIError(t, err, client.ErrForbidden)
+	assert.Equal(t, "Current password is incorrect", ae.Message)
+	_, err = alice.UpdateUserPassword(ctx, h.srv.UserID, harbor.PasswordReq{NewPassword: "N3wPassw0rd"})
+	harborAPIError(t, err, client.ErrForbidden)
+	_, err = alice.UpdateUserPassword(ctx, h.srv.UserID, harbor.PasswordReq{OldPassword: &h.srv.UserPassword, NewPassword: h.srv.UserPassword})
+	ae = harborAPIError(t, err, client.ErrBadRequest)
+	assert.Equal(t, "New password is identical to old password", ae.Message)
+	_, err = alice.UpdateUserPassword(ctx, h.srv.UserID, harbor.PasswordReq{OldPassword: &h.srv.UserPassword, NewPassword: "weak"})
+	ae = harborAPIError(t, err, client.ErrBadRequest)
+	assert.Contains(t, ae.Message, "password or secret")
+	_, err = alice.UpdateUserPassword(ctx, 4, harbor.PasswordReq{OldPassword: harborPtr("Passw0rdBob1"), NewPassword: "N3wPassw0rd"})
+	harborAPIError(t, err, client.ErrForbidden)
+
+	_, err = alice.UpdateUserPassword(ctx, h.srv.UserID, harbor.PasswordReq{OldPassword: &h.srv.UserPassword, NewPassword: "N3wPassw0rd"})
+	require.NoError(t, err)
+	_, _, err = alice.GetCurrentUserInfo(ctx)
+	harborAPIError(t, err, client.ErrUnauthorized)
+	_, _, err = h.as(t, h.srv.User, "N3wPassw0rd").GetCurrentUserInfo(ctx)
+	require.NoError(t, err)
+
+	// An admin changes someone else's without the old one.
+	_, err = h.admin(t).UpdateUserPassword(ctx, 4, harbor.PasswordReq{NewPassword: "B0bNewPassword"})
+	require.NoError(t, err)
+	_, _, err = h.as(t, "bob", "B0bNewPassword").GetCurrentUserInfo(ctx)
+	require.NoError(t, err)
+	_, err = h.admin(t).UpdateUserPassword(ctx, 999, harbor.PasswordReq{NewPassword: "B0bNewPassword2"})
+	harborAPIError(t, err, client.ErrNotFound)
+}
+
+func TestHarborCliSecret(t *testing.T) {
+	h := newHarborHarness(t)
+	ctx := context.Background()
+	admin := h.admin(t)
+
+	_, err := h.user(t).SetCliSecret(ctx, h.srv.UserID, "CliSecret2024")
+	ae := harborAPIError(t, err, client.ErrPreconditionFailed)
+	assert.Equal(t, "unable to update CLI secret under authmode: db_auth", ae.Message)
+	// Harbor checks the auth mode before the credentials.
+	resp, e := h.raw(t, http.MethodPut, "/api/v2.0/users/3/cli_secret", `{"secret":"CliSecret2024"}`, nil)
+	assert.Equal(t, http.StatusPreconditionFailed, resp.StatusCode)
+	assert.Equal(t, "PRECONDITION", e.Errors[0].Code)
+
+	h.srv.Fake.SetAuthMode(fake.HarborAuthOIDC)
+	_, err = admin.SetCliSecret(ctx, h.srv.UserID, "CliSecret2024")
+	require.NoError(t, err)
+	u, _, err := admin.GetUser(ctx, h.srv.UserID)
+	require.NoError(t, err)
+	require.NotNil(t, u.OidcUserMeta)
+	assert.Equal(t, "CliSecret2024", *u.OidcUserMeta.Secret)
+	assert.Equal(t, h.srv.UserID, u.OidcUserMeta.UserId)
+	me, _, err := admin.GetCurrentUserInfo(ctx)
+	require.NoError(t, err)
+	assert.Nil(t, me.OidcUserMeta, "user 1 authenticates against the DB")
+
+	// Under OIDC, users present the CLI secret, not a password.
+	_, _, err = h.user(t).GetCurrentUserInfo(ctx)
+	harborAPIError(t, err, client.ErrUnauthorized)
+	alice := h.as(t, h.srv.User, "CliSecret2024")
+	_, err = alice.SetCliSecret(ctx, h.srv.UserID, "Rotated2025x")
+	require.NoError(t, err)
+	_, _, err = alice.GetCurrentUserInfo(ctx)
+	harborAPIError(t, err, client.ErrUnauthorized)
+	alice = h.as(t, h.srv.User, "Rotated2025x")
+	_, err = alice.SetCliSecret(ctx, 4, "N0tYoursToSet")
+	harborAPIError(t, err, client.ErrForbidden)
+	_, err = alice.SetCliSecret(ctx, h.srv.UserID, "weak")
+	harborAPIError(t, err, client.ErrBadRequest)
+
+	// An empty secret makes the server generate one.
+	_, err = alice.SetCliSecret(ctx, h.srv.UserID, "")
+	require.NoError(t, err)
+	row, _ := h.srv.Fake.User(h.srv.UserID)
+	assert.NotEqual(t, "Rotated2025x", row.CLISecret)
+	assert.Len(t, row.CLISecret, 32)
+
+	_, err = admin.SetCliSecret(ctx, 1, "AdminSecret1")
+	harborAPIError(t, err, client.ErrNotFound)
+	// Local user management is closed under OIDC.
+	_, _, err = admin.CreateUser(ctx, harborNewUser("oidcuser"))
+	harborAPIError(t, err, client.ErrForbidden)
+}
+
+func TestHarborPermissions(t *testing.T) {
+	h := newHarborHarness(t)
+	ctx := context.Background()
+	perms := func(c *client.Harbor, scope string, relative bool) []harbor.Permission {
+		t.Helper()
+		p := &harbor.GetCurrentUserPermissionsParams{Scope: &scope}
+		if relative {
+			p.Relative = harborPtr(true)
+		}
+		list, _, err := c.GetCurrentUserPermissions(ctx, p)
+		require.NoError(t, err)
+		return list
+	}
+	admin, alice := h.admin(t), h.user(t)
+
+	assert.Contains(t, perms(admin, "/system", false), harbor.Permission{Resource: "/system/user", Action: "list"})
+	assert.Contains(t, perms(admin, "/system", true), harbor.Permission{Resource: "user", Action: "delete"})
+	assert.Empty(t, perms(alice, "/system", false))
+	assert.Contains(t, perms(admin, "/project/7", false), harbor.Permission{Resource: "/project/7/repository", Action: "push"})
+
+	public := perms(alice, "/project/1", true)
+	assert.Contains(t, public, harbor.Permission{Resource: "repository", Action: "pull"})
+	assert.NotContains(t, public, harbor.Permission{Resource: "repository", Action: "push"})
+	assert.Contains(t, public, harbor.Permission{Resource: ".", Action: "read"})
+	assert.Empty(t, perms(alice, "/project/2", false))
+	assert.Empty(t, perms(alice, "/nowhere", false))
+
+	robot := perms(h.as(t, h.srv.RobotUser, h.srv.RobotPassword), "/project/1", false)
+	assert.Contains(t, robot, harbor.Permission{Resource: "/project/1/repository", Action: "push"})
+
+	// No scope: an empty list, sent as [] (the contract checks the body).
+	list, resp, err := alice.GetCurrentUserPermissions(ctx, nil)
+	require.NoError(t, err)
+	assert.Empty(t, list)
+	assert.Equal(t, "[]", strings.TrimSpace(string(resp.RawBody)))
+
+	// relative must be a boolean: 422.
+	resp2, e := h.raw(t, http.MethodGet, "/api/v2.0/users/current/permissions?relative=maybe", "", map[string]string{"Authorization": harborBasic(h.srv.User, h.srv.UserPassword)})
+	assert.Equal(t, http.StatusUnprocessableEntity, resp2.StatusCode)
+	assert.Equal(t, "validation failure list:\nrelative in query must be of type bool: \"maybe\"", e.Errors[0].Message)
+}
+
+func TestHarborListUsersPagingAndLinks(t *testing.T) {
+	h := newHarborHarness(t)
+	ctx := context.Background()
+	admin := h.admin(t)
+	ids := h.srv.Fake.SeedUsers(22) // 3 seeded users + 22 = 25 listed (admin never is)
+
+	users, resp, err := admin.ListUsers(ctx, nil)
+	require.NoError(t, err)
+	assert.Equal(t, 25, resp.TotalCount)
+	require.Len(t, users, 10, "page_size defaults to 10")
+	assert.Equal(t, "alice", users[0].Username, "sorted by username")
+	assert.Equal(t, `</api/v2.0/users?page=2&page_size=10>; rel="next"`, resp.Header.Get("Link"))
+
+	users, resp, err = admin.ListUsers(ctx, &harbor.ListUsersParams{Page: harborPtr[int64](2), PageSize: harborPtr[int64](10), Sort: harborPtr("-username")})
+	require.NoError(t, err)
+	require.Len(t, users, 10)
+	assert.Equal(t, fmt.Sprintf("seed-%07d", ids[11]), users[0].Username)
+	assert.Equal(t, `</api/v2.0/users?page=1&page_size=10&sort=-username>; rel="prev" , </api/v2.0/users?page=3&page_size=10&sort=-username>; rel="next"`,
+		resp.Header.Get("Link"))
+	assert.Equal(t, "/api/v2.0/users?page=3&page_size=10&sort=-username", resp.Links["next"])
+
+	users, resp, err = admin.ListUsers(ctx, &harbor.ListUsersParams{Page: harborPtr[int64](3), PageSize: harborPtr[int64](10)})
+	require.NoError(t, err)
+	assert.Len(t, users, 5)
+	assert.Equal(t, `</api/v2.0/users?page=2&page_size=10>; rel="prev"`, resp.Header.Get("Link"))
+	users, resp, err = admin.ListUsers(ctx, &harbor.ListUsersParams{Page: harborPtr[int64](9)})
+	require.NoError(t, err)
+	assert.Empty(t, users)
+	assert.Equal(t, "[]", strings.TrimSpace(string(resp.RawBody)))
+	assert.Equal(t, 25, resp.TotalCount)
+	assert.Empty(t, resp.Header.Get("Link"), "page 8 has no items, so no prev either")
+
+	users, resp, err = admin.ListUsers(ctx, &harbor.ListUsersParams{PageSize: harborPtr[int64](100)})
+	require.NoError(t, err)
+	assert.Len(t, users, 25)
+	assert.Empty(t, resp.Header.Values("Link"))
+
+	// Sorting by other keys; keys Harbor cannot sort by are skipped, as its
+	// ORM does, so the order falls back to the next key or to username.
+	users, _, err = admin.ListUsers(ctx, &harbor.ListUsersParams{Sort: harborPtr("-sysadmin_flag,user_id"), PageSize: harborPtr[int64](3)})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"carol", "alice", "bob"}, harborNames(users))
+	users, _, err = admin.ListUsers(ctx, &harbor.ListUsersParams{Sort: harborPtr("shoe_size,-sysadmin_flag,user_id"), PageSize: harborPtr[int64](3)})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"carol", "alice", "bob"}, harborNames(users), "unknown key skipped")
+	users, _, err = admin.ListUsers(ctx, &harbor.ListUsersParams{Sort: harborPtr("shoe_size"), PageSize: harborPtr[int64](3)})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"alice", "bob", "carol"}, harborNames(users), "only unknown keys: username order")
+
+	// page_size over 100 is go-swagger's 422.
+	resp2, e := h.rawAdmin(t, http.MethodGet, "/api/v2.0/users?page_size=101", "")
+	assert.Equal(t, http.StatusUnprocessableEntity, resp2.StatusCode)
+	assert.Equal(t, "validation failure list:\npage_size in query should be less than or equal to 100", e.Errors[0].Message)
+
+	// The iterator walks every page.
+	var all []string
+	for u, err := range admin.ListUsersIter(ctx, &harbor.ListUsersParams{PageSize: harborPtr[int64](7)}) {
+		require.NoError(t, err)
+		all = append(all, u.Username)
+	}
+	assert.Len(t, all, 25)
+	assert.True(t, slices.IsSorted(all))
+}
+
+func harborNames(users []harbor.UserResp) []string {
+	out := make([]string, len(users))
+	for i, u := range users {
+		out[i] = u.Username
+	}
+	return out
+}
+
+func TestHarborListUsersQuery(t *testing.T) {
+	h := newHarborHarness(t)
+	ctx := context.Background()
+	admin := h.admin(t)
+	list := func(q *client.HarborQuery, extra ...string) ([]string, int) {
+		t.Helper()
+		s, err := q.Build()
+		require.NoError(t, err)
+		users, resp, err := admin.ListUsers(ctx, &harbor.ListUsersParams{Q: &s})
+		require.NoError(t, err, "q=%s", s)
+		return harborNames(users), resp.TotalCount
+	}
+
+	names, total := list(client.NewHarborQuery().Exact("username", "bob"))
+	assert.Equal(t, []string{"bob"}, names)
+	assert.Equal(t, 1, total)
+	names, _ = list(client.NewHarborQuery().Exact("username", "Bob"))
+	assert.Empty(t, names, "exact match is case-sensitive")
+	names, _ = list(client.NewHarborQuery().Fuzzy("email", "EXAMPLE.COM"))
+	assert.Equal(t, []string{"alice", "bob", "carol"}, names, "fuzzy is case-insensitive; admin never listed")
+	names, _ = list(client.NewHarborQuery().Fuzzy("realname", "ol"))
+	assert.Equal(t, []string{"carol"}, names)
+	names, _ = list(client.NewHarborQuery().Range("creation_time", time.Date(2024, 5, 3, 0, 0, 0, 0, time.UTC), nil))
+	assert.Equal(t, []string{"bob", "carol"}, names)
+	names, _ = list(client.NewHarborQuery().Range("user_id", 3, 4))
+	assert.Equal(t, []string{"alice", "bob"}, names)
+	names, _ = list(client.NewHarborQuery().Range("username", "b", "c"))
+	assert.Equal(t, []string{"bob"}, names)
+	names, _ = list(client.NewHarborQuery().Union("username", "alice", "carol", "nobody"))
+	assert.Equal(t, []string{"alice", "carol"}, names)
+	names, _ = list(client.NewHarborQuery().Exact("sysadmin_flag", "true"))
+	assert.Equal(t, []string{"carol"}, names)
+	names, _ = list(client.NewHarborQuery().Fuzzy("username", "o").Exact("sysadmin_flag", "false"))
+	assert.Equal(t, []string{"bob"}, names)
+	// Harbor leaves intersections to each DAO, and the user DAO ignores them.
+	names, _ = list(client.NewHarborQuery().Intersection("username", "alice", "bob"))
+	assert.Equal(t, []string{"alice", "bob", "carol"}, names)
+	// Unknown keys are ignored, as the server's ORM does.
+	names, _ = list(client.NewHarborQuery().Exact("shoe_size", "42"))
+	assert.Len(t, names, 3)
+	// Values the builder escapes round-trip: % and + survive the extra unescape.
+	_, err := admin.UpdateUserProfile(ctx, 4, harbor.UserProfile{Email: "bob+ci@example.com", Realname: "Bob"})
+	require.NoError(t, err)
+	names, _ = list(client.NewHarborQuery().Exact("email", "bob+ci@example.com"))
+	assert.Equal(t, []string{"bob"}, names)
+	names, _ = list(client.NewHarborQuery().Fuzzy("email", "+ci"))
+	assert.Equal(t, []string{"bob"}, names)
+
+	// A filter on user_id lists the built-in admin (a quirk of Harbor's user
+	// manager), though the total never counts it.
+	users, resp, err := admin.ListUsers(ctx, &harbor.ListUsersParams{Q: harborPtr("user_id={1 3}")})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"admin", "alice"}, harborNames(users))
+	assert.Equal(t, 1, resp.TotalCount)
+	users, resp, err = admin.ListUsers(ctx, &harbor.ListUsersParams{Q: harborPtr("user_id=1")})
+	require.NoError(t, err)
+	assert.Empty(t, users)
+	assert.Equal(t, 0, resp.TotalCount)
+
+	// The undocumented username and email parameters filter fuzzily.
+	resp2, _ := h.rawAdmin(t, http.MethodGet, "/api/v2.0/users?username=AR", "")
+	require.Equal(t, http.StatusOK, resp2.StatusCode)
+	assert.Equal(t, "1", resp2.Header.Get("X-Total-Count"))
+
+	// Malformed q: 400 with the server's messages.
+	for q, msg := range map[string]string{
+		"username":      `the query string must contain "=" and the key/value cannot be empty`,
+		"username=":     `the query string must contain "=" and the key/value cannot be empty`,
+		"username=~":    "invalid query string value: ~",
+		"user_id=[1~2":  "invalid query string value: [1~2",
+		"user_id=[~]":   "invalid query string value: [~]",
+		"username={a b": "invalid query string value: {a b",
+	} {
+		_, _, err := admin.ListUsers(ctx, &harbor.ListUsersParams{Q: harborPtr(q)})
+		ae := harborAPIError(t, err, client.ErrBadRequest)
+		assert.Equal(t, msg, ae.Message, q)
+	}
+	// A value the database cannot compare is the server's 500.
+	_, _, err = admin.ListUsers(ctx, &harbor.ListUsersParams{Q: harborPtr("user_id=abc")}, client.WithMaxRetries(0))
+	ae := harborAPIError(t, err, client.ErrServer)
+	assert.Equal(t, "UNKNOWN", ae.Code)
+
+	// q is kept in Link, unescaped as Harbor writes it.
+	h.srv.Fake.SeedUsers(12)
+	_, resp, err = admin.ListUsers(ctx, &harbor.ListUsersParams{Q: harborPtr("username=~seed"), PageSize: harborPtr[int64](5)})
+	require.NoError(t, err)
+	assert.Equal(t, 12, resp.TotalCount)
+	assert.Equal(t, `</api/v2.0/users?page=2&page_size=5&q=username=~seed>; rel="next"`, resp.Header.Get("Link"))
+}
+
+func TestHarborSearchUsers(t *testing.T) {
+	h := newHarborHarness(t)
+	ctx := context.Background()
+	alice := h.user(t)
+	h.srv.Fake.SeedUsers(15)
+
+	items, resp, err := alice.SearchUsers(ctx, "SEED", &harbor.SearchUsersParams{PageSize: harborPtr[int64](5)})
+	require.NoError(t, err)
+	assert.Len(t, items, 5)
+	assert.Equal(t, 15, resp.TotalCount)
+	assert.Equal(t, `</api/v2.0/users/search?page=2&page_size=5&username=SEED>; rel="next"`, resp.Header.Get("Link"))
+
+	// page offsets the items, as Harbor's ORM applies limit and offset.
+	items2, resp, err := alice.SearchUsers(ctx, "SEED", &harbor.SearchUsersParams{Page: harborPtr[int64](2), PageSize: harborPtr[int64](5)})
+	require.NoError(t, err)
+	assert.Len(t, items2, 5)
+	assert.NotEqual(t, items, items2)
+	for _, a := range items {
+		for _, b := range items2 {
+			assert.NotEqual(t, a.UserId, b.UserId, "page 2 repeats an item of page 1")
+		}
+	}
+	assert.Equal(t, `</api/v2.0/users/search?page=1&page_size=5&username=SEED>; rel="prev" , </api/v2.0/users/search?page=3&page_size=5&username=SEED>; rel="next"`,
+		resp.Header.Get("Link"))
+
+	items, _, err = alice.SearchUsers(ctx, "o", nil)
+	require.NoError(t, err)
+	assert.Equal(t, []harbor.UserSearchRespItem{{UserId: 4, Username: "bob"}, {UserId: 5, Username: "carol"}}, items)
+	items, _, err = alice.SearchUsers(ctx, "adm", nil)
+	require.NoError(t, err)
+	assert.Empty(t, items, "the built-in admin is never found")
+
+	items, resp, err = alice.SearchUsers(ctx, "zzz", nil)
+	require.NoError(t, err)
+	assert.Empty(t, items)
+	assert.Equal(t, 0, resp.TotalCount)
+	assert.Equal(t, "[]", strings.TrimSpace(string(resp.RawBody)))
+	assert.Empty(t, resp.Header.Values("Link"))
+
+	for _, path := range []string{"/api/v2.0/users/search", "/api/v2.0/users/search?username="} {
+		resp2, e := h.raw(t, http.MethodGet, path, "", map[string]string{"Authorization": harborBasic(h.srv.User, h.srv.UserPassword)})
+		assert.Equal(t, http.StatusUnprocessableEntity, resp2.StatusCode, path)
+		assert.Equal(t, "validation failure list:\nusername in query is required", e.Errors[0].Message, path)
+	}
+}
+
+// TestHarborFaults runs without the contract check: injected statuses are
+// not in the document.
+func TestHarborFaults(t *testing.T) {
+	srv := fake.StartHarbor()
+	defer srv.Close()
+	ctx := context.Background()
+	c, err := client.NewHarbor(client.WithBaseURL(srv.URL), client.WithBasicAuth(srv.AdminUser, srv.AdminPassword),
+		client.WithHTTPClient(srv.Client()), client.WithRetryBackoff(time.Millisecond, 5*time.Millisecond))
+	require.NoError(t, err)
+
+	// 503 twice with Retry-After 0: the facade retries and succeeds.
+	srv.Faults.FailNext(2, "getUser", http.StatusServiceUnavailable, "0")
+	u, resp, err := c.GetUser(ctx, 3)
+	require.NoError(t, err)
+	assert.Equal(t, "alice", u.Username)
+	assert.Equal(t, 3, resp.Attempts)
+	assert.Equal(t, 3, srv.Faults.Requests("getUser"))
+
+	// Without retries the injected answer is Harbor's Errors shape.
+	srv.Faults.FailNext(1, "", http.StatusTooManyRequests, "0")
+	_, _, err = c.ListUsers(ctx, nil, client.WithMaxRetries(0))
+	ae := harborAPIError(t, err, client.ErrRateLimited)
+	assert.Equal(t, "TOO_MANY_REQUESTS", ae.Code)
+	srv.Faults.FailNext(1, "", http.StatusServiceUnavailable, "")
+	_, _, err = c.ListUsers(ctx, nil, client.WithMaxRetries(0))
+	ae = harborAPIError(t, err, client.ErrServer)
+	assert.Equal(t, "internal server error", ae.Message)
+
+	// A create is retried on 503 (not processed) and creates once.
+	srv.Faults.FailNext(1, "createUser", http.StatusServiceUnavailable, "0")
+	id, resp, err := c.CreateUser(ctx, harborNewUser("retried"))
+	require.NoError(t, err)
+	assert.Equal(t, 2, resp.Attempts)
+	names, _, err := c.SearchUsers(ctx, "retried", nil)
+	require.NoError(t, err)
+	assert.Equal(t, []harbor.UserSearchRespItem{{UserId: id, Username: "retried"}}, names)
+
+	// Dropped connections: a typed transport error once retries run out.
+	srv.Faults.Inject(fake.Fault{Operation: "getCurrentUserInfo", Count: 10, Drop: true})
+	_, _, err = c.GetCurrentUserInfo(ctx, client.WithMaxRetries(1))
+	var te *client.TransportError
+	require.ErrorAs(t, err, &te)
+	srv.Faults.Reset()
+
+	// Latency beyond the per-call timeout.
+	srv.Faults.Inject(fake.Fault{Operation: "getCurrentUserInfo", Latency: 300 * time.Millisecond})
+	start := time.Now()
+	_, _, err = c.GetCurrentUserInfo(ctx, client.WithTimeout(30*time.Millisecond), client.WithMaxRetries(0))
+	require.ErrorAs(t, err, &te)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Less(t, time.Since(start), 250*time.Millisecond)
+	srv.Faults.Reset()
+	_, _, err = c.GetCurrentUserInfo(ctx)
+	require.NoError(t, err)
+}
+
+func TestHarborBadRequestShape(t *testing.T) {
+	h := newHarborHarness(t)
+	for _, tc := range []struct {
+		method, path, body string
+		status             int
+		msg                string
+	}{
+		{http.MethodPut, "/api/v2.0/users/3/sysadmin", `{"sysadmin_flag":"yes"}`, 422, `parsing sysadmin_flag body from "" failed, because json: cannot unmarshal string into Go struct field UserSysAdminFlag.sysadmin_flag of type bool`},
+		{http.MethodPut, "/api/v2.0/users/3/password", `[1]`, 422, `parsing password body from "" failed`},
+		{http.MethodPut, "/api/v2.0/users/3", ``, 422, "profile in body is required"},
+		{http.MethodGet, "/api/v2.0/users?page=two", ``, 422, `page in query must be of type int64: "two"`},
+		{http.MethodGet, "/api/v2.0/users/99999999999999999999", ``, 422, `user_id in path must be of type int64: "99999999999999999999"`},
+	} {
+		resp, e := h.rawAdmin(t, tc.method, tc.path, tc.body)
+		assert.Equal(t, tc.status, resp.StatusCode, tc.path)
+		assert.Equal(t, "UNPROCESSABLE_ENTITY", e.Errors[0].Code)
+		assert.Contains(t, e.Errors[0].Message, "validation failure list:\n"+tc.msg, tc.path)
+	}
+	// A body that is not JSON at all.
+	req, _ := http.NewRequest(http.MethodPost, h.srv.URL+"/api/v2.0/users", strings.NewReader("username=x"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(h.srv.AdminUser, h.srv.AdminPassword)
+	resp, err := h.srv.Client().Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusUnsupportedMediaType, resp.StatusCode)
+	// Validation comes before authentication, as in Harbor (go-swagger binds first).
+	resp, e := h.raw(t, http.MethodGet, "/api/v2.0/users/abc", "", nil)
+	assert.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode, e)
+}
+
+func TestHarborConcurrentWriters(t *testing.T) {
+	h := newHarborHarness(t)
+	ctx := context.Background()
+	admin := h.admin(t)
+	const workers, each = 32, 4
+	var wg sync.WaitGroup
+	errs := make(chan error, workers*each*3)
+	ids := make(chan int64, workers*each)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				name := fmt.Sprintf("w%02d-%d", w, i)
+				id, _, err := admin.CreateUser(ctx, harborNewUser(name))
+				if err != nil {
+					errs <- err
+					continue
+				}
+				ids <- id
+				if _, err := admin.UpdateUserProfile(ctx, id, harbor.UserProfile{Email: name + "@example.net", Realname: "W " + name}); err != nil {
+					errs <- err
+				}
+				if i%2 == 0 {
+					if _, err := admin.DeleteUser(ctx, id); err != nil {
+						errs <- err
+					}
+				}
+			}
+			// Readers race with the writers.
+			if _, _, err := h.user(t).SearchUsers(ctx, "w", nil); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	close(ids)
+	for err := range errs {
+		t.Error(err)
+	}
+	seen := map[int64]bool{}
+	for id := range ids {
+		assert.False(t, seen[id], "id %d given twice", id)
+		seen[id] = true
+	}
+	assert.Len(t, seen, workers*each)
+
+	_, resp, err := admin.ListUsers(ctx, &harbor.ListUsersParams{Q: harborPtr("email=~example.net")})
+	require.NoError(t, err)
+	assert.Equal(t, workers*each/2, resp.TotalCount)
+	assert.Equal(t, 3+workers*each/2+1, h.srv.Fake.UserCount(), "admin, alice, bob, carol and the survivors")
+}
+
+// TestHarborManyUsers pages through 100,000 users, as the benchmarks do.
+func TestHarborManyUsers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large")
+	}
+	srv := fake.StartHarbor()
+	defer srv.Close()
+	ctx := context.Background()
+	const n = 100_000
+	start := time.Now()
+	ids := srv.Fake.SeedUsers(n)
+	require.Len(t, ids, n)
+	t.Logf("seeded %d users in %v", n, time.Since(start))
+	c, err := client.NewHarbor(client.WithBaseURL(srv.URL), client.WithBasicAuth(srv.AdminUser, srv.AdminPassword), client.WithHTTPClient(srv.Client()))
+	require.NoError(t, err)
+
+	start = time.Now()
+	users, resp, err := c.ListUsers(ctx, &harbor.ListUsersParams{Page: harborPtr[int64](1000), PageSize: harborPtr[int64](100)})
+	require.NoError(t, err)
+	assert.Equal(t, n+3, resp.TotalCount)
+	assert.Len(t, users, 100)
+	assert.Equal(t, fmt.Sprintf("seed-%07d", ids[99900-3]), users[0].Username, "alice, bob and carol sort first")
+	count := 0
+	for _, err := range c.ListUsersIter(ctx, &harbor.ListUsersParams{Q: harborPtr("username=~seed-00000")}) {
+		require.NoError(t, err)
+		count++
+	}
+	assert.Equal(t, 94, count, "seed-0000006 .. seed-0000099")
+	t.Logf("listed in %v", time.Since(start))
+}

@@ -1,0 +1,758 @@
+package fake_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	openapi_types "github.com/oapi-codegen/runtime/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/userapis/userapis-go/client"
+	"github.com/userapis/userapis-go/fake"
+	"github.com/userapis/userapis-go/gen/kipu"
+	"github.com/userapis/userapis-go/internal/contract"
+)
+
+// kipuHarness is a started Kipu fake with a contract-checking transport:
+// every request and response of the facade clients it builds is validated
+// against api/kipu.yaml.
+type kipuHarness struct {
+	srv *fake.KipuServer
+	tr  *contract.Transport
+	ops []string
+}
+
+func newKipuHarness(t *testing.T) *kipuHarness {
+	t.Helper()
+	srv := fake.StartKipu()
+	t.Cleanup(srv.Close)
+	doc, err := openapi3.NewLoader().LoadFromFile("../api/kipu.yaml")
+	require.NoError(t, err)
+	ops := contract.OperationIDs(doc)
+	v, err := contract.New(doc, strings.TrimSuffix(srv.URL, fake.KipuBasePath))
+	require.NoError(t, err)
+	h := &kipuHarness{srv: srv, tr: &contract.Transport{V: v, Next: srv.Client().Transport}, ops: ops}
+	t.Cleanup(func() {
+		for _, e := range h.tr.Errors() {
+			t.Errorf("contract violation: %v", e)
+		}
+	})
+	return h
+}
+
+// client returns a facade client; token "" means no credential.
+func (h *kipuHarness) client(t *testing.T, token string, opts ...client.Option) *client.Kipu {
+	t.Helper()
+	c, err := h.newClient(token, opts...)
+	require.NoError(t, err)
+	return c
+}
+
+func (h *kipuHarness) newClient(token string, opts ...client.Option) (*client.Kipu, error) {
+	base := []client.Option{
+		client.WithBaseURL(h.srv.URL),
+		client.WithHTTPClient(&http.Client{Transport: h.tr}),
+		client.WithRetryBackoff(time.Millisecond, 5*time.Millisecond),
+	}
+	if token != "" {
+		base = append(base, client.WithPersonalAccessToken(token))
+	}
+	return client.NewKipu(append(base, opts...)...)
+}
+
+// kipuClock is a settable clock for KipuFake.Now, safe for concurrent use.
+type kipuClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *kipuClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *kipuClock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+func kipuStr(s string) *string { return &s }
+
+func kipuAPIError(t *testing.T, err error, sentinel error) *client.APIError {
+	t.Helper()
+	require.Error(t, err)
+	var apiErr *client.APIError
+	require.True(t, errors.As(err, &apiErr), "want *client.APIError, got %T: %v", err, err)
+	require.ErrorIs(t, err, sentinel)
+	return apiErr
+}
+
+var kipuPNG = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89")
+var kipuJPEG = []byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01fake-jpeg-data")
+
+func TestKipuContractCoversEveryOperation(t *testing.T) {
+	h := newKipuHarness(t)
+	ctx := context.Background()
+	ada := h.client(t, h.srv.Token)
+	pub := h.client(t, "")
+
+	me, _, err := ada.GetCurrentUser(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, fake.KipuAdaID, me.Id)
+	assert.Equal(t, "ada@example.com", *me.Email)
+
+	upd, _, err := ada.UpdateCurrentUser(ctx, kipu.UpdateUserRequest{CurrentPosition: kipuStr("Countess"), Homepage: kipuStr("https://ada.example"), About: kipuStr("Poetical science")})
+	require.NoError(t, err)
+	assert.Equal(t, "Countess", *upd.CurrentPosition)
+
+	_, err = ada.UpdateCurrentUserProfileImage(ctx, "ada.png", bytes.NewReader(kipuPNG))
+	require.NoError(t, err)
+	img, _, err := pub.GetUserProfileImage(ctx, fake.KipuAdaID)
+	require.NoError(t, err)
+	assert.Equal(t, kipuPNG, img.Data)
+	_, err = ada.DeleteCurrentUserProfileImage(ctx)
+	require.NoError(t, err)
+
+	list, _, err := ada.GetPersonalAccessTokens(ctx)
+	require.NoError(t, err)
+	require.NotNil(t, list.AccessTokens)
+	assert.Len(t, *list.AccessTokens, 2)
+
+	created, _, err := ada.CreatePersonalAccessToken(ctx, kipu.CreateAccessTokenRequest{Name: "contract"})
+	require.NoError(t, err)
+	require.NotNil(t, created.Value)
+	_, err = ada.DeletePersonalAccessToken(ctx, created.Id)
+	require.NoError(t, err)
+
+	def, _, err := ada.RegenerateDefaultPersonalAccessToken(ctx)
+	require.NoError(t, err)
+	principal, _, err := pub.AuthorizeByPersonalAccessToken(ctx, def.DefaultToken)
+	require.NoError(t, err)
+	assert.Equal(t, fake.KipuAdaID, principal.Id)
+
+	overview, _, err := pub.GetUserByID(ctx, fake.KipuAlanID)
+	require.NoError(t, err)
+	assert.Equal(t, "Turing", *overview.Lastname)
+	ok, _, err := pub.CheckUserExists(ctx, fake.KipuGraceID)
+	require.NoError(t, err)
+	assert.True(t, ok)
+
+	reg, _, err := pub.GetUserRegistrationStatus(ctx, "ada@example.com")
+	require.NoError(t, err)
+	assert.Equal(t, kipu.RegistrationResponseStatusAPPROVED, reg.Status)
+
+	adaNew := h.client(t, def.DefaultToken)
+	hits, _, err := adaNew.SearchUsers(ctx, "hopper")
+	require.NoError(t, err)
+	require.Len(t, hits, 1)
+	assert.Equal(t, fake.KipuGraceID, hits[0].Id)
+
+	_, tok := h.srv.Fake.AddUser(fake.KipuIdentity{Email: "temp@example.com", Firstname: "Temp"})
+	_, err = h.client(t, tok).DeleteCurrentUser(ctx)
+	require.NoError(t, err)
+
+	assert.Subset(t, h.tr.Covered(), h.ops)
+	assert.Len(t, h.ops, 15)
+	assert.Empty(t, h.tr.Errors())
+}
+
+func TestKipuJITProvisioning(t *testing.T) {
+	h := newKipuHarness(t)
+	ctx := context.Background()
+	pub := h.client(t, "")
+	id, tok := h.srv.Fake.AddIdentity(fake.KipuIdentity{Email: "emmy@example.com", Firstname: "Emmy", Lastname: "Noether"})
+	emmy := h.client(t, tok)
+	before := h.srv.Fake.UserCount()
+
+	// The identity authenticates, but has no user profile yet.
+	principal, _, err := pub.AuthorizeByPersonalAccessToken(ctx, tok)
+	require.NoError(t, err)
+	assert.Equal(t, id, principal.Id)
+	exists, _, err := pub.CheckUserExists(ctx, id)
+	require.NoError(t, err)
+	assert.False(t, exists)
+	_, _, err = pub.GetUserByID(ctx, id)
+	kipuAPIError(t, err, client.ErrNotFound)
+	_, _, err = emmy.UpdateCurrentUser(ctx, kipu.UpdateUserRequest{About: kipuStr("x")})
+	kipuAPIError(t, err, client.ErrForbidden)
+	_, _, err = emmy.GetPersonalAccessTokens(ctx)
+	kipuAPIError(t, err, client.ErrForbidden)
+	_, _, err = emmy.CreatePersonalAccessToken(ctx, kipu.CreateAccessTokenRequest{Name: "early"})
+	kipuAPIError(t, err, client.ErrForbidden)
+	hits, _, err := emmy.SearchUsers(ctx, "noether")
+	require.NoError(t, err)
+	assert.Empty(t, hits)
+	assert.NotNil(t, hits)
+
+	// The first GET /me provisions the profile from the identity.
+	me, _, err := emmy.GetCurrentUser(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, id, me.Id)
+	assert.Equal(t, "emmy@example.com", *me.Username)
+	assert.Equal(t, "Noether", *me.Lastname)
+	assert.Nil(t, me.About)
+	assert.Equal(t, before+1, h.srv.Fake.UserCount())
+	again, _, err := emmy.GetCurrentUser(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, me, again)
+	assert.Equal(t, before+1, h.srv.Fake.UserCount())
+
+	exists, _, err = pub.CheckUserExists(ctx, id)
+	require.NoError(t, err)
+	assert.True(t, exists)
+	hits, _, err = emmy.SearchUsers(ctx, "NOETHER")
+	require.NoError(t, err)
+	require.Len(t, hits, 1)
+	assert.Equal(t, id, hits[0].Id)
+	_, _, err = emmy.UpdateCurrentUser(ctx, kipu.UpdateUserRequest{About: kipuStr("Algebraist")})
+	require.NoError(t, err)
+	u, ok := h.srv.Fake.User(id)
+	require.True(t, ok)
+	assert.Equal(t, "Algebraist", *u.About)
+}
+
+func TestKipuProfileUpdateReplaces(t *testing.T) {
+	h := newKipuHarness(t)
+	ctx := context.Background()
+	ada := h.client(t, h.srv.Token)
+
+	_, _, err := ada.UpdateCurrentUser(ctx, kipu.UpdateUserRequest{CurrentPosition: kipuStr("Countess"), Homepage: kipuStr("https://ada.example"), About: kipuStr("Notes")})
+	require.NoError(t, err)
+	me, _, err := ada.GetCurrentUser(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "https://ada.example", *me.Homepage)
+
+	// PUT replaces: omitted fields are cleared; IdP-owned fields stay.
+	upd, _, err := ada.UpdateCurrentUser(ctx, kipu.UpdateUserRequest{About: kipuStr("Only about")})
+	require.NoError(t, err)
+	assert.Nil(t, upd.CurrentPosition)
+	assert.Nil(t, upd.Homepage)
+	assert.Equal(t, "Only about", *upd.About)
+	me, _, err = ada.GetCurrentUser(ctx)
+	require.NoError(t, err)
+	assert.Nil(t, me.Homepage)
+	assert.Equal(t, "Ada", *me.Firstname)
+	assert.Equal(t, "ada@example.com", *me.Email)
+}
+
+func TestKipuProfileImage(t *testing.T) {
+	h := newKipuHarness(t)
+	ctx := context.Background()
+	ada := h.client(t, h.srv.Token)
+	pub := h.client(t, "")
+
+	_, _, err := pub.GetUserProfileImage(ctx, fake.KipuAdaID)
+	require.ErrorIs(t, err, client.ErrNoProfileImage)
+
+	seeded, _, err := pub.GetUserProfileImage(ctx, fake.KipuAlanID)
+	require.NoError(t, err)
+	assert.Equal(t, "image/png", seeded.ContentType)
+	assert.NotEmpty(t, seeded.Data)
+
+	_, err = ada.UpdateCurrentUserProfileImage(ctx, "ada.png", bytes.NewReader(kipuPNG))
+	require.NoError(t, err)
+	img, _, err := pub.GetUserProfileImage(ctx, fake.KipuAdaID)
+	require.NoError(t, err)
+	assert.Equal(t, "image/png", img.ContentType)
+	assert.Equal(t, kipuPNG, img.Data)
+
+	_, err = ada.UpdateCurrentUserProfileImage(ctx, "ada.jpg", bytes.NewReader(kipuJPEG))
+	require.NoError(t, err)
+	img, _, err = pub.GetUserProfileImage(ctx, fake.KipuAdaID)
+	require.NoError(t, err)
+	assert.Equal(t, "image/jpeg", img.ContentType)
+	assert.Equal(t, kipuJPEG, img.Data)
+	data, ct, ok := h.srv.Fake.ProfileImage(fake.KipuAdaID)
+	require.True(t, ok)
+	assert.Equal(t, "image/jpeg", ct)
+	assert.Equal(t, kipuJPEG, data)
+
+	_, err = ada.DeleteCurrentUserProfileImage(ctx)
+	require.NoError(t, err)
+	_, _, err = pub.GetUserProfileImage(ctx, fake.KipuAdaID)
+	require.ErrorIs(t, err, client.ErrNoProfileImage)
+	_, err = ada.DeleteCurrentUserProfileImage(ctx) // idempotent
+	require.NoError(t, err)
+
+	_, _, err = pub.GetUserProfileImage(ctx, "no-such-user")
+	apiErr := kipuAPIError(t, err, client.ErrNotFound)
+	assert.Equal(t, "User not found", apiErr.Message)
+}
+
+func TestKipuPersonalAccessTokens(t *testing.T) {
+	h := newKipuHarness(t)
+	ctx := context.Background()
+	clk := &kipuClock{t: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)}
+	h.srv.Fake.Now = clk.Now
+	ada := h.client(t, h.srv.Token)
+	pub := h.client(t, "")
+
+	created, _, err := ada.CreatePersonalAccessToken(ctx, kipu.CreateAccessTokenRequest{Name: "ci"})
+	require.NoError(t, err)
+	require.NotNil(t, created.Value, "the raw value is returned at creation")
+	assert.Equal(t, "2026-03-10 12:00:00", *created.CreatedAt)
+	assert.Nil(t, created.UsedAt)
+	assert.Nil(t, created.ExpiresAt)
+	raw := *created.Value
+
+	list, _, err := ada.GetPersonalAccessTokens(ctx)
+	require.NoError(t, err)
+	require.Len(t, *list.AccessTokens, 3)
+	assert.Equal(t, h.srv.Token, *list.DefaultToken)
+	var found *kipu.AccessTokenDto
+	for i, tk := range *list.AccessTokens {
+		assert.Nil(t, tk.Value, "no raw value on reads")
+		if tk.Id == created.Id {
+			found = &(*list.AccessTokens)[i]
+		}
+	}
+	require.NotNil(t, found)
+	assert.Nil(t, found.UsedAt, "not used yet")
+
+	// Authenticating with the token records its use.
+	clk.Set(time.Date(2026, 3, 10, 13, 14, 15, 0, time.UTC))
+	me, _, err := h.client(t, raw).GetCurrentUser(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, fake.KipuAdaID, me.Id)
+	for _, tk := range h.srv.Fake.Tokens(fake.KipuAdaID) {
+		if tk.Id == created.Id {
+			require.NotNil(t, tk.UsedAt)
+			assert.Equal(t, "2026-03-10 13:14:15", *tk.UsedAt)
+		}
+	}
+
+	clk.Set(time.Date(2026, 3, 10, 14, 0, 0, 0, time.UTC))
+	principal, _, err := pub.AuthorizeByPersonalAccessToken(ctx, raw)
+	require.NoError(t, err)
+	assert.Equal(t, fake.KipuAdaID, principal.Id)
+	require.NotNil(t, principal.AccessToken)
+	assert.Equal(t, created.Id, principal.AccessToken.Id)
+	assert.Equal(t, "ci", principal.AccessToken.Name)
+	assert.Nil(t, principal.AccessToken.Value, "never the raw value")
+	assert.Equal(t, "2026-03-10 14:00:00", *principal.AccessToken.UsedAt)
+
+	// A deleted token stops working.
+	_, err = ada.DeletePersonalAccessToken(ctx, created.Id)
+	require.NoError(t, err)
+	_, _, err = h.client(t, raw).GetCurrentUser(ctx)
+	kipuAPIError(t, err, client.ErrUnauthorized)
+	_, _, err = pub.AuthorizeByPersonalAccessToken(ctx, raw)
+	kipuAPIError(t, err, client.ErrUnauthorized)
+	_, err = ada.DeletePersonalAccessToken(ctx, created.Id)
+	kipuAPIError(t, err, client.ErrNotFound)
+
+	// Another user's token is not ours to delete.
+	_, err = ada.DeletePersonalAccessToken(ctx, fake.KipuAlanTokenID)
+	apiErr := kipuAPIError(t, err, client.ErrForbidden)
+	assert.Equal(t, "Access denied", apiErr.Message)
+	assert.Len(t, h.srv.Fake.Tokens(fake.KipuAlanID), 2)
+
+	// A blank name is refused by the service.
+	_, _, err = ada.CreatePersonalAccessToken(ctx, kipu.CreateAccessTokenRequest{Name: "   "})
+	apiErr = kipuAPIError(t, err, client.ErrBadRequest)
+	assert.Equal(t, "name: must not be blank", apiErr.Message)
+}
+
+func TestKipuTokenExpiry(t *testing.T) {
+	h := newKipuHarness(t)
+	ctx := context.Background()
+	clk := &kipuClock{t: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)}
+	h.srv.Fake.Now = clk.Now
+	ada := h.client(t, h.srv.Token)
+	pub := h.client(t, "")
+
+	_, _, err := ada.CreatePersonalAccessToken(ctx, kipu.CreateAccessTokenRequest{Name: "old", ExpiresAt: &openapi_types.Date{Time: time.Date(2026, 3, 9, 0, 0, 0, 0, time.UTC)}})
+	apiErr := kipuAPIError(t, err, client.ErrBadRequest)
+	assert.Contains(t, apiErr.Message, "expiresAt")
+
+	exp := openapi_types.Date{Time: time.Date(2026, 3, 11, 0, 0, 0, 0, time.UTC)}
+	created, _, err := ada.CreatePersonalAccessToken(ctx, kipu.CreateAccessTokenRequest{Name: "short", ExpiresAt: &exp})
+	require.NoError(t, err)
+	assert.Equal(t, "2026-03-11", created.ExpiresAt.String())
+	short := h.client(t, *created.Value)
+
+	clk.Set(time.Date(2026, 3, 11, 23, 59, 59, 0, time.UTC)) // valid through its expiry day
+	_, _, err = short.GetCurrentUser(ctx)
+	require.NoError(t, err)
+
+	clk.Set(time.Date(2026, 3, 12, 0, 0, 0, 0, time.UTC))
+	_, _, err = short.GetCurrentUser(ctx)
+	apiErr = kipuAPIError(t, err, client.ErrUnauthorized)
+	assert.Equal(t, "Unauthorized", apiErr.Code)
+	_, _, err = pub.AuthorizeByPersonalAccessToken(ctx, *created.Value)
+	kipuAPIError(t, err, client.ErrUnauthorized)
+	_, _, err = ada.GetCurrentUser(ctx) // no expiry
+	require.NoError(t, err)
+}
+
+func TestKipuRegenerateDefaultToken(t *testing.T) {
+	h := newKipuHarness(t)
+	ctx := context.Background()
+	ada := h.client(t, h.srv.Token)
+	pub := h.client(t, "")
+
+	def, _, err := ada.RegenerateDefaultPersonalAccessToken(ctx)
+	require.NoError(t, err)
+	require.NotEqual(t, h.srv.Token, def.DefaultToken)
+
+	_, _, err = ada.GetCurrentUser(ctx)
+	apiErr := kipuAPIError(t, err, client.ErrUnauthorized)
+	assert.Equal(t, "Invalid or expired personal access token", apiErr.Message)
+	_, _, err = pub.AuthorizeByPersonalAccessToken(ctx, h.srv.Token)
+	kipuAPIError(t, err, client.ErrUnauthorized)
+
+	fresh := h.client(t, def.DefaultToken)
+	list, _, err := fresh.GetPersonalAccessTokens(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, def.DefaultToken, *list.DefaultToken)
+	assert.Len(t, *list.AccessTokens, 2, "named tokens survive")
+	principal, _, err := pub.AuthorizeByPersonalAccessToken(ctx, def.DefaultToken)
+	require.NoError(t, err)
+	assert.Equal(t, fake.KipuAdaID, principal.Id)
+	assert.Equal(t, "default", principal.AccessToken.Name)
+}
+
+func TestKipuRegistrationStatus(t *testing.T) {
+	h := newKipuHarness(t)
+	ctx := context.Background()
+	pub := h.client(t, "")
+	for email, want := range map[string]kipu.RegistrationResponseStatus{
+		"ada@example.com":        kipu.RegistrationResponseStatusAPPROVED,
+		" ADA@Example.com ":      kipu.RegistrationResponseStatusAPPROVED,
+		fake.KipuPendingEmail:    kipu.RegistrationResponseStatusPENDING,
+		fake.KipuRejectedEmail:   kipu.RegistrationResponseStatusREJECTED,
+		fake.KipuUnverifiedEmail: kipu.RegistrationResponseStatusEMAILNOTVERIFIED,
+		"nobody@example.com":     kipu.RegistrationResponseStatusNOTFOUND,
+	} {
+		r, _, err := pub.GetUserRegistrationStatus(ctx, email)
+		require.NoError(t, err, email)
+		assert.Equal(t, want, r.Status, email)
+		assert.NotEmpty(t, *r.Message)
+	}
+	h.srv.Fake.SetRegistrationStatus("New@Example.com", kipu.RegistrationResponseStatusPENDING, "")
+	r, _, err := pub.GetUserRegistrationStatus(ctx, "new@example.com")
+	require.NoError(t, err)
+	assert.Equal(t, kipu.RegistrationResponseStatusPENDING, r.Status)
+}
+
+func TestKipuSearchUsers(t *testing.T) {
+	h := newKipuHarness(t)
+	ctx := context.Background()
+	ada := h.client(t, h.srv.Token)
+	ids := func(q string) []string {
+		hits, _, err := ada.SearchUsers(ctx, q)
+		require.NoError(t, err, q)
+		out := []string{}
+		for _, u := range hits {
+			out = append(out, u.Id)
+		}
+		return out
+	}
+	assert.Equal(t, []string{fake.KipuAdaID}, ids("LOVE"), "last name")
+	assert.Equal(t, []string{fake.KipuGraceID}, ids("gRaCe"), "first name")
+	assert.Equal(t, []string{fake.KipuAlanID}, ids("alan@EXAMPLE"), "email")
+	assert.Equal(t, []string{fake.KipuAdaID, fake.KipuAlanID, fake.KipuGraceID}, ids("example.com"))
+	id, _ := h.srv.Fake.AddUser(fake.KipuIdentity{Username: "qbit42", Email: "q@lab.example", Firstname: "Q"})
+	assert.Equal(t, []string{id}, ids("BIT4"), "username")
+	assert.Equal(t, []string{}, ids("zzz-nobody"))
+
+	_, _, err := h.client(t, "").SearchUsers(ctx, "ada")
+	require.ErrorIs(t, err, client.ErrNotAuthenticated)
+	_, _, err = h.client(t, "kqh_pat_bogus").SearchUsers(ctx, "ada")
+	kipuAPIError(t, err, client.ErrUnauthorized)
+}
+
+func TestKipuDeleteCurrentUser(t *testing.T) {
+	h := newKipuHarness(t)
+	ctx := context.Background()
+	pub := h.client(t, "")
+	id, tok := h.srv.Fake.AddUser(fake.KipuIdentity{Email: "gone@example.com", Firstname: "Gone"})
+	gone := h.client(t, tok)
+	extra, _, err := gone.CreatePersonalAccessToken(ctx, kipu.CreateAccessTokenRequest{Name: "extra"})
+	require.NoError(t, err)
+	_, err = gone.UpdateCurrentUserProfileImage(ctx, "me.png", bytes.NewReader(kipuPNG))
+	require.NoError(t, err)
+	users := h.srv.Fake.UserCount()
+
+	_, err = gone.DeleteCurrentUser(ctx)
+	require.NoError(t, err)
+
+	assert.Equal(t, users-1, h.srv.Fake.UserCount())
+	assert.Empty(t, h.srv.Fake.Tokens(id))
+	_, _, err = gone.GetCurrentUser(ctx)
+	kipuAPIError(t, err, client.ErrUnauthorized)
+	_, _, err = h.client(t, *extra.Value).GetCurrentUser(ctx)
+	kipuAPIError(t, err, client.ErrUnauthorized)
+	_, _, err = pub.GetUserByID(ctx, id)
+	kipuAPIError(t, err, client.ErrNotFound)
+	_, _, err = pub.GetUserProfileImage(ctx, id)
+	kipuAPIError(t, err, client.ErrNotFound)
+	exists, _, err := pub.CheckUserExists(ctx, id)
+	require.NoError(t, err)
+	assert.False(t, exists)
+	r, _, err := pub.GetUserRegistrationStatus(ctx, "gone@example.com")
+	require.NoError(t, err)
+	assert.Equal(t, kipu.RegistrationResponseStatusNOTFOUND, r.Status)
+	_, ok := h.srv.Fake.User(fake.KipuAdaID)
+	assert.True(t, ok, "other users untouched")
+}
+
+// kipuRaw sends a raw request and decodes the Spring error body.
+func kipuRaw(t *testing.T, srv *fake.KipuServer, method, path, token, contentType string, body io.Reader) (int, kipu.ErrorResponse) {
+	t.Helper()
+	req, err := http.NewRequest(method, srv.URL+path, body)
+	require.NoError(t, err)
+	if token != "" {
+		req.Header.Set("X-Auth-Token", token)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	res, err := srv.Client().Do(req)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	var e kipu.ErrorResponse
+	if res.StatusCode >= 400 {
+		assert.Equal(t, "application/json", res.Header.Get("Content-Type"), "%s %s", method, path)
+		require.NoError(t, json.Unmarshal(raw, &e), "body %q", raw)
+		assert.Equal(t, int32(res.StatusCode), e.Status)
+		assert.Equal(t, http.StatusText(res.StatusCode), e.Error)
+		assert.False(t, e.Timestamp.IsZero())
+	}
+	return res.StatusCode, e
+}
+
+func TestKipuBadRequestsAndAuthShape(t *testing.T) {
+	srv := fake.StartKipu()
+	defer srv.Close()
+	tok := srv.Token
+
+	status, e := kipuRaw(t, srv, http.MethodPut, "/me", tok, "application/json", strings.NewReader(`{"about": 5}`))
+	assert.Equal(t, http.StatusBadRequest, status)
+	assert.Equal(t, "/user-service/me", e.Path)
+	status, _ = kipuRaw(t, srv, http.MethodPut, "/me", tok, "application/json", strings.NewReader(`not json`))
+	assert.Equal(t, http.StatusBadRequest, status)
+	status, _ = kipuRaw(t, srv, http.MethodPost, "/me/personal-access-tokens", tok, "application/json", strings.NewReader(`{"name": ""}`))
+	assert.Equal(t, http.StatusBadRequest, status)
+	status, _ = kipuRaw(t, srv, http.MethodPost, "/me/personal-access-tokens", tok, "application/json", strings.NewReader(`{"name": "x", "expiresAt": "tomorrow"}`))
+	assert.Equal(t, http.StatusBadRequest, status)
+	status, _ = kipuRaw(t, srv, http.MethodGet, "/registration-status", "", "", nil)
+	assert.Equal(t, http.StatusBadRequest, status)
+	status, e = kipuRaw(t, srv, http.MethodGet, "/registration-status?email=%20%20", "", "", nil)
+	assert.Equal(t, http.StatusBadRequest, status)
+	assert.Equal(t, "email: must not be blank", *e.Message)
+	status, e = kipuRaw(t, srv, http.MethodGet, "/search/users?q=%20", tok, "", nil)
+	assert.Equal(t, http.StatusBadRequest, status)
+	assert.Equal(t, "/user-service/search/users", e.Path)
+	status, _ = kipuRaw(t, srv, http.MethodGet, "/authorize", "", "", nil)
+	assert.Equal(t, http.StatusBadRequest, status)
+
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	require.NoError(t, mw.WriteField("other", "x"))
+	require.NoError(t, mw.Close())
+	status, _ = kipuRaw(t, srv, http.MethodPut, "/me/profile-image", tok, mw.FormDataContentType(), &buf)
+	assert.Equal(t, http.StatusBadRequest, status)
+	status, _ = kipuRaw(t, srv, http.MethodPut, "/me/profile-image", tok, "multipart/form-data; boundary=x", strings.NewReader("garbage"))
+	assert.Equal(t, http.StatusBadRequest, status)
+
+	status, e = kipuRaw(t, srv, http.MethodGet, "/no-such-endpoint", tok, "", nil)
+	assert.Equal(t, http.StatusNotFound, status)
+	assert.Equal(t, "/user-service/no-such-endpoint", e.Path)
+
+	status, e = kipuRaw(t, srv, http.MethodGet, "/me", "", "", nil)
+	assert.Equal(t, http.StatusUnauthorized, status)
+	assert.Equal(t, "/user-service/me", e.Path)
+	status, _ = kipuRaw(t, srv, http.MethodGet, "/me/personal-access-tokens", "kqh_pat_unknown", "", nil)
+	assert.Equal(t, http.StatusUnauthorized, status)
+
+	// The facade refuses to send an authenticated call without a token.
+	c, err := client.NewKipu(client.WithBaseURL(srv.URL))
+	require.NoError(t, err)
+	sent := srv.Faults.Requests("getCurrentUser")
+	_, _, err = c.GetCurrentUser(context.Background())
+	require.ErrorIs(t, err, client.ErrNotAuthenticated)
+	assert.Equal(t, sent, srv.Faults.Requests("getCurrentUser"))
+
+	// No state changed by any of the above.
+	assert.Len(t, srv.Fake.Tokens(fake.KipuAdaID), 3)
+}
+
+func TestKipuFaults(t *testing.T) {
+	srv := fake.StartKipu()
+	defer srv.Close()
+	ctx := context.Background()
+	newClient := func(opts ...client.Option) *client.Kipu {
+		c, err := client.NewKipu(append([]client.Option{
+			client.WithBaseURL(srv.URL), client.WithPersonalAccessToken(srv.Token),
+			client.WithHTTPClient(srv.Client()),
+			client.WithRetryBackoff(time.Millisecond, 5*time.Millisecond),
+		}, opts...)...)
+		require.NoError(t, err)
+		return c
+	}
+	c := newClient()
+
+	t.Run("503 then recovery", func(t *testing.T) {
+		srv.Faults.FailNext(2, "getCurrentUser", http.StatusServiceUnavailable, "0")
+		before := srv.Faults.Requests("getCurrentUser")
+		me, resp, err := c.GetCurrentUser(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, fake.KipuAdaID, me.Id)
+		assert.Equal(t, 3, resp.Attempts)
+		assert.Equal(t, before+3, srv.Faults.Requests("getCurrentUser"))
+	})
+
+	t.Run("503 on create is retried and creates once", func(t *testing.T) {
+		n := len(srv.Fake.Tokens(fake.KipuAdaID))
+		srv.Faults.FailNext(1, "createPersonalAccessToken", http.StatusServiceUnavailable, "0")
+		tok, resp, err := c.CreatePersonalAccessToken(ctx, kipu.CreateAccessTokenRequest{Name: "retried"})
+		require.NoError(t, err)
+		assert.NotNil(t, tok.Value)
+		assert.Equal(t, 2, resp.Attempts)
+		assert.Len(t, srv.Fake.Tokens(fake.KipuAdaID), n+1)
+	})
+
+	t.Run("503 exhausts retries with the service's error shape", func(t *testing.T) {
+		srv.Faults.FailNext(3, "", http.StatusServiceUnavailable, "0")
+		_, _, err := c.GetUserByID(ctx, fake.KipuAlanID)
+		apiErr := kipuAPIError(t, err, client.ErrServer)
+		assert.Equal(t, 3, apiErr.Attempts)
+		assert.Equal(t, "Service Unavailable", apiErr.Code)
+		var body kipu.ErrorResponse
+		require.NoError(t, json.Unmarshal(apiErr.Body, &body))
+		assert.Equal(t, int32(503), body.Status)
+		assert.Equal(t, fake.KipuBasePath, body.Path)
+	})
+
+	t.Run("dropped connection", func(t *testing.T) {
+		// net/http itself resends an idempotent request once when a reused
+		// keep-alive connection dies before any answer, so drop twice.
+		srv.Faults.Inject(fake.Fault{Operation: "getCurrentUser", Drop: true, Count: 2})
+		_, _, err := c.GetCurrentUser(ctx, client.WithMaxRetries(0))
+		var te *client.TransportError
+		require.ErrorAs(t, err, &te)
+		assert.Equal(t, 1, te.Attempts)
+		srv.Faults.Reset()
+
+		srv.Faults.Inject(fake.Fault{Operation: "getCurrentUser", Drop: true, Count: 2})
+		me, _, err := c.GetCurrentUser(ctx) // idempotent: retried by the facade
+		require.NoError(t, err)
+		assert.Equal(t, fake.KipuAdaID, me.Id)
+
+		srv.Faults.Inject(fake.Fault{Operation: "createPersonalAccessToken", Drop: true, Count: 2})
+		n := len(srv.Fake.Tokens(fake.KipuAdaID))
+		_, _, err = c.CreatePersonalAccessToken(ctx, kipu.CreateAccessTokenRequest{Name: "dropped"})
+		require.ErrorAs(t, err, &te, "a POST whose connection dropped is not retried")
+		srv.Faults.Reset()
+		assert.Len(t, srv.Fake.Tokens(fake.KipuAdaID), n, "the dropped create did not happen")
+	})
+
+	t.Run("latency and per-call timeout", func(t *testing.T) {
+		srv.Faults.Inject(fake.Fault{Operation: "getUserById", Latency: 2 * time.Second})
+		start := time.Now()
+		_, _, err := c.GetUserByID(ctx, fake.KipuAlanID, client.WithTimeout(50*time.Millisecond), client.WithMaxRetries(0))
+		var te *client.TransportError
+		require.ErrorAs(t, err, &te)
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		assert.Less(t, time.Since(start), time.Second)
+
+		srv.Faults.Inject(fake.Fault{Operation: "getUserById", Latency: 20 * time.Millisecond})
+		u, _, err := c.GetUserByID(ctx, fake.KipuAlanID, client.WithTimeout(2*time.Second))
+		require.NoError(t, err)
+		assert.Equal(t, fake.KipuAlanID, u.Id)
+	})
+
+	srv.Faults.Reset()
+	_, _, err := c.GetCurrentUser(ctx)
+	require.NoError(t, err)
+}
+
+func TestKipuConcurrentWriters(t *testing.T) {
+	h := newKipuHarness(t)
+	ctx := context.Background()
+	ada := h.client(t, h.srv.Token)
+	usersBefore := h.srv.Fake.UserCount()
+	const n = 32
+
+	var wg sync.WaitGroup
+	values := make([]string, n)
+	newIDs := make([]string, n)
+	errs := make(chan error, 4*n)
+	for i := range n {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			tok, _, err := ada.CreatePersonalAccessToken(ctx, kipu.CreateAccessTokenRequest{Name: fmt.Sprintf("worker-%d", i)})
+			if err != nil {
+				errs <- err
+				return
+			}
+			values[i] = *tok.Value
+			if _, _, err := ada.UpdateCurrentUser(ctx, kipu.UpdateUserRequest{About: kipuStr(fmt.Sprintf("about-%d", i))}); err != nil {
+				errs <- err
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			id, tok := h.srv.Fake.AddIdentity(fake.KipuIdentity{Email: fmt.Sprintf("worker%d@example.com", i), Firstname: "Worker"})
+			c, err := h.newClient(tok)
+			if err != nil {
+				errs <- err
+				return
+			}
+			me, _, err := c.GetCurrentUser(ctx) // JIT provisioning
+			if err != nil {
+				errs <- err
+				return
+			}
+			if me.Id != id {
+				errs <- fmt.Errorf("got user %s, want %s", me.Id, id)
+			}
+			newIDs[i] = id
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+
+	list, _, err := ada.GetPersonalAccessTokens(ctx)
+	require.NoError(t, err)
+	assert.Len(t, *list.AccessTokens, 2+n)
+	seen := map[string]bool{}
+	for _, v := range values {
+		require.NotEmpty(t, v)
+		assert.False(t, seen[v], "token values are unique")
+		seen[v] = true
+	}
+	for _, v := range values[:4] {
+		p, _, err := h.client(t, "").AuthorizeByPersonalAccessToken(ctx, v)
+		require.NoError(t, err)
+		assert.Equal(t, fake.KipuAdaID, p.Id)
+	}
+	assert.Equal(t, usersBefore+n, h.srv.Fake.UserCount())
+	hits, _, err := ada.SearchUsers(ctx, "worker")
+	require.NoError(t, err)
+	assert.Len(t, hits, n)
+	me, _, err := ada.GetCurrentUser(ctx)
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(*me.About, "about-"))
+}

@@ -1,0 +1,448 @@
+package fake
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/mail"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/userapis/userapis-go/gen/vectara"
+)
+
+// This file is the Vectara fake's storage: users, corpora, API keys, app
+// clients and access tokens, with domain errors. It knows nothing of HTTP;
+// vectara_handlers.go maps its results to the generated response types.
+// Every method expects f.mu to be held by the caller.
+
+// Domain errors of the Vectara store.
+var (
+	errVectaraUserNotFound   = errors.New("user not found")
+	errVectaraCorpusNotFound = errors.New("corpus not found")
+	errVectaraConflict       = errors.New("already exists")
+)
+
+// vectaraInvalidError is a request the server refuses with 400: a message and
+// per-field problems (BadRequestError.field_errors).
+type vectaraInvalidError struct {
+	msg    string
+	fields map[string]string
+}
+
+func (e *vectaraInvalidError) Error() string { return e.msg }
+
+func vectaraInvalid(field, problem string) *vectaraInvalidError {
+	return &vectaraInvalidError{msg: "Request failed validation.", fields: map[string]string{field: problem}}
+}
+
+// vectaraUser is a stored user.
+type vectaraUser struct {
+	id          string
+	email       string
+	username    string
+	description string
+	enabled     bool
+	created     time.Time
+	updated     time.Time
+	apiRoles    []vectara.ApiRole
+	corpusRoles []vectara.CorpusRole
+	agentRoles  []vectara.AgentRole
+	resets      int // password resets requested
+}
+
+// Kinds of Vectara API keys. Only Personal keys may manage users.
+const (
+	VectaraKeyPersonal     = "personal"      // a user's Personal API key
+	VectaraKeyQueryService = "query_service" // a QueryService key (refused with 403)
+	VectaraKeyIndexService = "index_service" // an IndexService key (refused with 403)
+)
+
+// vectaraKey is an API key; a Personal key acts as its owner, so it stops
+// working when the owner is disabled or deleted.
+type vectaraKey struct {
+	kind  string
+	owner string // username
+}
+
+// vectaraClient is an OAuth2 application client.
+type vectaraClient struct {
+	secret string
+	roles  []vectara.ApiRole
+}
+
+// vectaraToken is an issued OAuth2 access token.
+type vectaraToken struct {
+	clientID string
+	expires  time.Time
+}
+
+// vectaraPrincipal is who a request acts as, put in the request context by
+// the auth middleware.
+type vectaraPrincipal struct {
+	name  string // username or client id
+	kind  string // a VectaraKey* kind, or "oauth2"
+	roles []vectara.ApiRole
+}
+
+// keyTypeAllowed reports whether p's credential may call the user
+// operations at all: a Personal key or an OAuth2 app client may,
+// QueryService and IndexService keys may not.
+func (p vectaraPrincipal) keyTypeAllowed() bool {
+	return p.kind == VectaraKeyPersonal || p.kind == "oauth2"
+}
+
+// isAdmin reports whether p has a customer-level role that may manage users.
+func (p vectaraPrincipal) isAdmin() bool {
+	for _, r := range p.roles {
+		if r == "owner" || r == "administrator" {
+			return true
+		}
+	}
+	return false
+}
+
+func (u *vectaraUser) clone() *vectaraUser {
+	c := *u
+	c.apiRoles = append([]vectara.ApiRole{}, u.apiRoles...)
+	c.corpusRoles = append([]vectara.CorpusRole{}, u.corpusRoles...)
+	c.agentRoles = append([]vectara.AgentRole{}, u.agentRoles...)
+	return &c
+}
+
+// vectaraPolicyOps are the operations each customer-level role allows, as
+// reported in User.api_policy (a null value: on any resource).
+var vectaraPolicyOps = map[vectara.ApiRole][]string{
+	"owner":                 {"listUsers", "createUser", "getUser", "updateUser", "deleteUser", "resetUserPassword", "listCorpora", "createCorpus", "deleteCorpus", "updateBilling"},
+	"administrator":         {"listUsers", "createUser", "getUser", "updateUser", "deleteUser", "resetUserPassword", "listCorpora", "createCorpus", "deleteCorpus"},
+	"billing_administrator": {"getBilling", "updateBilling"},
+	"corpus_administrator":  {"listCorpora", "createCorpus", "deleteCorpus", "queryCorpus"},
+	"corpus_developer":      {"listCorpora", "queryCorpus", "indexDocument"},
+	"agent_administrator":   {"listAgents", "createAgent", "updateAgent", "deleteAgent"},
+	"agent_developer":       {"listAgents", "updateAgent"},
+	"agent_viewer":          {"listAgents"},
+}
+
+// toAPI renders u as the document's User: role arrays always present (as
+// [] when empty), description only when set, api_policy for users with a
+// customer-level role.
+func (u *vectaraUser) toAPI() vectara.User {
+	c := u.clone()
+	out := vectara.User{
+		Id:          &c.id,
+		Email:       &c.email,
+		Username:    &c.username,
+		Enabled:     &c.enabled,
+		CreatedAt:   &c.created,
+		UpdatedAt:   &c.updated,
+		ApiRoles:    &c.apiRoles,
+		CorpusRoles: &c.corpusRoles,
+		AgentRoles:  &c.agentRoles,
+	}
+	if c.description != "" {
+		out.Description = &c.description
+	}
+	if len(c.apiRoles) > 0 {
+		ops := map[string]*vectara.ApiOperationPolicy{}
+		for _, r := range c.apiRoles {
+			for _, op := range vectaraPolicyOps[r] {
+				ops[op] = nil
+			}
+		}
+		// Corpus roles narrow querying to the corpora named.
+		if len(c.corpusRoles) > 0 {
+			keys := make([]string, 0, len(c.corpusRoles))
+			for _, cr := range c.corpusRoles {
+				keys = append(keys, cr.CorpusKey)
+			}
+			ops["queryCorpus"] = &vectara.ApiOperationPolicy{
+				AllowAnyResource: false,
+				AllowedResources: &map[string][]string{"path.corpus_key": keys},
+			}
+		}
+		out.ApiPolicy = &vectara.ApiPolicy{Name: string(c.apiRoles[0]), AllowedOperations: ops}
+	}
+	return out
+}
+
+// checkRoles refuses corpus roles on corpora that do not exist.
+func (f *VectaraFake) checkRoles(corpusRoles *[]vectara.CorpusRole) error {
+	if corpusRoles == nil {
+		return nil
+	}
+	for i, cr := range *corpusRoles {
+		if !f.corpora[cr.CorpusKey] {
+			return vectaraInvalid(fmt.Sprintf("corpus_roles[%d].corpus_key", i), fmt.Sprintf("corpus %q does not exist", cr.CorpusKey))
+		}
+	}
+	return nil
+}
+
+// vectaraCheckUsername refuses usernames that no path could address.
+func vectaraCheckUsername(name string) error {
+	switch {
+	case strings.TrimSpace(name) == "":
+		return vectaraInvalid("username", "must not be blank")
+	case name == "." || name == "..":
+		return vectaraInvalid("username", "must not be . or ..")
+	}
+	return nil
+}
+
+// vectaraCheckEmail accepts a bare address such as ada@example.com.
+func vectaraCheckEmail(email string) error {
+	a, err := mail.ParseAddress(email)
+	if err != nil || a.Address != email || a.Name != "" {
+		return vectaraInvalid("email", "must be a well-formed email address")
+	}
+	return nil
+}
+
+// createUser stores a new user; it returns the user and its one-time code.
+func (f *VectaraFake) createUser(req vectara.CreateUserRequest, now time.Time) (*vectaraUser, string, error) {
+	if err := vectaraCheckEmail(req.Email); err != nil {
+		return nil, "", err
+	}
+	username := req.Email
+	if req.Username != nil && *req.Username != "" {
+		username = *req.Username
+	}
+	if err := vectaraCheckUsername(username); err != nil {
+		return nil, "", err
+	}
+	if err := f.checkRoles(req.CorpusRoles); err != nil {
+		return nil, "", err
+	}
+	if _, dup := f.users[username]; dup {
+		return nil, "", fmt.Errorf("User %s %w.", username, errVectaraConflict)
+	}
+	if _, dup := f.emails[strings.ToLower(req.Email)]; dup {
+		return nil, "", fmt.Errorf("A user with e-mail address %s %w.", req.Email, errVectaraConflict)
+	}
+	f.seq++
+	u := &vectaraUser{
+		id:       vectaraUserID(f.seq),
+		email:    req.Email,
+		username: username,
+		enabled:  true,
+		created:  now,
+		updated:  now,
+	}
+	if req.Description != nil {
+		u.description = *req.Description
+	}
+	if req.ApiRoles != nil {
+		u.apiRoles = append([]vectara.ApiRole{}, *req.ApiRoles...)
+	}
+	if req.CorpusRoles != nil {
+		u.corpusRoles = append([]vectara.CorpusRole{}, *req.CorpusRoles...)
+	}
+	if req.AgentRoles != nil {
+		u.agentRoles = append([]vectara.AgentRole{}, *req.AgentRoles...)
+	}
+	f.users[username] = u
+	f.emails[strings.ToLower(req.Email)] = username
+	return u.clone(), f.oneTimeCode(), nil
+}
+
+// vectaraUserID is a deterministic, distinct-looking user id for sequence n.
+func vectaraUserID(n int) string {
+	return fmt.Sprintf("usr_%08x", uint32(n)*2654435761)
+}
+
+// oneTimeCode is a deterministic six-digit code.
+func (f *VectaraFake) oneTimeCode() string {
+	f.codes++
+	return fmt.Sprintf("%06d", (f.codes*7919+104729)%1000000)
+}
+
+func (f *VectaraFake) getUser(username string) (*vectaraUser, error) {
+	u, ok := f.users[username]
+	if !ok {
+		return nil, errVectaraUserNotFound
+	}
+	return u.clone(), nil
+}
+
+// updateUser applies the fields present in req; a present role list
+// replaces the current one.
+func (f *VectaraFake) updateUser(username string, req vectara.UpdateUserRequest, now time.Time) (*vectaraUser, error) {
+	u, ok := f.users[username]
+	if !ok {
+		return nil, errVectaraUserNotFound
+	}
+	if err := f.checkRoles(req.CorpusRoles); err != nil {
+		return nil, err
+	}
+	changed := false
+	if req.Enabled != nil {
+		u.enabled, changed = *req.Enabled, true
+	}
+	if req.Description != nil {
+		u.description, changed = *req.Description, true
+	}
+	if req.ApiRoles != nil {
+		u.apiRoles, changed = append([]vectara.ApiRole{}, *req.ApiRoles...), true
+	}
+	if req.CorpusRoles != nil {
+		u.corpusRoles, changed = append([]vectara.CorpusRole{}, *req.CorpusRoles...), true
+	}
+	if req.AgentRoles != nil {
+		u.agentRoles, changed = append([]vectara.AgentRole{}, *req.AgentRoles...), true
+	}
+	if changed {
+		u.updated = now
+	}
+	return u.clone(), nil
+}
+
+func (f *VectaraFake) deleteUser(username string) error {
+	u, ok := f.users[username]
+	if !ok {
+		return errVectaraUserNotFound
+	}
+	delete(f.users, username)
+	delete(f.emails, strings.ToLower(u.email))
+	return nil
+}
+
+// resetPassword records a reset and returns a new one-time code.
+func (f *VectaraFake) resetPassword(username string) (string, error) {
+	u, ok := f.users[username]
+	if !ok {
+		return "", errVectaraUserNotFound
+	}
+	u.resets++
+	return f.oneTimeCode(), nil
+}
+
+// listUsers returns up to limit users ordered by username, starting after
+// the position pageKey records, and the page_key of the next page ("" on
+// the last). Paging is by key, not offset: users created or deleted between
+// pages never make another user appear twice or be skipped.
+func (f *VectaraFake) listUsers(corpusKey string, limit int, pageKey string) ([]*vectaraUser, string, error) {
+	if corpusKey != "" && !f.corpora[corpusKey] {
+		return nil, "", errVectaraCorpusNotFound
+	}
+	after := ""
+	if pageKey != "" {
+		c, a, ok := f.decodePageKey(pageKey)
+		if !ok {
+			return nil, "", vectaraInvalid("page_key", "invalid page key")
+		}
+		if c != corpusKey {
+			return nil, "", vectaraInvalid("page_key", "page key was issued for another corpus_key")
+		}
+		after = a
+	}
+	names := make([]string, 0, len(f.users))
+	for name, u := range f.users {
+		if pageKey != "" && name <= after {
+			continue
+		}
+		if corpusKey != "" && !vectaraHasCorpus(u, corpusKey) {
+			continue
+		}
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	next := ""
+	if len(names) > limit {
+		names = names[:limit]
+		next = f.encodePageKey(corpusKey, names[limit-1])
+	}
+	page := make([]*vectaraUser, len(names))
+	for i, name := range names {
+		page[i] = f.users[name].clone()
+	}
+	return page, next, nil
+}
+
+func vectaraHasCorpus(u *vectaraUser, corpusKey string) bool {
+	for _, cr := range u.corpusRoles {
+		if cr.CorpusKey == corpusKey {
+			return true
+		}
+	}
+	return false
+}
+
+// The page key is opaque to clients: base64url of "v1", the corpus filter
+// and the last username of the page, signed so that a forged or mangled key
+// is refused with 400 rather than silently read.
+func (f *VectaraFake) encodePageKey(corpusKey, after string) string {
+	payload := "v1\x00" + corpusKey + "\x00" + after
+	mac := hmac.New(sha256.New, f.pageSecret)
+	mac.Write([]byte(payload))
+	return base64.RawURLEncoding.EncodeToString(append([]byte(payload), mac.Sum(nil)[:8]...))
+}
+
+func (f *VectaraFake) decodePageKey(key string) (corpusKey, after string, ok bool) {
+	raw, err := base64.RawURLEncoding.DecodeString(key)
+	if err != nil || len(raw) < 8 {
+		return "", "", false
+	}
+	payload, sum := raw[:len(raw)-8], raw[len(raw)-8:]
+	mac := hmac.New(sha256.New, f.pageSecret)
+	mac.Write(payload)
+	if !hmac.Equal(sum, mac.Sum(nil)[:8]) {
+		return "", "", false
+	}
+	parts := strings.SplitN(string(payload), "\x00", 3)
+	if len(parts) != 3 || parts[0] != "v1" {
+		return "", "", false
+	}
+	return parts[1], parts[2], true
+}
+
+// principalForKey resolves an x-api-key value.
+func (f *VectaraFake) principalForKey(key string) (vectaraPrincipal, bool) {
+	k, ok := f.keys[key]
+	if !ok {
+		return vectaraPrincipal{}, false
+	}
+	if k.kind != VectaraKeyPersonal {
+		return vectaraPrincipal{name: k.owner, kind: k.kind}, true
+	}
+	u, ok := f.users[k.owner]
+	if !ok || !u.enabled {
+		return vectaraPrincipal{}, false // the owner was deleted or disabled
+	}
+	return vectaraPrincipal{name: u.username, kind: k.kind, roles: append([]vectara.ApiRole{}, u.apiRoles...)}, true
+}
+
+// principalForToken resolves a bearer token; expired reports a known token
+// past its expiry by the fake's clock.
+func (f *VectaraFake) principalForToken(tok string, now time.Time) (p vectaraPrincipal, expired, ok bool) {
+	t, found := f.tokens[tok]
+	if !found {
+		return vectaraPrincipal{}, false, false
+	}
+	if !now.Before(t.expires) {
+		return vectaraPrincipal{}, true, false
+	}
+	c, found := f.clients[t.clientID]
+	if !found {
+		return vectaraPrincipal{}, false, false
+	}
+	return vectaraPrincipal{name: t.clientID, kind: "oauth2", roles: append([]vectara.ApiRole{}, c.roles...)}, false, true
+}
+
+// issueToken returns a new access token for clientID, valid until
+// now+lifetime.
+func (f *VectaraFake) issueToken(clientID string, now time.Time, lifetime time.Duration) string {
+	f.tokenSeq++
+	sum := sha256.Sum256(fmt.Appendf(nil, "vectara-token/%s/%d", clientID, f.tokenSeq))
+	tok := "vat_" + base64.RawURLEncoding.EncodeToString(sum[:24])
+	f.tokens[tok] = vectaraToken{clientID: clientID, expires: now.Add(lifetime)}
+	// Forget tokens long expired so that the map stays small.
+	for k, t := range f.tokens {
+		if now.Sub(t.expires) > 24*time.Hour {
+			delete(f.tokens, k)
+		}
+	}
+	return tok
+}
