@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -225,7 +226,7 @@ func (c *core) do(ctx context.Context, cfg *config, op string, req *http.Request
 		if res.StatusCode < 300 || (res.StatusCode < 400 && noFollow(ctx)) {
 			return resp, nil
 		}
-		apiErr := c.apiError(op, req.Method, redacted, resp)
+		apiErr := c.apiError(op, req.Method, redacted, cfg.requestID, resp)
 		if attempt <= cfg.maxRetries && retryableStatus(idempotent, res.StatusCode) {
 			wait, hinted := retryAfter(res.Header)
 			if hinted && wait > cfg.maxRetryAfter {
@@ -315,7 +316,9 @@ func (c *core) log(ctx context.Context, cfg *config, op, method, redacted string
 	cfg.logger.LogAttrs(ctx, slog.LevelDebug, "userapis request", attrs...)
 }
 
-func (c *core) apiError(op, method, redacted string, resp *Response) *APIError {
+// apiError describes a non-2xx answer. sentID is the X-Request-Id the call
+// sent (WithRequestID), reported when the answer names no request id.
+func (c *core) apiError(op, method, redacted, sentID string, resp *Response) *APIError {
 	e := &APIError{
 		Service: c.service, Operation: op, Method: method, URL: redacted,
 		StatusCode: resp.StatusCode, Header: resp.Header, Body: resp.RawBody,
@@ -324,6 +327,9 @@ func (c *core) apiError(op, method, redacted string, resp *Response) *APIError {
 	e.RetryAfter, _ = retryAfter(resp.Header)
 	if c.decodeError != nil && len(resp.RawBody) > 0 {
 		c.decodeError(e)
+	}
+	if e.RequestID == "" {
+		e.RequestID = sentID
 	}
 	return e
 }
@@ -374,7 +380,12 @@ func retryableTransport(idempotent, gotHeaders bool, err error) bool {
 // retryAfter reads Retry-After-Ms, then Retry-After (seconds or HTTP date).
 func retryAfter(h http.Header) (time.Duration, bool) {
 	if v := h.Get("Retry-After-Ms"); v != "" {
-		if ms, err := strconv.ParseFloat(v, 64); err == nil && ms >= 0 {
+		if ms, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil && ms >= 0 {
+			// A wait too long for a Duration saturates instead of wrapping
+			// around to a negative (immediate) one.
+			if ms >= float64(math.MaxInt64/int64(time.Millisecond)) {
+				return time.Duration(math.MaxInt64), true
+			}
 			return time.Duration(ms * float64(time.Millisecond)), true
 		}
 	}
@@ -382,7 +393,11 @@ func retryAfter(h http.Header) (time.Duration, bool) {
 	if v == "" {
 		return 0, false
 	}
-	if s, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && s >= 0 {
+	s, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if (err == nil && s > math.MaxInt64/int64(time.Second)) || (errors.Is(err, strconv.ErrRange) && s > 0) {
+		return time.Duration(math.MaxInt64), true
+	}
+	if err == nil && s >= 0 {
 		return time.Duration(s) * time.Second, true
 	}
 	if t, err := http.ParseTime(v); err == nil {

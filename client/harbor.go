@@ -100,21 +100,26 @@ func nonNil[T any](s []T) []T {
 // from params, default 100), stopping when the Link header has no "next"
 // or X-Total-Count is reached.
 func (h *Harbor) ListUsersIter(ctx context.Context, params *harbor.ListUsersParams, opts ...Option) iter.Seq2[harbor.UserResp, error] {
-	p := harbor.ListUsersParams{}
+	start := harbor.ListUsersParams{}
 	if params != nil {
-		p = *params
+		start = *params
 	}
-	page, size := pageStart(p.Page, p.PageSize)
-	return paginate(ctx, func(ctx context.Context) ([]harbor.UserResp, bool, error) {
-		p.Page, p.PageSize = &page, &size
-		users, resp, err := h.ListUsers(ctx, &p, opts...)
-		if err != nil {
-			return nil, false, err
-		}
-		more := hasNext(resp, page, size, len(users))
-		page++
-		return users, more, nil
-	})
+	return func(yield func(harbor.UserResp, error) bool) {
+		// Every range starts over from the first page with its own state, so
+		// the sequence can be ranged more than once.
+		p := start
+		page, size := pageStart(p.Page, p.PageSize)
+		paginate(ctx, func(ctx context.Context) ([]harbor.UserResp, bool, error) {
+			p.Page, p.PageSize = &page, &size
+			users, resp, err := h.ListUsers(ctx, &p, opts...)
+			if err != nil {
+				return nil, false, err
+			}
+			more := hasNext(resp, page, size, len(users))
+			page++
+			return users, more, nil
+		})(yield)
+	}
 }
 
 func pageStart(page, size *int64) (int64, int64) {
@@ -221,16 +226,19 @@ func (h *Harbor) SearchUsers(ctx context.Context, username string, params *harbo
 // SearchUsersIter yields search results page by page as Harbor's Link
 // header announces them.
 func (h *Harbor) SearchUsersIter(ctx context.Context, username string, pageSize int64, opts ...Option) iter.Seq2[harbor.UserSearchRespItem, error] {
-	page, size := pageStart(nil, &pageSize)
-	return paginate(ctx, func(ctx context.Context) ([]harbor.UserSearchRespItem, bool, error) {
-		items, resp, err := h.SearchUsers(ctx, username, &harbor.SearchUsersParams{Page: &page, PageSize: &size}, opts...)
-		if err != nil {
-			return nil, false, err
-		}
-		more := hasNext(resp, page, size, len(items))
-		page++
-		return items, more, nil
-	})
+	return func(yield func(harbor.UserSearchRespItem, error) bool) {
+		// Per-range state, as in ListUsersIter.
+		page, size := pageStart(nil, &pageSize)
+		paginate(ctx, func(ctx context.Context) ([]harbor.UserSearchRespItem, bool, error) {
+			items, resp, err := h.SearchUsers(ctx, username, &harbor.SearchUsersParams{Page: &page, PageSize: &size}, opts...)
+			if err != nil {
+				return nil, false, err
+			}
+			more := hasNext(resp, page, size, len(items))
+			page++
+			return items, more, nil
+		})(yield)
+	}
 }
 
 // GetUser returns a user by id (self, or any user for a system admin).

@@ -53,7 +53,8 @@ func (q *HarborQuery) add(key, value string) *HarborQuery {
 		return q.fail("key %q given twice (Harbor keeps only the last)", key)
 	}
 	q.keys[key] = true
-	q.terms = append(q.terms, key+"="+value)
+	// The server's extra unescape applies to the whole q, keys included.
+	q.terms = append(q.terms, escapeServer(key)+"="+value)
 	return q
 }
 

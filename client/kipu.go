@@ -107,13 +107,16 @@ func (k *Kipu) UpdateCurrentUserProfileImage(ctx context.Context, filename strin
 	if len(data) == 0 {
 		return nil, &ParamError{Operation: op, Param: "image", Reason: "must not be empty"}
 	}
+	// Quote the name as MIME does, not with %q: Go escapes such as \u00a0
+	// are not MIME escapes and would reach the server as literal text.
+	filename = strings.Map(safeFilenameRune, filename)
 	if filename == "" {
 		filename = "profile-image"
 	}
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
 	h := textproto.MIMEHeader{}
-	h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="file"; filename=%q`, strings.Map(safeFilenameRune, filename)))
+	h.Set("Content-Disposition", `form-data; name="file"; filename="`+filename+`"`)
 	h.Set("Content-Type", http.DetectContentType(data))
 	part, err := mw.CreatePart(h)
 	if err == nil {

@@ -26,19 +26,37 @@ func redactURL(u *url.URL) string {
 		c.User = url.User(redacted)
 	}
 	if c.RawQuery != "" {
-		q := c.Query()
-		changed := false
-		for k := range q {
-			if sensitiveQuery[strings.ToLower(k)] {
-				q[k] = []string{redacted}
-				changed = true
-			}
-		}
-		if changed {
-			c.RawQuery = q.Encode()
-		}
+		c.RawQuery = redactQuery(c.RawQuery)
 	}
 	return c.String()
+}
+
+// redactQuery replaces the values of credential parameters in a raw query,
+// pair by pair, leaving everything else as it was. It works on the raw text
+// rather than url.ParseQuery, which drops pairs it cannot parse (a bad
+// escape, a ";") and would let such a pair through unredacted.
+func redactQuery(raw string) string {
+	var b strings.Builder
+	for raw != "" {
+		i := strings.IndexAny(raw, "&;")
+		pair, sep := raw, ""
+		if i >= 0 {
+			pair, sep, raw = raw[:i], raw[i:i+1], raw[i+1:]
+		} else {
+			raw = ""
+		}
+		key, _, _ := strings.Cut(pair, "=")
+		name, err := url.QueryUnescape(key)
+		if err != nil {
+			name = key
+		}
+		if sensitiveQuery[strings.ToLower(name)] {
+			pair = key + "=" + redacted
+		}
+		b.WriteString(pair)
+		b.WriteString(sep)
+	}
+	return b.String()
 }
 
 func redactURLString(s string) string {

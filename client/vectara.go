@@ -1,12 +1,15 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"iter"
 	"net/http"
 	"strings"
+	"sync"
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
@@ -26,7 +29,10 @@ const (
 //
 // Usernames are passed plain ("ada@example.com"): the client percent-encodes
 // them once into the path, so callers must not encode them themselves.
-type Vectara struct{ c *core }
+type Vectara struct {
+	c      *core
+	tokens *vectaraTokenCache // set for WithClientCredentials
+}
 
 // NewVectara returns a Vectara client. The base URL defaults to
 // VectaraDefaultBaseURL.
@@ -35,6 +41,7 @@ func NewVectara(opts ...Option) (*Vectara, error) {
 	if err != nil {
 		return nil, err
 	}
+	var cache *vectaraTokenCache
 	if cc := c.cfg.clientCreds; cc != nil && c.cfg.tokenSource == nil {
 		tokenURL := cc.tokenURL
 		if tokenURL == "" {
@@ -42,17 +49,24 @@ func NewVectara(opts ...Option) (*Vectara, error) {
 		}
 		conf := &clientcredentials.Config{ClientID: cc.id, ClientSecret: cc.secret, TokenURL: tokenURL, Scopes: cc.scopes}
 		// The token endpoint is reached with the same *http.Client (its
-		// transport and TLS settings), redirect-safe. The source caches the
-		// token and renews it shortly before it expires.
-		ctx := context.WithValue(context.Background(), oauth2.HTTPClient, c.hc)
-		c.cfg.tokenSource = conf.TokenSource(ctx)
+		// transport and TLS settings), redirect-safe. The cache keeps the
+		// token and renews it shortly before it expires, or when the
+		// service refuses it.
+		cache = &vectaraTokenCache{conf: conf, hc: c.hc}
+		c.cfg.tokenSource = cache
 	}
 	c.authorize = func(ctx context.Context, req *http.Request, cfg *config) error {
 		switch {
 		case cfg.apiKey != "":
 			req.Header.Set("X-Api-Key", cfg.apiKey)
 		case cfg.tokenSource != nil:
-			tok, err := cfg.tokenSource.Token()
+			var tok *oauth2.Token
+			var err error
+			if tc, ok := cfg.tokenSource.(*vectaraTokenCache); ok {
+				tok, err = tc.token(ctx) // bounded by the call's context and timeout
+			} else {
+				tok, err = cfg.tokenSource.Token()
+			}
 			if err != nil {
 				return &authError{service: "vectara", err: fmt.Errorf("fetching OAuth2 token: %w", sanitizeTokenError(err))}
 			}
@@ -79,7 +93,70 @@ func NewVectara(opts ...Option) (*Vectara, error) {
 			}
 		}
 	}
-	return &Vectara{c: c}, nil
+	return &Vectara{c: c, tokens: cache}, nil
+}
+
+// vectaraTokenCache holds the client-credentials access token. Like
+// oauth2.ReuseTokenSource it fetches a token once and reuses it until
+// shortly before it expires, but the fetch runs under the call's context
+// (so a hanging token endpoint cannot outlive the call's deadline), and a
+// token the service refuses with 401 can be dropped.
+type vectaraTokenCache struct {
+	conf *clientcredentials.Config
+	hc   *http.Client
+
+	mu  sync.Mutex
+	tok *oauth2.Token
+}
+
+func (c *vectaraTokenCache) token(ctx context.Context) (*oauth2.Token, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.tok.Valid() {
+		return c.tok, nil
+	}
+	tok, err := c.conf.Token(context.WithValue(ctx, oauth2.HTTPClient, c.hc))
+	if err != nil {
+		return nil, err
+	}
+	c.tok = tok
+	return tok, nil
+}
+
+// Token implements oauth2.TokenSource.
+func (c *vectaraTokenCache) Token() (*oauth2.Token, error) { return c.token(context.Background()) }
+
+// drop forgets access if it is still the cached token.
+func (c *vectaraTokenCache) drop(access string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.tok != nil && c.tok.AccessToken == access {
+		c.tok = nil
+	}
+}
+
+// vectaraSend is send for Vectara calls. When a call authenticated with the
+// client's cached OAuth2 token is refused with 401 (the service's clock
+// says the token expired, or it was revoked), the token is dropped and the
+// call is sent once more with a fresh one; a 401 proves the request was not
+// processed, so this is safe for POST and PATCH too.
+func vectaraSend[R any](ctx context.Context, v *Vectara, op string, opts []Option,
+	build func(server string) (*http.Request, error), parse func(*http.Response) (R, error),
+) (R, *Response, error) {
+	r, resp, err := send(ctx, v.c, op, opts, build, parse)
+	if err == nil || v.tokens == nil || resp == nil || resp.StatusCode != http.StatusUnauthorized || resp.Request == nil {
+		return r, resp, err
+	}
+	cfg := v.c.callConfig(opts)
+	if cfg.apiKey != "" || cfg.unauthorized || cfg.tokenSource != oauth2.TokenSource(v.tokens) {
+		return r, resp, err
+	}
+	access, ok := strings.CutPrefix(resp.Request.Header.Get("Authorization"), "Bearer ")
+	if !ok {
+		return r, resp, err
+	}
+	v.tokens.drop(access)
+	return send(ctx, v.c, op, opts, build, parse)
 }
 
 // sanitizeTokenError keeps the token endpoint's status and error code but
@@ -110,7 +187,7 @@ func (v *Vectara) ListUsers(ctx context.Context, params *vectara.ListUsersParams
 	if params == nil {
 		params = &vectara.ListUsersParams{}
 	}
-	r, resp, err := send(ctx, v.c, op, opts,
+	r, resp, err := vectaraSend(ctx, v, op, opts,
 		func(s string) (*http.Request, error) { return vectara.NewListUsersRequest(s, params) },
 		vectara.ParseListUsersResponse)
 	if err != nil {
@@ -123,34 +200,42 @@ func (v *Vectara) ListUsers(ctx context.Context, params *vectara.ListUsersParams
 // service returns none. params (may be nil) gives limit and corpus_key; its
 // PageKey is where to start.
 func (v *Vectara) ListUsersIter(ctx context.Context, params *vectara.ListUsersParams, opts ...Option) iter.Seq2[vectara.User, error] {
-	p := vectara.ListUsersParams{}
+	start := vectara.ListUsersParams{}
 	if params != nil {
-		p = *params
+		start = *params
 	}
-	seen := map[string]bool{}
-	return paginate(ctx, func(ctx context.Context) ([]vectara.User, bool, error) {
-		page, _, err := v.ListUsers(ctx, &p, opts...)
-		if err != nil {
-			return nil, false, err
+	return func(yield func(vectara.User, error) bool) {
+		// Every range starts over from the first page with its own state, so
+		// the sequence can be ranged more than once.
+		p := start
+		seen := map[string]bool{}
+		if p.PageKey != nil && *p.PageKey != "" {
+			seen[*p.PageKey] = true
 		}
-		var users []vectara.User
-		if page.Users != nil {
-			users = *page.Users
-		}
-		next := ""
-		if page.Metadata != nil && page.Metadata.PageKey != nil {
-			next = *page.Metadata.PageKey
-		}
-		if next == "" {
-			return users, false, nil
-		}
-		if seen[next] {
-			return users, false, fmt.Errorf("vectara listUsers: page_key repeated; stopping to avoid a loop: %w", ErrUnexpectedResponse)
-		}
-		seen[next] = true
-		p.PageKey = &next
-		return users, true, nil
-	})
+		paginate(ctx, func(ctx context.Context) ([]vectara.User, bool, error) {
+			page, _, err := v.ListUsers(ctx, &p, opts...)
+			if err != nil {
+				return nil, false, err
+			}
+			var users []vectara.User
+			if page.Users != nil {
+				users = *page.Users
+			}
+			next := ""
+			if page.Metadata != nil && page.Metadata.PageKey != nil {
+				next = *page.Metadata.PageKey
+			}
+			if next == "" {
+				return users, false, nil
+			}
+			if seen[next] {
+				return users, false, fmt.Errorf("vectara listUsers: page_key repeated; stopping to avoid a loop: %w", ErrUnexpectedResponse)
+			}
+			seen[next] = true
+			p.PageKey = &next
+			return users, true, nil
+		})(yield)
+	}
 }
 
 // CreateUser creates a user (201). The result carries the one-time code,
@@ -158,7 +243,7 @@ func (v *Vectara) ListUsersIter(ctx context.Context, params *vectara.ListUsersPa
 // username and email; they are filled from the request.
 func (v *Vectara) CreateUser(ctx context.Context, body vectara.CreateUserRequest, opts ...Option) (*vectara.CreateUsersResponse, *Response, error) {
 	const op = "createUser"
-	r, resp, err := send(ctx, v.c, op, opts,
+	r, resp, err := vectaraSend(ctx, v, op, opts,
 		func(s string) (*http.Request, error) { return vectara.NewCreateUserRequest(s, nil, body) },
 		vectara.ParseCreateUserResponse)
 	if err != nil {
@@ -188,7 +273,7 @@ func (v *Vectara) GetUser(ctx context.Context, username string, opts ...Option) 
 	if err := checkPathParam(op, "username", username); err != nil {
 		return nil, nil, err
 	}
-	r, resp, err := send(ctx, v.c, op, opts,
+	r, resp, err := vectaraSend(ctx, v, op, opts,
 		func(s string) (*http.Request, error) { return vectara.NewGetUserRequest(s, username, nil) },
 		vectara.ParseGetUserResponse)
 	if err != nil {
@@ -204,7 +289,7 @@ func (v *Vectara) UpdateUser(ctx context.Context, username string, body vectara.
 	if err := checkPathParam(op, "username", username); err != nil {
 		return nil, nil, err
 	}
-	r, resp, err := send(ctx, v.c, op, opts,
+	r, resp, err := vectaraSend(ctx, v, op, opts,
 		func(s string) (*http.Request, error) { return vectara.NewUpdateUserRequest(s, username, nil, body) },
 		vectara.ParseUpdateUserResponse)
 	if err != nil {
@@ -219,7 +304,7 @@ func (v *Vectara) DeleteUser(ctx context.Context, username string, opts ...Optio
 	if err := checkPathParam(op, "username", username); err != nil {
 		return nil, err
 	}
-	_, resp, err := send(ctx, v.c, op, opts,
+	_, resp, err := vectaraSend(ctx, v, op, opts,
 		func(s string) (*http.Request, error) { return vectara.NewDeleteUserRequest(s, username, nil) },
 		vectara.ParseDeleteUserResponse)
 	if err != nil {
@@ -236,12 +321,23 @@ func (v *Vectara) ResetUserPassword(ctx context.Context, username string, opts .
 	if err := checkPathParam(op, "username", username); err != nil {
 		return nil, nil, err
 	}
-	r, resp, err := send(ctx, v.c, op, opts,
+	r, resp, err := vectaraSend(ctx, v, op, opts,
 		func(s string) (*http.Request, error) { return vectara.NewResetUserPasswordRequest(s, username, nil) },
 		func(res *http.Response) (*vectara.ResetUserPasswordResponse, error) {
-			if res.StatusCode == http.StatusNoContent || (res.StatusCode == http.StatusOK && res.ContentLength == 0) {
-				return &vectara.ResetUserPasswordResponse{HTTPResponse: res, JSON200: &vectara.ResetPasswordUsersResponse{}}, nil
+			if res.StatusCode != http.StatusOK && res.StatusCode != http.StatusNoContent {
+				return vectara.ParseResetUserPasswordResponse(res)
 			}
+			// Judge emptiness by the bytes, not ContentLength: a chunked or
+			// compressed empty answer has ContentLength -1.
+			b, err := io.ReadAll(res.Body)
+			_ = res.Body.Close()
+			if err != nil {
+				return nil, err
+			}
+			if res.StatusCode == http.StatusNoContent || len(bytes.TrimSpace(b)) == 0 {
+				return &vectara.ResetUserPasswordResponse{Body: b, HTTPResponse: res, JSON200: &vectara.ResetPasswordUsersResponse{}}, nil
+			}
+			res.Body = io.NopCloser(bytes.NewReader(b))
 			return vectara.ParseResetUserPasswordResponse(res)
 		})
 	if err != nil {
