@@ -43,8 +43,16 @@ func NewHomebox(opts ...Option) (*Homebox, error) {
 	case c.cfg.apiKey != "":
 		h.token = bearer(c.cfg.apiKey)
 	}
-	c.authorize = func(_ context.Context, req *http.Request, _ *config) error {
+	base := c.cfg
+	c.authorize = func(_ context.Context, req *http.Request, cfg *config) error {
 		tok := h.Token()
+		// A per-call WithBearerToken or WithAPIKey overrides the session.
+		switch {
+		case cfg.token != "" && cfg.token != base.token:
+			tok = bearer(cfg.token)
+		case cfg.apiKey != "" && cfg.apiKey != base.apiKey:
+			tok = bearer(cfg.apiKey)
+		}
 		if tok == "" {
 			return &authError{service: "homebox", err: fmt.Errorf("%w: call UserLogin first, or use WithBearerToken or WithAPIKey", ErrNotAuthenticated)}
 		}
@@ -119,6 +127,9 @@ func (h *Homebox) UserLogin(ctx context.Context, username, password string, stay
 func (h *Homebox) UserLogout(ctx context.Context, opts ...Option) (*Response, error) {
 	const op = "userLogout"
 	_, resp, err := send(ctx, h.c, op, opts, homebox.NewUserLogoutRequest, homebox.ParseUserLogoutResponse)
+	if errors.Is(err, ErrUnauthorized) {
+		h.SetToken("") // the session is already gone
+	}
 	if err != nil {
 		return resp, err
 	}
@@ -165,6 +176,9 @@ func redirectTarget(c *core, op string, resp *Response) (*url.URL, *Response, er
 // (the identity provider). The redirect is not followed.
 func (h *Homebox) OIDCLogin(ctx context.Context, opts ...Option) (*url.URL, *Response, error) {
 	const op = "oidcLogin"
+	if ctx == nil {
+		return nil, nil, fmt.Errorf("homebox %s: nil context", op)
+	}
 	ctx = context.WithValue(ctx, noFollowKey{}, true)
 	_, resp, err := send(ctx, h.c, op, public(opts), homebox.NewOidcLoginRequest, homebox.ParseOidcLoginResponse)
 	if err != nil {
@@ -180,6 +194,9 @@ func (h *Homebox) OIDCCallback(ctx context.Context, code, state string, opts ...
 	const op = "oidcCallback"
 	if code == "" || state == "" {
 		return nil, nil, &ParamError{Operation: op, Param: "code/state", Reason: "must not be empty"}
+	}
+	if ctx == nil {
+		return nil, nil, fmt.Errorf("homebox %s: nil context", op)
 	}
 	ctx = context.WithValue(ctx, noFollowKey{}, true)
 	_, resp, err := send(ctx, h.c, op, public(opts),
@@ -239,6 +256,9 @@ func (h *Homebox) UpdateAccount(ctx context.Context, body homebox.UserUpdate, op
 func (h *Homebox) DeleteAccount(ctx context.Context, opts ...Option) (*Response, error) {
 	const op = "deleteAccount"
 	_, resp, err := send(ctx, h.c, op, opts, homebox.NewDeleteAccountRequest, homebox.ParseDeleteAccountResponse)
+	if errors.Is(err, ErrUnauthorized) {
+		h.SetToken("") // the session is already gone
+	}
 	if err != nil {
 		return resp, err
 	}

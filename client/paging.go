@@ -18,15 +18,16 @@ func paginate[T any](ctx context.Context, fetch func(ctx context.Context) ([]T, 
 				return
 			}
 			items, more, err := fetch(ctx)
-			if err != nil {
-				var zero T
-				yield(zero, err)
-				return
-			}
+			// Items that arrived with an error are still yielded first.
 			for i := range items {
 				if !yield(items[i], nil) {
 					return
 				}
+			}
+			if err != nil {
+				var zero T
+				yield(zero, err)
+				return
 			}
 			if !more {
 				return

@@ -8,7 +8,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"strings"
 	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/userapis/userapis-go/client"
 	"github.com/userapis/userapis-go/fake"
@@ -16,13 +20,69 @@ import (
 	"github.com/userapis/userapis-go/gen/homebox"
 	"github.com/userapis/userapis-go/gen/kipu"
 	"github.com/userapis/userapis-go/gen/vectara"
+	"github.com/userapis/userapis-go/internal/contract"
 )
 
-// transcript prints one line per step with its timing.
+// transcript prints one line per step with its timing, and checks every
+// exchange against the service's OpenAPI document.
 type transcript struct {
-	w     io.Writer
-	steps int
-	start time.Time
+	w         io.Writer
+	steps     int
+	start     time.Time
+	contracts []*serviceContract
+}
+
+type serviceContract struct {
+	name string
+	doc  *openapi3.T
+	tr   *contract.Transport
+}
+
+// checked returns an option routing a client through a validating
+// transport for the document swagger returns, and records it for the
+// summary.
+func (t *transcript) checked(name string, swagger func() (*openapi3.T, error), baseURL string, skip func(*http.Request) bool) (client.Option, error) {
+	doc, err := swagger()
+	if err != nil {
+		return nil, err
+	}
+	// The embedded document carries Go-cased operationIds; use the document's.
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			op.OperationID = strings.ToLower(op.OperationID[:1]) + op.OperationID[1:]
+		}
+	}
+	v, err := contract.New(doc, baseURL)
+	if err != nil {
+		return nil, err
+	}
+	tr := &contract.Transport{V: v, Skip: skip}
+	t.contracts = append(t.contracts, &serviceContract{name: name, doc: doc, tr: tr})
+	return client.WithHTTPClient(&http.Client{Transport: tr}), nil
+}
+
+// summary prints operations covered and contract violations per service; it
+// fails when an exchange broke its document.
+func (t *transcript) summary() error {
+	fmt.Fprintf(t.w, "\n== Contract check (every request and response validated against api/*.yaml)\n")
+	total, covered, violations := 0, 0, 0
+	for _, c := range t.contracts {
+		all := contract.OperationIDs(c.doc)
+		seen := c.tr.Covered()
+		errs := c.tr.Errors()
+		total += len(all)
+		covered += len(seen)
+		violations += len(errs)
+		fmt.Fprintf(t.w, "   %-8s %2d/%2d operations exercised, %d violation(s)\n", c.name, len(seen), len(all), len(errs))
+		for _, e := range errs {
+			fmt.Fprintf(t.w, "            %v\n", e)
+		}
+	}
+	fmt.Fprintf(t.w, "   all      %2d/%2d operations, %d violation(s)\n", covered, total, violations)
+	if violations > 0 {
+		return fmt.Errorf("%d contract violation(s)", violations)
+	}
+	return nil
 }
 
 func (t *transcript) section(title, detail string) {
@@ -95,6 +155,9 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 	}
+	if err := t.summary(); err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "\n%d steps across 4 services in %s — every call went through the client package.\n", t.steps, round(time.Since(t.start)))
 	return nil
 }
@@ -103,6 +166,11 @@ func demoKipu(ctx context.Context, t *transcript, common []client.Option) error 
 	srv := fake.StartKipu()
 	defer srv.Close()
 	t.section("Kipu Quantum Hub user-service", "fake at "+srv.URL+" — personal access token in X-Auth-Token")
+	check, err := t.checked("kipu", kipu.GetSwagger, srv.URL, nil)
+	if err != nil {
+		return err
+	}
+	common = append(common, check)
 	k, err := client.NewKipu(append(common, client.WithBaseURL(srv.URL), client.WithPersonalAccessToken(srv.Token))...)
 	if err != nil {
 		return err
@@ -220,18 +288,30 @@ func demoKipu(ctx context.Context, t *transcript, common []client.Option) error 
 	}); err != nil {
 		return err
 	}
+	var newDefault string
 	if err := t.step("kipu regenerateDefaultPersonalAccessToken", func() (string, error) {
 		d, _, err := k.RegenerateDefaultPersonalAccessToken(ctx)
 		if err != nil {
 			return "", err
 		}
+		newDefault = d.DefaultToken
 		return fmt.Sprintf("new default token (%d chars, not printed)", len(d.DefaultToken)), nil
 	}); err != nil {
 		return err
 	}
-	return t.refused("kipu old default token stops working", client.ErrUnauthorized, func() error {
+	if err := t.refused("kipu old default token stops working", client.ErrUnauthorized, func() error {
 		_, _, err := k.GetCurrentUser(ctx)
 		return err
+	}); err != nil {
+		return err
+	}
+	return t.step("kipu deleteCurrentUser (with the new default token)", func() (string, error) {
+		opt := client.WithPersonalAccessToken(newDefault)
+		if _, err := k.DeleteCurrentUser(ctx, opt); err != nil {
+			return "", err
+		}
+		exists, _, err := k.CheckUserExists(ctx, me.Id)
+		return fmt.Sprintf("account gone: exists=%v", exists), err
 	})
 }
 
@@ -240,6 +320,11 @@ func demoHarbor(ctx context.Context, t *transcript, common []client.Option) erro
 	defer srv.Close()
 	srv.Fake.SeedUsers(250)
 	t.section("Harbor v2.0", "fake at "+srv.URL+"/api/v2.0 — HTTP Basic, 250 seeded users")
+	check, err := t.checked("harbor", harbor.GetSwagger, srv.URL, nil)
+	if err != nil {
+		return err
+	}
+	common = append(common, check)
 	admin, err := client.NewHarbor(append(common, client.WithBaseURL(srv.URL), client.WithBasicAuth(srv.AdminUser, srv.AdminPassword))...)
 	if err != nil {
 		return err
@@ -349,6 +434,11 @@ func demoHomebox(ctx context.Context, t *transcript, common []client.Option) err
 	srv := fake.StartHomebox()
 	defer srv.Close()
 	t.section("Homebox", "fake at "+srv.URL+"/api — bearer session tokens and API keys")
+	check, err := t.checked("homebox", homebox.GetSwagger, srv.URL, nil)
+	if err != nil {
+		return err
+	}
+	common = append(common, check)
 	hb, err := client.NewHomebox(append(common, client.WithBaseURL(srv.URL))...)
 	if err != nil {
 		return err
@@ -480,6 +570,13 @@ func demoVectara(ctx context.Context, t *transcript, common []client.Option) err
 	srv := fake.StartVectara()
 	defer srv.Close()
 	t.section("Vectara v2", "fake at "+srv.URL+" — OAuth2 client credentials (token cached), x-api-key also accepted")
+	check, err := t.checked("vectara", vectara.GetSwagger, srv.URL, func(r *http.Request) bool {
+		return r.URL.String() == srv.TokenURL // the OAuth2 token endpoint is not in the document
+	})
+	if err != nil {
+		return err
+	}
+	common = append(common, check)
 	v, err := client.NewVectara(append(common, client.WithBaseURL(srv.URL), client.WithClientCredentials(srv.ClientID, srv.ClientSecret, srv.TokenURL))...)
 	if err != nil {
 		return err
@@ -567,4 +664,3 @@ func deref[T any](p *T) T {
 	}
 	return *p
 }
-
