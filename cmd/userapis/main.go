@@ -57,6 +57,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 0
 	case errors.Is(err, flag.ErrHelp):
 		return 0
+	case errors.Is(err, errReported):
+		return 2
 	case errors.Is(err, errUsage):
 		fmt.Fprintf(stderr, "userapis %s: %v\n", args[0], err)
 		return 2
@@ -66,4 +68,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 }
 
-var errUsage = errors.New("invalid arguments")
+var (
+	errUsage = errors.New("invalid arguments")
+	// errReported is a usage error the flag package has already printed.
+	errReported = fmt.Errorf("%w (reported)", errUsage)
+)
+
+// flagError maps a flag.Parse error: help stays help, anything else is a
+// usage error that flag has already printed with the usage text.
+func flagError(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return errReported
+}

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/userapis/userapis-go/client"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func TestDemo(t *testing.T) {
+	var out, errb bytes.Buffer
+	code := run(context.Background(), []string{"demo"}, &out, &errb)
+	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", out.String(), errb.String())
+	s := out.String()
+	for _, want := range []string{"== Kipu", "== Harbor", "== Homebox", "== Vectara", "all      49/49 operations, 0 violation(s)"} {
+		assert.Contains(t, s, want)
+	}
+	assert.NotContains(t, s, "FAIL")
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{nil, 2, "usage: userapis"},
+		{[]string{"bogus"}, 2, `unknown command "bogus"`},
+		{[]string{"demo", "extra"}, 2, `unexpected argument "extra"`},
+		{[]string{"demo", "-nope"}, 2, "flag provided but not defined"},
+		{[]string{"serve", "-services", "kipu,foo"}, 2, `unknown service "foo"`},
+		{[]string{"serve", "-services", ","}, 2, "names no service"},
+		{[]string{"serve", "-port", "-1"}, 2, "out of range"},
+		{[]string{"serve", "-port", "x"}, 2, "invalid value"},
+		{[]string{"help"}, 0, ""},
+		{[]string{"serve", "-h"}, 0, ""},
+	} {
+		var out, errb bytes.Buffer
+		code := run(context.Background(), tc.args, &out, &errb)
+		assert.Equal(t, tc.code, code, "%v: stderr %s", tc.args, errb.String())
+		assert.Contains(t, out.String()+errb.String(), tc.msg, "%v", tc.args)
+	}
+}
+
+// safeBuffer lets the test read what serve prints while it runs.
+type safeBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *safeBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *safeBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestServe(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	var errb safeBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "-services", "kipu,harbor"}, pw, &errb)
+		_ = pw.Close()
+	}()
+
+	var lines []string
+	sc := bufio.NewScanner(pr)
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+		if strings.HasPrefix(sc.Text(), "serving") {
+			break
+		}
+	}
+	require.NotEmpty(t, lines)
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	out := strings.Join(lines, "\n")
+	kipuURL := regexp.MustCompile(`kipu\s+(http://127\.0\.0\.1:\d+/user-service)`).FindStringSubmatch(out)
+	token := regexp.MustCompile(`X-Auth-Token: (\S+)`).FindStringSubmatch(out)
+	harborURL := regexp.MustCompile(`harbor\s+(http://127\.0\.0\.1:\d+)`).FindStringSubmatch(out)
+	require.NotNil(t, kipuURL, out)
+	require.NotNil(t, token, out)
+	require.NotNil(t, harborURL, out)
+	assert.NotContains(t, out, "vectara", "only the chosen fakes run")
+
+	k, err := client.NewKipu(client.WithBaseURL(kipuURL[1]), client.WithPersonalAccessToken(token[1]))
+	require.NoError(t, err)
+	me, _, err := k.GetCurrentUser(ctx)
+	require.NoError(t, err)
+	assert.NotEmpty(t, me.Id)
+
+	creds := regexp.MustCompile(`admin: (\S+) / (\S+)`).FindStringSubmatch(out)
+	require.NotNil(t, creds, out)
+	h, err := client.NewHarbor(client.WithBaseURL(harborURL[1]), client.WithBasicAuth(creds[1], creds[2]))
+	require.NoError(t, err)
+	u, _, err := h.GetCurrentUserInfo(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, creds[1], u.Username)
+
+	cancel()
+	select {
+	case code := <-done:
+		assert.Equal(t, 0, code, errb.String())
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not stop after its context ended")
+	}
+}
