@@ -164,7 +164,7 @@ func (f *HarborFake) UserCount() int {
 // root: request ids, fault injection, validation against api/harbor.yaml,
 // Basic authentication, and the API under /api/v2.0.
 func (f *HarborFake) Handler() http.Handler {
-	doc, err := harbor.GetSwagger()
+	doc, err := harbor.GetSpec()
 	if err != nil {
 		panic(fmt.Sprintf("fake: harbor document: %v", err))
 	}

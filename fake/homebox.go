@@ -242,7 +242,7 @@ func (f *HomeboxFake) now() time.Time {
 // against api/homebox.yaml, the auth rate limiter, token authentication and
 // the generated handler, mounted at /api.
 func (f *HomeboxFake) Handler() http.Handler {
-	doc, err := homebox.GetSwagger()
+	doc, err := homebox.GetSpec()
 	if err != nil {
 		panic(err)
 	}

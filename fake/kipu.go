@@ -217,7 +217,7 @@ func (f *KipuFake) ProfileImage(id string) (data []byte, contentType string, ok 
 // validation, then authentication, then the generated handler mounted at
 // KipuBasePath.
 func (f *KipuFake) Handler() http.Handler {
-	doc, err := kipu.GetSwagger()
+	doc, err := kipu.GetSpec()
 	if err != nil {
 		panic("fake: kipu document: " + err.Error())
 	}

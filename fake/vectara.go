@@ -263,7 +263,7 @@ func (f *VectaraFake) Handler() http.Handler {
 }
 
 func (f *VectaraFake) buildHandler() http.Handler {
-	doc, err := vectara.GetSwagger()
+	doc, err := vectara.GetSpec()
 	if err != nil {
 		panic("vectara fake: embedded document: " + err.Error())
 	}

@@ -166,7 +166,7 @@ func demoKipu(ctx context.Context, t *transcript, common []client.Option) error 
 	srv := fake.StartKipu()
 	defer srv.Close()
 	t.section("Kipu Quantum Hub user-service", "fake at "+srv.URL+" — personal access token in X-Auth-Token")
-	check, err := t.checked("kipu", kipu.GetSwagger, srv.URL, nil)
+	check, err := t.checked("kipu", kipu.GetSpec, srv.URL, nil)
 	if err != nil {
 		return err
 	}
@@ -320,7 +320,7 @@ func demoHarbor(ctx context.Context, t *transcript, common []client.Option) erro
 	defer srv.Close()
 	srv.Fake.SeedUsers(250)
 	t.section("Harbor v2.0", "fake at "+srv.URL+"/api/v2.0 — HTTP Basic, 250 seeded users")
-	check, err := t.checked("harbor", harbor.GetSwagger, srv.URL, nil)
+	check, err := t.checked("harbor", harbor.GetSpec, srv.URL, nil)
 	if err != nil {
 		return err
 	}
@@ -434,7 +434,7 @@ func demoHomebox(ctx context.Context, t *transcript, common []client.Option) err
 	srv := fake.StartHomebox()
 	defer srv.Close()
 	t.section("Homebox", "fake at "+srv.URL+"/api — bearer session tokens and API keys")
-	check, err := t.checked("homebox", homebox.GetSwagger, srv.URL, nil)
+	check, err := t.checked("homebox", homebox.GetSpec, srv.URL, nil)
 	if err != nil {
 		return err
 	}
@@ -570,7 +570,7 @@ func demoVectara(ctx context.Context, t *transcript, common []client.Option) err
 	srv := fake.StartVectara()
 	defer srv.Close()
 	t.section("Vectara v2", "fake at "+srv.URL+" — OAuth2 client credentials (token cached), x-api-key also accepted")
-	check, err := t.checked("vectara", vectara.GetSwagger, srv.URL, func(r *http.Request) bool {
+	check, err := t.checked("vectara", vectara.GetSpec, srv.URL, func(r *http.Request) bool {
 		return r.URL.String() == srv.TokenURL // the OAuth2 token endpoint is not in the document
 	})
 	if err != nil {

@@ -53,7 +53,7 @@ var services = []service{
 			"createPersonalAccessToken", "deletePersonalAccessToken", "regenerateDefaultPersonalAccessToken",
 			"authorizeByPersonalAccessToken", "getUserById", "checkUserExists", "getUserProfileImage",
 			"getUserRegistrationStatus", "searchUsers"},
-		swagger: kipu.GetSwagger,
+		swagger: kipu.GetSpec,
 		client: func(s string, d func(*http.Request) (*http.Response, error)) (any, error) {
 			return kipu.NewClient(s, kipu.WithHTTPClient(doerFunc(d)))
 		},
@@ -63,7 +63,7 @@ var services = []service{
 		operations: []string{"listUsers", "createUser", "getCurrentUserInfo", "searchUsers", "getUser",
 			"updateUserProfile", "deleteUser", "setUserSysAdmin", "updateUserPassword",
 			"getCurrentUserPermissions", "setCliSecret"},
-		swagger: harbor.GetSwagger,
+		swagger: harbor.GetSpec,
 		client: func(s string, d func(*http.Request) (*http.Response, error)) (any, error) {
 			return harbor.NewClient(s, harbor.WithHTTPClient(doerFunc(d)))
 		},
@@ -74,7 +74,7 @@ var services = []service{
 			"registerNewUser", "getUserSelf", "updateAccount", "deleteAccount", "getUserSettings",
 			"updateUserSettings", "changePassword", "forgotPassword", "resetPassword", "listApiKeys",
 			"createApiKey", "deleteApiKey"},
-		swagger: homebox.GetSwagger,
+		swagger: homebox.GetSpec,
 		client: func(s string, d func(*http.Request) (*http.Response, error)) (any, error) {
 			return homebox.NewClient(s, homebox.WithHTTPClient(doerFunc(d)))
 		},
@@ -82,7 +82,7 @@ var services = []service{
 	{
 		name:       "vectara",
 		operations: []string{"listUsers", "createUser", "getUser", "updateUser", "deleteUser", "resetUserPassword"},
-		swagger:    vectara.GetSwagger,
+		swagger:    vectara.GetSpec,
 		client: func(s string, d func(*http.Request) (*http.Response, error)) (any, error) {
 			return vectara.NewClient(s, vectara.WithHTTPClient(doerFunc(d)))
 		},
