@@ -56,6 +56,17 @@ func checkUserID(op string, id int64) error {
 	return nil
 }
 
+// harborList parses a listing (listUsers, searchUsers) as jsonOK does, and
+// like the generated parser refuses an X-Total-Count that is not an integer.
+func harborList[T any](res *http.Response) (*[]T, error) {
+	if v := res.Header.Values("X-Total-Count"); res.StatusCode == http.StatusOK && len(v) > 0 {
+		if _, err := strconv.ParseInt(v[0], 10, 64); err != nil {
+			return nil, fmt.Errorf("X-Total-Count %q: %w", v[0], err)
+		}
+	}
+	return jsonOK[[]T](res)
+}
+
 // pageInfo records X-Total-Count and Link on resp.
 func pageInfo(resp *Response) {
 	if v := resp.Header.Get("X-Total-Count"); v != "" {
@@ -77,12 +88,12 @@ func (h *Harbor) ListUsers(ctx context.Context, params *harbor.ListUsersParams, 
 	}
 	r, resp, err := send(ctx, h.c, op, opts,
 		func(s string) (*http.Request, error) { return harbor.NewListUsersRequest(s, params) },
-		harbor.ParseListUsersResponse)
+		harborList[harbor.UserResp])
 	if err != nil {
 		return nil, resp, err
 	}
 	pageInfo(resp)
-	list, resp, err := must(h.c, op, resp, r.JSON200)
+	list, resp, err := must(h.c, op, resp, r)
 	if err != nil {
 		return nil, resp, err
 	}
@@ -190,11 +201,11 @@ func (h *Harbor) GetCurrentUserInfo(ctx context.Context, opts ...Option) (*harbo
 	const op = "getCurrentUserInfo"
 	r, resp, err := send(ctx, h.c, op, opts,
 		func(s string) (*http.Request, error) { return harbor.NewGetCurrentUserInfoRequest(s, nil) },
-		harbor.ParseGetCurrentUserInfoResponse)
+		jsonOK[harbor.UserResp])
 	if err != nil {
 		return nil, resp, err
 	}
-	return must(h.c, op, resp, r.JSON200)
+	return must(h.c, op, resp, r)
 }
 
 // SearchUsers finds users whose name contains username. Harbor returns at
@@ -211,12 +222,12 @@ func (h *Harbor) SearchUsers(ctx context.Context, username string, params *harbo
 	p.Username = username
 	r, resp, err := send(ctx, h.c, op, opts,
 		func(s string) (*http.Request, error) { return harbor.NewSearchUsersRequest(s, &p) },
-		harbor.ParseSearchUsersResponse)
+		harborList[harbor.UserSearchRespItem])
 	if err != nil {
 		return nil, resp, err
 	}
 	pageInfo(resp)
-	list, resp, err := must(h.c, op, resp, r.JSON200)
+	list, resp, err := must(h.c, op, resp, r)
 	if err != nil {
 		return nil, resp, err
 	}
@@ -249,11 +260,11 @@ func (h *Harbor) GetUser(ctx context.Context, id int64, opts ...Option) (*harbor
 	}
 	r, resp, err := send(ctx, h.c, op, opts,
 		func(s string) (*http.Request, error) { return harbor.NewGetUserRequest(s, id, nil) },
-		harbor.ParseGetUserResponse)
+		jsonOK[harbor.UserResp])
 	if err != nil {
 		return nil, resp, err
 	}
-	return must(h.c, op, resp, r.JSON200)
+	return must(h.c, op, resp, r)
 }
 
 // UpdateUserProfile replaces email, realname and comment.
@@ -325,11 +336,11 @@ func (h *Harbor) GetCurrentUserPermissions(ctx context.Context, params *harbor.G
 	const op = "getCurrentUserPermissions"
 	r, resp, err := send(ctx, h.c, op, opts,
 		func(s string) (*http.Request, error) { return harbor.NewGetCurrentUserPermissionsRequest(s, params) },
-		harbor.ParseGetCurrentUserPermissionsResponse)
+		jsonOK[[]harbor.Permission])
 	if err != nil {
 		return nil, resp, err
 	}
-	list, resp, err := must(h.c, op, resp, r.JSON200)
+	list, resp, err := must(h.c, op, resp, r)
 	if err != nil {
 		return nil, resp, err
 	}

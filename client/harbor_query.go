@@ -85,7 +85,8 @@ func (q *HarborQuery) Fuzzy(key, value string) *HarborQuery {
 }
 
 // Range matches min <= key <= max. Either bound may be nil (open); each is
-// an integer, a time.Time (sent as 2006-01-02T15:04:05 UTC) or a string.
+// an integer, a time.Time (sent as 2006-01-02T15:04:05 UTC, so years
+// 0000-9999 only) or a string.
 func (q *HarborQuery) Range(key string, minV, maxV any) *HarborQuery {
 	if minV == nil && maxV == nil {
 		return q.fail("range for %q needs a bound", key)
@@ -137,6 +138,11 @@ func listValue(v any, forbidden string) (string, error) {
 	case int64:
 		return strconv.FormatInt(x, 10), nil
 	case time.Time:
+		// Harbor reads a time only with a four-digit year; any other
+		// would reach the server as a string.
+		if y := x.UTC().Year(); y < 0 || y > 9999 {
+			return "", fmt.Errorf("time %s is outside the years 0000-9999", x.UTC().Format(time.RFC3339))
+		}
 		return x.UTC().Format("2006-01-02T15:04:05"), nil
 	case string:
 		if x == "" || strings.ContainsAny(x, `, "'`+forbidden+"})]") {

@@ -108,11 +108,11 @@ func (h *Homebox) UserLogin(ctx context.Context, username, password string, stay
 	body := homebox.LoginForm{Username: username, Password: password, StayLoggedIn: &stayLoggedIn}
 	r, resp, err := send(ctx, h.c, op, public(opts),
 		func(s string) (*http.Request, error) { return homebox.NewUserLoginRequest(s, nil, body) },
-		homebox.ParseUserLoginResponse)
+		jsonOK[homebox.TokenResponse])
 	if err != nil {
 		return nil, resp, err
 	}
-	tok, resp, err := must(h.c, op, resp, r.JSON200)
+	tok, resp, err := must(h.c, op, resp, r)
 	if err != nil {
 		return nil, resp, err
 	}
@@ -144,11 +144,11 @@ func (h *Homebox) UserLogout(ctx context.Context, opts ...Option) (*Response, er
 // token stops working. The result's Raw has no "Bearer " prefix.
 func (h *Homebox) UserTokenRefresh(ctx context.Context, opts ...Option) (*homebox.TokenRefreshResponse, *Response, error) {
 	const op = "userTokenRefresh"
-	r, resp, err := send(ctx, h.c, op, opts, homebox.NewUserTokenRefreshRequest, homebox.ParseUserTokenRefreshResponse)
+	r, resp, err := send(ctx, h.c, op, opts, homebox.NewUserTokenRefreshRequest, jsonOK[homebox.TokenRefreshResponse])
 	if err != nil {
 		return nil, resp, err
 	}
-	tok, resp, err := must(h.c, op, resp, r.JSON200)
+	tok, resp, err := must(h.c, op, resp, r)
 	if err != nil {
 		return nil, resp, err
 	}
@@ -225,11 +225,11 @@ func (h *Homebox) RegisterNewUser(ctx context.Context, body homebox.UserRegistra
 // GetUserSelf returns the logged-in user.
 func (h *Homebox) GetUserSelf(ctx context.Context, opts ...Option) (*homebox.UserOut, *Response, error) {
 	const op = "getUserSelf"
-	r, resp, err := send(ctx, h.c, op, opts, homebox.NewGetUserSelfRequest, homebox.ParseGetUserSelfResponse)
+	r, resp, err := send(ctx, h.c, op, opts, homebox.NewGetUserSelfRequest, jsonOK[homebox.WrappedUserOut])
 	if err != nil {
 		return nil, resp, err
 	}
-	w, resp, err := must(h.c, op, resp, r.JSON200)
+	w, resp, err := must(h.c, op, resp, r)
 	if err != nil {
 		return nil, resp, err
 	}
@@ -241,11 +241,11 @@ func (h *Homebox) UpdateAccount(ctx context.Context, body homebox.UserUpdate, op
 	const op = "updateAccount"
 	r, resp, err := send(ctx, h.c, op, opts,
 		func(s string) (*http.Request, error) { return homebox.NewUpdateAccountRequest(s, body) },
-		homebox.ParseUpdateAccountResponse)
+		jsonOK[homebox.WrappedUserOut])
 	if err != nil {
 		return nil, resp, err
 	}
-	w, resp, err := must(h.c, op, resp, r.JSON200)
+	w, resp, err := must(h.c, op, resp, r)
 	if err != nil {
 		return nil, resp, err
 	}
@@ -272,11 +272,11 @@ func (h *Homebox) DeleteAccount(ctx context.Context, opts ...Option) (*Response,
 // GetUserSettings returns the user's settings object (nil when null).
 func (h *Homebox) GetUserSettings(ctx context.Context, opts ...Option) (homebox.UserSettings, *Response, error) {
 	const op = "getUserSettings"
-	r, resp, err := send(ctx, h.c, op, opts, homebox.NewGetUserSettingsRequest, homebox.ParseGetUserSettingsResponse)
+	r, resp, err := send(ctx, h.c, op, opts, homebox.NewGetUserSettingsRequest, jsonOK[homebox.WrappedUserSettings])
 	if err != nil {
 		return nil, resp, err
 	}
-	w, resp, err := must(h.c, op, resp, r.JSON200)
+	w, resp, err := must(h.c, op, resp, r)
 	if err != nil || w.Item == nil {
 		return nil, resp, err
 	}
@@ -289,11 +289,11 @@ func (h *Homebox) UpdateUserSettings(ctx context.Context, settings homebox.UserS
 	const op = "updateUserSettings"
 	r, resp, err := send(ctx, h.c, op, opts,
 		func(s string) (*http.Request, error) { return homebox.NewUpdateUserSettingsRequest(s, settings) },
-		homebox.ParseUpdateUserSettingsResponse)
+		jsonOK[homebox.WrappedUserSettings])
 	if err != nil {
 		return nil, resp, err
 	}
-	w, resp, err := must(h.c, op, resp, r.JSON200)
+	w, resp, err := must(h.c, op, resp, r)
 	if err != nil || w.Item == nil {
 		return nil, resp, err
 	}
@@ -351,11 +351,11 @@ func (h *Homebox) ResetPassword(ctx context.Context, token, password string, opt
 // ListAPIKeys lists the user's API keys, newest first, without their tokens.
 func (h *Homebox) ListAPIKeys(ctx context.Context, opts ...Option) ([]homebox.APIKeyOut, *Response, error) {
 	const op = "listApiKeys"
-	r, resp, err := send(ctx, h.c, op, opts, homebox.NewListApiKeysRequest, homebox.ParseListApiKeysResponse)
+	r, resp, err := send(ctx, h.c, op, opts, homebox.NewListApiKeysRequest, jsonOK[[]homebox.APIKeyOut])
 	if err != nil {
 		return nil, resp, err
 	}
-	list, resp, err := must(h.c, op, resp, r.JSON200)
+	list, resp, err := must(h.c, op, resp, r)
 	if err != nil {
 		return nil, resp, err
 	}
@@ -367,11 +367,11 @@ func (h *Homebox) CreateAPIKey(ctx context.Context, body homebox.APIKeyCreate, o
 	const op = "createApiKey"
 	r, resp, err := send(ctx, h.c, op, opts,
 		func(s string) (*http.Request, error) { return homebox.NewCreateApiKeyRequest(s, body) },
-		homebox.ParseCreateApiKeyResponse)
+		jsonCreated[homebox.APIKeyCreatedOut])
 	if err != nil {
 		return nil, resp, err
 	}
-	return must(h.c, op, resp, r.JSON201)
+	return must(h.c, op, resp, r)
 }
 
 // DeleteAPIKey revokes an API key.

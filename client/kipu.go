@@ -62,11 +62,11 @@ func public(opts []Option) []Option { return append([]Option{WithoutAuth()}, opt
 // service provisions the user from its identity provider on first call.
 func (k *Kipu) GetCurrentUser(ctx context.Context, opts ...Option) (*kipu.UserDto, *Response, error) {
 	const op = "getCurrentUser"
-	r, resp, err := send(ctx, k.c, op, opts, kipu.NewGetCurrentUserRequest, kipu.ParseGetCurrentUserResponse)
+	r, resp, err := send(ctx, k.c, op, opts, kipu.NewGetCurrentUserRequest, jsonOK[kipu.UserDto])
 	if err != nil {
 		return nil, resp, err
 	}
-	return must(k.c, op, resp, r.JSON200)
+	return must(k.c, op, resp, r)
 }
 
 // UpdateCurrentUser replaces the editable profile fields (PUT /me): fields
@@ -75,11 +75,11 @@ func (k *Kipu) UpdateCurrentUser(ctx context.Context, body kipu.UpdateUserReques
 	const op = "updateCurrentUser"
 	r, resp, err := send(ctx, k.c, op, opts,
 		func(s string) (*http.Request, error) { return kipu.NewUpdateCurrentUserRequest(s, body) },
-		kipu.ParseUpdateCurrentUserResponse)
+		jsonOK[kipu.UserDto])
 	if err != nil {
 		return nil, resp, err
 	}
-	return must(k.c, op, resp, r.JSON200)
+	return must(k.c, op, resp, r)
 }
 
 // DeleteCurrentUser deletes the authenticated user's account (DELETE /me).
@@ -162,11 +162,11 @@ func (k *Kipu) DeleteCurrentUserProfileImage(ctx context.Context, opts ...Option
 // never returned here, only at creation.
 func (k *Kipu) GetPersonalAccessTokens(ctx context.Context, opts ...Option) (*kipu.AccessTokensDto, *Response, error) {
 	const op = "getPersonalAccessTokens"
-	r, resp, err := send(ctx, k.c, op, opts, kipu.NewGetPersonalAccessTokensRequest, kipu.ParseGetPersonalAccessTokensResponse)
+	r, resp, err := send(ctx, k.c, op, opts, kipu.NewGetPersonalAccessTokensRequest, jsonOK[kipu.AccessTokensDto])
 	if err != nil {
 		return nil, resp, err
 	}
-	return must(k.c, op, resp, r.JSON200)
+	return must(k.c, op, resp, r)
 }
 
 // CreatePersonalAccessToken creates a token; the result's Value holds the
@@ -175,11 +175,11 @@ func (k *Kipu) CreatePersonalAccessToken(ctx context.Context, body kipu.CreateAc
 	const op = "createPersonalAccessToken"
 	r, resp, err := send(ctx, k.c, op, opts,
 		func(s string) (*http.Request, error) { return kipu.NewCreatePersonalAccessTokenRequest(s, body) },
-		kipu.ParseCreatePersonalAccessTokenResponse)
+		jsonOK[kipu.AccessTokenDto])
 	if err != nil {
 		return nil, resp, err
 	}
-	return must(k.c, op, resp, r.JSON200)
+	return must(k.c, op, resp, r)
 }
 
 // DeletePersonalAccessToken revokes the token with the given id.
@@ -202,11 +202,11 @@ func (k *Kipu) DeletePersonalAccessToken(ctx context.Context, id string, opts ..
 // client authenticated with it must switch (see WithPersonalAccessToken).
 func (k *Kipu) RegenerateDefaultPersonalAccessToken(ctx context.Context, opts ...Option) (*kipu.DefaultAccessTokenDto, *Response, error) {
 	const op = "regenerateDefaultPersonalAccessToken"
-	r, resp, err := send(ctx, k.c, op, opts, kipu.NewRegenerateDefaultPersonalAccessTokenRequest, kipu.ParseRegenerateDefaultPersonalAccessTokenResponse)
+	r, resp, err := send(ctx, k.c, op, opts, kipu.NewRegenerateDefaultPersonalAccessTokenRequest, jsonOK[kipu.DefaultAccessTokenDto])
 	if err != nil {
 		return nil, resp, err
 	}
-	return must(k.c, op, resp, r.JSON200)
+	return must(k.c, op, resp, r)
 }
 
 // AuthorizeByPersonalAccessToken resolves token into the principal that
@@ -220,11 +220,11 @@ func (k *Kipu) AuthorizeByPersonalAccessToken(ctx context.Context, token string,
 		func(s string) (*http.Request, error) {
 			return kipu.NewAuthorizeByPersonalAccessTokenRequest(s, &kipu.AuthorizeByPersonalAccessTokenParams{XAuthToken: token})
 		},
-		kipu.ParseAuthorizeByPersonalAccessTokenResponse)
+		jsonOK[kipu.PersonalAccessTokenPrincipal])
 	if err != nil {
 		return nil, resp, err
 	}
-	return must(k.c, op, resp, r.JSON200)
+	return must(k.c, op, resp, r)
 }
 
 // GetUserByID returns the public overview of a user.
@@ -235,11 +235,11 @@ func (k *Kipu) GetUserByID(ctx context.Context, id string, opts ...Option) (*kip
 	}
 	r, resp, err := send(ctx, k.c, op, public(opts),
 		func(s string) (*http.Request, error) { return kipu.NewGetUserByIdRequest(s, id) },
-		kipu.ParseGetUserByIdResponse)
+		jsonOK[kipu.UserOverviewDto])
 	if err != nil {
 		return nil, resp, err
 	}
-	return must(k.c, op, resp, r.JSON200)
+	return must(k.c, op, resp, r)
 }
 
 // CheckUserExists reports whether a user exists (HEAD /users/{id}): false
@@ -308,11 +308,11 @@ func (k *Kipu) GetUserRegistrationStatus(ctx context.Context, email string, opts
 		func(s string) (*http.Request, error) {
 			return kipu.NewGetUserRegistrationStatusRequest(s, &kipu.GetUserRegistrationStatusParams{Email: email})
 		},
-		kipu.ParseGetUserRegistrationStatusResponse)
+		jsonOK[kipu.RegistrationResponse])
 	if err != nil {
 		return nil, resp, err
 	}
-	return must(k.c, op, resp, r.JSON200)
+	return must(k.c, op, resp, r)
 }
 
 // SearchUsers searches first name, last name, username and email for q
@@ -326,11 +326,11 @@ func (k *Kipu) SearchUsers(ctx context.Context, q string, opts ...Option) ([]kip
 		func(s string) (*http.Request, error) {
 			return kipu.NewSearchUsersRequest(s, &kipu.SearchUsersParams{Q: q})
 		},
-		kipu.ParseSearchUsersResponse)
+		jsonOK[[]kipu.UserSearchDto])
 	if err != nil {
 		return nil, resp, err
 	}
-	list, resp, err := must(k.c, op, resp, r.JSON200)
+	list, resp, err := must(k.c, op, resp, r)
 	if err != nil {
 		return nil, resp, err
 	}

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"net/http"
 	"net/url"
 	"strings"
 )
@@ -65,4 +66,59 @@ func redactURLString(s string) string {
 		return "<unparsable URL>"
 	}
 	return redactURL(u)
+}
+
+// minEchoSecret is the shortest credential redactEcho takes out of a
+// server's message; shorter ones would mangle ordinary words.
+const minEchoSecret = 4
+
+// sentCredentials returns the credential values req carried: X-Auth-Token,
+// X-Api-Key, and Authorization's token (and, for Basic, the password).
+func sentCredentials(req *http.Request) []string {
+	if req == nil {
+		return nil
+	}
+	var out []string
+	add := func(v string) {
+		if v = strings.TrimSpace(v); len(v) >= minEchoSecret {
+			out = append(out, v)
+		}
+	}
+	add(req.Header.Get("X-Auth-Token"))
+	add(req.Header.Get("X-Api-Key"))
+	if a := req.Header.Get("Authorization"); a != "" {
+		if _, tok, ok := strings.Cut(a, " "); ok {
+			add(tok)
+		} else {
+			add(a)
+		}
+		if _, pass, ok := req.BasicAuth(); ok {
+			add(pass)
+		}
+	}
+	return out
+}
+
+// redactEcho replaces the credentials req carried wherever the server's
+// answer put them into e's message, code, request id or field errors. The
+// raw Body is left as received.
+func redactEcho(e *APIError, req *http.Request) {
+	secrets := sentCredentials(req)
+	if len(secrets) == 0 {
+		return
+	}
+	r := func(s string) string {
+		for _, x := range secrets {
+			s = strings.ReplaceAll(s, x, redacted)
+		}
+		return s
+	}
+	e.Message, e.Code, e.RequestID = r(e.Message), r(e.Code), r(e.RequestID)
+	if len(e.Fields) > 0 {
+		fields := make(map[string]string, len(e.Fields))
+		for k, v := range e.Fields {
+			fields[r(k)] = r(v)
+		}
+		e.Fields = fields
+	}
 }

@@ -8,6 +8,8 @@ package client
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"errors"
 	"encoding/base64"
 	"fmt"
 	"log/slog"
@@ -16,7 +18,9 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -403,12 +407,43 @@ func TestMechRedirectStripsCallerAuthorization(t *testing.T) {
 	})
 	origin, _ := mechServer(t, "/user-service", mechRedirect(http.StatusPermanentRedirect, "http://localhost:"+mechPort(t, target.URL)))
 	k := mechKipu(t, origin.URL, WithHeader("Authorization", "Bearer caller-s3cret"), WithHeader("Proxy-Authorization", "Basic x"))
-	_, _, err := k.CreatePersonalAccessToken(context.Background(), kipu.CreateAccessTokenRequest{Name: "ci"})
+	_, _, err := k.GetPersonalAccessTokens(context.Background())
 	require.NoError(t, err)
 	got := trec.last(t)
-	assert.Equal(t, http.MethodPost, got.Method)
-	assert.JSONEq(t, `{"name":"ci"}`, string(got.Body), "a 308 replays the body")
+	assert.Equal(t, http.MethodGet, got.Method)
 	for _, h := range []string{"Authorization", "Proxy-Authorization", "X-Auth-Token"} {
 		assert.Empty(t, got.Header.Values(h), h)
+	}
+	// A 308 would replay the body, which may hold a password or a client
+	// secret: across hosts it is not followed, and the redirect is the answer.
+	before := len(trec.all())
+	_, _, err = k.CreatePersonalAccessToken(context.Background(), kipu.CreateAccessTokenRequest{Name: "ci"})
+	var ae *APIError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, http.StatusPermanentRedirect, ae.StatusCode)
+	assert.Len(t, trec.all(), before, "the body never reached the other host")
+}
+
+// A certificate the client refuses is not retried: it fails the same way
+// every time.
+func TestMechCertificateErrorNotRetried(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	defer srv.Close()
+	k, err := NewKipu(WithBaseURL(srv.URL+"/user-service"), WithPersonalAccessToken("pat"), WithRetryBackoff(time.Millisecond, time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, resp, err := k.GetCurrentUser(context.Background())
+	var te *TransportError
+	if !errors.As(err, &te) {
+		t.Fatalf("want *TransportError, got %v", err)
+	}
+	var certErr *tls.CertificateVerificationError
+	if !errors.As(err, &certErr) {
+		t.Fatalf("want a certificate verification error, got %v", err)
+	}
+	if te.Attempts != 1 || resp != nil {
+		t.Fatalf("certificate error retried: %d attempts", te.Attempts)
 	}
 }

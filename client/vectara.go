@@ -189,11 +189,11 @@ func (v *Vectara) ListUsers(ctx context.Context, params *vectara.ListUsersParams
 	}
 	r, resp, err := vectaraSend(ctx, v, op, opts,
 		func(s string) (*http.Request, error) { return vectara.NewListUsersRequest(s, params) },
-		vectara.ParseListUsersResponse)
+		jsonOK[vectara.ListUsersPage])
 	if err != nil {
 		return nil, resp, err
 	}
-	return must(v.c, op, resp, r.JSON200)
+	return must(v.c, op, resp, r)
 }
 
 // ListUsersIter yields every user, following metadata.page_key until the
@@ -245,11 +245,11 @@ func (v *Vectara) CreateUser(ctx context.Context, body vectara.CreateUserRequest
 	const op = "createUser"
 	r, resp, err := vectaraSend(ctx, v, op, opts,
 		func(s string) (*http.Request, error) { return vectara.NewCreateUserRequest(s, nil, body) },
-		vectara.ParseCreateUserResponse)
+		jsonCreated[vectara.CreateUsersResponse])
 	if err != nil {
 		return nil, resp, err
 	}
-	u, resp, err := must(v.c, op, resp, r.JSON201)
+	u, resp, err := must(v.c, op, resp, r)
 	if err != nil {
 		return nil, resp, err
 	}
@@ -275,11 +275,11 @@ func (v *Vectara) GetUser(ctx context.Context, username string, opts ...Option) 
 	}
 	r, resp, err := vectaraSend(ctx, v, op, opts,
 		func(s string) (*http.Request, error) { return vectara.NewGetUserRequest(s, username, nil) },
-		vectara.ParseGetUserResponse)
+		jsonOK[vectara.User])
 	if err != nil {
 		return nil, resp, err
 	}
-	return must(v.c, op, resp, r.JSON200)
+	return must(v.c, op, resp, r)
 }
 
 // UpdateUser changes the fields set in body (PATCH); a role list that is
@@ -291,11 +291,11 @@ func (v *Vectara) UpdateUser(ctx context.Context, username string, body vectara.
 	}
 	r, resp, err := vectaraSend(ctx, v, op, opts,
 		func(s string) (*http.Request, error) { return vectara.NewUpdateUserRequest(s, username, nil, body) },
-		vectara.ParseUpdateUserResponse)
+		jsonOK[vectara.User])
 	if err != nil {
 		return nil, resp, err
 	}
-	return must(v.c, op, resp, r.JSON200)
+	return must(v.c, op, resp, r)
 }
 
 // DeleteUser deletes the user (204).

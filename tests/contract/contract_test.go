@@ -1,0 +1,59 @@
+package contracttest
+
+import (
+	"fmt"
+	"testing"
+)
+
+// wantOperations is how many operations the four documents hold together.
+const wantOperations = 49
+
+// TestContract runs every facade method of each service against its fake
+// through the validating transport (one subtest per service), then prints
+// the coverage table and fails if an operation was not exercised or any
+// request or response broke its document.
+func TestContract(t *testing.T) {
+	services := []struct {
+		name string
+		run  func(t *testing.T, register func(*env))
+	}{
+		{"kipu", kipuScenario},
+		{"harbor", harborScenario},
+		{"homebox", homeboxScenario},
+		{"vectara", vectaraScenario},
+	}
+	rows := make([]report, 0, len(services))
+	for _, s := range services {
+		var e *env
+		t.Run(s.name, func(t *testing.T) { s.run(t, func(x *env) { e = x }) })
+		r := report{service: s.name}
+		if e != nil {
+			r.ran = true
+			r.ops, r.covered, r.statuses, r.errs = e.ops, e.tr.Covered(), e.tr.Statuses(), e.tr.Errors()
+		}
+		rows = append(rows, r)
+	}
+
+	out := table(rows)
+	t.Log("\n" + out)
+	fmt.Println(out)
+
+	allRan, total := true, 0
+	for _, r := range rows {
+		if !r.ran {
+			allRan = false
+			t.Logf("%s: not run (filtered out)", r.service)
+			continue
+		}
+		total += len(r.ops)
+		if m := r.missing(); len(m) > 0 {
+			t.Errorf("%s: %d operation(s) never exercised: %v", r.service, len(m), m)
+		}
+		for _, err := range r.errs {
+			t.Errorf("%s: contract violation: %v", r.service, err)
+		}
+	}
+	if allRan && total != wantOperations {
+		t.Errorf("the documents hold %d operations, want %d", total, wantOperations)
+	}
+}
