@@ -39,6 +39,13 @@ func newConnCounter(t *testing.T) *connCounter {
 	c := &connCounter{}
 	d := &net.Dialer{Timeout: 5 * time.Second}
 	tr := &http.Transport{
+		// Go's transport returns a connection to the idle pool from its read
+		// loop, just after the body's EOF; a call made in that instant may
+		// start a second dial that then goes unused. One connection per host
+		// makes the next call wait for the first instead, so a dial past the
+		// first still means a connection was not reused (a body not drained,
+		// a connection closed).
+		MaxConnsPerHost: 1,
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			c.dials.Add(1)
 			return d.DialContext(ctx, network, addr)
