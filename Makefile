@@ -29,6 +29,24 @@ STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 lint:
 	$(GO) run $(STATICCHECK) $(PKGS)
 
+## fuzz: fuzz each target of tests/fuzz for FUZZTIME (default 30s), one after another
+## (go test -fuzz takes one target per run; new crashers land in tests/fuzz/testdata/fuzz/)
+FUZZTIME ?= 30s
+FUZZMINIMIZETIME ?= 10s
+FUZZPKG := ./tests/fuzz/
+fuzz:
+	@set -e; targets="$$($(GO) test -list='^Fuzz' $(FUZZPKG) | grep '^Fuzz')"; \
+	test -n "$$targets" || { echo "no fuzz targets in $(FUZZPKG)"; exit 1; }; \
+	for t in $$targets; do \
+		echo "== $$t ($(FUZZTIME))"; \
+		$(GO) test -run='^$$' -fuzz="^$$t\$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZETIME) $(FUZZPKG); \
+	done
+
+## bench: benchmarks of tests/bench (-count 6, into bench.out) summarised with benchstat,
+## the facade/baseline ratio table and `go generate` timing (scripts/bench.sh; BENCHMARKS.md)
+bench:
+	bash scripts/bench.sh
+
 ## breaking: fail on a breaking change to api/*.yaml since BASE (default: the previous commit) unless info.version's major was raised
 BASE ?= HEAD~1
 breaking:

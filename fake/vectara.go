@@ -75,6 +75,7 @@ type VectaraFake struct {
 
 	mu         sync.Mutex
 	users      map[string]*vectaraUser // by username
+	sorted     []string                // usernames in order for listUsers; nil when stale
 	emails     map[string]string       // lower-cased e-mail → username
 	corpora    map[string]bool
 	keys       map[string]vectaraKey

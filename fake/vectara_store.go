@@ -244,6 +244,7 @@ func (f *VectaraFake) createUser(req vectara.CreateUserRequest, now time.Time) (
 		u.agentRoles = append([]vectara.AgentRole{}, *req.AgentRoles...)
 	}
 	f.users[username] = u
+	f.sorted = nil
 	f.emails[strings.ToLower(req.Email)] = username
 	return u.clone(), f.oneTimeCode(), nil
 }
@@ -305,6 +306,7 @@ func (f *VectaraFake) deleteUser(username string) error {
 		return errVectaraUserNotFound
 	}
 	delete(f.users, username)
+	f.sorted = nil
 	delete(f.emails, strings.ToLower(u.email))
 	return nil
 }
@@ -338,17 +340,30 @@ func (f *VectaraFake) listUsers(corpusKey string, limit int, pageKey string) ([]
 		}
 		after = a
 	}
-	names := make([]string, 0, len(f.users))
-	for name, u := range f.users {
-		if pageKey != "" && name <= after {
-			continue
+	// The usernames are sorted once per change of the user set, not per
+	// page, so that walking N users costs O(N log N) rather than
+	// O(N² log N).
+	if f.sorted == nil {
+		f.sorted = make([]string, 0, len(f.users))
+		for name := range f.users {
+			f.sorted = append(f.sorted, name)
 		}
-		if corpusKey != "" && !vectaraHasCorpus(u, corpusKey) {
+		sort.Strings(f.sorted)
+	}
+	start := 0
+	if pageKey != "" {
+		start = sort.Search(len(f.sorted), func(i int) bool { return f.sorted[i] > after })
+	}
+	names := make([]string, 0, min(limit+1, len(f.sorted)-start))
+	for _, name := range f.sorted[start:] {
+		if corpusKey != "" && !vectaraHasCorpus(f.users[name], corpusKey) {
 			continue
 		}
 		names = append(names, name)
+		if len(names) > limit {
+			break
+		}
 	}
-	sort.Strings(names)
 	next := ""
 	if len(names) > limit {
 		names = names[:limit]

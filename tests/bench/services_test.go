@@ -1,0 +1,412 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"testing"
+	"time"
+
+	openapi_types "github.com/oapi-codegen/runtime/types"
+
+	"github.com/userapis/userapis-go/client"
+	"github.com/userapis/userapis-go/fake"
+	"github.com/userapis/userapis-go/gen/harbor"
+)
+
+// The baseline's hand-written types: the same fields, Go types and JSON
+// names as the generated ones, so that both sides decode the same work.
+
+type baseHarborOIDC struct {
+	CreationTime time.Time `json:"creation_time"`
+	ID           int64     `json:"id"`
+	Secret       *string   `json:"secret,omitempty"`
+	Subiss       string    `json:"subiss"`
+	UpdateTime   time.Time `json:"update_time"`
+	UserID       int64     `json:"user_id"`
+}
+
+type baseHarborUser struct {
+	AdminRoleInAuth bool            `json:"admin_role_in_auth"`
+	Comment         *string         `json:"comment,omitempty"`
+	CreationTime    time.Time       `json:"creation_time"`
+	Email           *string         `json:"email,omitempty"`
+	OIDCUserMeta    *baseHarborOIDC `json:"oidc_user_meta,omitempty"`
+	Realname        *string         `json:"realname,omitempty"`
+	SysadminFlag    bool            `json:"sysadmin_flag"`
+	UpdateTime      time.Time       `json:"update_time"`
+	UserID          int64           `json:"user_id"`
+	Username        string          `json:"username"`
+}
+
+type baseVectaraOperationPolicy struct {
+	AllowAnyResource bool                 `json:"allow_any_resource"`
+	AllowedResources *map[string][]string `json:"allowed_resources,omitempty"`
+}
+
+type baseVectaraPolicy struct {
+	AllowedOperations map[string]*baseVectaraOperationPolicy `json:"allowed_operations"`
+	Name              string                                 `json:"name"`
+}
+
+type baseVectaraRole struct {
+	Key  string `json:"corpus_key"`
+	Role string `json:"role"`
+}
+
+type baseVectaraAgentRole struct {
+	Key  string `json:"agent_key"`
+	Role string `json:"role"`
+}
+
+type baseVectaraUser struct {
+	AgentRoles  *[]baseVectaraAgentRole `json:"agent_roles,omitempty"`
+	APIPolicy   *baseVectaraPolicy      `json:"api_policy,omitempty"`
+	APIRoles    *[]string               `json:"api_roles,omitempty"`
+	CorpusRoles *[]baseVectaraRole      `json:"corpus_roles,omitempty"`
+	CreatedAt   *time.Time              `json:"created_at,omitempty"`
+	Description *string                 `json:"description,omitempty"`
+	Email       *string                 `json:"email,omitempty"`
+	Enabled     *bool                   `json:"enabled,omitempty"`
+	ID          *string                 `json:"id,omitempty"`
+	UpdatedAt   *time.Time              `json:"updated_at,omitempty"`
+	Username    *string                 `json:"username,omitempty"`
+}
+
+type baseKipuUser struct {
+	About           *string `json:"about,omitempty"`
+	CurrentPosition *string `json:"currentPosition,omitempty"`
+	Email           *string `json:"email,omitempty"`
+	Firstname       *string `json:"firstname,omitempty"`
+	Homepage        *string `json:"homepage,omitempty"`
+	ID              string  `json:"id"`
+	Lastname        *string `json:"lastname,omitempty"`
+	Username        *string `json:"username,omitempty"`
+}
+
+type baseHomeboxUser struct {
+	DefaultGroupID openapi_types.UUID   `json:"defaultGroupId"`
+	Email          string               `json:"email"`
+	GroupIDs       []openapi_types.UUID `json:"groupIds"`
+	ID             openapi_types.UUID   `json:"id"`
+	IsSuperuser    bool                 `json:"isSuperuser"`
+	Name           string               `json:"name"`
+	OIDCIssuer     *string              `json:"oidcIssuer"`
+	OIDCSubject    *string              `json:"oidcSubject"`
+}
+
+type baseHomeboxWrapped struct {
+	Item baseHomeboxUser `json:"item"`
+}
+
+// side is one way of making a call: call runs it (what the benchmark
+// times), result returns what the last successful call decoded.
+type side struct {
+	call   func(context.Context) error
+	result func() any
+}
+
+// baselineGet is the hand-written client: build the request (its URL from
+// the call's arguments, as a hand-written method would), set the
+// credential, Do, check the status, decode the body into a fresh T, drain
+// and close.
+func baselineGet[T any](hc *http.Client, target func() string, auth func(*http.Request)) side {
+	var got T
+	return side{
+		call: func(ctx context.Context) error {
+			u := target()
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+			if err != nil {
+				return err
+			}
+			auth(req)
+			res, err := hc.Do(req)
+			if err != nil {
+				return err
+			}
+			defer func() {
+				_, _ = io.Copy(io.Discard, res.Body)
+				_ = res.Body.Close()
+			}()
+			if res.StatusCode != http.StatusOK {
+				return fmt.Errorf("GET %s: status %d", u, res.StatusCode)
+			}
+			var v T
+			if err := json.NewDecoder(res.Body).Decode(&v); err != nil {
+				return err
+			}
+			got = v
+			return nil
+		},
+		result: func() any { return got },
+	}
+}
+
+func facadeSide[T any](call func(context.Context) (T, error)) side {
+	var got T
+	return side{
+		call: func(ctx context.Context) error {
+			v, err := call(ctx)
+			if err != nil {
+				return err
+			}
+			got = v
+			return nil
+		},
+		result: func() any { return got },
+	}
+}
+
+// creds are what a call authenticates with; the fixed servers accept any.
+type creds struct {
+	harborUser, harborPass string
+	vectaraKey             string
+	kipuToken              string
+	homeboxToken           string
+}
+
+// A callCase is one operation measured per call. sides returns the facade
+// and the baseline against base, the server root (for Kipu the root
+// without /user-service).
+type callCase struct {
+	name    string
+	fixture string // key in the recorded fixtures
+	sides   func(tb testing.TB, base string, cr creds, hc *http.Client) (facade, baseline side)
+	// startFake starts the real fake for this case.
+	startFake func(tb testing.TB) (base string, cr creds)
+}
+
+const harborListSize = 100
+
+var callCases = []callCase{
+	{
+		name: "HarborGetUser", fixture: "harbor/getUser",
+		sides: func(tb testing.TB, base string, cr creds, hc *http.Client) (side, side) {
+			h, err := client.NewHarbor(client.WithBaseURL(base), client.WithBasicAuth(cr.harborUser, cr.harborPass), client.WithHTTPClient(hc))
+			if err != nil {
+				tb.Fatal(err)
+			}
+			f := facadeSide(func(ctx context.Context) (*harbor.UserResp, error) {
+				u, _, err := h.GetUser(ctx, fake.HarborUserID)
+				return u, err
+			})
+			b := baselineGet[baseHarborUser](hc, func() string { return base + "/api/v2.0/users/" + strconv.FormatInt(fake.HarborUserID, 10) }, func(r *http.Request) { r.SetBasicAuth(cr.harborUser, cr.harborPass) })
+			return f, b
+		},
+		startFake: func(tb testing.TB) (string, creds) {
+			srv := fake.StartHarbor()
+			tb.Cleanup(srv.Close)
+			return srv.URL, creds{harborUser: srv.AdminUser, harborPass: srv.AdminPassword}
+		},
+	},
+	{
+		name: "HarborListUsers100", fixture: "harbor/listUsers100",
+		sides: func(tb testing.TB, base string, cr creds, hc *http.Client) (side, side) {
+			h, err := client.NewHarbor(client.WithBaseURL(base), client.WithBasicAuth(cr.harborUser, cr.harborPass), client.WithHTTPClient(hc))
+			if err != nil {
+				tb.Fatal(err)
+			}
+			page, size := int64(1), int64(harborListSize)
+			params := &harbor.ListUsersParams{Page: &page, PageSize: &size}
+			f := facadeSide(func(ctx context.Context) ([]harbor.UserResp, error) {
+				users, _, err := h.ListUsers(ctx, params)
+				return users, err
+			})
+			b := baselineGet[[]baseHarborUser](hc, func() string {
+				return base + "/api/v2.0/users?page=" + strconv.FormatInt(page, 10) + "&page_size=" + strconv.FormatInt(size, 10)
+			},
+				func(r *http.Request) { r.SetBasicAuth(cr.harborUser, cr.harborPass) })
+			return f, b
+		},
+		startFake: func(tb testing.TB) (string, creds) {
+			srv := fake.StartHarbor()
+			tb.Cleanup(srv.Close)
+			srv.Fake.SeedUsers(harborListSize)
+			return srv.URL, creds{harborUser: srv.AdminUser, harborPass: srv.AdminPassword}
+		},
+	},
+	{
+		name: "VectaraGetUser", fixture: "vectara/getUser",
+		sides: func(tb testing.TB, base string, cr creds, hc *http.Client) (side, side) {
+			v, err := client.NewVectara(client.WithBaseURL(base), client.WithAPIKey(cr.vectaraKey), client.WithHTTPClient(hc))
+			if err != nil {
+				tb.Fatal(err)
+			}
+			const name = "ada@example.com"
+			f := facadeSide(func(ctx context.Context) (any, error) {
+				u, _, err := v.GetUser(ctx, name)
+				return u, err
+			})
+			b := baselineGet[baseVectaraUser](hc, func() string { return base + "/v2/users/" + url.PathEscape(name) }, func(r *http.Request) { r.Header.Set("X-Api-Key", cr.vectaraKey) })
+			return f, b
+		},
+		startFake: func(tb testing.TB) (string, creds) {
+			srv := fake.StartVectara()
+			tb.Cleanup(srv.Close)
+			return srv.URL, creds{vectaraKey: srv.APIKey}
+		},
+	},
+	{
+		name: "KipuGetCurrentUser", fixture: "kipu/getCurrentUser",
+		sides: func(tb testing.TB, base string, cr creds, hc *http.Client) (side, side) {
+			k, err := client.NewKipu(client.WithBaseURL(base+fake.KipuBasePath), client.WithPersonalAccessToken(cr.kipuToken), client.WithHTTPClient(hc))
+			if err != nil {
+				tb.Fatal(err)
+			}
+			f := facadeSide(func(ctx context.Context) (any, error) {
+				u, _, err := k.GetCurrentUser(ctx)
+				return u, err
+			})
+			b := baselineGet[baseKipuUser](hc, func() string { return base + fake.KipuBasePath + "/me" }, func(r *http.Request) { r.Header.Set("X-Auth-Token", cr.kipuToken) })
+			return f, b
+		},
+		startFake: func(tb testing.TB) (string, creds) {
+			srv := fake.StartKipu()
+			tb.Cleanup(srv.Close)
+			return root(srv.URL, fake.KipuBasePath), creds{kipuToken: srv.Token}
+		},
+	},
+	{
+		name: "HomeboxGetUserSelf", fixture: "homebox/getUserSelf",
+		sides: func(tb testing.TB, base string, cr creds, hc *http.Client) (side, side) {
+			h, err := client.NewHomebox(client.WithBaseURL(base), client.WithBearerToken(cr.homeboxToken), client.WithHTTPClient(hc))
+			if err != nil {
+				tb.Fatal(err)
+			}
+			f := facadeSide(func(ctx context.Context) (any, error) {
+				u, _, err := h.GetUserSelf(ctx)
+				return u, err
+			})
+			b := baselineGet[baseHomeboxWrapped](hc, func() string { return base + "/api/v1/users/self" }, func(r *http.Request) { r.Header.Set("Authorization", cr.homeboxToken) })
+			return f, b
+		},
+		startFake: func(tb testing.TB) (string, creds) {
+			srv := fake.StartHomebox()
+			tb.Cleanup(srv.Close)
+			tok, err := homeboxLogin(srv)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			return srv.URL, creds{homeboxToken: tok}
+		},
+	},
+}
+
+func root(u, basePath string) string { return u[:len(u)-len(basePath)] }
+
+func homeboxLogin(srv *fake.HomeboxServer) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	hc := &http.Client{}
+	defer hc.CloseIdleConnections()
+	h, err := client.NewHomebox(client.WithBaseURL(srv.URL), client.WithHTTPClient(hc))
+	if err != nil {
+		return "", err
+	}
+	if _, _, err := h.UserLogin(ctx, srv.Email, srv.Password, false); err != nil {
+		return "", err
+	}
+	return h.Token(), nil
+}
+
+// recordFixtures records, from fresh fakes, the answers the fixed servers
+// replay: the exact bytes and headers the fakes send.
+func recordFixtures() (map[string]*fixture, error) {
+	hc := &http.Client{}
+	defer hc.CloseIdleConnections()
+	out := map[string]*fixture{}
+	get := func(key, u string, set func(*http.Request)) error {
+		req, err := http.NewRequest(http.MethodGet, u, nil)
+		if err != nil {
+			return err
+		}
+		set(req)
+		fx, err := record(hc, req)
+		if err != nil {
+			return err
+		}
+		out[key] = fx
+		return nil
+	}
+
+	hs := fake.StartHarbor()
+	defer hs.Close()
+	hs.Fake.SeedUsers(harborListSize)
+	basic := func(r *http.Request) { r.SetBasicAuth(hs.AdminUser, hs.AdminPassword) }
+	if err := get("harbor/getUser", hs.URL+"/api/v2.0/users/3", basic); err != nil {
+		return nil, err
+	}
+	if err := get("harbor/listUsers100", fmt.Sprintf("%s/api/v2.0/users?page=1&page_size=%d", hs.URL, harborListSize), basic); err != nil {
+		return nil, err
+	}
+	hs.Faults.FailNext(1, "getUser", http.StatusServiceUnavailable, "0")
+	if err := get("harbor/getUser503", hs.URL+"/api/v2.0/users/3", basic); err != nil {
+		return nil, err
+	}
+
+	vs := fake.StartVectara()
+	defer vs.Close()
+	if err := get("vectara/getUser", vs.URL+"/v2/users/ada@example.com", func(r *http.Request) { r.Header.Set("X-Api-Key", vs.APIKey) }); err != nil {
+		return nil, err
+	}
+
+	ks := fake.StartKipu()
+	defer ks.Close()
+	if err := get("kipu/getCurrentUser", ks.URL+"/me", func(r *http.Request) { r.Header.Set("X-Auth-Token", ks.Token) }); err != nil {
+		return nil, err
+	}
+
+	bs := fake.StartHomebox()
+	defer bs.Close()
+	tok, err := homeboxLogin(bs)
+	if err != nil {
+		return nil, err
+	}
+	if err := get("homebox/getUserSelf", bs.URL+"/api/v1/users/self", func(r *http.Request) { r.Header.Set("Authorization", tok) }); err != nil {
+		return nil, err
+	}
+
+	for k, fx := range out {
+		want := http.StatusOK
+		if k == "harbor/getUser503" {
+			want = http.StatusServiceUnavailable
+		}
+		if fx.status != want {
+			return nil, fmt.Errorf("fixture %s: status %d, want %d: %s", k, fx.status, want, fx.body)
+		}
+	}
+	return out, nil
+}
+
+// fixedCreds are sent to fixed servers, which check nothing.
+var fixedCreds = creds{
+	harborUser: fake.HarborAdminUser, harborPass: fake.HarborAdminPassword,
+	vectaraKey: fake.VectaraSeedAPIKey, kipuToken: "kqh_fixed", homeboxToken: "Bearer fixed",
+}
+
+// setupPair starts the server of the given kind ("fixed" or "fake") for c
+// and returns its facade and baseline sides, each with its own *http.Client
+// of identical settings and its own dial counter.
+func setupPair(tb testing.TB, c callCase, server string) (facade, baseline side) {
+	tb.Helper()
+	var base string
+	var cr creds
+	switch server {
+	case "fixed":
+		fs := startFixed(tb, getFixtures(tb)[c.fixture], nil)
+		base, cr = fs.URL, fixedCreds
+	case "fake":
+		base, cr = c.startFake(tb)
+	default:
+		tb.Fatalf("unknown server kind %q", server)
+	}
+	hcF, hcB := newHTTPClient(&dialCounter{}), newHTTPClient(&dialCounter{})
+	tb.Cleanup(func() { closeIdle(hcF); closeIdle(hcB) })
+	f, _ := c.sides(tb, base, cr, hcF)
+	_, b := c.sides(tb, base, cr, hcB)
+	return f, b
+}
