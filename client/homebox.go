@@ -127,8 +127,14 @@ func (h *Homebox) UserLogin(ctx context.Context, username, password string, stay
 func (h *Homebox) UserLogout(ctx context.Context, opts ...Option) (*Response, error) {
 	const op = "userLogout"
 	_, resp, err := send(ctx, h.c, op, opts, homebox.NewUserLogoutRequest, homebox.ParseUserLogoutResponse)
+	return h.endSession(op, resp, err)
+}
+
+// endSession forgets the token once the server has ended the session: on
+// the documented 204, or on a 401 (the session was already gone).
+func (h *Homebox) endSession(op string, resp *Response, err error) (*Response, error) {
 	if errors.Is(err, ErrUnauthorized) {
-		h.SetToken("") // the session is already gone
+		h.SetToken("")
 	}
 	if err != nil {
 		return resp, err
@@ -256,17 +262,7 @@ func (h *Homebox) UpdateAccount(ctx context.Context, body homebox.UserUpdate, op
 func (h *Homebox) DeleteAccount(ctx context.Context, opts ...Option) (*Response, error) {
 	const op = "deleteAccount"
 	_, resp, err := send(ctx, h.c, op, opts, homebox.NewDeleteAccountRequest, homebox.ParseDeleteAccountResponse)
-	if errors.Is(err, ErrUnauthorized) {
-		h.SetToken("") // the session is already gone
-	}
-	if err != nil {
-		return resp, err
-	}
-	if _, err := expectStatus(h.c, op, resp, http.StatusNoContent); err != nil {
-		return resp, err
-	}
-	h.SetToken("")
-	return resp, nil
+	return h.endSession(op, resp, err)
 }
 
 // GetUserSettings returns the user's settings object (nil when null).
