@@ -249,6 +249,18 @@ func (c *core) decodeErr(op string, resp *Response, err error) error {
 	}
 }
 
+// sendEmpty runs an operation whose documented answers carry no body and
+// checks the status is one of codes.
+func sendEmpty(ctx context.Context, c *core, op string, opts []Option,
+	build func(server string) (*http.Request, error), codes ...int,
+) (*Response, error) {
+	_, resp, err := send(ctx, c, op, opts, build, func(*http.Response) (struct{}, error) { return struct{}{}, nil })
+	if err != nil {
+		return resp, err
+	}
+	return expectStatus(c, op, resp, codes...)
+}
+
 // must returns v, or a *DecodeError when the generated parser found no body
 // of the documented shape (wrong status, Content-Type or JSON).
 func must[T any](c *core, op string, resp *Response, v *T) (*T, *Response, error) {

@@ -273,13 +273,9 @@ func (h *Harbor) UpdateUserProfile(ctx context.Context, id int64, profile harbor
 	if err := checkUserID(op, id); err != nil {
 		return nil, err
 	}
-	_, resp, err := send(ctx, h.c, op, opts,
+	return sendEmpty(ctx, h.c, op, opts,
 		func(s string) (*http.Request, error) { return harbor.NewUpdateUserProfileRequest(s, id, nil, profile) },
-		harbor.ParseUpdateUserProfileResponse)
-	if err != nil {
-		return resp, err
-	}
-	return expectStatus(h.c, op, resp, http.StatusOK)
+		http.StatusOK)
 }
 
 // DeleteUser deletes a user (system admin only; not self, not user 1).
@@ -288,13 +284,9 @@ func (h *Harbor) DeleteUser(ctx context.Context, id int64, opts ...Option) (*Res
 	if err := checkUserID(op, id); err != nil {
 		return nil, err
 	}
-	_, resp, err := send(ctx, h.c, op, opts,
+	return sendEmpty(ctx, h.c, op, opts,
 		func(s string) (*http.Request, error) { return harbor.NewDeleteUserRequest(s, id, nil) },
-		harbor.ParseDeleteUserResponse)
-	if err != nil {
-		return resp, err
-	}
-	return expectStatus(h.c, op, resp, http.StatusOK)
+		http.StatusOK)
 }
 
 // SetUserSysAdmin grants or revokes system admin (system admin only).
@@ -303,15 +295,11 @@ func (h *Harbor) SetUserSysAdmin(ctx context.Context, id int64, admin bool, opts
 	if err := checkUserID(op, id); err != nil {
 		return nil, err
 	}
-	_, resp, err := send(ctx, h.c, op, opts,
+	return sendEmpty(ctx, h.c, op, opts,
 		func(s string) (*http.Request, error) {
 			return harbor.NewSetUserSysAdminRequest(s, id, nil, harbor.UserSysAdminFlag{SysadminFlag: &admin})
 		},
-		harbor.ParseSetUserSysAdminResponse)
-	if err != nil {
-		return resp, err
-	}
-	return expectStatus(h.c, op, resp, http.StatusOK)
+		http.StatusOK)
 }
 
 // UpdateUserPassword changes a password. OldPassword is required when users
@@ -321,13 +309,9 @@ func (h *Harbor) UpdateUserPassword(ctx context.Context, id int64, body harbor.P
 	if err := checkUserID(op, id); err != nil {
 		return nil, err
 	}
-	_, resp, err := send(ctx, h.c, op, opts,
+	return sendEmpty(ctx, h.c, op, opts,
 		func(s string) (*http.Request, error) { return harbor.NewUpdateUserPasswordRequest(s, id, nil, body) },
-		harbor.ParseUpdateUserPasswordResponse)
-	if err != nil {
-		return resp, err
-	}
-	return expectStatus(h.c, op, resp, http.StatusOK)
+		http.StatusOK)
 }
 
 // GetCurrentUserPermissions lists what the authenticated user may do,
@@ -358,11 +342,7 @@ func (h *Harbor) SetCliSecret(ctx context.Context, id int64, secret string, opts
 	if secret != "" {
 		body.Secret = &secret
 	}
-	_, resp, err := send(ctx, h.c, op, opts,
+	return sendEmpty(ctx, h.c, op, opts,
 		func(s string) (*http.Request, error) { return harbor.NewSetCliSecretRequest(s, id, nil, body) },
-		harbor.ParseSetCliSecretResponse)
-	if err != nil {
-		return resp, err
-	}
-	return expectStatus(h.c, op, resp, http.StatusOK)
+		http.StatusOK)
 }

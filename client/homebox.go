@@ -219,13 +219,9 @@ func (h *Homebox) OIDCCallback(ctx context.Context, code, state string, opts ...
 // RegisterNewUser registers an account (204). It does not log in.
 func (h *Homebox) RegisterNewUser(ctx context.Context, body homebox.UserRegistration, opts ...Option) (*Response, error) {
 	const op = "registerNewUser"
-	_, resp, err := send(ctx, h.c, op, public(opts),
+	return sendEmpty(ctx, h.c, op, public(opts),
 		func(s string) (*http.Request, error) { return homebox.NewRegisterNewUserRequest(s, body) },
-		homebox.ParseRegisterNewUserResponse)
-	if err != nil {
-		return resp, err
-	}
-	return expectStatus(h.c, op, resp, http.StatusNoContent)
+		http.StatusNoContent)
 }
 
 // GetUserSelf returns the logged-in user.
@@ -300,15 +296,11 @@ func (h *Homebox) UpdateUserSettings(ctx context.Context, settings homebox.UserS
 // one stays.
 func (h *Homebox) ChangePassword(ctx context.Context, current, newPassword string, opts ...Option) (*Response, error) {
 	const op = "changePassword"
-	_, resp, err := send(ctx, h.c, op, opts,
+	return sendEmpty(ctx, h.c, op, opts,
 		func(s string) (*http.Request, error) {
 			return homebox.NewChangePasswordRequest(s, homebox.ChangePassword{Current: current, New: newPassword})
 		},
-		homebox.ParseChangePasswordResponse)
-	if err != nil {
-		return resp, err
-	}
-	return expectStatus(h.c, op, resp, http.StatusNoContent)
+		http.StatusNoContent)
 }
 
 // ForgotPassword asks for a reset email (204 whether or not the address is
@@ -318,30 +310,22 @@ func (h *Homebox) ForgotPassword(ctx context.Context, email string, opts ...Opti
 	if email == "" {
 		return nil, &ParamError{Operation: op, Param: "email", Reason: "must not be empty"}
 	}
-	_, resp, err := send(ctx, h.c, op, public(opts),
+	return sendEmpty(ctx, h.c, op, public(opts),
 		func(s string) (*http.Request, error) {
 			return homebox.NewForgotPasswordRequest(s, homebox.ForgotPasswordRequest{Email: email})
 		},
-		homebox.ParseForgotPasswordResponse)
-	if err != nil {
-		return resp, err
-	}
-	return expectStatus(h.c, op, resp, http.StatusNoContent)
+		http.StatusNoContent)
 }
 
 // ResetPassword sets a new password with the token from the reset email;
 // every session of the user ends.
 func (h *Homebox) ResetPassword(ctx context.Context, token, password string, opts ...Option) (*Response, error) {
 	const op = "resetPassword"
-	_, resp, err := send(ctx, h.c, op, public(opts),
+	return sendEmpty(ctx, h.c, op, public(opts),
 		func(s string) (*http.Request, error) {
 			return homebox.NewResetPasswordRequest(s, homebox.ResetPasswordRequest{Token: token, Password: password})
 		},
-		homebox.ParseResetPasswordResponse)
-	if err != nil {
-		return resp, err
-	}
-	return expectStatus(h.c, op, resp, http.StatusNoContent)
+		http.StatusNoContent)
 }
 
 // ListAPIKeys lists the user's API keys, newest first, without their tokens.
@@ -376,11 +360,7 @@ func (h *Homebox) DeleteAPIKey(ctx context.Context, id openapi_types.UUID, opts 
 	if id == (openapi_types.UUID{}) {
 		return nil, &ParamError{Operation: op, Param: "id", Reason: "must not be the zero UUID"}
 	}
-	_, resp, err := send(ctx, h.c, op, opts,
+	return sendEmpty(ctx, h.c, op, opts,
 		func(s string) (*http.Request, error) { return homebox.NewDeleteApiKeyRequest(s, id) },
-		homebox.ParseDeleteApiKeyResponse)
-	if err != nil {
-		return resp, err
-	}
-	return expectStatus(h.c, op, resp, http.StatusNoContent)
+		http.StatusNoContent)
 }

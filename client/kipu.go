@@ -85,11 +85,9 @@ func (k *Kipu) UpdateCurrentUser(ctx context.Context, body kipu.UpdateUserReques
 // DeleteCurrentUser deletes the authenticated user's account (DELETE /me).
 func (k *Kipu) DeleteCurrentUser(ctx context.Context, opts ...Option) (*Response, error) {
 	const op = "deleteCurrentUser"
-	_, resp, err := send(ctx, k.c, op, opts, kipu.NewDeleteCurrentUserRequest, kipu.ParseDeleteCurrentUserResponse)
-	if err != nil {
-		return resp, err
-	}
-	return expectStatus(k.c, op, resp, http.StatusNoContent)
+	return sendEmpty(ctx, k.c, op, opts,
+		kipu.NewDeleteCurrentUserRequest,
+		http.StatusNoContent)
 }
 
 // UpdateCurrentUserProfileImage uploads a new profile image read from img
@@ -129,15 +127,11 @@ func (k *Kipu) UpdateCurrentUserProfileImage(ctx context.Context, filename strin
 		return nil, fmt.Errorf("kipu %s: encoding multipart body: %w", op, err)
 	}
 	body := buf.Bytes()
-	_, resp, err := send(ctx, k.c, op, opts,
+	return sendEmpty(ctx, k.c, op, opts,
 		func(s string) (*http.Request, error) {
 			return kipu.NewUpdateCurrentUserProfileImageRequestWithBody(s, mw.FormDataContentType(), bytes.NewReader(body))
 		},
-		kipu.ParseUpdateCurrentUserProfileImageResponse)
-	if err != nil {
-		return resp, err
-	}
-	return expectStatus(k.c, op, resp, http.StatusNoContent)
+		http.StatusNoContent)
 }
 
 // safeFilenameRune drops characters that would break the quoted filename.
@@ -151,11 +145,9 @@ func safeFilenameRune(r rune) rune {
 // DeleteCurrentUserProfileImage removes the profile image (idempotent).
 func (k *Kipu) DeleteCurrentUserProfileImage(ctx context.Context, opts ...Option) (*Response, error) {
 	const op = "deleteCurrentUserProfileImage"
-	_, resp, err := send(ctx, k.c, op, opts, kipu.NewDeleteCurrentUserProfileImageRequest, kipu.ParseDeleteCurrentUserProfileImageResponse)
-	if err != nil {
-		return resp, err
-	}
-	return expectStatus(k.c, op, resp, http.StatusNoContent)
+	return sendEmpty(ctx, k.c, op, opts,
+		kipu.NewDeleteCurrentUserProfileImageRequest,
+		http.StatusNoContent)
 }
 
 // GetPersonalAccessTokens lists the user's tokens. Raw token values are
@@ -188,13 +180,9 @@ func (k *Kipu) DeletePersonalAccessToken(ctx context.Context, id string, opts ..
 	if err := checkPathParam(op, "id", id); err != nil {
 		return nil, err
 	}
-	_, resp, err := send(ctx, k.c, op, opts,
+	return sendEmpty(ctx, k.c, op, opts,
 		func(s string) (*http.Request, error) { return kipu.NewDeletePersonalAccessTokenRequest(s, id) },
-		kipu.ParseDeletePersonalAccessTokenResponse)
-	if err != nil {
-		return resp, err
-	}
-	return expectStatus(k.c, op, resp, http.StatusNoContent)
+		http.StatusNoContent)
 }
 
 // RegenerateDefaultPersonalAccessToken replaces the default token and
