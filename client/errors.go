@@ -102,6 +102,7 @@ type RetryAfterError struct {
 	Err  *APIError
 }
 
+// Error gives the answer that asked for the wait, the wait and the cap.
 func (e *RetryAfterError) Error() string {
 	return fmt.Sprintf("%v; not retried: the wait of %s is over the cap of %s", e.Err, e.Wait, e.Cap)
 }
@@ -121,6 +122,8 @@ type DecodeError struct {
 	Err         error  // the decoding error, if any
 }
 
+// Error names the operation, status, Content-Type and body size, not the
+// body itself.
 func (e *DecodeError) Error() string {
 	msg := fmt.Sprintf("%s %s: cannot decode %d response (Content-Type %q, %d bytes)", e.Service, e.Operation, e.StatusCode, e.ContentType, len(e.Body))
 	if e.Err != nil {
@@ -145,6 +148,7 @@ type ParamError struct {
 	Reason    string
 }
 
+// Error names the operation, the parameter and why it was refused.
 func (e *ParamError) Error() string {
 	return fmt.Sprintf("%s: parameter %s: %s", e.Operation, e.Param, e.Reason)
 }
@@ -163,6 +167,7 @@ type TransportError struct {
 	Err       error
 }
 
+// Error gives the operation, method, redacted URL, attempts and cause.
 func (e *TransportError) Error() string {
 	return fmt.Sprintf("%s %s: %s %s: %d attempt(s): %v", e.Service, e.Operation, e.Method, e.URL, e.Attempts, e.Err)
 }
