@@ -396,9 +396,12 @@ func demoHarbor(ctx context.Context, t *transcript, common []client.Option) erro
 			_, err = grace.UpdateUserPassword(ctx, id, harbor.PasswordReq{OldPassword: ptr(pw), NewPassword: "N3w-Passw0rd"})
 			return "changed", err
 		}},
-		{"getCurrentUserPermissions", func() (string, error) {
-			perms, _, err := admin.GetCurrentUserPermissions(ctx, nil)
-			return fmt.Sprintf("%d permission(s)", len(perms)), err
+		{"getCurrentUserPermissions scope=/system", func() (string, error) {
+			perms, _, err := admin.GetCurrentUserPermissions(ctx, &harbor.GetCurrentUserPermissionsParams{Scope: ptr("/system"), Relative: ptr(true)})
+			if err != nil || len(perms) == 0 {
+				return fmt.Sprintf("%d permission(s)", len(perms)), err
+			}
+			return fmt.Sprintf("%d permission(s), e.g. %s on %s", len(perms), perms[0].Action, perms[0].Resource), nil
 		}},
 	}
 	for _, s := range steps {
