@@ -261,6 +261,19 @@ func sendEmpty(ctx context.Context, c *core, op string, opts []Option,
 	return expectStatus(c, op, resp, codes...)
 }
 
+// sendResult runs an operation whose result is its body, as parse decodes
+// it: a missing result (wrong status, Content-Type or JSON) is a
+// *DecodeError, so a nil result never comes with a nil error.
+func sendResult[T any](ctx context.Context, c *core, op string, opts []Option,
+	build func(server string) (*http.Request, error), parse func(*http.Response) (*T, error),
+) (*T, *Response, error) {
+	r, resp, err := send(ctx, c, op, opts, build, parse)
+	if err != nil {
+		return nil, resp, err
+	}
+	return must(c, op, resp, r)
+}
+
 // must returns v, or a *DecodeError when the generated parser found no body
 // of the documented shape (wrong status, Content-Type or JSON).
 func must[T any](c *core, op string, resp *Response, v *T) (*T, *Response, error) {

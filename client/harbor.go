@@ -199,13 +199,9 @@ func idFromLocation(loc string) (int64, error) {
 // GetCurrentUserInfo returns the authenticated user.
 func (h *Harbor) GetCurrentUserInfo(ctx context.Context, opts ...Option) (*harbor.UserResp, *Response, error) {
 	const op = "getCurrentUserInfo"
-	r, resp, err := send(ctx, h.c, op, opts,
+	return sendResult(ctx, h.c, op, opts,
 		func(s string) (*http.Request, error) { return harbor.NewGetCurrentUserInfoRequest(s, nil) },
 		jsonOK[harbor.UserResp])
-	if err != nil {
-		return nil, resp, err
-	}
-	return must(h.c, op, resp, r)
 }
 
 // SearchUsers finds users whose name contains username. Harbor returns at
@@ -258,13 +254,9 @@ func (h *Harbor) GetUser(ctx context.Context, id int64, opts ...Option) (*harbor
 	if err := checkUserID(op, id); err != nil {
 		return nil, nil, err
 	}
-	r, resp, err := send(ctx, h.c, op, opts,
+	return sendResult(ctx, h.c, op, opts,
 		func(s string) (*http.Request, error) { return harbor.NewGetUserRequest(s, id, nil) },
 		jsonOK[harbor.UserResp])
-	if err != nil {
-		return nil, resp, err
-	}
-	return must(h.c, op, resp, r)
 }
 
 // UpdateUserProfile replaces email, realname and comment.
@@ -318,13 +310,9 @@ func (h *Harbor) UpdateUserPassword(ctx context.Context, id int64, body harbor.P
 // optionally within scope (such as /project/1).
 func (h *Harbor) GetCurrentUserPermissions(ctx context.Context, params *harbor.GetCurrentUserPermissionsParams, opts ...Option) ([]harbor.Permission, *Response, error) {
 	const op = "getCurrentUserPermissions"
-	r, resp, err := send(ctx, h.c, op, opts,
+	list, resp, err := sendResult(ctx, h.c, op, opts,
 		func(s string) (*http.Request, error) { return harbor.NewGetCurrentUserPermissionsRequest(s, params) },
 		jsonOK[[]harbor.Permission])
-	if err != nil {
-		return nil, resp, err
-	}
-	list, resp, err := must(h.c, op, resp, r)
 	if err != nil {
 		return nil, resp, err
 	}

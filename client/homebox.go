@@ -106,13 +106,9 @@ func (h *Homebox) UserLogin(ctx context.Context, username, password string, stay
 		return nil, nil, &ParamError{Operation: op, Param: "username/password", Reason: "must not be empty"}
 	}
 	body := homebox.LoginForm{Username: username, Password: password, StayLoggedIn: &stayLoggedIn}
-	r, resp, err := send(ctx, h.c, op, public(opts),
+	tok, resp, err := sendResult(ctx, h.c, op, public(opts),
 		func(s string) (*http.Request, error) { return homebox.NewUserLoginRequest(s, nil, body) },
 		jsonOK[homebox.TokenResponse])
-	if err != nil {
-		return nil, resp, err
-	}
-	tok, resp, err := must(h.c, op, resp, r)
 	if err != nil {
 		return nil, resp, err
 	}
@@ -150,11 +146,9 @@ func (h *Homebox) endSession(op string, resp *Response, err error) (*Response, e
 // token stops working. The result's Raw has no "Bearer " prefix.
 func (h *Homebox) UserTokenRefresh(ctx context.Context, opts ...Option) (*homebox.TokenRefreshResponse, *Response, error) {
 	const op = "userTokenRefresh"
-	r, resp, err := send(ctx, h.c, op, opts, homebox.NewUserTokenRefreshRequest, jsonOK[homebox.TokenRefreshResponse])
-	if err != nil {
-		return nil, resp, err
-	}
-	tok, resp, err := must(h.c, op, resp, r)
+	tok, resp, err := sendResult(ctx, h.c, op, opts,
+		homebox.NewUserTokenRefreshRequest,
+		jsonOK[homebox.TokenRefreshResponse])
 	if err != nil {
 		return nil, resp, err
 	}
@@ -227,11 +221,9 @@ func (h *Homebox) RegisterNewUser(ctx context.Context, body homebox.UserRegistra
 // GetUserSelf returns the logged-in user.
 func (h *Homebox) GetUserSelf(ctx context.Context, opts ...Option) (*homebox.UserOut, *Response, error) {
 	const op = "getUserSelf"
-	r, resp, err := send(ctx, h.c, op, opts, homebox.NewGetUserSelfRequest, jsonOK[homebox.WrappedUserOut])
-	if err != nil {
-		return nil, resp, err
-	}
-	w, resp, err := must(h.c, op, resp, r)
+	w, resp, err := sendResult(ctx, h.c, op, opts,
+		homebox.NewGetUserSelfRequest,
+		jsonOK[homebox.WrappedUserOut])
 	if err != nil {
 		return nil, resp, err
 	}
@@ -241,13 +233,9 @@ func (h *Homebox) GetUserSelf(ctx context.Context, opts ...Option) (*homebox.Use
 // UpdateAccount replaces the user's name and email.
 func (h *Homebox) UpdateAccount(ctx context.Context, body homebox.UserUpdate, opts ...Option) (*homebox.UserOut, *Response, error) {
 	const op = "updateAccount"
-	r, resp, err := send(ctx, h.c, op, opts,
+	w, resp, err := sendResult(ctx, h.c, op, opts,
 		func(s string) (*http.Request, error) { return homebox.NewUpdateAccountRequest(s, body) },
 		jsonOK[homebox.WrappedUserOut])
-	if err != nil {
-		return nil, resp, err
-	}
-	w, resp, err := must(h.c, op, resp, r)
 	if err != nil {
 		return nil, resp, err
 	}
@@ -264,11 +252,9 @@ func (h *Homebox) DeleteAccount(ctx context.Context, opts ...Option) (*Response,
 // GetUserSettings returns the user's settings object (nil when null).
 func (h *Homebox) GetUserSettings(ctx context.Context, opts ...Option) (homebox.UserSettings, *Response, error) {
 	const op = "getUserSettings"
-	r, resp, err := send(ctx, h.c, op, opts, homebox.NewGetUserSettingsRequest, jsonOK[homebox.WrappedUserSettings])
-	if err != nil {
-		return nil, resp, err
-	}
-	w, resp, err := must(h.c, op, resp, r)
+	w, resp, err := sendResult(ctx, h.c, op, opts,
+		homebox.NewGetUserSettingsRequest,
+		jsonOK[homebox.WrappedUserSettings])
 	if err != nil || w.Item == nil {
 		return nil, resp, err
 	}
@@ -279,13 +265,9 @@ func (h *Homebox) GetUserSettings(ctx context.Context, opts ...Option) (homebox.
 // returns what was stored.
 func (h *Homebox) UpdateUserSettings(ctx context.Context, settings homebox.UserSettings, opts ...Option) (homebox.UserSettings, *Response, error) {
 	const op = "updateUserSettings"
-	r, resp, err := send(ctx, h.c, op, opts,
+	w, resp, err := sendResult(ctx, h.c, op, opts,
 		func(s string) (*http.Request, error) { return homebox.NewUpdateUserSettingsRequest(s, settings) },
 		jsonOK[homebox.WrappedUserSettings])
-	if err != nil {
-		return nil, resp, err
-	}
-	w, resp, err := must(h.c, op, resp, r)
 	if err != nil || w.Item == nil {
 		return nil, resp, err
 	}
@@ -331,11 +313,9 @@ func (h *Homebox) ResetPassword(ctx context.Context, token, password string, opt
 // ListAPIKeys lists the user's API keys, newest first, without their tokens.
 func (h *Homebox) ListAPIKeys(ctx context.Context, opts ...Option) ([]homebox.APIKeyOut, *Response, error) {
 	const op = "listApiKeys"
-	r, resp, err := send(ctx, h.c, op, opts, homebox.NewListApiKeysRequest, jsonOK[[]homebox.APIKeyOut])
-	if err != nil {
-		return nil, resp, err
-	}
-	list, resp, err := must(h.c, op, resp, r)
+	list, resp, err := sendResult(ctx, h.c, op, opts,
+		homebox.NewListApiKeysRequest,
+		jsonOK[[]homebox.APIKeyOut])
 	if err != nil {
 		return nil, resp, err
 	}
@@ -345,13 +325,9 @@ func (h *Homebox) ListAPIKeys(ctx context.Context, opts ...Option) ([]homebox.AP
 // CreateAPIKey creates an API key; the result's Token is shown only now.
 func (h *Homebox) CreateAPIKey(ctx context.Context, body homebox.APIKeyCreate, opts ...Option) (*homebox.APIKeyCreatedOut, *Response, error) {
 	const op = "createApiKey"
-	r, resp, err := send(ctx, h.c, op, opts,
+	return sendResult(ctx, h.c, op, opts,
 		func(s string) (*http.Request, error) { return homebox.NewCreateApiKeyRequest(s, body) },
 		jsonCreated[homebox.APIKeyCreatedOut])
-	if err != nil {
-		return nil, resp, err
-	}
-	return must(h.c, op, resp, r)
 }
 
 // DeleteAPIKey revokes an API key.

@@ -62,24 +62,18 @@ func public(opts []Option) []Option { return append([]Option{WithoutAuth()}, opt
 // service provisions the user from its identity provider on first call.
 func (k *Kipu) GetCurrentUser(ctx context.Context, opts ...Option) (*kipu.UserDto, *Response, error) {
 	const op = "getCurrentUser"
-	r, resp, err := send(ctx, k.c, op, opts, kipu.NewGetCurrentUserRequest, jsonOK[kipu.UserDto])
-	if err != nil {
-		return nil, resp, err
-	}
-	return must(k.c, op, resp, r)
+	return sendResult(ctx, k.c, op, opts,
+		kipu.NewGetCurrentUserRequest,
+		jsonOK[kipu.UserDto])
 }
 
 // UpdateCurrentUser replaces the editable profile fields (PUT /me): fields
 // left nil are cleared. Email and names belong to the identity provider.
 func (k *Kipu) UpdateCurrentUser(ctx context.Context, body kipu.UpdateUserRequest, opts ...Option) (*kipu.UserDto, *Response, error) {
 	const op = "updateCurrentUser"
-	r, resp, err := send(ctx, k.c, op, opts,
+	return sendResult(ctx, k.c, op, opts,
 		func(s string) (*http.Request, error) { return kipu.NewUpdateCurrentUserRequest(s, body) },
 		jsonOK[kipu.UserDto])
-	if err != nil {
-		return nil, resp, err
-	}
-	return must(k.c, op, resp, r)
 }
 
 // DeleteCurrentUser deletes the authenticated user's account (DELETE /me).
@@ -154,24 +148,18 @@ func (k *Kipu) DeleteCurrentUserProfileImage(ctx context.Context, opts ...Option
 // never returned here, only at creation.
 func (k *Kipu) GetPersonalAccessTokens(ctx context.Context, opts ...Option) (*kipu.AccessTokensDto, *Response, error) {
 	const op = "getPersonalAccessTokens"
-	r, resp, err := send(ctx, k.c, op, opts, kipu.NewGetPersonalAccessTokensRequest, jsonOK[kipu.AccessTokensDto])
-	if err != nil {
-		return nil, resp, err
-	}
-	return must(k.c, op, resp, r)
+	return sendResult(ctx, k.c, op, opts,
+		kipu.NewGetPersonalAccessTokensRequest,
+		jsonOK[kipu.AccessTokensDto])
 }
 
 // CreatePersonalAccessToken creates a token; the result's Value holds the
 // raw token, which the service shows only this once.
 func (k *Kipu) CreatePersonalAccessToken(ctx context.Context, body kipu.CreateAccessTokenRequest, opts ...Option) (*kipu.AccessTokenDto, *Response, error) {
 	const op = "createPersonalAccessToken"
-	r, resp, err := send(ctx, k.c, op, opts,
+	return sendResult(ctx, k.c, op, opts,
 		func(s string) (*http.Request, error) { return kipu.NewCreatePersonalAccessTokenRequest(s, body) },
 		jsonOK[kipu.AccessTokenDto])
-	if err != nil {
-		return nil, resp, err
-	}
-	return must(k.c, op, resp, r)
 }
 
 // DeletePersonalAccessToken revokes the token with the given id.
@@ -190,11 +178,9 @@ func (k *Kipu) DeletePersonalAccessToken(ctx context.Context, id string, opts ..
 // client authenticated with it must switch (see WithPersonalAccessToken).
 func (k *Kipu) RegenerateDefaultPersonalAccessToken(ctx context.Context, opts ...Option) (*kipu.DefaultAccessTokenDto, *Response, error) {
 	const op = "regenerateDefaultPersonalAccessToken"
-	r, resp, err := send(ctx, k.c, op, opts, kipu.NewRegenerateDefaultPersonalAccessTokenRequest, jsonOK[kipu.DefaultAccessTokenDto])
-	if err != nil {
-		return nil, resp, err
-	}
-	return must(k.c, op, resp, r)
+	return sendResult(ctx, k.c, op, opts,
+		kipu.NewRegenerateDefaultPersonalAccessTokenRequest,
+		jsonOK[kipu.DefaultAccessTokenDto])
 }
 
 // AuthorizeByPersonalAccessToken resolves token into the principal that
@@ -204,15 +190,11 @@ func (k *Kipu) AuthorizeByPersonalAccessToken(ctx context.Context, token string,
 	if token == "" {
 		return nil, nil, &ParamError{Operation: op, Param: "token", Reason: "must not be empty"}
 	}
-	r, resp, err := send(ctx, k.c, op, public(opts),
+	return sendResult(ctx, k.c, op, public(opts),
 		func(s string) (*http.Request, error) {
 			return kipu.NewAuthorizeByPersonalAccessTokenRequest(s, &kipu.AuthorizeByPersonalAccessTokenParams{XAuthToken: token})
 		},
 		jsonOK[kipu.PersonalAccessTokenPrincipal])
-	if err != nil {
-		return nil, resp, err
-	}
-	return must(k.c, op, resp, r)
 }
 
 // GetUserByID returns the public overview of a user.
@@ -221,13 +203,9 @@ func (k *Kipu) GetUserByID(ctx context.Context, id string, opts ...Option) (*kip
 	if err := checkPathParam(op, "id", id); err != nil {
 		return nil, nil, err
 	}
-	r, resp, err := send(ctx, k.c, op, public(opts),
+	return sendResult(ctx, k.c, op, public(opts),
 		func(s string) (*http.Request, error) { return kipu.NewGetUserByIdRequest(s, id) },
 		jsonOK[kipu.UserOverviewDto])
-	if err != nil {
-		return nil, resp, err
-	}
-	return must(k.c, op, resp, r)
 }
 
 // CheckUserExists reports whether a user exists (HEAD /users/{id}): false
@@ -292,15 +270,11 @@ func (k *Kipu) GetUserRegistrationStatus(ctx context.Context, email string, opts
 	if strings.TrimSpace(email) == "" {
 		return nil, nil, &ParamError{Operation: op, Param: "email", Reason: "must not be empty"}
 	}
-	r, resp, err := send(ctx, k.c, op, public(opts),
+	return sendResult(ctx, k.c, op, public(opts),
 		func(s string) (*http.Request, error) {
 			return kipu.NewGetUserRegistrationStatusRequest(s, &kipu.GetUserRegistrationStatusParams{Email: email})
 		},
 		jsonOK[kipu.RegistrationResponse])
-	if err != nil {
-		return nil, resp, err
-	}
-	return must(k.c, op, resp, r)
 }
 
 // SearchUsers searches first name, last name, username and email for q
@@ -310,15 +284,11 @@ func (k *Kipu) SearchUsers(ctx context.Context, q string, opts ...Option) ([]kip
 	if strings.TrimSpace(q) == "" {
 		return nil, nil, &ParamError{Operation: op, Param: "q", Reason: "must not be empty"}
 	}
-	r, resp, err := send(ctx, k.c, op, opts,
+	list, resp, err := sendResult(ctx, k.c, op, opts,
 		func(s string) (*http.Request, error) {
 			return kipu.NewSearchUsersRequest(s, &kipu.SearchUsersParams{Q: q})
 		},
 		jsonOK[[]kipu.UserSearchDto])
-	if err != nil {
-		return nil, resp, err
-	}
-	list, resp, err := must(k.c, op, resp, r)
 	if err != nil {
 		return nil, resp, err
 	}
