@@ -52,6 +52,10 @@ type core struct {
 	authorize func(ctx context.Context, req *http.Request, cfg *config) error
 	// decodeError fills Message, Code, Fields and RequestID from the body.
 	decodeError func(e *APIError)
+	// renewAuth, when set, is asked about a 401 answer to sent: true means
+	// the credential was renewed and the call is sent once more (a 401
+	// proves the request was not processed, so this is safe for POST).
+	renewAuth func(cfg *config, sent *http.Request) bool
 }
 
 // newCore applies opts over the defaults and resolves the server URL:
@@ -332,7 +336,9 @@ func (c *core) do(ctx context.Context, cfg *config, op string, req *http.Request
 		}
 		return redactedURL
 	}
+	renewed := 0 // a resend after renewAuth does not use the retry budget
 	for attempt := 1; ; attempt++ {
+		retries := attempt - renewed
 		res, body, err := c.attempt(ctx, cfg, op, req, attempt)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -342,8 +348,8 @@ func (c *core) do(ctx context.Context, cfg *config, op string, req *http.Request
 			if errors.As(err, &ae) {
 				return nil, err
 			}
-			if attempt <= cfg.maxRetries && retryableTransport(idempotent, res != nil, err) {
-				if werr := sleep(ctx, backoff(cfg, attempt)); werr != nil {
+			if retries <= cfg.maxRetries && retryableTransport(idempotent, res != nil, err) {
+				if werr := sleep(ctx, backoff(cfg, retries)); werr != nil {
 					return nil, &TransportError{Service: c.service, Operation: op, Method: req.Method, URL: redacted(), Attempts: attempt, Err: werr}
 				}
 				continue
@@ -354,15 +360,19 @@ func (c *core) do(ctx context.Context, cfg *config, op string, req *http.Request
 		if res.StatusCode < 300 || (res.StatusCode < 400 && noFollow(ctx)) {
 			return resp, nil
 		}
+		if res.StatusCode == http.StatusUnauthorized && renewed == 0 && c.renewAuth != nil && c.renewAuth(cfg, res.Request) {
+			renewed++
+			continue
+		}
 		// The *APIError (and its decoded body) is built only when the call
 		// ends with it, not for an answer that is retried.
-		if attempt <= cfg.maxRetries && retryableStatus(idempotent, res.StatusCode) {
+		if retries <= cfg.maxRetries && retryableStatus(idempotent, res.StatusCode) {
 			wait, hinted := retryAfter(res.Header)
 			if hinted && wait > cfg.maxRetryAfter {
 				return resp, &RetryAfterError{Wait: wait, Cap: cfg.maxRetryAfter, Err: c.apiError(op, req.Method, redacted(), cfg.requestID, resp)}
 			}
 			if !hinted {
-				wait = backoff(cfg, attempt)
+				wait = backoff(cfg, retries)
 			}
 			if werr := sleep(ctx, wait); werr != nil {
 				return resp, &TransportError{Service: c.service, Operation: op, Method: req.Method, URL: redacted(), Attempts: attempt, Err: werr}

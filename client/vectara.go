@@ -30,8 +30,7 @@ const (
 // Usernames are passed plain ("ada@example.com"): the client percent-encodes
 // them once into the path, so callers must not encode them themselves.
 type Vectara struct {
-	c      *core
-	tokens *vectaraTokenCache // set for WithClientCredentials
+	c *core
 }
 
 // NewVectara returns a Vectara client. The base URL defaults to
@@ -93,7 +92,23 @@ func NewVectara(opts ...Option) (*Vectara, error) {
 			}
 		}
 	}
-	return &Vectara{c: c, tokens: cache}, nil
+	if cache != nil {
+		// A token the service refuses (its clock says expired, or it was
+		// revoked) is dropped and the call sent once more with a fresh one;
+		// only for the client's own client-credentials token.
+		c.renewAuth = func(cfg *config, sent *http.Request) bool {
+			if cfg.apiKey != "" || cfg.unauthorized || cfg.tokenSource != oauth2.TokenSource(cache) {
+				return false
+			}
+			access, ok := strings.CutPrefix(sent.Header.Get("Authorization"), "Bearer ")
+			if !ok {
+				return false
+			}
+			cache.drop(access)
+			return true
+		}
+	}
+	return &Vectara{c: c}, nil
 }
 
 // vectaraTokenCache holds the client-credentials access token. Like
@@ -135,30 +150,6 @@ func (c *vectaraTokenCache) drop(access string) {
 	}
 }
 
-// vectaraSend is send for Vectara calls. When a call authenticated with the
-// client's cached OAuth2 token is refused with 401 (the service's clock
-// says the token expired, or it was revoked), the token is dropped and the
-// call is sent once more with a fresh one; a 401 proves the request was not
-// processed, so this is safe for POST and PATCH too.
-func vectaraSend[R any](ctx context.Context, v *Vectara, op string, opts []Option,
-	build func(server string) (*http.Request, error), parse func(*http.Response) (R, error),
-) (R, *Response, error) {
-	r, resp, err := send(ctx, v.c, op, opts, build, parse)
-	if err == nil || v.tokens == nil || resp == nil || resp.StatusCode != http.StatusUnauthorized || resp.Request == nil {
-		return r, resp, err
-	}
-	cfg := v.c.callConfig(opts)
-	if cfg.apiKey != "" || cfg.unauthorized || cfg.tokenSource != oauth2.TokenSource(v.tokens) {
-		return r, resp, err
-	}
-	access, ok := strings.CutPrefix(resp.Request.Header.Get("Authorization"), "Bearer ")
-	if !ok {
-		return r, resp, err
-	}
-	v.tokens.drop(access)
-	return send(ctx, v.c, op, opts, build, parse)
-}
-
 // sanitizeTokenError keeps the token endpoint's status and error code but
 // not its raw body, which may echo what was sent.
 func sanitizeTokenError(err error) error {
@@ -187,13 +178,9 @@ func (v *Vectara) ListUsers(ctx context.Context, params *vectara.ListUsersParams
 	if params == nil {
 		params = &vectara.ListUsersParams{}
 	}
-	r, resp, err := vectaraSend(ctx, v, op, opts,
+	return sendResult(ctx, v.c, op, opts,
 		func(s string) (*http.Request, error) { return vectara.NewListUsersRequest(s, params) },
 		jsonOK[vectara.ListUsersPage])
-	if err != nil {
-		return nil, resp, err
-	}
-	return must(v.c, op, resp, r)
 }
 
 // ListUsersIter yields every user, following metadata.page_key until the
@@ -243,13 +230,9 @@ func (v *Vectara) ListUsersIter(ctx context.Context, params *vectara.ListUsersPa
 // username and email; they are filled from the request.
 func (v *Vectara) CreateUser(ctx context.Context, body vectara.CreateUserRequest, opts ...Option) (*vectara.CreateUsersResponse, *Response, error) {
 	const op = "createUser"
-	r, resp, err := vectaraSend(ctx, v, op, opts,
+	u, resp, err := sendResult(ctx, v.c, op, opts,
 		func(s string) (*http.Request, error) { return vectara.NewCreateUserRequest(s, nil, body) },
 		jsonCreated[vectara.CreateUsersResponse])
-	if err != nil {
-		return nil, resp, err
-	}
-	u, resp, err := must(v.c, op, resp, r)
 	if err != nil {
 		return nil, resp, err
 	}
@@ -273,13 +256,9 @@ func (v *Vectara) GetUser(ctx context.Context, username string, opts ...Option) 
 	if err := checkPathParam(op, "username", username); err != nil {
 		return nil, nil, err
 	}
-	r, resp, err := vectaraSend(ctx, v, op, opts,
+	return sendResult(ctx, v.c, op, opts,
 		func(s string) (*http.Request, error) { return vectara.NewGetUserRequest(s, username, nil) },
 		jsonOK[vectara.User])
-	if err != nil {
-		return nil, resp, err
-	}
-	return must(v.c, op, resp, r)
 }
 
 // UpdateUser changes the fields set in body (PATCH); a role list that is
@@ -289,13 +268,9 @@ func (v *Vectara) UpdateUser(ctx context.Context, username string, body vectara.
 	if err := checkPathParam(op, "username", username); err != nil {
 		return nil, nil, err
 	}
-	r, resp, err := vectaraSend(ctx, v, op, opts,
+	return sendResult(ctx, v.c, op, opts,
 		func(s string) (*http.Request, error) { return vectara.NewUpdateUserRequest(s, username, nil, body) },
 		jsonOK[vectara.User])
-	if err != nil {
-		return nil, resp, err
-	}
-	return must(v.c, op, resp, r)
 }
 
 // DeleteUser deletes the user (204).
@@ -304,13 +279,9 @@ func (v *Vectara) DeleteUser(ctx context.Context, username string, opts ...Optio
 	if err := checkPathParam(op, "username", username); err != nil {
 		return nil, err
 	}
-	_, resp, err := vectaraSend(ctx, v, op, opts,
+	return sendEmpty(ctx, v.c, op, opts,
 		func(s string) (*http.Request, error) { return vectara.NewDeleteUserRequest(s, username, nil) },
-		vectara.ParseDeleteUserResponse)
-	if err != nil {
-		return resp, err
-	}
-	return expectStatus(v.c, op, resp, http.StatusNoContent)
+		http.StatusNoContent)
 }
 
 // ResetUserPassword starts a password reset. The result's one-time code
@@ -321,7 +292,7 @@ func (v *Vectara) ResetUserPassword(ctx context.Context, username string, opts .
 	if err := checkPathParam(op, "username", username); err != nil {
 		return nil, nil, err
 	}
-	r, resp, err := vectaraSend(ctx, v, op, opts,
+	r, resp, err := send(ctx, v.c, op, opts,
 		func(s string) (*http.Request, error) { return vectara.NewResetUserPasswordRequest(s, username, nil) },
 		func(res *http.Response) (*vectara.ResetUserPasswordResponse, error) {
 			if res.StatusCode != http.StatusOK && res.StatusCode != http.StatusNoContent {
