@@ -366,7 +366,7 @@ func (c *core) do(ctx context.Context, cfg *config, op string, req *http.Request
 		}
 		// The *APIError (and its decoded body) is built only when the call
 		// ends with it, not for an answer that is retried.
-		if retries <= cfg.maxRetries && retryableStatus(idempotent, res.StatusCode) {
+		if retries <= cfg.maxRetries && retryableStatus(req.Method, cfg.authAttempt, res.StatusCode) {
 			wait, hinted := retryAfter(res.Header)
 			if hinted && wait > cfg.maxRetryAfter {
 				return resp, &RetryAfterError{Wait: wait, Cap: cfg.maxRetryAfter, Err: c.apiError(op, req.Method, redacted(), cfg.requestID, resp)}
@@ -522,13 +522,21 @@ func isIdempotent(method string) bool {
 }
 
 // retryableStatus: idempotent calls retry on transient statuses; POST and
-// PATCH only where the server says it did not process the request.
-func retryableStatus(idempotent bool, status int) bool {
+// PATCH only where the server says it did not process the request. A 500
+// is retried for reads alone: real servers answer some refusals with 500
+// (Homebox: a wrong current password), so resending a write repeats a
+// verdict. A 429 on an authentication attempt is returned at once, because
+// each refused attempt lengthens the server's lock-out.
+func retryableStatus(method string, authAttempt bool, status int) bool {
 	switch status {
-	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+	case http.StatusTooManyRequests:
+		return !authAttempt
+	case http.StatusServiceUnavailable:
 		return true
-	case http.StatusRequestTimeout, http.StatusInternalServerError, http.StatusBadGateway, http.StatusGatewayTimeout:
-		return idempotent
+	case http.StatusInternalServerError:
+		return method == http.MethodGet || method == http.MethodHead
+	case http.StatusRequestTimeout, http.StatusBadGateway, http.StatusGatewayTimeout:
+		return isIdempotent(method)
 	}
 	return false
 }
@@ -546,6 +554,12 @@ func retryableTransport(idempotent, gotHeaders bool, err error) bool {
 	if errors.As(err, &certErr) || errors.As(err, &recErr) || errors.As(err, &unknownAuth) || errors.As(err, &hostErr) {
 		return false
 	}
+	// A name that does not exist will not exist a second later either;
+	// other DNS failures (a timeout, a server failure) may pass.
+	var dns *net.DNSError
+	if errors.As(err, &dns) && dns.IsNotFound {
+		return false
+	}
 	if idempotent {
 		return true
 	}
@@ -556,7 +570,6 @@ func retryableTransport(idempotent, gotHeaders bool, err error) bool {
 	if errors.As(err, &op) && op.Op == "dial" {
 		return true
 	}
-	var dns *net.DNSError
 	return errors.As(err, &dns)
 }
 

@@ -106,7 +106,7 @@ func (h *Homebox) UserLogin(ctx context.Context, username, password string, stay
 		return nil, nil, &ParamError{Operation: op, Param: "username/password", Reason: "must not be empty"}
 	}
 	body := homebox.LoginForm{Username: username, Password: password, StayLoggedIn: &stayLoggedIn}
-	tok, resp, err := sendResult(ctx, h.c, op, public(opts),
+	tok, resp, err := sendResult(ctx, h.c, op, authAttempt(opts),
 		func(s string) (*http.Request, error) { return homebox.NewUserLoginRequest(s, nil, body) },
 		jsonOK[homebox.TokenResponse])
 	if err != nil {
@@ -292,7 +292,7 @@ func (h *Homebox) ForgotPassword(ctx context.Context, email string, opts ...Opti
 	if email == "" {
 		return nil, &ParamError{Operation: op, Param: "email", Reason: "must not be empty"}
 	}
-	return sendEmpty(ctx, h.c, op, public(opts),
+	return sendEmpty(ctx, h.c, op, authAttempt(opts),
 		func(s string) (*http.Request, error) {
 			return homebox.NewForgotPasswordRequest(s, homebox.ForgotPasswordRequest{Email: email})
 		},
@@ -303,7 +303,7 @@ func (h *Homebox) ForgotPassword(ctx context.Context, email string, opts ...Opti
 // every session of the user ends.
 func (h *Homebox) ResetPassword(ctx context.Context, token, password string, opts ...Option) (*Response, error) {
 	const op = "resetPassword"
-	return sendEmpty(ctx, h.c, op, public(opts),
+	return sendEmpty(ctx, h.c, op, authAttempt(opts),
 		func(s string) (*http.Request, error) {
 			return homebox.NewResetPasswordRequest(s, homebox.ResetPasswordRequest{Token: token, Password: password})
 		},

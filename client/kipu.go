@@ -58,6 +58,14 @@ func NewKipu(opts ...Option) (*Kipu, error) {
 // public marks an operation that needs no credential.
 func public(opts []Option) []Option { return append([]Option{WithoutAuth()}, opts...) }
 
+// authAttempt marks a credential-checking call behind the server's auth
+// rate limiter (a login, a password reset): a 429 is returned with its
+// Retry-After instead of slept through, since every refused attempt
+// lengthens the lock-out.
+func authAttempt(opts []Option) []Option {
+	return append([]Option{WithoutAuth(), func(c *config) { c.authAttempt = true }}, opts...)
+}
+
 // GetCurrentUser returns the authenticated user's profile (GET /me). The
 // service provisions the user from its identity provider on first call.
 func (k *Kipu) GetCurrentUser(ctx context.Context, opts ...Option) (*kipu.UserDto, *Response, error) {

@@ -50,6 +50,7 @@ type config struct {
 	tokenSource  oauth2.TokenSource // Vectara OAuth2 client credentials
 	clientCreds  *clientCredentials
 	unauthorized bool // send the call without credentials
+	authAttempt  bool // a login-like call behind a server rate limiter: no retry on 429
 }
 
 type clientCredentials struct {

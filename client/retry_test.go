@@ -376,8 +376,14 @@ func TestMechRetryMatrix(t *testing.T) {
 				switch status {
 				case 429, 503:
 					want = 3
-				case 408, 500, 502, 504:
+				case 408, 502, 504:
 					if mechIdempotent(mc.method) {
+						want = 3
+					}
+				case 500:
+					// A 500 may be a verdict (Homebox's wrong current
+					// password): only reads are tried again.
+					if mc.method == http.MethodGet || mc.method == http.MethodHead {
 						want = 3
 					}
 				}
@@ -492,7 +498,7 @@ func TestMechBodyReplayedOnRetry(t *testing.T) {
 		check(t, rec, 3)
 	})
 	t.Run("PUT multipart", func(t *testing.T) {
-		srv, rec := mechServer(t, "/user-service", flaky(204, "", 500, 502))
+		srv, rec := mechServer(t, "/user-service", flaky(204, "", 504, 502))
 		png := "\x89PNG\r\n\x1a\n" + strings.Repeat("x", 5000)
 		_, err := mechKipu(t, srv.URL).UpdateCurrentUserProfileImage(t.Context(), "me.png", strings.NewReader(png))
 		require.NoError(t, err)
@@ -563,4 +569,76 @@ func TestMechConnectionReusedAcrossAttempts(t *testing.T) {
 			assert.Equal(t, []bool{false, true, true}, reused)
 		})
 	}
+}
+
+// TestMechAuthAttempt429NotRetried: a refused login (and a password reset
+// or forgot-password request, behind the same limiter) comes back at once
+// with the server's Retry-After; sleeping and retrying would lengthen the
+// lock-out. Other calls still wait and retry on 429.
+func TestMechAuthAttempt429NotRetried(t *testing.T) {
+	limited := func(w http.ResponseWriter, _ *http.Request, _ int) {
+		w.Header().Set("Retry-After", "10")
+		mechJSON(w, http.StatusTooManyRequests, `{"error":"too many authentication attempts"}`)
+	}
+	for name, call := range map[string]func(h *Homebox) error{
+		"userLogin": func(h *Homebox) error {
+			_, _, err := h.UserLogin(t.Context(), "a@b.c", "wrong", false)
+			return err
+		},
+		"forgotPassword": func(h *Homebox) error {
+			_, err := h.ForgotPassword(t.Context(), "a@b.c")
+			return err
+		},
+		"resetPassword": func(h *Homebox) error {
+			_, err := h.ResetPassword(t.Context(), "0123456789abcdefghij", "secret-1")
+			return err
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv, rec := mechServer(t, "/api", limited)
+			start := time.Now()
+			err := call(mechHomebox(t, srv.URL, WithMaxRetryAfter(time.Minute)))
+			var ae *APIError
+			require.ErrorAs(t, err, &ae)
+			assert.Equal(t, http.StatusTooManyRequests, ae.StatusCode)
+			assert.Equal(t, 10*time.Second, ae.RetryAfter, "the server's Retry-After reaches the caller")
+			assert.Equal(t, 1, rec.count(), "a refused authentication attempt is not sent again")
+			assert.Less(t, time.Since(start), 5*time.Second, "no sleep through Retry-After")
+		})
+	}
+	// The same answer on an ordinary call is waited out and retried.
+	srv, rec := mechServer(t, "/api", func(w http.ResponseWriter, r *http.Request, n int) {
+		w.Header().Set("Retry-After", "0")
+		mechJSON(w, http.StatusTooManyRequests, `{"error":"slow down"}`)
+	})
+	_, _, err := mechHomebox(t, srv.URL).GetUserSelf(t.Context())
+	require.Error(t, err)
+	assert.Equal(t, 3, rec.count())
+}
+
+// TestMechNoSuchHostNotRetried: a name that does not resolve fails at once
+// for every method; a DNS failure that may pass (a timeout) is retried.
+func TestMechNoSuchHostNotRetried(t *testing.T) {
+	var lookups atomic.Int32
+	dnsErr := &net.DNSError{Err: "no such host", Name: "harbor.invalid", IsNotFound: true}
+	hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		lookups.Add(1)
+		return nil, &net.OpError{Op: "dial", Net: network, Err: dnsErr}
+	}}}
+	for _, mc := range mechMethodCalls {
+		t.Run(mc.method+"/"+mc.name, func(t *testing.T) {
+			lookups.Store(0)
+			err := mc.call(t, "http://harbor.invalid", WithHTTPClient(hc))
+			var te *TransportError
+			require.ErrorAs(t, err, &te)
+			assert.Equal(t, 1, te.Attempts)
+			assert.Equal(t, int32(1), lookups.Load(), "no such host is final")
+			var de *net.DNSError
+			require.ErrorAs(t, err, &de)
+			assert.True(t, de.IsNotFound)
+		})
+	}
+	assert.False(t, retryableTransport(true, false, &net.OpError{Op: "dial", Err: dnsErr}))
+	assert.True(t, retryableTransport(false, false, &net.DNSError{Err: "i/o timeout", Name: "h", IsTimeout: true}),
+		"a DNS timeout may pass: retried even for a POST, which never reached a server")
 }
