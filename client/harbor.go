@@ -49,6 +49,15 @@ func NewHarbor(opts ...Option) (*Harbor, error) {
 	return &Harbor{c: c}, nil
 }
 
+// checkPageSize refuses what the server would refuse with 422: a page_size
+// above HarborMaxPageSize (the document's maximum), or a negative one.
+func checkPageSize(op string, size *int64) error {
+	if size != nil && (*size > HarborMaxPageSize || *size < 0) {
+		return &ParamError{Operation: op, Param: "page_size", Reason: fmt.Sprintf("must be between 0 and %d, got %d", HarborMaxPageSize, *size)}
+	}
+	return nil
+}
+
 func checkUserID(op string, id int64) error {
 	if id <= 0 {
 		return &ParamError{Operation: op, Param: "user_id", Reason: fmt.Sprintf("must be positive, got %d", id)}
@@ -85,6 +94,9 @@ func (h *Harbor) ListUsers(ctx context.Context, params *harbor.ListUsersParams, 
 	const op = "listUsers"
 	if params == nil {
 		params = &harbor.ListUsersParams{}
+	}
+	if err := checkPageSize(op, params.PageSize); err != nil {
+		return nil, nil, err
 	}
 	r, resp, err := send(ctx, h.c, op, opts,
 		func(s string) (*http.Request, error) { return harbor.NewListUsersRequest(s, params) },
@@ -204,8 +216,20 @@ func (h *Harbor) GetCurrentUserInfo(ctx context.Context, opts ...Option) (*harbo
 		jsonOK[harbor.UserResp])
 }
 
-// SearchUsers finds users whose name contains username. Harbor returns at
-// most page_size items and ignores page for the items it returns.
+// SearchUsers returns the users whose username contains username, at most
+// params.PageSize of them (Harbor's default is 10; at most
+// HarborMaxPageSize), shortest usernames first, then in byte order.
+//
+// Harbor's search does not page: the server always answers the first
+// page_size matches, whatever page says (v2.15.2 ignores it), while
+// X-Total-Count (resp.TotalCount) counts every match and Link describes
+// pages it cannot serve. So there is no iterator, and a Page other than 1
+// is refused here with a *ParamError rather than sent. To see more
+// matches, ask for a larger page_size or narrow username; to walk every
+// user, a system admin can use ListUsersIter with a fuzzy q
+// (NewHarborQuery().Fuzzy("username", ...)). The match is case-sensitive
+// and '%' and '_' in username are wildcards (SQL LIKE), but TotalCount
+// counts case-insensitively.
 func (h *Harbor) SearchUsers(ctx context.Context, username string, params *harbor.SearchUsersParams, opts ...Option) ([]harbor.UserSearchRespItem, *Response, error) {
 	const op = "searchUsers"
 	if username == "" {
@@ -214,6 +238,12 @@ func (h *Harbor) SearchUsers(ctx context.Context, username string, params *harbo
 	p := harbor.SearchUsersParams{}
 	if params != nil {
 		p = *params
+	}
+	if p.Page != nil && *p.Page != 1 {
+		return nil, nil, &ParamError{Operation: op, Param: "page", Reason: fmt.Sprintf("Harbor's search does not page (the server ignores page and returns the first page_size matches again); got %d, only 1 is allowed", *p.Page)}
+	}
+	if err := checkPageSize(op, p.PageSize); err != nil {
+		return nil, nil, err
 	}
 	p.Username = username
 	r, resp, err := send(ctx, h.c, op, opts,
@@ -228,24 +258,6 @@ func (h *Harbor) SearchUsers(ctx context.Context, username string, params *harbo
 		return nil, resp, err
 	}
 	return nonNil(*list), resp, nil
-}
-
-// SearchUsersIter yields search results page by page as Harbor's Link
-// header announces them.
-func (h *Harbor) SearchUsersIter(ctx context.Context, username string, pageSize int64, opts ...Option) iter.Seq2[harbor.UserSearchRespItem, error] {
-	return func(yield func(harbor.UserSearchRespItem, error) bool) {
-		// Per-range state, as in ListUsersIter.
-		page, size := pageStart(nil, &pageSize)
-		paginate(ctx, func(ctx context.Context) ([]harbor.UserSearchRespItem, bool, error) {
-			items, resp, err := h.SearchUsers(ctx, username, &harbor.SearchUsersParams{Page: &page, PageSize: &size}, opts...)
-			if err != nil {
-				return nil, false, err
-			}
-			more := hasNext(resp, page, size, len(items))
-			page++
-			return items, more, nil
-		})(yield)
-	}
 }
 
 // GetUser returns a user by id (self, or any user for a system admin).

@@ -485,50 +485,46 @@ func TestHarbor_SearchUsers_error(t *testing.T) {
 	mtAPIError(t, err, 401, client.ErrUnauthorized, "unauthorized")
 }
 
-func TestHarbor_SearchUsersIter(t *testing.T) {
+// TestHarbor_SearchUsers_noPaging: Harbor's search ignores page (it always
+// answers the first page_size matches), so the facade refuses any page but
+// 1 and an out-of-range page_size before sending anything, and the same
+// page_size rule holds for ListUsers.
+func TestHarbor_SearchUsers_noPaging(t *testing.T) {
 	h, mux := harborSetup(t)
-	p := &harborPager{t: t, total: 7, search: true}
-	mux.HandleFunc("/users/search", func(w http.ResponseWriter, r *http.Request) {
-		if u := r.URL.Query().Get("username"); u != "user" {
-			t.Errorf("username = %q", u)
-		}
-		p.ServeHTTP(w, r)
-	})
-	seq := h.SearchUsersIter(context.Background(), "user", 3)
-	for range 2 { // ranged twice: each range starts over
-		var ids []int64
-		for it, err := range seq {
-			if err != nil {
-				t.Fatal(err)
-			}
-			ids = append(ids, it.UserId)
-		}
-		if !reflect.DeepEqual(ids, []int64{1, 2, 3, 4, 5, 6, 7}) {
-			t.Errorf("ids = %v", ids)
+	var sent atomic.Int32
+	mux.HandleFunc("/users", func(w http.ResponseWriter, r *http.Request) { sent.Add(1); mtWriteJSON(w, 200, `[]`) })
+	mux.HandleFunc("/users/search", func(w http.ResponseWriter, r *http.Request) { sent.Add(1); mtWriteJSON(w, 200, `[]`) })
+	ctx := context.Background()
+	for _, p := range []*harbor.SearchUsersParams{
+		{Page: mtPtr[int64](2)},
+		{Page: mtPtr[int64](0)},
+		{PageSize: mtPtr[int64](harborOverMaxPageSize)},
+		{PageSize: mtPtr[int64](-1)},
+	} {
+		_, resp, err := h.SearchUsers(ctx, "al", p)
+		mtParamError(t, err)
+		if resp != nil {
+			t.Errorf("%+v: a response for a refused call", p)
 		}
 	}
-	if !reflect.DeepEqual(p.pages, []string{"1", "2", "3", "1", "2", "3"}) || p.sizes[0] != "3" {
-		t.Errorf("pages %v sizes %v", p.pages, p.sizes)
+	_, _, err := h.ListUsers(ctx, &harbor.ListUsersParams{PageSize: mtPtr[int64](harborOverMaxPageSize)})
+	mtParamError(t, err)
+	if n := sent.Load(); n != 0 {
+		t.Errorf("%d requests sent for refused calls", n)
+	}
+	if _, _, err := h.SearchUsers(ctx, "al", &harbor.SearchUsersParams{Page: mtPtr[int64](1), PageSize: mtPtr[int64](client.HarborMaxPageSize)}); err != nil {
+		t.Errorf("page 1, page_size 100: %v", err)
+	}
+	if _, _, err := h.ListUsers(ctx, &harbor.ListUsersParams{PageSize: mtPtr[int64](client.HarborMaxPageSize)}); err != nil {
+		t.Errorf("listUsers page_size 100: %v", err)
+	}
+	if n := sent.Load(); n != 2 {
+		t.Errorf("%d requests sent, want 2", n)
 	}
 }
 
-func TestHarbor_SearchUsersIter_error(t *testing.T) {
-	h, mux := harborSetup(t)
-	mux.HandleFunc("/users/search", func(w http.ResponseWriter, r *http.Request) {
-		harborError(w, r, 401, "UNAUTHORIZED", "unauthorized")
-	})
-	n := 0
-	for _, err := range h.SearchUsersIter(context.Background(), "x", 0) {
-		n++
-		mtAPIError(t, err, 401, client.ErrUnauthorized, "unauthorized")
-	}
-	if n != 1 {
-		t.Errorf("yielded %d times, want one error", n)
-	}
-	for _, err := range h.SearchUsersIter(context.Background(), "", 10) {
-		mtParamError(t, err)
-	}
-}
+// harborOverMaxPageSize is the first page_size the server refuses.
+const harborOverMaxPageSize = client.HarborMaxPageSize + 1
 
 func TestHarbor_GetUser(t *testing.T) {
 	h, mux := harborSetup(t)

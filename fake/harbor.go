@@ -280,6 +280,16 @@ type harborRW struct {
 	req *http.Request
 }
 
+// WriteHeader labels error bodies as the real server does:
+// "application/json; charset=utf-8" for errors, "application/json" for
+// successes (the generated responses set the latter).
+func (w *harborRW) WriteHeader(code int) {
+	if h := w.Header(); code >= 400 && h.Get("Content-Type") == "application/json" {
+		h.Set("Content-Type", harborErrorContentType)
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
 func (w *harborRW) Flush() {
 	if fl, ok := w.ResponseWriter.(http.Flusher); ok {
 		fl.Flush()
@@ -316,19 +326,26 @@ func harborUUID() string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }
 
+// harborHandlerAuth are the operations whose handlers, not an early
+// RequireAuthenticated, decide what an anonymous caller gets: createUser
+// and setCliSecret check the auth mode first; getUser, updateUserProfile,
+// updateUserPassword (and setCliSecret) reach matchUserID, which fails
+// with a bare 500 for an anonymous caller on the real server.
+var harborHandlerAuth = map[string]bool{
+	"createUser": true, "setCliSecret": true, "getUser": true, "updateUserProfile": true, "updateUserPassword": true,
+}
+
 // authenticate resolves Basic credentials to a principal. Like Harbor's
 // security middleware, bad or missing credentials make the request
-// anonymous; every operation then answers 401, except createUser and
-// setCliSecret, whose handlers check the auth mode (and self-registration)
-// before authentication, as the real ones do.
+// anonymous; the operations that start with RequireAuthenticated then
+// answer 401, the others are left to their handlers (harborHandlerAuth).
 func (f *HarborFake) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hr := harborReq(r.Context())
 		if user, pass, ok := r.BasicAuth(); ok {
 			hr.principal = f.store.login(user, pass)
 		}
-		op := operationOf(r.Context())
-		if hr.principal == nil && op != "createUser" && op != "setCliSecret" {
+		if hr.principal == nil && !harborHandlerAuth[operationOf(r.Context())] {
 			harborWriteError(w, http.StatusUnauthorized, "unauthorized")
 			return
 		}
@@ -394,9 +411,12 @@ func harborErrorBody(status int, msg string) []byte {
 	return b
 }
 
+// harborErrorContentType is the Content-Type of every error answer.
+const harborErrorContentType = "application/json; charset=utf-8"
+
 // harborWriteError writes the Errors body; X-Request-Id is already set.
 func harborWriteError(w http.ResponseWriter, status int, msg string) {
-	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Type", harborErrorContentType)
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(harborErrors(status, msg))
 }

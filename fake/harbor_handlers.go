@@ -18,6 +18,25 @@ type harborFail struct {
 	rid    string
 }
 
+// harborBare500 is the real server's answer to a panic in a handler (an
+// anonymous caller reaching matchUserID): 500, X-Request-Id, no body and
+// no Content-Type. The document declares that the 500 may come bare.
+type harborBare500 struct{}
+
+func (harborBare500) write(w http.ResponseWriter) error {
+	w.WriteHeader(http.StatusInternalServerError)
+	return nil
+}
+
+func (r harborBare500) VisitGetUserResponse(w http.ResponseWriter) error { return r.write(w) }
+func (r harborBare500) VisitUpdateUserProfileResponse(w http.ResponseWriter) error {
+	return r.write(w)
+}
+func (r harborBare500) VisitUpdateUserPasswordResponse(w http.ResponseWriter) error {
+	return r.write(w)
+}
+func (r harborBare500) VisitSetCliSecretResponse(w http.ResponseWriter) error { return r.write(w) }
+
 func harborFailOf(ctx context.Context, err error) harborFail {
 	var e *harborError
 	if !errors.As(err, &e) {
@@ -169,7 +188,7 @@ func (f *HarborFake) SearchUsers(ctx context.Context, req harbor.SearchUsersRequ
 		}}, nil
 	}
 	page, size := harborPaging(req.Params.Page, req.Params.PageSize)
-	items, total, err := f.store.searchUsers(req.Params.Username, page, size)
+	items, total, err := f.store.searchUsers(req.Params.Username, size)
 	if err != nil {
 		h := harborFailOf(ctx, err)
 		if h.status == http.StatusUnauthorized {
@@ -180,6 +199,9 @@ func (f *HarborFake) SearchUsers(ctx context.Context, req harbor.SearchUsersRequ
 	resp := harbor.SearchUsers200JSONResponse{Body: items, Headers: harbor.SearchUsers200ResponseHeaders{
 		XRequestId: hr.requestID, XTotalCount: int(total),
 	}}
+	if total == 0 {
+		return resp, nil // the handler answers early: no Link
+	}
 	if link := harborLinks(hr.url, total, page, size); link != "" {
 		resp.Headers.Link = &link
 	}
@@ -208,6 +230,9 @@ func (f *HarborFake) DeleteUser(ctx context.Context, req harbor.DeleteUserReques
 func (f *HarborFake) GetUser(ctx context.Context, req harbor.GetUserRequestObject) (harbor.GetUserResponseObject, error) {
 	hr := harborReq(ctx)
 	u, err := f.store.getUser(hr.principal, req.UserId)
+	if err == errHarborNilSecurityContext {
+		return harborBare500{}, nil
+	}
 	if err != nil {
 		h := harborFailOf(ctx, err)
 		switch h.status {
@@ -227,6 +252,9 @@ func (f *HarborFake) GetUser(ctx context.Context, req harbor.GetUserRequestObjec
 func (f *HarborFake) UpdateUserProfile(ctx context.Context, req harbor.UpdateUserProfileRequestObject) (harbor.UpdateUserProfileResponseObject, error) {
 	hr := harborReq(ctx)
 	if err := f.store.updateProfile(hr.principal, req.UserId, *req.Body); err != nil {
+		if err == errHarborNilSecurityContext {
+			return harborBare500{}, nil
+		}
 		h := harborFailOf(ctx, err)
 		switch h.status {
 		case http.StatusBadRequest:
@@ -247,6 +275,9 @@ func (f *HarborFake) UpdateUserProfile(ctx context.Context, req harbor.UpdateUse
 func (f *HarborFake) SetCliSecret(ctx context.Context, req harbor.SetCliSecretRequestObject) (harbor.SetCliSecretResponseObject, error) {
 	hr := harborReq(ctx)
 	if err := f.store.setCliSecret(hr.principal, req.UserId, harborDeref(req.Body.Secret)); err != nil {
+		if err == errHarborNilSecurityContext {
+			return harborBare500{}, nil
+		}
 		h := harborFailOf(ctx, err)
 		switch h.status {
 		case http.StatusBadRequest:
@@ -269,6 +300,9 @@ func (f *HarborFake) SetCliSecret(ctx context.Context, req harbor.SetCliSecretRe
 func (f *HarborFake) UpdateUserPassword(ctx context.Context, req harbor.UpdateUserPasswordRequestObject) (harbor.UpdateUserPasswordResponseObject, error) {
 	hr := harborReq(ctx)
 	if err := f.store.updatePassword(hr.principal, req.UserId, *req.Body); err != nil {
+		if err == errHarborNilSecurityContext {
+			return harborBare500{}, nil
+		}
 		h := harborFailOf(ctx, err)
 		switch h.status {
 		case http.StatusBadRequest:

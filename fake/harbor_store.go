@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -32,9 +33,19 @@ func harborBadRequestf(format string, args ...any) error {
 }
 
 func harborUnauthorized() error { return harborErrorf(http.StatusUnauthorized, "unauthorized") }
-func harborForbidden() error    { return harborErrorf(http.StatusForbidden, "forbidden") }
 func harborInternal() error {
 	return harborErrorf(http.StatusInternalServerError, "internal server error")
+}
+
+// errHarborNilSecurityContext is the real server's nil dereference in
+// matchUserID for an anonymous caller (handler/user.go): go-swagger's
+// recovery answers 500 with no body and no Content-Type.
+var errHarborNilSecurityContext = &harborError{status: http.StatusInternalServerError, msg: ""}
+
+// harborForbiddenFor is RequireSystemAccess's 403: its message is the
+// caller's username.
+func harborForbiddenFor(p *harborPrincipal) error {
+	return &harborError{status: http.StatusForbidden, msg: p.username}
 }
 
 // harborUser is one row of Harbor's harbor_user table.
@@ -81,7 +92,7 @@ type harborMatch struct {
 type harborStore struct {
 	mu       sync.Mutex
 	now      func() time.Time
-	users    []*harborUser          // users[i].id == i+1; deleted rows stay
+	users    []*harborUser          // users[i].id == i+1; deleted rows stay; nil for an id a failed insert used up
 	byName   map[string]*harborUser // users not deleted, by username
 	byEmail  map[string]*harborUser // users not deleted, by email
 	version  uint64                 // bumped by every write
@@ -101,7 +112,8 @@ func newHarborStore(now func() time.Time) *harborStore {
 		robots: map[string]string{HarborRobotName: HarborRobotSecret},
 	}
 	seed := []harborUser{
-		{username: HarborAdminUser, email: "admin@example.com", realname: "system admin", comment: "admin user",
+		// As a fresh Harbor: the built-in admin has no email.
+		{username: HarborAdminUser, realname: "system admin", comment: "admin user",
 			password: HarborAdminPassword, sysAdmin: true, created: harborSeedTime},
 		{username: "anonymous", email: "anonymous@example.com", realname: "anonymous user", comment: "anonymous user",
 			deleted: true, created: harborSeedTime},
@@ -136,13 +148,16 @@ func (s *harborStore) insert(u *harborUser) int64 {
 
 // get returns the user with id unless deleted; mu held.
 func (s *harborStore) get(id int64) *harborUser {
-	if id < 1 || id > int64(len(s.users)) {
-		return nil
-	}
-	if u := s.users[id-1]; !u.deleted {
+	if u := s.row(id); u != nil && !u.deleted {
 		return u
 	}
 	return nil
+}
+
+// burnID uses up the next id, as a failed INSERT uses up a value of the
+// id sequence on the real server's PostgreSQL; mu held.
+func (s *harborStore) burnID() {
+	s.users = append(s.users, nil)
 }
 
 // row returns the row with id, deleted or not; mu held.
@@ -239,9 +254,11 @@ func (u *harborUser) export() HarborUser {
 
 // ---- authentication and permissions ---------------------------------------
 
-// login checks Basic credentials as Harbor does: a robot by name and
-// secret; a user by username or email and password, except that under
-// oidc_auth users other than admin present their CLI secret.
+// login checks Basic credentials as Harbor does on /api/v2.0/users*: a
+// robot by name and secret; a user by username or email and password.
+// Under oidc_auth only the built-in admin has a password: OIDC users'
+// CLI secrets are accepted only on the registry and a few project APIs
+// (upstream middleware/security/oidc_cli.go), so here they are anonymous.
 func (s *harborStore) login(name, secret string) *harborPrincipal {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -259,10 +276,9 @@ func (s *harborStore) login(name, secret string) *harborPrincipal {
 		return nil
 	}
 	if s.authMode == HarborAuthOIDC && u.id != 1 {
-		if s.ensureOIDC(u).secret != secret {
-			return nil
-		}
-	} else if u.password != secret {
+		return nil
+	}
+	if u.password != secret {
 		return nil
 	}
 	return &harborPrincipal{userID: u.id, username: u.username}
@@ -278,15 +294,26 @@ func (s *harborStore) isAdmin(p *harborPrincipal) bool {
 }
 
 // requireSystemAccess is Harbor's RequireSystemAccess on the user resource:
-// 401 when anonymous, 403 unless a system admin; mu held.
+// 401 when anonymous, 403 (with the caller's username) unless a system
+// admin; mu held.
 func (s *harborStore) requireSystemAccess(p *harborPrincipal) error {
 	if p == nil {
 		return harborUnauthorized()
 	}
 	if !s.isAdmin(p) {
-		return harborForbidden()
+		return harborForbiddenFor(p)
 	}
 	return nil
+}
+
+// matchUserID is the handler's matchUserID: whether the caller is the
+// local user id. For an anonymous caller the real server dereferences a
+// nil user and answers a bare 500; mu held.
+func harborMatchUserID(p *harborPrincipal, id int64) (bool, error) {
+	if p == nil {
+		return false, errHarborNilSecurityContext
+	}
+	return !p.robot && p.userID == id, nil
 }
 
 func harborIsSelf(p *harborPrincipal, id int64) bool {
@@ -349,7 +376,7 @@ func harborValidSecret(s string) error {
 	if len(s) >= 8 && len(s) <= 128 && lower && upper && digit {
 		return nil
 	}
-	return harborBadRequestf("the password or secret must be longer than 8 chars with at least 1 uppercase letter, 1 lowercase letter and 1 number")
+	return harborBadRequestf("the password or secret must be 8-128, inclusively, characters long with at least 1 uppercase letter, 1 lowercase letter and 1 number")
 }
 
 // harborEmailRe accepts local@domain where local is dot-separated atoms
@@ -361,6 +388,10 @@ var harborEmailRe = regexp.MustCompile(
 
 func harborRunes(s string) int { return utf8.RuneCountInString(s) }
 
+// harborIllegalChars is upstream's common.IllegalCharsInUsername, checked in
+// usernames and realnames.
+const harborIllegalChars = `,"~#%$`
+
 // harborValidateProfile is the check Harbor applies to created and updated
 // profiles, in its order.
 func harborValidateProfile(email, realname, comment string) error {
@@ -371,7 +402,7 @@ func harborValidateProfile(email, realname, comment string) error {
 		return harborBadRequestf("email with illegal format")
 	case harborRunes(realname) < 1 || harborRunes(realname) > 255:
 		return harborBadRequestf("realname with illegal length")
-	case strings.ContainsAny(realname, ",~#$%"):
+	case strings.ContainsAny(realname, harborIllegalChars):
 		return harborBadRequestf("realname contains illegal characters")
 	case harborRunes(comment) > 30:
 		return harborBadRequestf("comment with illegal length")
@@ -383,7 +414,7 @@ func harborValidateUsername(name string) error {
 	switch {
 	case harborRunes(name) < 1 || harborRunes(name) > 255:
 		return harborBadRequestf("username with illegal length")
-	case strings.ContainsAny(name, ",~#$%"):
+	case strings.ContainsAny(name, harborIllegalChars):
 		return harborBadRequestf("username contains illegal characters")
 	}
 	return nil
@@ -418,6 +449,7 @@ func (s *harborStore) createUser(p *harborPrincipal, req harbor.UserCreationReq)
 		return 0, err
 	}
 	if s.byName[req.Username] != nil || s.byEmail[req.Email] != nil {
+		s.burnID()
 		return 0, harborErrorf(http.StatusConflict, "user %s or email %s already exists", req.Username, req.Email)
 	}
 	now := s.stamp()
@@ -430,8 +462,14 @@ func (s *harborStore) createUser(p *harborPrincipal, req harbor.UserCreationReq)
 func (s *harborStore) getUser(p *harborPrincipal, id int64) (harbor.UserResp, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !harborIsSelf(p, id) && !s.isAdmin(p) {
-		return harbor.UserResp{}, harborErrorf(http.StatusForbidden, "Not authorized to read user: %d", id)
+	self, err := harborMatchUserID(p, id)
+	if err != nil {
+		return harbor.UserResp{}, err
+	}
+	if !self {
+		if err := s.requireSystemAccess(p); err != nil {
+			return harbor.UserResp{}, err
+		}
 	}
 	u := s.get(id)
 	if u == nil {
@@ -456,16 +494,17 @@ func (s *harborStore) currentUser(p *harborPrincipal) (harbor.UserResp, error) {
 // requireModifiable: under db_auth a system admin may update anyone and a
 // user themself; under other modes only user 1, by a system admin; mu held.
 func (s *harborStore) requireModifiable(p *harborPrincipal, id int64) error {
-	ok := false
 	if s.authMode == HarborAuthDB {
-		ok = s.isAdmin(p) || harborIsSelf(p, id)
-	} else {
-		ok = id == 1 && s.isAdmin(p)
+		self, err := harborMatchUserID(p, id)
+		if err != nil || self {
+			return err
+		}
+		return s.requireSystemAccess(p)
 	}
-	if !ok {
+	if id != 1 {
 		return harborErrorf(http.StatusForbidden, "User with ID %d can't be updated", id)
 	}
-	return nil
+	return s.requireSystemAccess(p)
 }
 
 // update finds the row an UPDATE by primary key would change: Harbor's
@@ -515,8 +554,8 @@ func (s *harborStore) updateProfile(p *harborPrincipal, id int64, prof harbor.Us
 func (s *harborStore) deleteUser(p *harborPrincipal, id int64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.isAdmin(p) {
-		return harborErrorf(http.StatusForbidden, "Not authorized to delete users")
+	if err := s.requireSystemAccess(p); err != nil {
+		return err
 	}
 	if harborIsSelf(p, id) || id == 1 {
 		return harborErrorf(http.StatusForbidden, "User with ID %d cannot be deleted", id)
@@ -597,14 +636,14 @@ func (s *harborStore) updatePassword(p *harborPrincipal, id int64, req harbor.Pa
 	if err := harborValidSecret(req.NewPassword); err != nil {
 		return err
 	}
-	// As the real server, the new password is compared with the caller's
-	// own (which is the target's when users change their own password).
-	if s.matchPassword(p.username, req.NewPassword) {
-		return harborBadRequestf("New password is identical to old password")
+	// getUserByID, then VerifyPassword(target's username, new): the new
+	// password is compared with the target's, whoever the caller is.
+	u := s.get(id)
+	if u == nil {
+		return harborErrorf(http.StatusNotFound, "user %d not found", id)
 	}
-	u, err := s.update(id)
-	if err != nil {
-		return err
+	if s.matchPassword(u.username, req.NewPassword) {
+		return harborBadRequestf("New password is identical to old password")
 	}
 	u.password = req.NewPassword
 	u.updated = s.stamp()
@@ -615,25 +654,29 @@ func (s *harborStore) updatePassword(p *harborPrincipal, id int64, req harbor.Pa
 func (s *harborStore) setCliSecret(p *harborPrincipal, id int64, secret string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// requireForCLISecret: the auth mode first (before the id and before
+	// authentication), then self, then system access.
 	if s.authMode != HarborAuthOIDC {
 		return harborErrorf(http.StatusPreconditionFailed, "unable to update CLI secret under authmode: %s", s.authMode)
 	}
-	if p == nil {
-		return harborUnauthorized()
+	self, err := harborMatchUserID(p, id)
+	if err != nil {
+		return err
 	}
-	if !harborIsSelf(p, id) && !s.isAdmin(p) {
-		return harborErrorf(http.StatusForbidden, "Not authorized to update the CLI secret for user: %d", id)
-	}
-	if secret != "" {
-		if err := harborValidSecret(secret); err != nil {
+	if !self {
+		if err := s.requireSystemAccess(p); err != nil {
 			return err
 		}
-	} else {
+	}
+	if secret == "" {
 		secret = harborRandomSecret()
+	}
+	if err := harborValidSecret(secret); err != nil {
+		return err
 	}
 	u := s.get(id)
 	if u == nil || u.id == 1 {
-		return harborErrorf(http.StatusNotFound, "OIDC user info for user %d not found", id)
+		return harborErrorf(http.StatusNotFound, "oidc info for user %d not found", id)
 	}
 	m := s.ensureOIDC(u)
 	m.secret = secret
@@ -642,16 +685,20 @@ func (s *harborStore) setCliSecret(p *harborPrincipal, id int64, secret string) 
 	return nil
 }
 
+// harborRandomSecret is a generated CLI secret: 9 characters, drawn again
+// until they pass the secret rule, as the real server does.
 func harborRandomSecret() string {
 	const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-	var b [32]byte
-	_, _ = rand.Read(b[:])
-	for i := range b {
-		b[i] = alphabet[int(b[i])%len(alphabet)]
+	for {
+		var b [9]byte
+		_, _ = rand.Read(b[:])
+		for i := range b {
+			b[i] = alphabet[int(b[i])%len(alphabet)]
+		}
+		if harborValidSecret(string(b[:])) == nil {
+			return string(b[:])
+		}
 	}
-	// make sure the rule's classes are present
-	b[0], b[1], b[2] = 'a', 'Z', '7'
-	return string(b[:])
 }
 
 // ---- listing ---------------------------------------------------------------
@@ -664,7 +711,7 @@ func (s *harborStore) view(sorts []harborSort, key string) *harborView {
 	}
 	users := make([]*harborUser, 0, len(s.byName))
 	for _, u := range s.users {
-		if !u.deleted {
+		if u != nil && !u.deleted {
 			users = append(users, u)
 		}
 	}
@@ -817,128 +864,192 @@ func (s *harborStore) listUsers(p *harborPrincipal, rawQ, sort string, extra map
 	return out, total, nil
 }
 
-// harborSearchAppliesPage says whether searchUsers offsets its items by
-// page. The document (and NOTES) say the v2.15.2 server does not: it always
-// returns the first page_size matches and uses page only for Link.
-const harborSearchAppliesPage = true
-
-func (s *harborStore) searchUsers(username string, page, size int64) ([]harbor.UserSearchRespItem, int64, error) {
+// searchUsers is the real handler: X-Total-Count counts the fuzzy
+// (case-insensitive) matches as listUsers would, but the items come from
+// SearchByName, a raw `username LIKE '%name%' AND deleted = false ORDER BY
+// length(username), username LIMIT page_size` with no offset. page never
+// moves the items (it only shapes Link), LIKE is case-sensitive, the
+// name's own % and _ are wildcards, and the built-in admin can be listed.
+func (s *harborStore) searchUsers(username string, size int64) ([]harbor.UserSearchRespItem, int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sorts, key, _ := harborParseSort("")
-	users, total, err := s.list(harborListQuery{
+	_, total, err := s.list(harborListQuery{
 		keywords: map[string]any{"username": harborFuzzy{value: username}},
-		sorts:    sorts, sortKey: key, page: page, size: size, noOffset: !harborSearchAppliesPage,
+		sorts:    sorts, sortKey: key, size: 1,
 		cacheKey: "search\x00" + username,
 	})
-	if err != nil {
-		return nil, 0, err
+	if err != nil || total == 0 {
+		return []harbor.UserSearchRespItem{}, total, err
 	}
-	out := make([]harbor.UserSearchRespItem, len(users))
-	for i, u := range users {
-		out[i] = harbor.UserSearchRespItem{UserId: u.id, Username: u.username}
+	like := harborLike("%" + username + "%")
+	var found []*harborUser
+	for _, u := range s.users {
+		if u != nil && !u.deleted && like.MatchString(u.username) {
+			found = append(found, u)
+		}
+	}
+	slices.SortFunc(found, func(a, b *harborUser) int {
+		if c := len(a.username) - len(b.username); c != 0 {
+			return c
+		}
+		return strings.Compare(a.username, b.username)
+	})
+	out := make([]harbor.UserSearchRespItem, 0, min(int64(len(found)), max(size, 0)))
+	for _, u := range found[:min(int64(len(found)), max(size, 0))] {
+		out = append(out, harbor.UserSearchRespItem{UserId: u.id, Username: u.username})
 	}
 	return out, total, nil
 }
 
+// harborLike compiles a PostgreSQL LIKE pattern (% any run, _ any one
+// character, backslash escapes the next character) to an anchored regexp.
+func harborLike(pattern string) *regexp.Regexp {
+	var b strings.Builder
+	b.WriteString("(?s)^")
+	rs := []rune(pattern)
+	for i := 0; i < len(rs); i++ {
+		switch c := rs[i]; {
+		case c == '\\' && i+1 < len(rs):
+			i++
+			b.WriteString(regexp.QuoteMeta(string(rs[i])))
+		case c == '%':
+			b.WriteString(".*")
+		case c == '_':
+			b.WriteString(".")
+		default:
+			b.WriteString(regexp.QuoteMeta(string(c)))
+		}
+	}
+	b.WriteString("$")
+	return regexp.MustCompile(b.String())
+}
+
 // ---- permissions -----------------------------------------------------------
 
+// Permission tables, in the order of upstream's rbac sources (v2.15.2):
+// src/common/rbac/system/policies.go and, for a project, the projectAdmin
+// role of src/common/rbac/project/rbac_role.go; a public project's
+// non-members get src/common/rbac/project/rbac_util.go's public policies.
+// System resources are bare names ("user", not "/system/user"), as the
+// server answers.
 var (
-	harborSystemPolicies = harborPolicies("/system", map[string][]string{
-		"audit-log":          {"list"},
-		"catalog":            {"read"},
-		"configuration":      {"read", "update"},
-		"garbage-collection": {"create", "read", "update", "list", "stop"},
-		"label":              {"create", "read", "update", "delete", "list"},
-		"ldap-user":          {"create", "list"},
-		"project":            {"create", "list"},
-		"purge-audit":        {"create", "read", "update", "list", "stop"},
-		"quota":              {"read", "update", "list"},
-		"registry":           {"create", "read", "update", "delete", "list"},
-		"replication":        {"create", "read", "update", "delete", "list"},
-		"robot":              {"create", "read", "update", "delete", "list"},
-		"scan-all":           {"create", "read", "update", "stop"},
-		"scanner":            {"create", "read", "update", "delete", "list"},
-		"security-hub":       {"read", "list"},
-		"user":               {"create", "read", "update", "delete", "list"},
-		"user-group":         {"create", "read", "update", "delete", "list"},
-	}, []string{"user", "user-group", "ldap-user", "project", "audit-log", "registry", "replication",
-		"configuration", "label", "quota", "garbage-collection", "purge-audit", "scan-all", "scanner",
-		"robot", "security-hub", "catalog"})
-	harborProjectAll = map[string][]string{
-		"":                    {"read", "update", "delete"},
-		"metadata":            {"create", "read", "update", "delete", "list"},
-		"log":                 {"list"},
-		"label":               {"create", "read", "update", "delete", "list"},
-		"quota":               {"read"},
-		"repository":          {"create", "read", "update", "delete", "list", "pull", "push"},
-		"artifact":            {"create", "read", "delete", "list"},
-		"artifact-addition":   {"read"},
-		"artifact-label":      {"create", "delete"},
-		"tag":                 {"create", "delete", "list"},
-		"accessory":           {"list"},
-		"scan":                {"create", "read", "stop"},
-		"sbom":                {"create", "read", "stop"},
-		"scanner":             {"create", "read"},
-		"member":              {"create", "read", "update", "delete", "list"},
-		"robot":               {"create", "read", "update", "delete", "list"},
-		"notification-policy": {"create", "read", "update", "delete", "list"},
-		"immutable-tag":       {"create", "update", "delete", "list"},
-		"tag-retention":       {"create", "read", "update", "delete", "list", "operate"},
-		"preheat-policy":      {"create", "read", "update", "delete", "list"},
-	}
-	harborProjectOrder = []string{"", "metadata", "log", "label", "quota", "repository", "artifact",
-		"artifact-addition", "artifact-label", "tag", "accessory", "scan", "sbom", "scanner", "member",
-		"robot", "notification-policy", "immutable-tag", "tag-retention", "preheat-policy"}
-	// harborPublicProject is what any authenticated user may do in the
-	// public project "library" (id 1) without being a member.
-	harborPublicProject = map[string][]string{
-		"": {"read"}, "label": {"list"}, "repository": {"list", "pull"},
-		"artifact": {"read", "list"}, "artifact-addition": {"read"}, "tag": {"list"}, "accessory": {"list"},
-	}
+	harborSystemPolicies = harborPolicyList(
+		"catalog:read", "audit-log:list",
+		"project:create", "project:read", "project:update", "project:delete", "project:list",
+		"user:create", "user:read", "user:update", "user:delete", "user:list",
+		"user-group:create", "user-group:read", "user-group:update", "user-group:delete", "user-group:list",
+		"registry:create", "registry:read", "registry:update", "registry:delete", "registry:list",
+		"replication:create", "replication:read", "replication:update", "replication:list", "replication:delete",
+		"distribution:create", "distribution:read", "distribution:update", "distribution:delete", "distribution:list",
+		"garbage-collection:create", "garbage-collection:read", "garbage-collection:update", "garbage-collection:delete", "garbage-collection:list",
+		"scan-all:create", "scan-all:read", "scan-all:update", "scan-all:delete", "scan-all:list", "scan-all:stop",
+		"system-volumes:read",
+		"ldap-user:create", "ldap-user:list",
+		"configuration:read", "configuration:update",
+		"jobservice-monitor:read", "jobservice-monitor:list", "jobservice-monitor:stop",
+		"security-hub:read", "security-hub:list",
+	)
+	harborProjectAdmin = harborPolicyList(
+		":read", ":update", ":delete",
+		"member:create", "member:read", "member:update", "member:delete", "member:list",
+		"metadata:create", "metadata:read", "metadata:update", "metadata:delete",
+		"log:list",
+		"label:create", "label:read", "label:update", "label:delete", "label:list",
+		"quota:read",
+		"repository:create", "repository:read", "repository:update", "repository:delete", "repository:list", "repository:pull", "repository:push",
+		"tag-retention:create", "tag-retention:read", "tag-retention:update", "tag-retention:delete", "tag-retention:list", "tag-retention:operate",
+		"immutable-tag:create", "immutable-tag:update", "immutable-tag:delete", "immutable-tag:list",
+		"configuration:read", "configuration:update",
+		"robot:create", "robot:read", "robot:update", "robot:delete", "robot:list",
+		"notification-policy:create", "notification-policy:update", "notification-policy:delete", "notification-policy:list", "notification-policy:read",
+		"scan:create", "scan:read", "scan:stop",
+		"sbom:create", "sbom:stop", "sbom:read",
+		"scanner:read", "scanner:create",
+		"artifact:create", "artifact:read", "artifact:delete", "artifact:list",
+		"artifact-addition:read",
+		"tag:list", "tag:create", "tag:delete",
+		"accessory:list",
+		"artifact-label:create", "artifact-label:delete",
+		"preheat-policy:create", "preheat-policy:read", "preheat-policy:update", "preheat-policy:delete", "preheat-policy:list",
+		"export-cve:create", "export-cve:read", "export-cve:list",
+	)
+	// harborPublicProject is what any authenticated user may do in a public
+	// project (the seeded "library", id 1) without being a member.
+	harborPublicProject = harborPolicySet(
+		":read", "label:read", "label:list", "repository:list", "repository:pull", "scan:read", "scanner:read",
+		"tag:list", "artifact:read", "artifact:list", "artifact-addition:read", "accessory:list",
+	)
 	// harborRobotProject is what the seeded robot may do in project 1.
-	harborRobotProject = map[string][]string{
-		"repository": {"list", "pull", "push"}, "artifact": {"read", "list"}, "tag": {"create", "list"},
-	}
-	harborProjectScopeRe = regexp.MustCompile(`^/project/(\d+)(?:/|$)`)
+	harborRobotProject = harborPolicySet(
+		"repository:list", "repository:pull", "repository:push", "artifact:read", "artifact:list", "tag:create", "tag:list",
+	)
+	harborProjectScopeRe = regexp.MustCompile(`^/project/([^/]*)/?`)
 )
 
-func harborPolicies(base string, m map[string][]string, order []string) []harbor.Permission {
-	var out []harbor.Permission
-	for _, res := range order {
-		r := base
-		if res != "" {
-			r += "/" + res
-		}
-		for _, a := range m[res] {
-			out = append(out, harbor.Permission{Resource: r, Action: a})
-		}
+// harborPolicy is one (subresource, action) pair of a policy table.
+type harborPolicy struct{ resource, action string }
+
+func harborPolicyList(pairs ...string) []harborPolicy {
+	out := make([]harborPolicy, len(pairs))
+	for i, p := range pairs {
+		res, act, _ := strings.Cut(p, ":")
+		out[i] = harborPolicy{res, act}
 	}
 	return out
 }
 
-// permissions lists what p may do within scope (/system or /project/{id}),
-// relative to scope when asked: a fixed list per role. An unknown scope
-// gives an empty list.
+func harborPolicySet(pairs ...string) map[harborPolicy]bool {
+	set := map[harborPolicy]bool{}
+	for _, p := range harborPolicyList(pairs...) {
+		set[p] = true
+	}
+	return set
+}
+
+// harborProjectResource is upstream's Resource.Subresource: /project/{id}
+// joined with the subresource ("" for the project itself).
+func harborProjectResource(id int64, sub string) string {
+	r := fmt.Sprintf("/project/%d", id)
+	if sub != "" {
+		r += "/" + sub
+	}
+	return r
+}
+
+// permissions lists what p may do within scope, as the handler does: the
+// namespace named by scope (/system... or /project/{id}), its policies in
+// upstream's order, those p can do, made relative to scope when asked (a
+// policy that is not under scope is left out). No scope or an unknown one
+// gives an empty list; only project 1 exists.
 func (s *harborStore) permissions(p *harborPrincipal, scope string, relative bool) []harbor.Permission {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	admin := s.isAdmin(p)
 	var list []harbor.Permission
 	switch m := harborProjectScopeRe.FindStringSubmatch(scope); {
-	case scope == "/system" || strings.HasPrefix(scope, "/system/"):
+	case strings.HasPrefix(scope, "/system"):
 		if admin {
-			list = harborSystemPolicies
+			for _, pol := range harborSystemPolicies {
+				list = append(list, harbor.Permission{Resource: pol.resource, Action: pol.action})
+			}
 		}
 	case m != nil:
-		base := "/project/" + m[1]
-		switch {
-		case admin:
-			list = harborPolicies(base, harborProjectAll, harborProjectOrder)
-		case p.robot && m[1] == "1":
-			list = harborPolicies(base, harborRobotProject, harborProjectOrder)
-		case !p.robot && m[1] == "1":
-			list = harborPolicies(base, harborPublicProject, harborProjectOrder)
+		id, err := strconv.ParseInt(m[1], 10, 64)
+		if err != nil || id != 1 {
+			break
+		}
+		for _, pol := range harborProjectAdmin {
+			can := admin
+			switch {
+			case p.robot:
+				can = harborRobotProject[pol]
+			case !admin:
+				can = harborPublicProject[pol]
+			}
+			if can {
+				list = append(list, harbor.Permission{Resource: harborProjectResource(id, pol.resource), Action: pol.action})
+			}
 		}
 	}
 	out := make([]harbor.Permission, 0, len(list))

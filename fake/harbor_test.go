@@ -341,9 +341,15 @@ func TestHarborGetUser(t *testing.T) {
 	assert.Equal(t, "QA team", *me.Comment)
 	assert.Equal(t, "2024-05-02T09:30:00Z", me.CreationTime.Format(time.RFC3339))
 
-	_, _, err = h.user(t).GetUser(ctx, 4)
+	// RequireSystemAccess's 403 carries the caller's username (REAL-SERVER 4),
+	// with the error Content-Type of the real server (REAL-SERVER 3).
+	_, resp0, err := h.user(t).GetUser(ctx, 4)
 	ae := harborAPIError(t, err, client.ErrForbidden)
-	assert.Equal(t, "Not authorized to read user: 4", ae.Message)
+	assert.Equal(t, "alice", ae.Message)
+	assert.Equal(t, "application/json; charset=utf-8", resp0.Header.Get("Content-Type"))
+	_, resp0, err = h.user(t).GetUser(ctx, h.srv.UserID)
+	require.NoError(t, err)
+	assert.Equal(t, "application/json", resp0.Header.Get("Content-Type"), "2xx JSON has no charset")
 
 	bob, _, err := h.admin(t).GetUser(ctx, 4)
 	require.NoError(t, err)
@@ -355,11 +361,17 @@ func TestHarborGetUser(t *testing.T) {
 	_, _, err = h.admin(t).GetUser(ctx, 999)
 	ae = harborAPIError(t, err, client.ErrNotFound)
 	assert.Equal(t, "NOT_FOUND", ae.Code)
+	assert.Equal(t, "user 999 not found", ae.Message)
+
+	// The built-in admin has no email (REAL-SERVER 11).
+	root, _, err := h.admin(t).GetUser(ctx, 1)
+	require.NoError(t, err)
+	assert.Nil(t, root.Email)
 
 	// A user id that is not an integer is go-swagger's 422, not plain text.
 	resp, e := h.rawAdmin(t, http.MethodGet, "/api/v2.0/users/abc", "")
 	assert.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
-	assert.Equal(t, "application/json", resp.Header.Get("Content-Type"))
+	assert.Equal(t, "application/json; charset=utf-8", resp.Header.Get("Content-Type"))
 	assert.Equal(t, "validation failure list:\nuser_id in path must be of type int64: \"abc\"", e.Errors[0].Message)
 	assert.NotEmpty(t, resp.Header.Get("X-Request-Id"))
 }
@@ -385,7 +397,7 @@ func TestHarborUpdateUserProfile(t *testing.T) {
 
 	_, err = h.user(t).UpdateUserProfile(ctx, 4, harbor.UserProfile{Email: "bob@example.org", Realname: "Bob"})
 	ae := harborAPIError(t, err, client.ErrForbidden)
-	assert.Equal(t, "User with ID 4 can't be updated", ae.Message)
+	assert.Equal(t, "alice", ae.Message, "db_auth: RequireSystemAccess names the caller")
 	_, err = h.admin(t).UpdateUserProfile(ctx, 4, harbor.UserProfile{Email: "bob@example.org", Realname: "Bob", Comment: harborPtr("x")})
 	require.NoError(t, err)
 	bob, _ := h.srv.Fake.User(4)
@@ -406,12 +418,14 @@ func TestHarborUpdateUserProfile(t *testing.T) {
 	assert.Equal(t, "email can't be empty", e.Errors[0].Message)
 
 	_, err = h.admin(t).UpdateUserProfile(ctx, 999, harbor.UserProfile{Email: "a@b.co", Realname: "R"})
-	harborAPIError(t, err, client.ErrNotFound)
+	ae = harborAPIError(t, err, client.ErrNotFound)
+	assert.Equal(t, "user with id 999 not found", ae.Message)
 
 	// Outside db_auth only user 1 can be updated, by a system admin.
 	h.srv.Fake.SetAuthMode(fake.HarborAuthLDAP)
 	_, err = h.user(t).UpdateUserProfile(ctx, h.srv.UserID, harbor.UserProfile{Email: "a@b.co", Realname: "R"})
-	harborAPIError(t, err, client.ErrForbidden)
+	ae = harborAPIError(t, err, client.ErrForbidden)
+	assert.Equal(t, "User with ID 3 can't be updated", ae.Message)
 	_, err = h.admin(t).UpdateUserProfile(ctx, 1, harbor.UserProfile{Email: "root@example.com", Realname: "root"})
 	require.NoError(t, err)
 }
@@ -424,7 +438,7 @@ func TestHarborDeleteUser(t *testing.T) {
 
 	_, err := h.user(t).DeleteUser(ctx, 4)
 	ae := harborAPIError(t, err, client.ErrForbidden)
-	assert.Equal(t, "Not authorized to delete users", ae.Message)
+	assert.Equal(t, "alice", ae.Message)
 	_, err = admin.DeleteUser(ctx, 1)
 	harborAPIError(t, err, client.ErrForbidden)
 	_, err = carol.DeleteUser(ctx, 1)
@@ -456,7 +470,8 @@ func TestHarborDeleteUser(t *testing.T) {
 	assert.Equal(t, "bob#4", row.Username)
 
 	_, err = admin.DeleteUser(ctx, 4)
-	harborAPIError(t, err, client.ErrNotFound)
+	ae = harborAPIError(t, err, client.ErrNotFound)
+	assert.Equal(t, "user 4 not found", ae.Message)
 
 	// Username and email are free again.
 	id, _, err := admin.CreateUser(ctx, harbor.UserCreationReq{Username: "bob", Email: "bob@example.com", Realname: "Bob 2", Password: "Passw0rdBob2"})
@@ -525,7 +540,70 @@ func TestHarborUpdateUserPassword(t *testing.T) {
 	_, _, err = h.as(t, "bob", "B0bNewPassword").GetCurrentUserInfo(ctx)
 	require.NoError(t, err)
 	_, err = h.admin(t).UpdateUserPassword(ctx, 999, harbor.PasswordReq{NewPassword: "B0bNewPassword2"})
-	harborAPIError(t, err, client.ErrNotFound)
+	ae = harborAPIError(t, err, client.ErrNotFound)
+	assert.Equal(t, "user 999 not found", ae.Message)
+
+	// The new password is compared with the target's current one, whoever
+	// the caller is (REAL-SERVER 12): the admin setting bob's to what it is.
+	_, err = h.admin(t).UpdateUserPassword(ctx, 4, harbor.PasswordReq{NewPassword: "B0bNewPassword"})
+	ae = harborAPIError(t, err, client.ErrBadRequest)
+	assert.Equal(t, "New password is identical to old password", ae.Message)
+	// ... and not with the caller's own.
+	_, err = h.admin(t).UpdateUserPassword(ctx, 4, harbor.PasswordReq{NewPassword: h.srv.AdminPassword})
+	require.NoError(t, err)
+	// The rule's exact message (REAL-SERVER 5).
+	_, err = h.admin(t).UpdateUserPassword(ctx, 4, harbor.PasswordReq{NewPassword: "short"})
+	ae = harborAPIError(t, err, client.ErrBadRequest)
+	assert.Equal(t, "the password or secret must be 8-128, inclusively, characters long with at least 1 uppercase letter, 1 lowercase letter and 1 number", ae.Message)
+}
+
+// TestHarborAnonymousBare500: an anonymous caller of the operations whose
+// handler reaches matchUserID gets 500 with no body and no Content-Type,
+// only X-Request-Id (REAL-SERVER 2); the facade makes it an *APIError.
+func TestHarborAnonymousBare500(t *testing.T) {
+	h := newHarborHarness(t)
+	ctx := context.Background()
+	anon := h.as(t, "nobody", "wrong", client.WithMaxRetries(0))
+	check := func(what string, resp *client.Response, err error) {
+		t.Helper()
+		ae := harborAPIError(t, err, client.ErrServer)
+		assert.Equal(t, http.StatusInternalServerError, ae.StatusCode, what)
+		assert.Empty(t, ae.Body, what)
+		require.NotNil(t, resp, what)
+		assert.Empty(t, resp.Header.Get("Content-Type"), what)
+		assert.NotEmpty(t, resp.Header.Get("X-Request-Id"), what)
+	}
+	_, resp, err := anon.GetUser(ctx, 3)
+	check("getUser", resp, err)
+	resp, err = anon.UpdateUserProfile(ctx, 3, harbor.UserProfile{Email: "a@b.co", Realname: "R"})
+	check("updateUserProfile", resp, err)
+	resp, err = anon.UpdateUserPassword(ctx, 3, harbor.PasswordReq{NewPassword: "N3wPassw0rd"})
+	check("updateUserPassword", resp, err)
+	// Without any Authorization header too.
+	raw, err := h.srv.Client().Get(h.srv.URL + "/api/v2.0/users/3")
+	require.NoError(t, err)
+	body, _ := io.ReadAll(raw.Body)
+	_ = raw.Body.Close()
+	assert.Equal(t, http.StatusInternalServerError, raw.StatusCode)
+	assert.Empty(t, raw.Header.Get("Content-Type"))
+	assert.Empty(t, body)
+	// The others start with RequireAuthenticated: 401 in the Errors shape.
+	_, _, err = anon.GetCurrentUserInfo(ctx)
+	harborAPIError(t, err, client.ErrUnauthorized)
+	_, err = anon.DeleteUser(ctx, 4)
+	harborAPIError(t, err, client.ErrUnauthorized)
+	_, err = anon.SetUserSysAdmin(ctx, 4, true)
+	harborAPIError(t, err, client.ErrUnauthorized)
+	// Under oidc_auth the same happens to setCliSecret, and an update of a
+	// user other than 1 is refused before matchUserID is reached.
+	h.srv.Fake.SetAuthMode(fake.HarborAuthOIDC)
+	resp, err = anon.SetCliSecret(ctx, 3, "CliSecret2024")
+	check("setCliSecret (oidc_auth)", resp, err)
+	_, err = anon.UpdateUserProfile(ctx, 3, harbor.UserProfile{Email: "a@b.co", Realname: "R"})
+	ae := harborAPIError(t, err, client.ErrForbidden)
+	assert.Equal(t, "User with ID 3 can't be updated", ae.Message)
+	_, err = anon.UpdateUserPassword(ctx, 1, harbor.PasswordReq{NewPassword: "N3wPassw0rd"})
+	harborAPIError(t, err, client.ErrUnauthorized)
 }
 
 func TestHarborCliSecret(t *testing.T) {
@@ -536,10 +614,12 @@ func TestHarborCliSecret(t *testing.T) {
 	_, err := h.user(t).SetCliSecret(ctx, h.srv.UserID, "CliSecret2024")
 	ae := harborAPIError(t, err, client.ErrPreconditionFailed)
 	assert.Equal(t, "unable to update CLI secret under authmode: db_auth", ae.Message)
-	// Harbor checks the auth mode before the credentials.
+	// Harbor checks the auth mode before the credentials and the id.
 	resp, e := h.raw(t, http.MethodPut, "/api/v2.0/users/3/cli_secret", `{"secret":"CliSecret2024"}`, nil)
 	assert.Equal(t, http.StatusPreconditionFailed, resp.StatusCode)
 	assert.Equal(t, "PRECONDITION", e.Errors[0].Code)
+	_, err = admin.SetCliSecret(ctx, 999, "CliSecret2024")
+	harborAPIError(t, err, client.ErrPreconditionFailed)
 
 	h.srv.Fake.SetAuthMode(fake.HarborAuthOIDC)
 	_, err = admin.SetCliSecret(ctx, h.srv.UserID, "CliSecret2024")
@@ -553,32 +633,42 @@ func TestHarborCliSecret(t *testing.T) {
 	require.NoError(t, err)
 	assert.Nil(t, me.OidcUserMeta, "user 1 authenticates against the DB")
 
-	// Under OIDC, users present the CLI secret, not a password.
+	// CLI secrets are not credentials on /users* (REAL-SERVER 8): an OIDC
+	// user with its secret is anonymous here; so is its password.
 	_, _, err = h.user(t).GetCurrentUserInfo(ctx)
 	harborAPIError(t, err, client.ErrUnauthorized)
-	alice := h.as(t, h.srv.User, "CliSecret2024")
-	_, err = alice.SetCliSecret(ctx, h.srv.UserID, "Rotated2025x")
-	require.NoError(t, err)
+	alice := h.as(t, h.srv.User, "CliSecret2024", client.WithMaxRetries(0))
 	_, _, err = alice.GetCurrentUserInfo(ctx)
 	harborAPIError(t, err, client.ErrUnauthorized)
-	alice = h.as(t, h.srv.User, "Rotated2025x")
-	_, err = alice.SetCliSecret(ctx, 4, "N0tYoursToSet")
-	harborAPIError(t, err, client.ErrForbidden)
-	_, err = alice.SetCliSecret(ctx, h.srv.UserID, "weak")
-	harborAPIError(t, err, client.ErrBadRequest)
+	_, err = alice.SetCliSecret(ctx, h.srv.UserID, "Rotated2025x")
+	ae = harborAPIError(t, err, client.ErrServer)
+	assert.Empty(t, ae.Body, "its own setCliSecret is the bare 500")
 
-	// An empty secret makes the server generate one.
-	_, err = alice.SetCliSecret(ctx, h.srv.UserID, "")
+	// A weak secret is refused before the user is looked up.
+	_, err = admin.SetCliSecret(ctx, 999, "weak")
+	harborAPIError(t, err, client.ErrBadRequest)
+	// An empty secret makes the server generate a 9-character one.
+	_, err = admin.SetCliSecret(ctx, h.srv.UserID, "")
 	require.NoError(t, err)
 	row, _ := h.srv.Fake.User(h.srv.UserID)
-	assert.NotEqual(t, "Rotated2025x", row.CLISecret)
-	assert.Len(t, row.CLISecret, 32)
+	assert.NotEqual(t, "CliSecret2024", row.CLISecret)
+	assert.Len(t, row.CLISecret, 9)
+	assert.Regexp(t, `^[A-Za-z0-9]{9}$`, row.CLISecret)
 
+	// No OIDC record (user 1, a missing id): 404 with the server's wording.
 	_, err = admin.SetCliSecret(ctx, 1, "AdminSecret1")
-	harborAPIError(t, err, client.ErrNotFound)
-	// Local user management is closed under OIDC.
+	ae = harborAPIError(t, err, client.ErrNotFound)
+	assert.Equal(t, "oidc info for user 1 not found", ae.Message)
+	_, err = admin.SetCliSecret(ctx, 999, "AdminSecret1")
+	ae = harborAPIError(t, err, client.ErrNotFound)
+	assert.Equal(t, "oidc info for user 999 not found", ae.Message)
+	// Local user management is closed under OIDC (REAL-SERVER 9).
 	_, _, err = admin.CreateUser(ctx, harborNewUser("oidcuser"))
-	harborAPIError(t, err, client.ErrForbidden)
+	ae = harborAPIError(t, err, client.ErrForbidden)
+	assert.Equal(t, "creating local user is not allowed under auth mode: oidc_auth", ae.Message)
+	_, err = admin.UpdateUserPassword(ctx, h.srv.UserID, harbor.PasswordReq{NewPassword: "N3wPassw0rd"})
+	ae = harborAPIError(t, err, client.ErrForbidden)
+	assert.Equal(t, "User with ID 3 can't be updated", ae.Message)
 }
 
 func TestHarborPermissions(t *testing.T) {
@@ -596,13 +686,33 @@ func TestHarborPermissions(t *testing.T) {
 	}
 	admin, alice := h.admin(t), h.user(t)
 
-	assert.Contains(t, perms(admin, "/system", false), harbor.Permission{Resource: "/system/user", Action: "list"})
-	assert.Contains(t, perms(admin, "/system", true), harbor.Permission{Resource: "user", Action: "delete"})
+	// /system: 53 permissions with bare resource names, none relative
+	// (REAL-SERVER 10).
+	system := perms(admin, "/system", false)
+	assert.Len(t, system, 53)
+	assert.Equal(t, harbor.Permission{Resource: "catalog", Action: "read"}, system[0])
+	assert.Contains(t, system, harbor.Permission{Resource: "user", Action: "list"})
+	assert.Contains(t, system, harbor.Permission{Resource: "jobservice-monitor", Action: "stop"})
+	for _, p := range system {
+		assert.False(t, strings.HasPrefix(p.Resource, "/"), "system resource %q has a prefix", p.Resource)
+	}
+	assert.Empty(t, perms(admin, "/system", true), "bare names are not relative to /system")
 	assert.Empty(t, perms(alice, "/system", false))
-	assert.Contains(t, perms(admin, "/project/7", false), harbor.Permission{Resource: "/project/7/repository", Action: "push"})
+	// /project/1: the projectAdmin role's 75 for a system admin.
+	project := perms(admin, "/project/1", false)
+	assert.Len(t, project, 75)
+	assert.Equal(t, harbor.Permission{Resource: "/project/1", Action: "read"}, project[0])
+	assert.Contains(t, project, harbor.Permission{Resource: "/project/1/repository", Action: "push"})
+	rel := perms(admin, "/project/1", true)
+	assert.Len(t, rel, 75)
+	assert.Contains(t, rel, harbor.Permission{Resource: "export-cve", Action: "list"})
+	assert.Empty(t, perms(admin, "/project/7", false), "no such project")
 
 	public := perms(alice, "/project/1", true)
+	assert.Len(t, public, 12)
 	assert.Contains(t, public, harbor.Permission{Resource: "repository", Action: "pull"})
+	assert.Contains(t, public, harbor.Permission{Resource: "label", Action: "read"})
+	assert.Contains(t, public, harbor.Permission{Resource: "scanner", Action: "read"})
 	assert.NotContains(t, public, harbor.Permission{Resource: "repository", Action: "push"})
 	assert.Contains(t, public, harbor.Permission{Resource: ".", Action: "read"})
 	assert.Empty(t, perms(alice, "/project/2", false))
@@ -785,37 +895,70 @@ func TestHarborListUsersQuery(t *testing.T) {
 	assert.Equal(t, `</api/v2.0/users?page=2&page_size=5&q=username=~seed>; rel="next"`, resp.Header.Get("Link"))
 }
 
+// TestHarborSearchUsers: the real v2.15.2 search (REAL-SERVER 1) answers
+// the first page_size LIKE matches ordered by length, then name, whatever
+// page says; X-Total-Count and Link describe pages as if it paged.
 func TestHarborSearchUsers(t *testing.T) {
 	h := newHarborHarness(t)
 	ctx := context.Background()
 	alice := h.user(t)
-	h.srv.Fake.SeedUsers(15)
+	h.srv.Fake.SeedUsers(15) // seed-0000006 ... seed-0000020
 
-	items, resp, err := alice.SearchUsers(ctx, "SEED", &harbor.SearchUsersParams{PageSize: harborPtr[int64](5)})
+	items, resp, err := alice.SearchUsers(ctx, "seed-", &harbor.SearchUsersParams{PageSize: harborPtr[int64](5)})
 	require.NoError(t, err)
-	assert.Len(t, items, 5)
+	require.Len(t, items, 5)
+	assert.Equal(t, "seed-0000006", items[0].Username)
 	assert.Equal(t, 15, resp.TotalCount)
-	assert.Equal(t, `</api/v2.0/users/search?page=2&page_size=5&username=SEED>; rel="next"`, resp.Header.Get("Link"))
+	assert.Equal(t, `</api/v2.0/users/search?page=2&page_size=5&username=seed->; rel="next"`, resp.Header.Get("Link"))
 
-	// page offsets the items, as Harbor's ORM applies limit and offset.
-	items2, resp, err := alice.SearchUsers(ctx, "SEED", &harbor.SearchUsersParams{Page: harborPtr[int64](2), PageSize: harborPtr[int64](5)})
-	require.NoError(t, err)
-	assert.Len(t, items2, 5)
-	assert.NotEqual(t, items, items2)
-	for _, a := range items {
-		for _, b := range items2 {
-			assert.NotEqual(t, a.UserId, b.UserId, "page 2 repeats an item of page 1")
+	// page=2 (sent raw: the facade refuses it) returns the same items; only
+	// Link moves.
+	auth := map[string]string{"Authorization": harborBasic(h.srv.User, h.srv.UserPassword)}
+	for _, page := range []string{"2", "3", "9"} {
+		req, err := http.NewRequest(http.MethodGet, h.srv.URL+"/api/v2.0/users/search?username=seed-&page_size=5&page="+page, nil)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", auth["Authorization"])
+		res, err := h.srv.Client().Do(req)
+		require.NoError(t, err)
+		var got []harbor.UserSearchRespItem
+		require.NoError(t, json.NewDecoder(res.Body).Decode(&got))
+		_ = res.Body.Close()
+		assert.Equal(t, items, got, "page %s", page)
+		assert.Equal(t, "15", res.Header.Get("X-Total-Count"))
+		if page == "2" {
+			assert.Equal(t, `</api/v2.0/users/search?page=1&page_size=5&username=seed->; rel="prev" , </api/v2.0/users/search?page=3&page_size=5&username=seed->; rel="next"`,
+				res.Header.Get("Link"))
 		}
 	}
-	assert.Equal(t, `</api/v2.0/users/search?page=1&page_size=5&username=SEED>; rel="prev" , </api/v2.0/users/search?page=3&page_size=5&username=SEED>; rel="next"`,
-		resp.Header.Get("Link"))
 
+	// Ordered by length, then name; the built-in admin can be listed.
+	items, _, err = alice.SearchUsers(ctx, "a", nil)
+	require.NoError(t, err)
+	assert.Equal(t, []harbor.UserSearchRespItem{{UserId: 1, Username: "admin"}, {UserId: 3, Username: "alice"}, {UserId: 5, Username: "carol"}}, items)
 	items, _, err = alice.SearchUsers(ctx, "o", nil)
 	require.NoError(t, err)
 	assert.Equal(t, []harbor.UserSearchRespItem{{UserId: 4, Username: "bob"}, {UserId: 5, Username: "carol"}}, items)
-	items, _, err = alice.SearchUsers(ctx, "adm", nil)
+	// The count leaves user 1 out, and with no match counted the handler
+	// answers [] at once, so the admin alone is never found.
+	items, resp, err = alice.SearchUsers(ctx, "adm", nil)
 	require.NoError(t, err)
-	assert.Empty(t, items, "the built-in admin is never found")
+	assert.Empty(t, items)
+	assert.Equal(t, 0, resp.TotalCount)
+
+	// LIKE is case-sensitive, the count is not: items and total disagree.
+	items, resp, err = alice.SearchUsers(ctx, "SEED", nil)
+	require.NoError(t, err)
+	assert.Empty(t, items)
+	assert.Equal(t, 15, resp.TotalCount)
+	// _ and % in the name are LIKE wildcards.
+	for _, name := range []string{"ab_c1", "abxc1"} {
+		_, err := h.srv.Fake.AddUser(fake.HarborUser{Username: name, Email: name + "@example.com", Realname: "W"})
+		require.NoError(t, err)
+	}
+	items, resp, err = alice.SearchUsers(ctx, "ab_c", nil)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"ab_c1", "abxc1"}, []string{items[0].Username, items[1].Username})
+	assert.Equal(t, 1, resp.TotalCount, "the count matches _ literally")
 
 	items, resp, err = alice.SearchUsers(ctx, "zzz", nil)
 	require.NoError(t, err)
@@ -825,10 +968,14 @@ func TestHarborSearchUsers(t *testing.T) {
 	assert.Empty(t, resp.Header.Values("Link"))
 
 	for _, path := range []string{"/api/v2.0/users/search", "/api/v2.0/users/search?username="} {
-		resp2, e := h.raw(t, http.MethodGet, path, "", map[string]string{"Authorization": harborBasic(h.srv.User, h.srv.UserPassword)})
+		resp2, e := h.raw(t, http.MethodGet, path, "", auth)
 		assert.Equal(t, http.StatusUnprocessableEntity, resp2.StatusCode, path)
 		assert.Equal(t, "validation failure list:\nusername in query is required", e.Errors[0].Message, path)
 	}
+	// page_size over 100: 422 with go-swagger's message (REAL-SERVER 13).
+	resp2, e := h.raw(t, http.MethodGet, "/api/v2.0/users/search?username=a&page_size=101", "", auth)
+	assert.Equal(t, http.StatusUnprocessableEntity, resp2.StatusCode)
+	assert.Equal(t, "validation failure list:\npage_size in query should be less than or equal to 100", e.Errors[0].Message)
 }
 
 // TestHarborFaults runs without the contract check: injected statuses are
@@ -1001,4 +1148,29 @@ func TestHarborManyUsers(t *testing.T) {
 	}
 	assert.Equal(t, 94, count, "seed-0000006 .. seed-0000099")
 	t.Logf("listed in %v", time.Since(start))
+}
+
+// TestHarborIDsSkipFailedInserts: a 409 on createUser uses up an id, as the
+// real server's sequence does (REAL-SERVER 11); the skipped id is a 404.
+func TestHarborIDsSkipFailedInserts(t *testing.T) {
+	h := newHarborHarness(t)
+	ctx := context.Background()
+	admin := h.admin(t)
+	first, _, err := admin.CreateUser(ctx, harborNewUser("dave"))
+	require.NoError(t, err)
+	_, _, err = admin.CreateUser(ctx, harborNewUser("dave"))
+	ae := harborAPIError(t, err, client.ErrConflict)
+	assert.Equal(t, "user dave or email dave@example.org already exists", ae.Message)
+	next, _, err := admin.CreateUser(ctx, harborNewUser("erin"))
+	require.NoError(t, err)
+	assert.Equal(t, first+2, next)
+	_, _, err = admin.GetUser(ctx, first+1)
+	ae = harborAPIError(t, err, client.ErrNotFound)
+	assert.Equal(t, fmt.Sprintf("user %d not found", first+1), ae.Message)
+	_, err = admin.SetUserSysAdmin(ctx, first+1, true)
+	ae = harborAPIError(t, err, client.ErrNotFound)
+	assert.Equal(t, fmt.Sprintf("user with id %d not found", first+1), ae.Message)
+	users, _, err := admin.ListUsers(ctx, &harbor.ListUsersParams{PageSize: harborPtr[int64](100)})
+	require.NoError(t, err)
+	assert.Len(t, users, h.srv.Fake.UserCount()-1)
 }

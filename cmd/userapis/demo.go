@@ -380,9 +380,12 @@ func demoHarbor(ctx context.Context, t *transcript, common []client.Option) erro
 			}
 			return fmt.Sprintf("%d users over %d pages (Link rel=next)", n, (n+99)/100), nil
 		}},
-		{"searchUsers username=gra", func() (string, error) {
-			res, _, err := admin.SearchUsers(ctx, "gra", nil)
-			return fmt.Sprintf("%d hit(s)", len(res)), err
+		{"searchUsers username=gra (one call: Harbor's search does not page)", func() (string, error) {
+			res, resp, err := admin.SearchUsers(ctx, "gra", nil)
+			if err != nil {
+				return "", err
+			}
+			return fmt.Sprintf("%d hit(s) of %d", len(res), resp.TotalCount), nil
 		}},
 		{"setUserSysAdmin", func() (string, error) {
 			_, err := admin.SetUserSysAdmin(ctx, id, true)
@@ -397,7 +400,7 @@ func demoHarbor(ctx context.Context, t *transcript, common []client.Option) erro
 			return "changed", err
 		}},
 		{"getCurrentUserPermissions scope=/system", func() (string, error) {
-			perms, _, err := admin.GetCurrentUserPermissions(ctx, &harbor.GetCurrentUserPermissionsParams{Scope: ptr("/system"), Relative: ptr(true)})
+			perms, _, err := admin.GetCurrentUserPermissions(ctx, &harbor.GetCurrentUserPermissionsParams{Scope: ptr("/system")})
 			if err != nil || len(perms) == 0 {
 				return fmt.Sprintf("%d permission(s)", len(perms)), err
 			}

@@ -94,10 +94,10 @@ type UserCreationReq struct {
 	// Password 8-128 characters with at least one upper-case letter, one lower-case letter and one digit.
 	Password string `json:"password"`
 
-	// Realname 1-255 characters, none of , ~ # $ %.
+	// Realname 1-255 characters, none of `,"~#%$`.
 	Realname string `json:"realname"`
 
-	// Username 1-255 characters without illegal characters.
+	// Username 1-255 characters, none of `,"~#%$` (upstream's IllegalCharsInUsername).
 	Username string `json:"username"`
 }
 
@@ -109,7 +109,7 @@ type UserProfile struct {
 	// Email Required; must be a well-formed email address.
 	Email string `json:"email"`
 
-	// Realname 1-255 characters, none of , ~ # $ %.
+	// Realname 1-255 characters, none of `,"~#%$`.
 	Realname string `json:"realname"`
 }
 
@@ -407,7 +407,7 @@ type ClientInterface interface {
 	//
 	// Validation (400, server behaviour): `username` 1-255 characters without illegal
 	// characters; `email` required and well-formed; `realname` 1-255 characters without
-	// `,~#$%`; `comment` at most 30 characters; `password` 8-128 characters with at least
+	// `,"~#%$`; `comment` at most 30 characters; `password` 8-128 characters with at least
 	// one upper-case letter, one lower-case letter and one digit. Upstream's
 	// `UserCreationReq` marks no property required; here `username`, `email`,
 	// `realname` and `password` are required because the server rejects a request
@@ -432,7 +432,7 @@ type ClientInterface interface {
 	//
 	// Validation (400, server behaviour): `username` 1-255 characters without illegal
 	// characters; `email` required and well-formed; `realname` 1-255 characters without
-	// `,~#$%`; `comment` at most 30 characters; `password` 8-128 characters with at least
+	// `,"~#%$`; `comment` at most 30 characters; `password` 8-128 characters with at least
 	// one upper-case letter, one lower-case letter and one digit. Upstream's
 	// `UserCreationReq` marks no property required; here `username`, `email`,
 	// `realname` and `password` are required because the server rejects a request
@@ -466,6 +466,17 @@ type ClientInterface interface {
 	// 500 responses carry the `Errors` body, as the server sends it (the v2.15.2 document
 	// gives only descriptions; `main` declares the body).
 	//
+	// What the v2.15.2 server answers (confirmed on a real server; the sets are upstream's
+	// `src/common/rbac/system/policies.go` and the `projectAdmin` role of
+	// `src/common/rbac/project/rbac_role.go`): any `scope` starting with `/system` gives a
+	// system admin 53 permissions whose `resource` is a bare name with **no** `/system/`
+	// prefix (`catalog`, `user`, `project`, ...), and so `scope=/system&relative=true`
+	// gives `[]` (bare names are not under `/system`). `scope=/project/{id}` gives
+	// resources `/project/{id}/...` (`/project/{id}` itself for the project), 75 for a
+	// system admin; with `relative=true` they become `repository`, `member`, ... and
+	// `.` for the project itself. A non-member gets a public project's read/list
+	// policies; a project that does not exist gives `[]`.
+	//
 	// Corresponds with GET /users/current/permissions (the `GetCurrentUserPermissions` operationId).
 	GetCurrentUserPermissions(ctx context.Context, params *GetCurrentUserPermissionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -475,13 +486,18 @@ type ClientInterface interface {
 	// authenticated requests. `username` is required (a request without it gets 422 from
 	// the server's parameter validation).
 	//
-	// The body is a bare JSON array of at most `page_size` items, with `X-Total-Count`
-	// and, when there are more pages, `Link`. `page` offsets the items: the handler
-	// passes it to the controller, and the ORM applies limit and offset whenever
-	// `page_size` > 0 (src/lib/orm/query.go). This follows the server's source over
-	// the project NOTES, which read the handler alone and concluded that `page` only
-	// moves `Link`. When nothing matches the server sends `[]` with
-	// `X-Total-Count: 0` and no `Link`.
+	// **This operation does not page.** The body is a bare JSON array of the first
+	// `page_size` users whose username contains `username` (SQL `LIKE '%username%'`:
+	// case-sensitive, and `%`/`_` in `username` are wildcards; deleted users are
+	// excluded, the built-in admin is not), ordered by username length, then username.
+	// `page` is ignored for the items: `page=2` returns the same users as `page=1`
+	// (the v2.15.2 handler calls `SearchByName(ctx, username, page_size)`, whose query
+	// has `LIMIT` and no `OFFSET`; confirmed on a real v2.15.2 server). `page` only
+	// changes the `Link` header, and `X-Total-Count` counts case-insensitive matches
+	// as listUsers would (without user 1). Both therefore describe pages that cannot
+	// be fetched: a client must not follow `Link` here. When nothing matches
+	// (`X-Total-Count: 0`) the server sends `[]` and no `Link`. `page_size` over 100
+	// gives 422.
 	//
 	// Corresponds with GET /users/search (the `SearchUsers` operationId).
 	SearchUsers(ctx context.Context, params *SearchUsersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -517,7 +533,7 @@ type ClientInterface interface {
 	//
 	// Validation gives 400 (server behaviour; upstream's v2.15.2 document omits this 400,
 	// `main` declares it): `email` required and well-formed, `realname` 1-255 characters
-	// without `,~#$%`, `comment` at most 30 characters. Upstream's `UserProfile` marks
+	// without `,"~#%$`, `comment` at most 30 characters. Upstream's `UserProfile` marks
 	// nothing required; `email` and `realname` are required here because the server
 	// rejects a profile without them.
 	//
@@ -536,7 +552,7 @@ type ClientInterface interface {
 	//
 	// Validation gives 400 (server behaviour; upstream's v2.15.2 document omits this 400,
 	// `main` declares it): `email` required and well-formed, `realname` 1-255 characters
-	// without `,~#$%`, `comment` at most 30 characters. Upstream's `UserProfile` marks
+	// without `,"~#%$`, `comment` at most 30 characters. Upstream's `UserProfile` marks
 	// nothing required; `email` and `realname` are required here because the server
 	// rejects a profile without them.
 	//
@@ -555,7 +571,19 @@ type ClientInterface interface {
 	// invalid, as there will be only one CLI secret for a user. A non-empty `secret` must
 	// be 8-128 characters with at least one upper-case letter, one lower-case letter and
 	// one digit (400 otherwise); an empty or omitted `secret` makes the server generate a
-	// random one (not returned; read it from getUser's `oidc_user_meta.secret`).
+	// random 9-character one (not returned; read it from getUser's
+	// `oidc_user_meta.secret`).
+	//
+	// Order of checks on the v2.15.2 server: the auth mode first, so under `db_auth`
+	// every request gets 412 `unable to update CLI secret under authmode: db_auth`, even
+	// for a missing user or an anonymous caller; then the caller (an anonymous caller
+	// under `oidc_auth` gets a bare 500, see InternalServerError; another user than self
+	// needs system admin, 403 with the caller's username); then the secret (400); then
+	// 404 `oidc info for user N not found` when the user has no OIDC record (also for a
+	// missing id). Note that CLI secrets are not credentials on `/api/v2.0/users*`: an
+	// OIDC user sending Basic with its CLI secret is anonymous here (it would need a
+	// session cookie, which this document leaves out), so only a system admin can call
+	// this with Basic auth.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -572,7 +600,19 @@ type ClientInterface interface {
 	// invalid, as there will be only one CLI secret for a user. A non-empty `secret` must
 	// be 8-128 characters with at least one upper-case letter, one lower-case letter and
 	// one digit (400 otherwise); an empty or omitted `secret` makes the server generate a
-	// random one (not returned; read it from getUser's `oidc_user_meta.secret`).
+	// random 9-character one (not returned; read it from getUser's
+	// `oidc_user_meta.secret`).
+	//
+	// Order of checks on the v2.15.2 server: the auth mode first, so under `db_auth`
+	// every request gets 412 `unable to update CLI secret under authmode: db_auth`, even
+	// for a missing user or an anonymous caller; then the caller (an anonymous caller
+	// under `oidc_auth` gets a bare 500, see InternalServerError; another user than self
+	// needs system admin, 403 with the caller's username); then the secret (400); then
+	// 404 `oidc info for user N not found` when the user has no OIDC record (also for a
+	// missing id). Note that CLI secrets are not credentials on `/api/v2.0/users*`: an
+	// OIDC user sending Basic with its CLI secret is anonymous here (it would need a
+	// session cookie, which this document leaves out), so only a system admin can call
+	// this with Basic auth.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -686,7 +726,7 @@ func (c *Client) ListUsers(ctx context.Context, params *ListUsersParams, reqEdit
 //
 // Validation (400, server behaviour): `username` 1-255 characters without illegal
 // characters; `email` required and well-formed; `realname` 1-255 characters without
-// `,~#$%`; `comment` at most 30 characters; `password` 8-128 characters with at least
+// `,"~#%$`; `comment` at most 30 characters; `password` 8-128 characters with at least
 // one upper-case letter, one lower-case letter and one digit. Upstream's
 // `UserCreationReq` marks no property required; here `username`, `email`,
 // `realname` and `password` are required because the server rejects a request
@@ -721,7 +761,7 @@ func (c *Client) CreateUserWithBody(ctx context.Context, params *CreateUserParam
 //
 // Validation (400, server behaviour): `username` 1-255 characters without illegal
 // characters; `email` required and well-formed; `realname` 1-255 characters without
-// `,~#$%`; `comment` at most 30 characters; `password` 8-128 characters with at least
+// `,"~#%$`; `comment` at most 30 characters; `password` 8-128 characters with at least
 // one upper-case letter, one lower-case letter and one digit. Upstream's
 // `UserCreationReq` marks no property required; here `username`, `email`,
 // `realname` and `password` are required because the server rejects a request
@@ -775,6 +815,17 @@ func (c *Client) GetCurrentUserInfo(ctx context.Context, params *GetCurrentUserI
 // 500 responses carry the `Errors` body, as the server sends it (the v2.15.2 document
 // gives only descriptions; `main` declares the body).
 //
+// What the v2.15.2 server answers (confirmed on a real server; the sets are upstream's
+// `src/common/rbac/system/policies.go` and the `projectAdmin` role of
+// `src/common/rbac/project/rbac_role.go`): any `scope` starting with `/system` gives a
+// system admin 53 permissions whose `resource` is a bare name with **no** `/system/`
+// prefix (`catalog`, `user`, `project`, ...), and so `scope=/system&relative=true`
+// gives `[]` (bare names are not under `/system`). `scope=/project/{id}` gives
+// resources `/project/{id}/...` (`/project/{id}` itself for the project), 75 for a
+// system admin; with `relative=true` they become `repository`, `member`, ... and
+// `.` for the project itself. A non-member gets a public project's read/list
+// policies; a project that does not exist gives `[]`.
+//
 // Corresponds with GET /users/current/permissions (the `GetCurrentUserPermissions` operationId).
 func (c *Client) GetCurrentUserPermissions(ctx context.Context, params *GetCurrentUserPermissionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetCurrentUserPermissionsRequest(c.Server, params)
@@ -794,13 +845,18 @@ func (c *Client) GetCurrentUserPermissions(ctx context.Context, params *GetCurre
 // authenticated requests. `username` is required (a request without it gets 422 from
 // the server's parameter validation).
 //
-// The body is a bare JSON array of at most `page_size` items, with `X-Total-Count`
-// and, when there are more pages, `Link`. `page` offsets the items: the handler
-// passes it to the controller, and the ORM applies limit and offset whenever
-// `page_size` > 0 (src/lib/orm/query.go). This follows the server's source over
-// the project NOTES, which read the handler alone and concluded that `page` only
-// moves `Link`. When nothing matches the server sends `[]` with
-// `X-Total-Count: 0` and no `Link`.
+// **This operation does not page.** The body is a bare JSON array of the first
+// `page_size` users whose username contains `username` (SQL `LIKE '%username%'`:
+// case-sensitive, and `%`/`_` in `username` are wildcards; deleted users are
+// excluded, the built-in admin is not), ordered by username length, then username.
+// `page` is ignored for the items: `page=2` returns the same users as `page=1`
+// (the v2.15.2 handler calls `SearchByName(ctx, username, page_size)`, whose query
+// has `LIMIT` and no `OFFSET`; confirmed on a real v2.15.2 server). `page` only
+// changes the `Link` header, and `X-Total-Count` counts case-insensitive matches
+// as listUsers would (without user 1). Both therefore describe pages that cannot
+// be fetched: a client must not follow `Link` here. When nothing matches
+// (`X-Total-Count: 0`) the server sends `[]` and no `Link`. `page_size` over 100
+// gives 422.
 //
 // Corresponds with GET /users/search (the `SearchUsers` operationId).
 func (c *Client) SearchUsers(ctx context.Context, params *SearchUsersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -866,7 +922,7 @@ func (c *Client) GetUser(ctx context.Context, userId int64, params *GetUserParam
 //
 // Validation gives 400 (server behaviour; upstream's v2.15.2 document omits this 400,
 // `main` declares it): `email` required and well-formed, `realname` 1-255 characters
-// without `,~#$%`, `comment` at most 30 characters. Upstream's `UserProfile` marks
+// without `,"~#%$`, `comment` at most 30 characters. Upstream's `UserProfile` marks
 // nothing required; `email` and `realname` are required here because the server
 // rejects a profile without them.
 //
@@ -895,7 +951,7 @@ func (c *Client) UpdateUserProfileWithBody(ctx context.Context, userId int64, pa
 //
 // Validation gives 400 (server behaviour; upstream's v2.15.2 document omits this 400,
 // `main` declares it): `email` required and well-formed, `realname` 1-255 characters
-// without `,~#$%`, `comment` at most 30 characters. Upstream's `UserProfile` marks
+// without `,"~#%$`, `comment` at most 30 characters. Upstream's `UserProfile` marks
 // nothing required; `email` and `realname` are required here because the server
 // rejects a profile without them.
 //
@@ -924,7 +980,19 @@ func (c *Client) UpdateUserProfile(ctx context.Context, userId int64, params *Up
 // invalid, as there will be only one CLI secret for a user. A non-empty `secret` must
 // be 8-128 characters with at least one upper-case letter, one lower-case letter and
 // one digit (400 otherwise); an empty or omitted `secret` makes the server generate a
-// random one (not returned; read it from getUser's `oidc_user_meta.secret`).
+// random 9-character one (not returned; read it from getUser's
+// `oidc_user_meta.secret`).
+//
+// Order of checks on the v2.15.2 server: the auth mode first, so under `db_auth`
+// every request gets 412 `unable to update CLI secret under authmode: db_auth`, even
+// for a missing user or an anonymous caller; then the caller (an anonymous caller
+// under `oidc_auth` gets a bare 500, see InternalServerError; another user than self
+// needs system admin, 403 with the caller's username); then the secret (400); then
+// 404 `oidc info for user N not found` when the user has no OIDC record (also for a
+// missing id). Note that CLI secrets are not credentials on `/api/v2.0/users*`: an
+// OIDC user sending Basic with its CLI secret is anonymous here (it would need a
+// session cookie, which this document leaves out), so only a system admin can call
+// this with Basic auth.
 //
 // Takes any type of body and a specified content type.
 //
@@ -951,7 +1019,19 @@ func (c *Client) SetCliSecretWithBody(ctx context.Context, userId int64, params 
 // invalid, as there will be only one CLI secret for a user. A non-empty `secret` must
 // be 8-128 characters with at least one upper-case letter, one lower-case letter and
 // one digit (400 otherwise); an empty or omitted `secret` makes the server generate a
-// random one (not returned; read it from getUser's `oidc_user_meta.secret`).
+// random 9-character one (not returned; read it from getUser's
+// `oidc_user_meta.secret`).
+//
+// Order of checks on the v2.15.2 server: the auth mode first, so under `db_auth`
+// every request gets 412 `unable to update CLI secret under authmode: db_auth`, even
+// for a missing user or an anonymous caller; then the caller (an anonymous caller
+// under `oidc_auth` gets a bare 500, see InternalServerError; another user than self
+// needs system admin, 403 with the caller's username); then the secret (400); then
+// 404 `oidc info for user N not found` when the user has no OIDC record (also for a
+// missing id). Note that CLI secrets are not credentials on `/api/v2.0/users*`: an
+// OIDC user sending Basic with its CLI secret is anonymous here (it would need a
+// session cookie, which this document leaves out), so only a system admin can call
+// this with Basic auth.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1868,7 +1948,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Validation (400, server behaviour): `username` 1-255 characters without illegal
 	// characters; `email` required and well-formed; `realname` 1-255 characters without
-	// `,~#$%`; `comment` at most 30 characters; `password` 8-128 characters with at least
+	// `,"~#%$`; `comment` at most 30 characters; `password` 8-128 characters with at least
 	// one upper-case letter, one lower-case letter and one digit. Upstream's
 	// `UserCreationReq` marks no property required; here `username`, `email`,
 	// `realname` and `password` are required because the server rejects a request
@@ -1893,7 +1973,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Validation (400, server behaviour): `username` 1-255 characters without illegal
 	// characters; `email` required and well-formed; `realname` 1-255 characters without
-	// `,~#$%`; `comment` at most 30 characters; `password` 8-128 characters with at least
+	// `,"~#%$`; `comment` at most 30 characters; `password` 8-128 characters with at least
 	// one upper-case letter, one lower-case letter and one digit. Upstream's
 	// `UserCreationReq` marks no property required; here `username`, `email`,
 	// `realname` and `password` are required because the server rejects a request
@@ -1929,6 +2009,17 @@ type ClientWithResponsesInterface interface {
 	// 500 responses carry the `Errors` body, as the server sends it (the v2.15.2 document
 	// gives only descriptions; `main` declares the body).
 	//
+	// What the v2.15.2 server answers (confirmed on a real server; the sets are upstream's
+	// `src/common/rbac/system/policies.go` and the `projectAdmin` role of
+	// `src/common/rbac/project/rbac_role.go`): any `scope` starting with `/system` gives a
+	// system admin 53 permissions whose `resource` is a bare name with **no** `/system/`
+	// prefix (`catalog`, `user`, `project`, ...), and so `scope=/system&relative=true`
+	// gives `[]` (bare names are not under `/system`). `scope=/project/{id}` gives
+	// resources `/project/{id}/...` (`/project/{id}` itself for the project), 75 for a
+	// system admin; with `relative=true` they become `repository`, `member`, ... and
+	// `.` for the project itself. A non-member gets a public project's read/list
+	// policies; a project that does not exist gives `[]`.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /users/current/permissions (the `GetCurrentUserPermissions` operationId).
@@ -1940,13 +2031,18 @@ type ClientWithResponsesInterface interface {
 	// authenticated requests. `username` is required (a request without it gets 422 from
 	// the server's parameter validation).
 	//
-	// The body is a bare JSON array of at most `page_size` items, with `X-Total-Count`
-	// and, when there are more pages, `Link`. `page` offsets the items: the handler
-	// passes it to the controller, and the ORM applies limit and offset whenever
-	// `page_size` > 0 (src/lib/orm/query.go). This follows the server's source over
-	// the project NOTES, which read the handler alone and concluded that `page` only
-	// moves `Link`. When nothing matches the server sends `[]` with
-	// `X-Total-Count: 0` and no `Link`.
+	// **This operation does not page.** The body is a bare JSON array of the first
+	// `page_size` users whose username contains `username` (SQL `LIKE '%username%'`:
+	// case-sensitive, and `%`/`_` in `username` are wildcards; deleted users are
+	// excluded, the built-in admin is not), ordered by username length, then username.
+	// `page` is ignored for the items: `page=2` returns the same users as `page=1`
+	// (the v2.15.2 handler calls `SearchByName(ctx, username, page_size)`, whose query
+	// has `LIMIT` and no `OFFSET`; confirmed on a real v2.15.2 server). `page` only
+	// changes the `Link` header, and `X-Total-Count` counts case-insensitive matches
+	// as listUsers would (without user 1). Both therefore describe pages that cannot
+	// be fetched: a client must not follow `Link` here. When nothing matches
+	// (`X-Total-Count: 0`) the server sends `[]` and no `Link`. `page_size` over 100
+	// gives 422.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -1988,7 +2084,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Validation gives 400 (server behaviour; upstream's v2.15.2 document omits this 400,
 	// `main` declares it): `email` required and well-formed, `realname` 1-255 characters
-	// without `,~#$%`, `comment` at most 30 characters. Upstream's `UserProfile` marks
+	// without `,"~#%$`, `comment` at most 30 characters. Upstream's `UserProfile` marks
 	// nothing required; `email` and `realname` are required here because the server
 	// rejects a profile without them.
 	//
@@ -2007,7 +2103,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Validation gives 400 (server behaviour; upstream's v2.15.2 document omits this 400,
 	// `main` declares it): `email` required and well-formed, `realname` 1-255 characters
-	// without `,~#$%`, `comment` at most 30 characters. Upstream's `UserProfile` marks
+	// without `,"~#%$`, `comment` at most 30 characters. Upstream's `UserProfile` marks
 	// nothing required; `email` and `realname` are required here because the server
 	// rejects a profile without them.
 	//
@@ -2026,7 +2122,19 @@ type ClientWithResponsesInterface interface {
 	// invalid, as there will be only one CLI secret for a user. A non-empty `secret` must
 	// be 8-128 characters with at least one upper-case letter, one lower-case letter and
 	// one digit (400 otherwise); an empty or omitted `secret` makes the server generate a
-	// random one (not returned; read it from getUser's `oidc_user_meta.secret`).
+	// random 9-character one (not returned; read it from getUser's
+	// `oidc_user_meta.secret`).
+	//
+	// Order of checks on the v2.15.2 server: the auth mode first, so under `db_auth`
+	// every request gets 412 `unable to update CLI secret under authmode: db_auth`, even
+	// for a missing user or an anonymous caller; then the caller (an anonymous caller
+	// under `oidc_auth` gets a bare 500, see InternalServerError; another user than self
+	// needs system admin, 403 with the caller's username); then the secret (400); then
+	// 404 `oidc info for user N not found` when the user has no OIDC record (also for a
+	// missing id). Note that CLI secrets are not credentials on `/api/v2.0/users*`: an
+	// OIDC user sending Basic with its CLI secret is anonymous here (it would need a
+	// session cookie, which this document leaves out), so only a system admin can call
+	// this with Basic auth.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2043,7 +2151,19 @@ type ClientWithResponsesInterface interface {
 	// invalid, as there will be only one CLI secret for a user. A non-empty `secret` must
 	// be 8-128 characters with at least one upper-case letter, one lower-case letter and
 	// one digit (400 otherwise); an empty or omitted `secret` makes the server generate a
-	// random one (not returned; read it from getUser's `oidc_user_meta.secret`).
+	// random 9-character one (not returned; read it from getUser's
+	// `oidc_user_meta.secret`).
+	//
+	// Order of checks on the v2.15.2 server: the auth mode first, so under `db_auth`
+	// every request gets 412 `unable to update CLI secret under authmode: db_auth`, even
+	// for a missing user or an anonymous caller; then the caller (an anonymous caller
+	// under `oidc_auth` gets a bare 500, see InternalServerError; another user than self
+	// needs system admin, 403 with the caller's username); then the secret (400); then
+	// 404 `oidc info for user N not found` when the user has no OIDC record (also for a
+	// missing id). Note that CLI secrets are not credentials on `/api/v2.0/users*`: an
+	// OIDC user sending Basic with its CLI secret is anonymous here (it would need a
+	// session cookie, which this document leaves out), so only a system admin can call
+	// this with Basic auth.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3402,7 +3522,7 @@ func (c *ClientWithResponses) ListUsersWithResponse(ctx context.Context, params 
 //
 // Validation (400, server behaviour): `username` 1-255 characters without illegal
 // characters; `email` required and well-formed; `realname` 1-255 characters without
-// `,~#$%`; `comment` at most 30 characters; `password` 8-128 characters with at least
+// `,"~#%$`; `comment` at most 30 characters; `password` 8-128 characters with at least
 // one upper-case letter, one lower-case letter and one digit. Upstream's
 // `UserCreationReq` marks no property required; here `username`, `email`,
 // `realname` and `password` are required because the server rejects a request
@@ -3433,7 +3553,7 @@ func (c *ClientWithResponses) CreateUserWithBodyWithResponse(ctx context.Context
 //
 // Validation (400, server behaviour): `username` 1-255 characters without illegal
 // characters; `email` required and well-formed; `realname` 1-255 characters without
-// `,~#$%`; `comment` at most 30 characters; `password` 8-128 characters with at least
+// `,"~#%$`; `comment` at most 30 characters; `password` 8-128 characters with at least
 // one upper-case letter, one lower-case letter and one digit. Upstream's
 // `UserCreationReq` marks no property required; here `username`, `email`,
 // `realname` and `password` are required because the server rejects a request
@@ -3481,6 +3601,17 @@ func (c *ClientWithResponses) GetCurrentUserInfoWithResponse(ctx context.Context
 // 500 responses carry the `Errors` body, as the server sends it (the v2.15.2 document
 // gives only descriptions; `main` declares the body).
 //
+// What the v2.15.2 server answers (confirmed on a real server; the sets are upstream's
+// `src/common/rbac/system/policies.go` and the `projectAdmin` role of
+// `src/common/rbac/project/rbac_role.go`): any `scope` starting with `/system` gives a
+// system admin 53 permissions whose `resource` is a bare name with **no** `/system/`
+// prefix (`catalog`, `user`, `project`, ...), and so `scope=/system&relative=true`
+// gives `[]` (bare names are not under `/system`). `scope=/project/{id}` gives
+// resources `/project/{id}/...` (`/project/{id}` itself for the project), 75 for a
+// system admin; with `relative=true` they become `repository`, `member`, ... and
+// `.` for the project itself. A non-member gets a public project's read/list
+// policies; a project that does not exist gives `[]`.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /users/current/permissions (the `GetCurrentUserPermissions` operationId).
@@ -3498,13 +3629,18 @@ func (c *ClientWithResponses) GetCurrentUserPermissionsWithResponse(ctx context.
 // authenticated requests. `username` is required (a request without it gets 422 from
 // the server's parameter validation).
 //
-// The body is a bare JSON array of at most `page_size` items, with `X-Total-Count`
-// and, when there are more pages, `Link`. `page` offsets the items: the handler
-// passes it to the controller, and the ORM applies limit and offset whenever
-// `page_size` > 0 (src/lib/orm/query.go). This follows the server's source over
-// the project NOTES, which read the handler alone and concluded that `page` only
-// moves `Link`. When nothing matches the server sends `[]` with
-// `X-Total-Count: 0` and no `Link`.
+// **This operation does not page.** The body is a bare JSON array of the first
+// `page_size` users whose username contains `username` (SQL `LIKE '%username%'`:
+// case-sensitive, and `%`/`_` in `username` are wildcards; deleted users are
+// excluded, the built-in admin is not), ordered by username length, then username.
+// `page` is ignored for the items: `page=2` returns the same users as `page=1`
+// (the v2.15.2 handler calls `SearchByName(ctx, username, page_size)`, whose query
+// has `LIMIT` and no `OFFSET`; confirmed on a real v2.15.2 server). `page` only
+// changes the `Link` header, and `X-Total-Count` counts case-insensitive matches
+// as listUsers would (without user 1). Both therefore describe pages that cannot
+// be fetched: a client must not follow `Link` here. When nothing matches
+// (`X-Total-Count: 0`) the server sends `[]` and no `Link`. `page_size` over 100
+// gives 422.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -3564,7 +3700,7 @@ func (c *ClientWithResponses) GetUserWithResponse(ctx context.Context, userId in
 //
 // Validation gives 400 (server behaviour; upstream's v2.15.2 document omits this 400,
 // `main` declares it): `email` required and well-formed, `realname` 1-255 characters
-// without `,~#$%`, `comment` at most 30 characters. Upstream's `UserProfile` marks
+// without `,"~#%$`, `comment` at most 30 characters. Upstream's `UserProfile` marks
 // nothing required; `email` and `realname` are required here because the server
 // rejects a profile without them.
 //
@@ -3589,7 +3725,7 @@ func (c *ClientWithResponses) UpdateUserProfileWithBodyWithResponse(ctx context.
 //
 // Validation gives 400 (server behaviour; upstream's v2.15.2 document omits this 400,
 // `main` declares it): `email` required and well-formed, `realname` 1-255 characters
-// without `,~#$%`, `comment` at most 30 characters. Upstream's `UserProfile` marks
+// without `,"~#%$`, `comment` at most 30 characters. Upstream's `UserProfile` marks
 // nothing required; `email` and `realname` are required here because the server
 // rejects a profile without them.
 //
@@ -3614,7 +3750,19 @@ func (c *ClientWithResponses) UpdateUserProfileWithResponse(ctx context.Context,
 // invalid, as there will be only one CLI secret for a user. A non-empty `secret` must
 // be 8-128 characters with at least one upper-case letter, one lower-case letter and
 // one digit (400 otherwise); an empty or omitted `secret` makes the server generate a
-// random one (not returned; read it from getUser's `oidc_user_meta.secret`).
+// random 9-character one (not returned; read it from getUser's
+// `oidc_user_meta.secret`).
+//
+// Order of checks on the v2.15.2 server: the auth mode first, so under `db_auth`
+// every request gets 412 `unable to update CLI secret under authmode: db_auth`, even
+// for a missing user or an anonymous caller; then the caller (an anonymous caller
+// under `oidc_auth` gets a bare 500, see InternalServerError; another user than self
+// needs system admin, 403 with the caller's username); then the secret (400); then
+// 404 `oidc info for user N not found` when the user has no OIDC record (also for a
+// missing id). Note that CLI secrets are not credentials on `/api/v2.0/users*`: an
+// OIDC user sending Basic with its CLI secret is anonymous here (it would need a
+// session cookie, which this document leaves out), so only a system admin can call
+// this with Basic auth.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -3637,7 +3785,19 @@ func (c *ClientWithResponses) SetCliSecretWithBodyWithResponse(ctx context.Conte
 // invalid, as there will be only one CLI secret for a user. A non-empty `secret` must
 // be 8-128 characters with at least one upper-case letter, one lower-case letter and
 // one digit (400 otherwise); an empty or omitted `secret` makes the server generate a
-// random one (not returned; read it from getUser's `oidc_user_meta.secret`).
+// random 9-character one (not returned; read it from getUser's
+// `oidc_user_meta.secret`).
+//
+// Order of checks on the v2.15.2 server: the auth mode first, so under `db_auth`
+// every request gets 412 `unable to update CLI secret under authmode: db_auth`, even
+// for a missing user or an anonymous caller; then the caller (an anonymous caller
+// under `oidc_auth` gets a bare 500, see InternalServerError; another user than self
+// needs system admin, 403 with the caller's username); then the secret (400); then
+// 404 `oidc info for user N not found` when the user has no OIDC record (also for a
+// missing id). Note that CLI secrets are not credentials on `/api/v2.0/users*`: an
+// OIDC user sending Basic with its CLI secret is anonymous here (it would need a
+// session cookie, which this document leaves out), so only a system admin can call
+// this with Basic auth.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -7518,148 +7678,171 @@ func (sh *strictHandler) SetUserSysAdmin(w http.ResponseWriter, r *http.Request,
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H17c9vItedX6UJyS6QLAilKzs1Q5dqVZTujja/k6HGTjekyWkCT7AjoprsbkjkuzWffOqcfAEhQom0l",
-	"69nNPzMWCfTj9Onz/J3DL1Emy4UUTBgdjb9Ec0ZzpvCfb7m4gf/nTGeKLwyXIhrjp8RIslDslstKkwWd",
-	"MUJFTgT7bPCvmLBklpB0Ug2H+9mALvjgdpQMB5VmSv8PeOLFHnw3+gP8+6Pmv7AXe0N8mh0SxYoXkwiG",
-	"n0QkJg8Msv/YILCiSZQm5OhaM2HI3ZwJYuZMMcI1EZJI+APXnERxpLM5Kyls2SwXLBpH2iguZtH9fRy9",
-	"lRm1FFglyOWckcJ9S+QUxieKaVmpjEVxpNiniiuWR2OjKvbwJH87Z58qps1J3j3NySs/QSaVYnohRc7F",
-	"jCj7GplK5adfSKEZ6dm/8NsdTf626ybYPcljIhWRgpEZE0xRw3JyvcS3NVO3TPWTr138pTS0OJaVMN2r",
-	"N/A9yeAB2Aa9pbyg1wUj3LBSbzMbF4bNmIruYb4FVbRkxjErnGH3tMifoiqvmYriiMPHnyqmllEcCVrC",
-	"sPhuc7qcTWlVmGi8F0dTqUpq7OR/OIji9bXEOMAF/2XDAoA1YcMLx2oPrALZeMNShh1rKelnXlYlfDvs",
-	"XJmdY21Zf4GPiT08uMz4WOBanZCLarGQCpjCfrWgxjAlNKGKkUnEPtPMkJKabN67eXHbn0QxmUTT6pdf",
-	"luHTX/3HiooZ6928eF9y8WtJP39wnxdcG3LHzZxUAu6OYgXDW6TnfNG7efHldo/cjsjt/n1/EqGEab4D",
-	"u1SaGfdm88Wef7Hfn0QJgTO4pUWFh4CLwcFwqIwKcs0cJXpMZIXU9iZMIrggO/2YOHrCn4aXrMcFsQdB",
-	"JtFoOBruDg92hz+R4Wi8/4fxcDiJ+gk5Kgp3VTVbJaGey6rIYdpFZQhHieSecScyiT69+Pz5s9u1XhTc",
-	"GL+qGLaE8vXTi5u9F7d78c3oxa+3o/hmv6bwBhb79IiQU5vFz5GAU/pUoRCq5Qw+72ezuqOeriluWjOX",
-	"XLxlYmbmeMPW16Gl6pAhF1KZlnS1R8gFoTpjVhJKReCl8FfOlKMWjAkUnHJW5Hurb+VMIa3x2xF8uzqM",
-	"5boJru2FHSTetY9Pog30xn08RHKkuZXVKMVe0tyRDP7KpDDMSlO6WBTc6pjBP7RVQ+wzLRcFCh2mlAQ5",
-	"+B5eymGKl0evPp6//svV64tLkBNMaxSQESspL9wNKgo2o4Vj5uj+w31zqb9XbBqNo98NavtgYL/Vg9d2",
-	"Olx/+4xe0rzBFQ1josULG4Z3jw8aahCnOJZiWvDsu2lyfHb65u3JcZsgYE8QWvCMAfNY8uCf/9ONlWSy",
-	"JLRQjOZLwj5zbfTT0Cps6+kIpRgo8vWr479ozdQ0aR6aJTwHSv47VvdGqmue50x87zm+OTt/efLq1evT",
-	"1kFOw/BPcjr1ap/seE5AZQlaXKCBhVN/LymuTv98evbXNiG4m8YZcgTfehqinHQO/WQEOpXmjaxE/r1U",
-	"OT27/Pjm7Or01fpNt5IvJwcjIiRYzDDdk9DmNAz3ZPQ4+3OHFqyyjGn9dJO8UywDPwLGf0N5wb6b/O/O",
-	"Xx+fnb46uTw5a3NmJdDeN5JUi5waRo7fnhDNMsUMqQTq4MrMS5mzMcmvP8IfT3M2zT2Sqd3kkxHwSsBC",
-	"peK/fD/prk6Pri5/Pjs/+fvrV6ukqyd5Epq0lv2ExFgoCQwKJ/1aGG6W30+Td+dnx68vLo5evn398fXp",
-	"5cnl/27R5pYWPKfhbCtlLcPxRASfCiw6Z2IH67tgWhMzpwIV/6eKFsCZe8Ph09D3sjaQHcs1vOsdTYL/",
-	"CtNfy3xJGvvozeSuvqMz8DuuOZqh/Zhcs6lUDIeZU5EXTIE/kzzV6YVN4zhBP7W3RQncT7QaCS0KXAye",
-	"WR11yGQJZvNUyZLMqbpGFbFQcsGU4dbQtUfb5S3bseB7F0ZqWLIxad6PmARDICZB5MfEm3kxaQoieHed",
-	"j+BT1KBJtOaINFhs80L9I/EGd8rGM97bDdcjfgjPy+t/sMzAbI6VHpiMKkWXwLKG2EeuWU1/TWbSkLyy",
-	"Pr1nEfRfpg2bvH0OLMxpgzDbcDus1S0eF7S2Vzdo1x7PTl4dHxf8AmX+OfuEoZvWiqw66KaCYHdOXSTk",
-	"dbkwS4xhldY7LukN040rFgJbhMItyWVJpGBJ50l1rvNKM3UipnJ9Le8Uw3giFwQeOmd6QaQoliHAiHoM",
-	"LwrhmkieZ6jM0MWEr9EUwRCkwX9/5DnZS9ZvibIBkY+Glxu40D+CoQkfHYTVuznEVBJQfiqH4UMACbTv",
-	"Lo7awfa8w4MwrfAjTtAYO9oiThZvPFp7ZmgFrG0Amd1FaSrNcpQ7YDYYSRaVng8WVVEQqgyf0szohJw5",
-	"dsCjYMAknVdbV9dc6+61ZFJk1DARQrq6usaj41pXSFTiyGHkDToIa8Nb++aBc3MG0BOemuOjx44OHou2",
-	"C2s27zSHM/ZTBPLFKyza3niXAHhHtb6TKu+8+4LdfVy4B9b3ccruiP8W2aCk6gbkG9XADdeeqHlC/ri7",
-	"N/ojyeZU0cwwpa3ZTw0pGNUGw97VYsHUbkY1GALGMBXjx4W8a3+MBw/f5HzGTUxyPp0yBbcf9RuQVBb5",
-	"BtESR7LIH9jSpTuQHW0jC7Ab/3RCzh39SQ/WcMsUn3KW9y1rYx4EtihmqAS4IvJOhLcPicRJqNPURC+1",
-	"YSWhecmFfQ0m07JksDlWaLajk0fVWOuEOs+XqZJr7cIK7eOl2eYMyiK8R9xjHcQMaZXHhoAHVZU9rpYb",
-	"iRo3bdemQMgfO0Z3jLsSHUXVVMiMFngwNujs9JCbT+M3gpZg2JSUFzFRjBbwAfJYYO3ewXBoM1N3XLN+",
-	"h1qQZcm6sixHhpRSG7I/bPB+J1viAtYH8Bx3SMpKG7hSlNyxotgFccFyHx7Lc8U0DlzSzz6SO3r+vGOi",
-	"zbz/T7ujSTfrWFKvr2Nvd/T8eWMdMREwlJySmPxKfkd+T/4j2SRvtxsRdyYrEyKu7cN5hIYrHBum9YfY",
-	"2FuD3JvY+J2SU150LPoM7JcuvnTc5pVwKXMUQ4fO+leMYVJIsUVBM5Z/L7se1gYdo0I/oMKfiof/6byy",
-	"ah6vHtumswK7skvW2JB1y9ZVzFRKaMJNQs684K+PAU9IrllGpCcYvC2qouiQM6grPipZsI9c2GjM2mrA",
-	"N83QkgGrF5XLQvFbXrAZ2r4zRQXmXeB1Jgw8LBXpvX119K4fwxO0uKNLTaa00IxUAr1ybuAbtMUqhcq2",
-	"kDMuvPHiqHUtZcEoxqU38tiW5uC3Wtoo7Lc20TZw7FnHwbicVckIUGoQbEPd7zYzwMVA86xk5tGgRcu7",
-	"eZDht7Wml9oyy7Sgsw6WtUeMPlOvWmijGC3J513gSLtfPP3m1hpn+y229NedS8N03sKNaQr+x2X1x2A5",
-	"OxHdplXcdcu+3qyG07xgVGVzEBonhpXr5tdGB+FyzUFItnPovosSG7ex1EdAkjeOlVbCAw9zmlEV28UH",
-	"YstTu+Bi4we1a2gVC37dxXHr8QDru1aKm+UFXCG7lGuqeYZrws9gCPwkvD43ZmEjg7wzjAB0T4EeKTF0",
-	"5un/M0bMyNG7E3I7SoYxuKO3TDkAwByz1OB5+Hu0o8mFixSOkuFE5DKrUGH3ZtzMq+skk+VgJm0gbmD/",
-	"R9KAp3JRxmRJyyKNcSG3o2TveTI6hOVMRCUQmAG+d1pSLlJyrajI5uSOalibrgonIRQDwe3n1+Sazekt",
-	"l5UFC7hRncaaCJ9SnVPdB6XFlBWvPNcxWVAzx/95jI9FQqD8IsA+VqXVNEgm4q+4ggZZ/EpipynBk4J/",
-	"1Yind0szl4Kkliofs4IzYRLgwqMFT5GWuh+iNiAmvcLNuaYzxRiMzeupyFQWhbzT5G5OTVNB55LBGifi",
-	"eC55xjQpac5iHPpuvhzDN8/Is2c2NUiuzt8mz56RKy8qNYjPdC61GVsvA/6ZxiS1rKfH5D0wW0zgv/pD",
-	"Gk8EIek11ewdNfMxCfC59LCmhRvUmMV4MAij1o8mnhW5huE0K6a78ATLY6JlC0e3qK4LnhH4FlxxOCBw",
-	"gZqEyVlWUPCCzJ10RMFhPZZEg71p5lzMxo7YBTX8lpG0XhHpTbnSpj4R0B4FNQy3+8US4348GHyBldw3",
-	"t/JSgnOhGBGM5S6MdMPFrlwwQRd8RxMlK2Q0Iy2ECcYE62jpg6djMpOKFwUtq8/2EeBCsbRsaY1lS4G5",
-	"ktVs3t6G3TIeDLKyRJbAZ8ApyJZuAbgy+/Cu5nnIIWjSu5tLzYA3MKgI9jrFi9LHUe/mvGAd44WVXmtZ",
-	"VIYRy+V28Kvzt9oZG1wQGlIQYgZDnstK5JeKgxvWtzM29+apnxBJF3w3kzmbMUH4TEg46NSdcjom3Gg3",
-	"LQzLNbmueOEiKJQAn+K20OCjRcEUmfFbpj2fkT9JMqUZzRkxIcrLhTZUZGxH4wAwMIxhN4NsrccDJ++S",
-	"BpYjtexDFwsmct1gr0FKeuiD4t4U5YUjgy6onluuvAYWSk/ZnYWlni0s4NSlUVLcVw5clCu58FuDMwo+",
-	"oBSsnxC4liAgC3mHHKEanGKkjXouFJvyz4eEkim9AcerAqHaFmA+DQSj4yV4STW7On87JpMobGwSpYkX",
-	"L1aLgXA50kFWjsnPl5fvyEtQX6SXohpL+0SCYy3FspSVJk6chftcsFtWwJS91OvGMXn/Bd8dk/cf7mPy",
-	"5f5D2k/IqbQeiwwiXldZxliu6+GL5WFDWtpLou+AkAfDPWAfVkwTcsFseCeT8ga9GicG0r/tWlG1e3xx",
-	"/mb3Ut4wkRKb5LKuDxB+imeZyQUjPXgu3CImplJlTihoO8eunSPcPtyHYfiIuyRS6TEM2RAjpHc7TPae",
-	"j/qE6httI2+CpEe178OleFOJLAXRIoLwQyMYd10gwAL4AJk/dQPvTzl8k/y3nbpmOBBnKEdT6/bppGsy",
-	"dylWBjuVctHxdD8wC8uBUS6D8nTq0t5k4pQjaEEXvAmmvdf1UlgRCgsMx99Q63iCmE88RNMBY6vuVFyU",
-	"3QsHy2qbtVXfReiJ5gWsDtjMUFNpxycu5Rk7QwW0Ngy5prhrLnRk8GYsGaCfTK8L1tTNYGewKReILdBk",
-	"Tm8ZaMTUv5ZiLlon5GemGArqkCd17piFMVJNwkxW7TjDtwnK9s6yRtHVSBLDuEhHPSZpw7EaWzM3Jc66",
-	"1TFJgyuUWlgs0oRnVj3aCay+V5wWXIO657klorW8UDq5lWDYum+DQRZNH7bXDj8gC3Q4umlYa9qPiY1H",
-	"oKNINUmB4ClKkEAMZIuGYeEUij+acZNaYbTcj0V6dlo8E9xwmOs9Cit3sayo2HA8q7adYuAmuDtwMBza",
-	"/WEs2kJSw/XueXldp/r7vloCgwMpkjn1DnkKbIy+oIsR2+id83gdg75uZd91fWUtxzg5annK4yOCnktt",
-	"1jlFBIK9Y18mLoM7icbvv0wwdT2JxpMoSRLEH7skdv3Z/Yd7MEaPLchj93K5YGOyivM4hNGzOVWamReV",
-	"me7+0WtiAQK8Bi14yR1bGenva+1BhDuLRgIyljWGGu4V6R0M9wcHw59qCoJZH8P5DA6G+/CxpSJGRV3Y",
-	"NCbPh0MiheV/03RH4c29gf2azJg5toEpfDskHrQbfw9Fn2Ym5LrtFUGbsn1cBLfnrGN7tRAMUsushDz/",
-	"/NkDDfTKLU070X5B3wcJmKPR6zNW9tlnz0gP3GMnaVfJ2x8TuxGYp73jEzGVpOdMNZfHpo38h+NpSpS8",
-	"hq8yrPo4DEOz3A1rPcr+IV6b9pE4Vu95nq+vzMo4q4PAuHBnrzBD1itp4SK/6af0kFTiRsg7QVItlUnJ",
-	"DVs6OXADZm4e414Um1aa5TjkQTerAOnAkJnjhvvI3QejWuU1zB08VGu4NhxazMrBUYNfEcA+XpZ4uwOG",
-	"xffh5qIdDYt3kKBBEzF0pyRmD71qNcsFi0kaIFApkcAfe8MhaiEvnlIfkEljUpPqf12cncZufbXsdREK",
-	"OxOMjzURUpJCilkfnRAUgaORyxzkjKRdsJu0E8pUCe351oIcgwZ/9mzF3Q+mn4dTjRuXnIyGey6bJGrZ",
-	"G24VJamHNAcjsZeuVJgNvgh2R3h+D3y1xpVIwZwVzEuVNWHRwTDo9jVEAhmBquhcZq8eG67XaDi0fDka",
-	"Hnjr7NyrWWfYgNhfEaOgJa1cyWu2bNeGefJZu8S+ynNS8jwv2F0tagjL5uCuyhpWowk3h7XJF/x7bqw4",
-	"lgLYFSXpHJcQRF4/gZViudgu1ouljTyAdsYb3OCBxpDmIUnfcnGT1hgbeytc/IHWtYhS1VWIjk4nrnqH",
-	"57oVUgnrTV1sMiU9dNScnnWmC6ooa183guYJPA5Gg0FV50KisSulwA9SuD6uTuhswcTRuxPr8cM5osWI",
-	"JlGv6T34y89dqaJ7vXHL0WXpN9PLO7opPqwNCAPPZYE3pIR1YgjXedPNoIwNATVW/YcDqzoaZKpt2xS2",
-	"bzGdzk6BD/6kZLVIbWzFik6mmMhsuJKKpQtxtlwAew/dG1xkRZWzPJmIKI4KnjGhMaTsqmiOFjSbMzJK",
-	"hlEcVapwkVXw7u/u7hKKXydSzQbuXT14e3L8+vTi9S68cx9HhpsCRmqEVndtNiWKo1umLFwhGiVD+7w7",
-	"j2gc7SfDZB/zqmaOQV8rHeBfsy4o01uwFS00Q7EZ14YB53PhQmkB06HbeIyQMtNotzSz/xMBZ41SAXkd",
-	"IxAgnh0aENQQE7eskAvWPwTOB6nONVAfhX86aOiA2EUKTKjH5GLtMtrqOHGjbSiChfs1CJcLX8NLORG9",
-	"hwp9R1vW6MaECaPAV/iH5MIyT0pigt7oG/RXraxMP6XeYv70wuuuF7/SgqekhxWIGLhofonlPGD6f6aZ",
-	"8RQNDpWWZC6FrJQNTVaiYVz4yj2vtOOGurSCwZvtvUbxYx9jGcvA4EEIo8S6ZhmtNGtITicVJqK2AlmZ",
-	"kCPSMl2stYs2Ts8tPgTYY3eRGhqyTgT0D1vGjvXe3NLgc8TkN0ygQwwrBnByl87vsiq8NX4wGtmbHG77",
-	"Se5uxpW7cs3S3ffdqcr6kUFdlXgfP/qwrcDb4kGszdviOazY3fI5rAG+/7BS1DcaDr8GAv++O/GOfnwj",
-	"0W0f8hnxlfx1NBqODnaHz3eHe5fDP46Hw/FwmAyHw78H1Ih7v1nk1oQkjKOmfFrLWroC7VZm9qE5Q+px",
-	"r5k0tEtA4j60401bG10Ofxrvd25ttX6vvbUjrPZ7y/OcFcX63ty8Gza3PmvY3H57czALckNdSbAVyDpA",
-	"P9Zx1mtFBhb3YaP+oHrk1GqflZoA38rhwTI/eOY7SvzgzYYaefTVRrsA3NiBvSZd74TrNGgUyOIre4+/",
-	"0qpzwZf2H3+prv6DN0ajbaZZL3y5j6Pn2+yqqzAQk85VWVK1bNkVURwZOtM+qR59uI+jhdSdiHmu0dZp",
-	"wqfXYep19DcA1qdSOWf+1UvSS10pVgpOrivTEksX7auB7mY95nQw3E/IX2EyTB5ai8ineUFDcaRW7uM3",
-	"LZuopEsf+rIG1YpldGi3YaFCDCvL8ngiMNUQsDq3nOLCgAxgjhIhhcUHwFvOzfeBu33SuzrBtfQxVXvm",
-	"MhVad21uzclEI82mMcB3dLhennsoU0G1mQjNZmh6O726lSvqJMx92gerIK+s9mB2swjUC6XL3kj4qQba",
-	"7GifuG8HznDHYOvB05jqbwUD4xWIGZgpli7/3Yg6HIBrumqO9MdNO+kxOORENNF/3qAK0VZMkdf4vcNm",
-	"dHTT0BORxr/+7vf/kR6S1GnMlNBuuGHqMZPpI7DxifgOTGojXzAR6QqgOEUou82k+1iLCjBGtBqbYRpH",
-	"ongiGqRAf6zeis0oOhJ6k7MjZk292z8R/ljQ+uyw4I5DgOV7TLgPoc3ES5l/ZW1gbfz85YgYRstHdH4N",
-	"PrZ1B0OVo+5/2BxY1+HbFgOu4sQ3VAV66bDW8uZ+zXLcQr/52v4fW4UOf9piJ74hwo+hc49d3qWJ61/X",
-	"vvexiwkMHFR1Y2zgT8w4b9oGtH0rJ/ta0YLIstzVEaTrljFGy4BdJqJW5BuQt3VXpxX8LXrQb18dvXOv",
-	"zpSsFiDe0zaUFCdbuHq3B2rc0lDklq5WuU0EeJqYy614YXa5cHP2Qumb1SvnDsR8sDcivbRZvJn262nr",
-	"rEObXh6ZYnU8nhloWwtNIChkPhsbsad6NTUx7oCoeYAOxiZBNM7moAKKJXlAszbCoF0y9E9raZTvlqXf",
-	"7mlu6WjWsvYHc8X2L/eGG/zM/e8V49YBW5ffcIk9Jj3U6qmygWvReloVxTJ5upr6b5PRe1sI0I7eD08n",
-	"PztJtY0EHdSVXPpRaXr+8ui4WfqFbrDH1TwkW+NQIVcsJ8JCYlzcEUFCATUzWCgJxtJgL8XY18C6KWCM",
-	"/xUjkh659QKEcmpN6dBLrQPbxTwKqTH0QLGF1NxItUzBXpMl02jfhU/B9hchfSlVyODZwaxJn77/kPqq",
-	"Dot4cMmCg+GeDVg+Hw4byeeMKrVcBwKs2v4WQsGNTRqtJoonwk6OsrFxSmBcO/EYwJ8ult1/XDg2surf",
-	"GTLsaMmHJPNcUnPPpj5e8PjDvdNWZzmZooqOWw3LtE+1hyTcRuaIJ4LNcIWh29lOJ7fsED6th+Ca7MC8",
-	"OzCSaHdL46Ke944XBblmZKcxkD2Srv374btIUMPmnyDu6QpEo0VV2AopX+8Z1eu08cL6ST3f7kkQDO0n",
-	"S4ZNIb8hRNeoct0iSLcmCBvi6odSGf/3be4HSKUfVB02U7xRW2AsjIl8IbmwtWWS2FeCpYoZsxBQaeVz",
-	"EnJidjSRCwfZRCRPW6N4vEbSjHzwBmisFzztOv5hyIwZjXiJqZKlTct1NIhpoMXQUH44IyinIdTRzNMg",
-	"Y8cuidbO+E0EFXncbI8LQ5ZS2e6pOna5vsRlFImcTjVzYGQcd9xEckwEON4WCuBkGggBJcFwj4N7cHb+",
-	"XxYkxjQpeMmNDZng0LgWhlDg5h5s6pAMSU+rbFDw64FUpc35JDPZdzUH61DOHU2cEJQ4pnPDQJiS07PL",
-	"1xceAqkYzVugFFpI4etgXZ7aZtA8JQRYD6VE5euIhBFPIbGYIcDv17QpqmqbjW0fx5gMrQ8lpB+yQ1na",
-	"aq9/QUbt6xNga8rwyt8quDzW0rJti3VVGLzXXVqnUTO3fR/i71dCj/gQjQf+c+0BTr814bNSvLeFVrFv",
-	"dIiuB1TKbyMP9NtUXZvO4yGtFSL7VmMVzLDHdFfBXD2jTaVIzNA7YEtJ1Q1GdAPyxJeKKwYiKgdFNhE0",
-	"MxV4PeROih2skLdTO4Doq5ekp+XUuE/7h4RODVN3VOV6rXsRdjyciOslqDKLhauxl1hOEcRUQi6a+R30",
-	"FtZyOjgn1t0sZaU0K6YwSggUdWVtwC/yKZlhR0oGQa4TMRoe9NGvWYestcGEvlZvTeS+CqC8J3VIEOXn",
-	"uiqvtbTxB+dl5IJifXBDRNqy2s0S8vFOPxtk5sMX4uzP/9Lw8cHjb4TuoT+GPPivjZexfaxr2dyN4Q4f",
-	"OG6GnEL55IJl2JfDxY2bV01jBhhNGyqsYDqcCJu/dW2E/Peuxi90E/Ig7BVQGsKi76yZY7c1pxrMKo4J",
-	"z55blO24SrWXL/2ErIWXexb+55vW1R1B+xg6/obQsxcWTkLtbQg1PME9/lffyB89sLveheIrBgaLalQ3",
-	"iYsCThreqVuOjaPh9KdsRP+TeRAozxdJex3fAN25/+2HpT3gQEzljxVW+P9C3MMJUH8GTm52ivdF1SHe",
-	"r2wLEy9v8XcFNOmt9GOKfTOmPjr5VpIHma2ZQ/qAP2qbNFlnu7tRE+lRESryapSEiz1b+6mfkCuRoxfu",
-	"QUBrreSor44B5eKdZbu25pdmzkow5w5tp2evf4Ikd+Hj2tLzqCXb0y+28J3W1OtQ6YcNwVXwygOA2sNm",
-	"jm+t7gyo5jKDB1hOsxrm5qY/fhTJEj+EZKnhGA7JEj+GZGlCTCwy3xWrOHQJpmHn/ueCLLRkQ9FhCzzS",
-	"Ai03a7RrCIln28cQJFerdTRPakefr1haJ6/+6UbzU+BYCkbzjXpVqtlDCdOv0h2e5h3q42ubvyVbQFe+",
-	"wof4cVErvz095DTJo4qoIwgxyAr+sW7S26mo1oMReNcavZYFu2v29QcHZc5R9KNfsCLDp1JNhFUch2TV",
-	"ywgIVmv9S3WjrQ/Qsv81wzDzztnJq+OdsVcv20JUO7AmPhjM6zY+E9GK3Xo8SFNLgB5pFiBjZQlcHqyd",
-	"QmWRUc0SciYy5nwl2Jtv3Yf6qrbbXO0j6WHxX63E+nHoOeso7HJ5E8EFJgp88lbVaT5XkMdWD4Y6b/EI",
-	"MTN2ktR+n2L7xIm4Zk/dTdfiKBEWudrr9LBW2I3O3vWKNrf4noi6x7etarZ0BS2Hni137WZcmGpHr7qi",
-	"iZul3x1tr+s2/xnBnx9VU23wxrbWO2v93u/bneH+rTqC6vh2vM4PEfw2G2TLdpqn2SZ4C73jahRsh/jw",
-	"azJ152wbfg5NLqyqUbKwHpJtmm1VhNeTjabbs6qgzcCY67G9GhqrJwu/XIOOF3gyqHfwp0Vqv6nt3jTm",
-	"9MaVnaft6UyE6124hWeDacfQ2Xspq/ZCSdrsRZ6G7rj4U6KZiWsxDHp4InqTyKFx6iG4Jly4FyYRiOut",
-	"+oqHASaipEuU69ipNm22E69X9FX6ZiK+Aoa/qm+sf4zz2t5DjTy86+qOr/QTstJl5WuRUxPRCZ0Kv+Nh",
-	"7QdbjbEfHCnqwFIPx1vHpLseNNSdeivlEZ/M38EfOSj6jXqs/csC0en+3WpBQLtR/0q9wNb6rvnzBl2/",
-	"Q+UvUuv3CqxFR41R/LoyjOw017KDNf++pXOIgIPliBZlUTR+ubdxF3168N+u2g/rqh2HH2+oJSw4Do1f",
-	"Pmn/7uSWytRHqzcq03dKltIw+2up+K/1PJWRA7SXXWq5k7VCN4OJ2LKdwWGnJCNOkLXUnI2Areg5ctSI",
-	"Wbai8g5tRXMQwLaZeM9uziFgn8OQ9W9UUYXdBp4S+tpuQIUe2FciYC/abWT+X5TEHYXkXxXFarWH7iqw",
-	"krNZwcIlkh5toEAlPrEw/LdkezgI1SVVwk/WoAakYhOYpUvWNfpw421wHbjff7iPvyDuyjacxe9WY8Nt",
-	"jLXvbNzuIUuuzt+65iKb+8eG6twktKMJH3U4+EdiuTpb/eLmlsVRHN1SxeF0kC/nocTb/R58tL6yaPUu",
-	"/Cy1ISGWG4yIhVRmpdt4vTR/GdnKbECPKI6YqEo4Ev839jiHo/kQjmutJ04on9M2bbUyZ9z6oQcLkrCA",
-	"HL6G/22Isej+w/3/CQAA//8=",
+	"7H3/c9u6tee/gtF7HUsZmpJlp+2VJ7PrOEnrbZ6dxs5r94WZECYhCTUFKARpW824f/vOOQcAQYmyncT3",
+	"bbrbX+6NRRJfD87Xzzn42sv0YqmVUJXpTb725oLnosR/vpXqCv6fC5OVcllJrXoT/JVVmi1LcS11bdiS",
+	"zwTjKmdK3Fb4V8REPItZmtSj0X425Es5vB7Ho2FtRGn+B7zxYg+ejX8L//5s5N/Fi70Rvi0OWSmKF0kP",
+	"mk96LGL3NLL/UCMwoqSXxuzo0ghVsZu5UKyai1IwaZjSTMMfOOa4F/VMNhcLDlOuVkvRm/RMVUo1693d",
+	"Rb23OuO0AusLcjEXrLBPmZ5C+6wURtdlJnpRrxRfalmKvDepylrc38lf34svtTDVSd7dzckr10Gmy1KY",
+	"pVa5VDNW0mdsqkvX/VIrI1if/sKnO4b9ddd2sHuSR0yXTCvBZkKJklciZ5cr/NqI8lqUg/hbB3+hK14c",
+	"61pV3aOv4DnL4AWYBr/msuCXhWCyEgvzmN6kqsRMlL076G/JS74QlSVW2MPubpE+Vb24FGUv6kn4+Ust",
+	"ylUv6im+gGbx27C7XEx5XVS9yV7Um+pywSvq/LcHvWhzLBE2cC7/vmUAQJow4aUltXtGgWS8ZSijjrEs",
+	"+K1c1At4OuocGfWxMaw/w8+MNg8OM77mqdbE7LxeLnUJREGPlryqRKkM46VgSU/c8qxiC15l8/7Vi+tB",
+	"0otY0pvWf//7yv/6D/dzydVM9K9efFxI9Y8Fv/1kfy+kqdiNrOasVnB2SlEIPEVmLpf9qxdfr/fY9Zhd",
+	"798Nkh5ymPAbmGVpRGW/DD/suw8Hg6QXM9iDa17UuAk4GGwMm8q4YpfCrkRfqKzQhk5C0oMDsjOImF1P",
+	"+LOSC9GXitFGsKQ3Ho1Hu6OD3dEvbDSe7P92MholvUHMjorCHlUj1pfQzHVd5NDtsq6YRI5k37E7kvS+",
+	"vLi9vbWzNstCVpUbVQRTQv765cXV3ovrvehq/OIf1+Poar9Z4S0k9uUBJlduZz9HCnbpS41MqOEz+L7r",
+	"jWRH013Iblo9L6R6K9SsmuMJ2xyH0WUHDznXZdXirrSFUjFuMkGcUJcMPvJ/5aK0qwVtwgpOpSjyvfWv",
+	"clHiWuPTMTxdb4aoLsGxvaBGol16PeltWW+cx31LjmtOvBq52Eue2yWDvzKtKkHclC+XhSQZM/ybITEk",
+	"bvliWSDTEWWpgQ9+hI9y6OLl0avP71//+cPr8wvgE8IYZJA9seCysCeoKMSMF5aYe3ef7sKh/nsppr1J",
+	"79+GjX4wpKdm+Jq6w/G39+glzwOqCJSJFi1sad6+PgzEIHZxrNW0kNkPr8nx2embtyfH7QUBfYLxQmYC",
+	"iIeWB//8n7atONMLxotS8HzFxK00lXmatfLTerqFKgUI8s2j4x60egpVmvt68e+BkP+B0b3R5aXMc6F+",
+	"dB/fnL1/efLq1evT1kbipj3NzviRxuwvVmVkGS8KUbKCZ1eGcWZWphILkOkLaQwIof57Ul/O8clRlglj",
+	"BvBpouwgQelsmtoxTN8oBvQH7IL1SWnGaaSDiHETaGPMCJUbJqvDRJHSWoppbXhhWMbLcgUjErCimWD9",
+	"9INx/OrkFdsDIad0BQInF4WoRJ5GrPVOok7hpR18p17mQCspqxWwPaXV7quXjNfVPGLpcV2WoEkvuTE3",
+	"usxhSlKhNppVacTiOB7EiXo6kj4BMa94cY7LgFv2o+Tz4fRPp2d/aROPtN245cavnoaYTrqajtkHU/Oi",
+	"II07pa9TdqnzFW2KI5l0bWSJwu/TQ3ZZW4OGszlXeYHapZIZkQ1X5kaUbM4Ne/ZMaWoZrTTNjmnxdi9W",
+	"S/HsWaL6WhUrlobblA6s3jSO957HYzf2XAtoXhpUAbhiXGm1WoAZaM+HniZqJiqgrsiSEvz7XamnsiDF",
+	"K/jVUVGfaC3NLz8DoaUDfBHaMqI6LuS5yEpR+de0zDP74gRnaxdgx7AU1U9o/ORVynJRiqko4VgYexTh",
+	"tKoZHruYpbe7sDC7GjeLFxMGlkfKDF8ZZjSoxte8kDmvdGlY3wiRKLchQ6DBkmfVExJ81FsbEJlCd1Hv",
+	"VFdvdK3yHyX+07OLz2/OPpy+2hSCpBTk7GDMgF1MsbsnOQKnrrmYedogVoRcaAtRGL5iKY7stBlQepio",
+	"brIy1PL5yhzlC6mCz93EWs2wkLIS1UFaRAX4C5NqqpHmN8bzpNzu7E8dam+NouTpOnlXikyrXEL7b7gs",
+	"xA8T1bv3r4/PTl+dXJyctdlqrdDAr7TdX3b89oQZOsy04LDUC52LCbNn/2koLpwjm9Ikn2wBPygYqC7l",
+	"33986T6cHn24+OPZ+5P/ev1qfemaTp5kTVrDfsLFWJYaCBR2+rWqZLX68TV59/7s+PX5+dHLt68/vz69",
+	"OLn43621sTzZ7W1dkik4SZR3ooAJZ21qb24XwoAU4Ao1/S81L4Ay90ajp1nfi8YitiQXKHA7hnmHFXSP",
+	"8jiYR3+md80Nn81EyS4l2p2DiF2KqS5FKOJYyVX8VLvnJ43teOWqPS3O4HwWJPGLAgeDe9a4GTO9AJk6",
+	"LfWCzXl5qcte1FuWeinKSpJlS1vb5R6jtuC59RsHpmvEwvMRMa/5R8wLsog5uy5iISOCbzfpCH5F9S/u",
+	"bXgeAhLbPlD3SrTFf0IOzI804abFT/59ffk3kVXQmyWlezrjZclBReQVo1cuRbP+hs10xfKanHiORNBh",
+	"MQ2M8PY+CN8neV0fQ+0wVjt4HNDGXG2jXXM8O3l17MXse/EFfbWtEZE46F4FJW6suIjZ68WyWqHTekHu",
+	"sAW/Ei0byXmyGYdTkusF00rEnTvVOU7UGtVUb47lXSkwgCAVg5feC7NkqDS7iALKMTwoYBF5JQIVE3iM",
+	"agPGHCr892eZs71485SU5AH9XMnFFip0r6Av0oUDYPS2D1BUQPiVOTTvPcYgfXex1Q6ylx0ug6oVb8AO",
+	"grZ7j3CMR1u3lvYMtYCNCSCxW7dsbUSOfAfUhkqzZW3mw2VdFIyXlZzyrDIxO7PkgFshgEg6j7apL6Ux",
+	"3WPJtMp4JZSP4Zj6ErdOGlPjojK7HJW+EqqredJv7tk3qwA94a5ZOnpo6+C13uPiGOGZlrDHrgu/fNEa",
+	"ibYn3sUAnDrfefaVuPnsXAmb8zgVN42jAchgwcsr4G/cADU0voqY/X53b/x7ls05GGSiNKTz84oVgpsK",
+	"41z1cinK3YwbUASqCmwQ+LnQN+2fyfRUguVyJquI5XKKJmRF8g2WVBf5FtYS9XSR3zOlC7shO4ZciTAb",
+	"93bMrAcpZ30Yw7Uo5VSKfECkjYFPmKKaoRCQJfqP3NeHzNmMJKmdh4qjMYSfQWdGLwRMThRG7Jj4QTHW",
+	"2qHO/fUesM3t5dn2kGngObOvdSymj6M+1AS8WNbZw2I5iMzabrsmBUz+2BK6Jdy1cAiKpkJnvLCuhItG",
+	"Dtn+jPftReRXjlgpeIHOPthfT9r9g9GIQtE30ohBh1jQi4XoCqseVWyhTcX2RwHtd5IlDmCzAUdxh2xR",
+	"G3T/cXYjimIX2IXInT88z0thsOEFv3Whm/Hz5x0dbaf9X+2Mxt2kQ0u9OY693fHz58E4IqagKT1laZT0",
+	"/vFvv/n3NN7Gb7+7Rdavl6YqBV/sGHZCkZfjOS/Nifpg2x08Yn3XqNkPyW1wMO9gK7aRuHWfbE7oDHSb",
+	"Lpq1lOgE9ELnyKIOrWVQCoER4lIsC56J/EdJ+bBR9gRX5h7x/lT0/avT0brqvL5t2/YKdM4uPkTxq5Ye",
+	"XIqqLpVhsorZmRMKzTbgDukNrYn1lYCvVV0UHTwI5cjnUhfis1TkqdkYDditGWo5oBGj4FmW8loWgoIf",
+	"s5IrDMLC50JV8LIuWf/tq6N3gwje4MUNXxk25YURrFZoscvKB05s9KHQM6mcYmNX61LrQnAMUm2lsUeq",
+	"it+rhaMgeLT6toVizzo2xgawF4LBSg293mgG3SoImB+oui1E9aBDo2X53Evwj9W0V4aIZVrwWQfJ0haj",
+	"PeWZIrvdBYqk+eLuh1ML9vZ79Oxv25dArX6EiRMKhYd59WevVVsW3V6rqOuUfbvKjW5wwctsDkzjpBKL",
+	"TdVsq/FwsWE8xI8z9n5oJbZOw3rz31hSWnMd3E9pVVmLXXwhIpraBfMbf2jMRhIs+LiL4jZ9BWTX1qWs",
+	"VudwhGgol9zIDMeEv0ET+Iv/fF5VS/Iayk4XA6w7hitSVvGZW/8/ojeNHb07YdfjeBSBqXotSosGmiNk",
+	"BaySQLk4t17EcTxKVK6zGgV2fyareX0ZZ3oxnGly0g3pfyz14ErrgYxXfFGkEQ7ERgAPKXxWK0RpgV2e",
+	"LrhUKbssucrm7IYbGJupC8shSgGM2/Vv2KWY82upa0IOteOKiXL4ijk3AxBaoiT2KnMTsSWv5vg/B/ij",
+	"eA/yLwbkQyKtWYM4UX/BEQTL4kYSWUkJVhb8q4E/vltVc61YSqvyOSukUFUMVHi0lCmupRl4jw6wSR8W",
+	"lYbPSiEiio36RZ/qotA3ht3MeRUK6FwLGGOijudaZsKwBc9FhE3fzFcTePKMPXtGMW/24f3b+Nkz9sGx",
+	"SgpLzbWpJmSBwD/TiKVEembCPgKxRQz+az6lUaIYSy+5Ee94NZ8wj6VND5u1sI1W1XIyHPpWm1djR4rS",
+	"QHNGFNNdeEPkEQZKA1Dtsr4sZMbgKZjpsEFgHoULk4us4GAhVTfaLgo264BlBvTNai7VbGIXu+CVvBYs",
+	"bUbE+lNZmqrZEZAeBa8ETvcrLcbdZDj8CiO5C6fyUoPhUQqmhMiti+lKql29FIov5Y5hpa6R0CpNeEZo",
+	"E7SjlXOsTthMl7Io+KK+pVeACtWKyJKUZVqBeanr2bw9DZoybgySsnaRdTBwZjxb2QHgyOjlXSNzH18w",
+	"rH8z10YAbaDDEfR1jgdlgK3ezGUhOtrzI700uqgrwYjKqfEP798aq2xIxbgPT6gZNPle1yq/KCWYaAPq",
+	"MZybW/2Yab6Uu5nOxUwoJmdKw0andpfTCZOVsd1Cs9Kwy1oW1rvCGdApTisA3czktTCOztgfNJvyjOeC",
+	"Vd4DLJWpuMrEjsEGoGFow2Jq8CBMhpbfxQGwyyIN+HKJ+JqGvIYp66N9inMruSzsMpiCmzlR5SWQUHoq",
+	"bgijfrYk9LkNsaQ4rxyoKC/10k0N9ggtX12jzTuIGRxLYJCFvkGKKANKqTR5RJelmMrbQ8bZlF+B4VUD",
+	"U20zMBcigtbxELzkRnx4/3bCkp6fWNJLY8deSIoBczkynldO2B8vLt6xlyC+WD9FMZYOGOI9HNjDsjN/",
+	"ngtxLQrosp862ThhH7/itxP28dNdxL7efUoHMTvVZLFoz+JNnWVC5KZpvlgdBtySDom5gYU8GO0B+Yhi",
+	"GrNzQa6fTOsrtGosG0j/ukusavf4/P2b3Qt9JVTKKABGpg8s/BT3MtNLwfrwnj9FQk11mVmmYKiPXerD",
+	"nz6cRyXwlQYfMoEmAzbC+tejeO/5eMC4ufKImfSosX2kVm9qlaXAWpRnfqgE46wLRJoAHSDxp7bh/amE",
+	"J/F/UtcNwQE7Qz6aktln4q7O7KFYa+xU62XH2wNPLCIHQrnwwtOKSzrJzApHkILWseNVeyfrtSIWCgP0",
+	"2x+IddxBjDUeouqAfle7K9YD75gDkdp2aTWw3ntmZAGjAzKreFUbSyc2HBpZRQWkNjS5IbgbKrTL4NRY",
+	"NkQ7mV8WIpTNoGeIqVSIOzBszq8FSMTUfZZinNrE7I+iFMiofQzVmmOEaeaG+Z5I7FjFN8zQcMYyQQOD",
+	"ADK0i+toJiwNDKsJqbkps9qtiVjqTaGUMPK4JjIj8UgdkLwvJS+kAXEvc1pE0ryQO9mRoEt7QM4gh1K0",
+	"02u7H5AEOgzd1I81HUSM/BFoKHLDUljwFDmIXwwki0CxsALFbc0kXC3fWu7aYn3qFvcEJ+z7+ojMyh4s",
+	"YhVbtmddtysFmAn2DByMRjQ/BztDiLE93n3HrxsYwMClTqFzIMVlTp1BngIZoy1o/ccW/ETmoCXQ163I",
+	"vGmOLFGM5aNEUw474eVcC4dIZ+xrYqO7SW/y8WuCYe2kN0l6cRxjMoINcDe/3X26A2U0BBlO2DoG5BBa",
+	"z+a8NKJ6UVfT3d87SazWgIj2rEbEI915bSwIf2ZRSUDCImUoMK9Y/2C0PzwY/dKsIIHQDkaj4cFoH37e",
+	"BKBF7PloxLQi+m+By+DLvSE9ZjNRWVgsfu2DEsa2v4esL4Sb0RFBnbK9XQynZ7VjOloeuEnrELPnt7cO",
+	"hGDWTmnaCWP18t5zwByVXhfNonefPWN9MI8tp11f3sGE0USgn/aMT9RUs75V1WyMmwexEUvTnJX6Eh5l",
+	"mAJ26JsWuW2WLMrBIR6b9pZYUu87mm+OzFo7641Au3BmP2D0rL/ghfX8pl/SQ1arK6VvFEuNLquUXYmV",
+	"5QNXoObmEc4FkdYixyYPukkFlg4UmTlOeIDUfTBuRF6g7uCmkuIaGLQYsYOtBrvCA4EcL3F6BzSL38PJ",
+	"RT0aBm/hQsMQTXRTaowsOtFarZYiYqmHR6VMA33sjUYohRx7Sp1DJo1Ys1T/6/zsNLLja3iv9VBQT9A+",
+	"JkhpzQqtZgM0QpAFjsc2cpALlnZBctJOmFOtjKNbAkB6Cf7s2Zq571U/B7WaBIecjUd7NtKkGt7rTxVn",
+	"qctv8EpiP11LNx1+VeKGyfwO6GqDKnEFGzhrtMksOgjGIlYbbPMYREXnMPsBVFYaeJHocjw6cNrZeydm",
+	"rWIDbH+NjYKUJL6SN2TZThR1y0d6CX0qc7aQeV6Im4bVMJHNwVzVDeQGUxMalc/b97IidqwVkCty0jkO",
+	"wbO8QQwjxdzRXUweTYM4gLHKG5zgoUGX5iFL30p1lTb4GzoV1v/Am8RkXTYpyXadTmwqn8xNy6Xix5ta",
+	"32TK+mioWTlrVRcUUaRfB07zGF4HpaFCUWddopHNq8IfUjg+NmnwbCnU0bsTsvhhH1FjRJWoH1oP7vBL",
+	"C/O3nwenHE2WQRh63jEh+yAdEBqe6wJPyALGiS5ca02HThlyAQWj/u0BiY5gmRrdFhNICO9p9RT44Q+l",
+	"rpcp+VaIdRL6Ht2VXFlEdtoyAegc2i+kyoo6F7ndsOO5yK5EzviMg4kPQkTwYs19CKIr006ReadNNSvF",
+	"+Z/fYsPvRS5R0bWpBc7n0k4ioOMwvr3FZwe3zqeTt9cI84EspwpPS+PcNHW5LKUBPRqRIo2Za1MKiFd1",
+	"eQmbRiekcgC5k9zyXhSg5RQtRYmkIRaG9dHPaomJsvFBIy9AywgyNFDjckka7J4cDV12SjjKyFiDzTPW",
+	"gZufCVCnUXvCHbkn/QSYm2VK3muxlgKBam9HGtDg0IEkrVJr7Yp0Q9dcUzQjcjkYUIU2Xk4PGWegEpI7",
+	"ChoMYCYZkCNmXEmxlsvl87jghFXGqWiHLB0SEidtt2Wtw0vy9tiEVjSpDtHCAhXEpq0bAsLVS8xfJWSx",
+	"VEaUxFH7MOA11ZZ88WCfaSUG5E5BN9uuVDYy20c/zN4Ac4SUdqFwtJuhWbKXgPPS6fVaFGU8FDITymC0",
+	"x2a7Hi15NhdsHI96Ua8uCxv0MJPh8ObmJub4ONblbGi/NcO3J8evT89f78I3d1GvklUBLQVRj10KdPai",
+	"3rUoCWXUG8cjet+yyt6ktx+P4n2EPFRzjMeQ4IZ/zboQiG/BjCNEVSlmMMcSF9V6uT0Uy7RhVD6abdCk",
+	"CEE7iQI2jHSOYgg3FjQnC+IFDVGoa1HoJWzIkiMcSxpYWjrWw0A9i+xxqHzdBKk25CRlsasrQ15C4UXf",
+	"0Ms9/AzlZaL69xXkGD+ylkbEhKqQ+v+mpSLKSFnE0FH0Bl1JdOjTL6kzZr+8cIfjxT94IVPWx0oB6FMM",
+	"H1LqI+tjdQG3ot7XYTSba6XrkqIGtQr0fpdh7/TpKNBkSWY7i7ofFCmgc7HyssezIuTxlyLjtRGBUmN5",
+	"bKIaA00sYnbEWlYFGaJofvTt4L14iKyMC5TXJkY3OGzZIeRYsUOD3zGVJrBODtHj73MKutTxLoXfGcoH",
+	"4zGdZC+jTnJ7Mj7YIxeW2PjYjSJoXhk21QPuogdfpkz5R7yIOfSPeA8razzyPazVcfdpLfl+PBp9S+bK",
+	"x25MDLrYAgwKveTAKmvQkt54ND7YHT3fHe1djH4/GY0mo1E8Go3+ywO67PdhMnqIFpr0Qv60ASiwhVRa",
+	"oIn7+vSogL0wnk9DwMW9b8bbpja+GP0y2e+c2nqefXtqR5iV/1bmuSiKzbnZfrdMbrNXP7n99uRs3niY",
+	"APSo3AiPytpMj9jIDSJIFgXkQPToKUmftVQeV3Lp3nR8eOcHUvHhy0CMPPhpUNYHJ3ZAx6TrG3+chkEh",
+	"C/xk7+FPWulp+NH+wx81NQXgi/H4Md1s5qvdRb3nj5lVVzI64kHqxYKXq5Ze0Yt6FZ8Zh3fpfbqLektt",
+	"OhNdpEFdJ8x62MwuaQIzPs8E7ADys716yfpN9vRhomx2pVpZR3yTn1JtuoMPRvu20gHG9UkjcggMkFAS",
+	"Vyt3rtWWTrTgK+eVJoVqTTM6pGkQik9gQmgeJQq1Tw+ju5YcBwbLAJYilh2g9qVxHjjnU99n/Q8nOJYB",
+	"oijOlNPouya34f9BJY1UYiVuHBxf5g5lWHBTJcqIGVpnVq4+yktkOcxdOgCtIK9JegiaLBoHvsSIUxJ+",
+	"aQGDLaam7dPGGaNZOvqFUDgtP/16pQhQU2hd/jNwCB6MRhFbV0cGk1BPWsez+ii1LRSTqBCY6xQqHwhB",
+	"9EoDrT0MAxfbmk6Uh8oestTKzBTs1y4scOoAzekD+R6J+gEweRDMS1S6lgmQYg4KwVycI7T0GGPUG0Mf",
+	"ql2kKFHBYqD3oZkKGYB2EZ3S2RFQ4s4nlyi3Mah/duhwx94O/BEl7pMvCPVS59+Y1NuoP38+YpXgiwek",
+	"fpM1QAlDozJH6X+/QrApxR+bxbue4LElndfxh43idHcbuuMjJJyrwvNzC9HRL4+YiStd9HNI3WMbFA0T",
+	"cjbl711kvQJDiyPf6h34g6isPW09YtMQfl608Osid7VENnVjdGUDuSSqEeVbYPFN/cU1cDza0G9fHb2z",
+	"n85KXS+BwadtnDd2trSJqvckpwauuvX01ATrBG3zFWHOKkmW9zbD4GBvzPppmHWdDppum5Bge70cbIyk",
+	"PO4ZyFvCDTFkMrcVhdO4WY8bTjrwo0FdGl4Aa5zNQQQUK3aPbA1iFF089A8bMc4f5qXfb2s+0tRseO1P",
+	"ZoztX+yNtlia+z/KxskE2+TfcIhdwohPsi0XAejMmGldFKv46YphfB+P3nsEA+0o2vJ0/LNzqR7DQYeB",
+	"P/tBbvr+5dFx6ExHQ9iB3u7jrZFPbS1WiSK8mvU8IoLPQ9qGy1KDsjTcS9H75Tzvg5j9BX2SDlb5gso8",
+	"oTLtq552AC+FgwgGTQ9LsdRGVrpcpaCv6YUwqN/5X0H7Vx5boEsfXqfGSKlPP35KXcoVwZFsJO9gtEcu",
+	"y+ejUYAMoTJvGyidbXXiKKK7juJIFHWOvDHYJVCuLXv0yGzrzSaG/xeHclpjvM7I6mdaTSW6QLVyUTp6",
+	"x2E5q3WUfqJSU2ZAswuthuUlz+x+DZe6kJkUJp7pRkaldgcwpp4yYIUI49xoxO0U/IEcE5oZTCj8aAnG",
+	"VLzE5GvyVTtCsXvDE9UycZ/vtwI3BL1OHeGkgcMfjTxs89kzpZ89800P00QRhpf104xXvNCz1Lqp4f92",
+	"0LaEXuRg4TTeF7YR8tG3idhtKdGTH4TxrmMboAvOgmvULdRXMFmdW7g5DmnrhWEcx2l4EOgrQuP6Y2wf",
+	"DiL2u+eEeG0v5aFd8M2DuLJniYUnKWLpQiwucYniOLau/Dhd78+Dgo9QpaBvXBzS5iPYV3cMEGc+BO6T",
+	"KEdp6Eu3bVG5FRdQRUxjcGYf1hUCBNgP+tA7akkjB/Gzb3LvtxSghdfvL/q73svJFDXWqFVp1zhYmAeM",
+	"bOWVUaLEDEfoo5o7ncxzh8lp04Q0bAf63YGWVLvMr1RNvzeyKNilYDtBQ7QlXfN3zXctQZPi9QSBAFvo",
+	"oLesC8rmdXULes04yYHevGnmj3sTKLX9JtH39/isg2oNj/Bab+gFgfT+qTSo//sm6D1LZe7VpAjmsVV5",
+	"QuewUPlSS0V50NoiQ7zhhiHkpoxsGOCM2QkwPL206QWIOm0rWA5bGIeuQBkAnPve8dQ4BCvirQfjMeIk",
+	"KE7dUegsQDajGvHsGc6nQcW0cCsOrLw9iG4NcUz8SlQY3aSFIMns1wJOMJfKhFPrn//5LUvfnvzpNdv5",
+	"jfv5NzvpJFEZN2LXCGUkpVygo+436TD9nGIcPQgpI9ioyDNe5ubQldW1g0AcirglHFPUZU4TSHYQUWVx",
+	"UmX9oAss/xARH3S/xna2uDWEBsq9GMCTP6Fg74tx6vP/fSadHZfFD73YSxPVUg8d6BIMdsNSyh1+uTrl",
+	"C9HPqtsoKGTil3yQRna5kecmag7tvz35j5OL1CF90rM3b85fX6SHrEs9bKuSoJfQDEE5RV+zmlk91CL+",
+	"HBIc92UNC5FRQhRuoVR+E13CW6Isdp/wVDdYErDv6NkiYWxiIGIJEZDqa64t+cylOlAx5URdCjYVCBGb",
+	"MO6yYLDIBNUGLQp90wy8FDbAojSmNTbj6rdnMmGjdLCp0KN251YVG407g/tOG9wS3D9vMGW/bnj/26Px",
+	"G4qIK4uCZE5GH911YuqiQp7aJfGD3PrHX17y4wrAA+6M4IXfbbwg+fdGn9eS/B8h0emLDrFxjzj/5whK",
+	"/3OqDdv24z6NwYcZSVsA0fOQ3lAIW/eA4roa4UIWZbfg5RWyZA+DcyVlSrHQ1yIHJSJRPKuoYPmNtoXi",
+	"ndRDpOSrl6xv9LSyvw4OGZ9WorwBAblRARErJyfqctXAUBvejGmXnk3F7Dy0xNFxsRFgxj4xP3el6xIN",
+	"UluqGX3WXSHkmB35+PCoIz6MyTCJGo8OqBT/JrS9nXTgcvo3WO4rD95/UmMQQZ72KpaNsnhu4xyPXHKs",
+	"IxKwSCq/sZ1DPlwtcAvPvP9AnP3pvzWSdfDwF76u+s/BD/5j62Fsb+sGtGSr59XFsELvty+zsBQZ1u+y",
+	"IazwqBmEo5SC5+g4gxf83RO2FKF7bmsB+IqELllrDSGL6VM3pATRtObcgOkgEX3Rt4Oiku3cOP4CiuF6",
+	"pKtPaQKu8G1TVXyAUazviII5ZmE51N4WN88TnOP/7hP5s8eYNqtVfUPDoFGNm0KzPZ+aAN80ZUsnvdH0",
+	"l2zMfyccIl3my7g9ju/AEd7980fIHPpJTfXP5dL5/4Ldww5wtweWb3ay92Xdwd4/UKkzx2/xMjLD+mt1",
+	"GyNXtHGAty4SJ/c82wgLO0yUK+ZIBnZ3QUfW58pn7jeALRsGI/1pELMPKhdlojwicaMcLXdZtCBctBI2",
+	"F5NAgc3Dai4WoM4dUhTDyR/PyW0kq9H0HISS6gJHhCVsdb2Zt3G/IriOpLsH3X8Ywg028tNh1SxI4QDT",
+	"btcjbrIaTB6E1UX3weoaZJiH1UUPwepCvBvl8Nk8MAt1Q0zI3N0ySji3LeUJWki2Vg5FWM2lwbM5wn0I",
+	"zvZhPUXtSTXp92u61smrX11tfgpQXSF4vlWy6nJ2H3rjm6SHW/MOAfKtZWLjR+DovsGK+HkhdP98ksjK",
+	"kgdFUYcbYpgV8nNT6r9TVG26I/CsBTc2KHET3g4EJspcIvNHy2CNi091mSgSHYds3c7wgHrS/3V5ZexN",
+	"aaEFYASWp9s5O3l1vDNxAuaxiPkO4JurnCObgn+JanlxHTgtlBMgScJSJZjoBocHoQYoLjJuRMzOVCas",
+	"tQRzc05+lFiN5marJLA+lgloxNgg8pXr7QrbSGqipMIwjUOSlE2Q1abui/WN4dZepGg7dZLS8xR94Oge",
+	"f+J63wTqRoz2esX0w0ZkB/eDNCPaflFIouxNIb/s+oHiEPqUvg5rDBIP7Vxpi9RZpxUiWNrWS2y7tHkJ",
+	"eG+snlLaMOgqHRCayZptirEtzM5fuxMvUa0ChDYCtzdm6XfcspVSPZ1E0XaGt+Kx7pv9DpvAvMV19jve",
+	"coknoXltYRgYy3tOaQiiK6EbdrHxL9BFTXD+E4V1zVoMIMJD7wsXbWRhD4Lh2pUAmrE/J+pgdPDgzW6N",
+	"58A5K5jSdGkHXdXB+nhYLczFraHMXXk4jBc1e9FAcrJS5HDCeYFEsZ5I8iydMA704+8HMfYmYirKR/fZ",
+	"VSbcZxnUzyPdqy8rG+eC5UMgTqtinmNX7WIEheAIEKurARJhV8YPSPUMQ8n4LQ6HRgYb3h13aooG/Bpu",
+	"0J9VY9vil3i0/rVxe9Jdu5byv1Qor0J9P4j2pwgDVVtk7OM0sPDSjUfoXzZ1kNislxrNPTQ2SO64K516",
+	"BFzi0cfIPKlKTl8MrrCZ1QUPXcT2xpp1J3HTmZdQ6IIA5oNCAPl/40FoG/pBn87IoH7aNn+ibLXvR9j4",
+	"GJ739+SsdN0eKEvDm31Sf5+Evfs4atQREE2J6ie9ey9LTnqgtjzqlh7fQKIWfIX6Dd7tkIaX8zQj+ia9",
+	"K1HfkBu3rneRpwj7pWqdARrI3pFEYjdma3UJvxXOvAZYCZI4CKFBejQlSe57hwK3COb7Iw8T1l2mwZeD",
+	"cNr6A74JdwZ/5vDAd8qx9j1dvdP9m/Usvfa1V2tJfI+Wd+FlYV23urqD1Lr9iywbXlWlvKwrwXbCsexg",
+	"lSx3CYrX6MCCklZp9YlX4Vl0gfJ/uSx+WpfFsb8KreGwiC5r7hF01wogiNs8Upi6uM1WYfqu1AvQ73XJ",
+	"coH/2ozYVnqItqIFWXSSli8ytJZusL3K0GEnJ2OWkbXEHPmC1+QcOwq89634lMV88hwYMF2/06fJ2bSU",
+	"59Bkc+NrUALrqfJR2iVb0RNxf1pKl5kRFl78f5ETd9R3+SZvbutCla6sZz2bFcIfIu1wNyWIxCdmhv/i",
+	"bPc7Y7u4ir8AEiUgV9tgXV28Lri5Bk+DvbPm46e76CsiEOmKBny2HiNpZ3q4u0Daty6wD+/f2ppf229c",
+	"8L6O2FeJ8z91GPhHarXeW/Ph9ks+elHvmpcSdgfpcu4rr0x5XcDp3BxZb/0s/FGbivmYhlcilrqs1u7n",
+	"aYbmDqNY6w3Woxf1hKoXsCXub7wVCLbmk9+ujVJ1PqfdUAB3rc+odTUawYUImiY3shACNta7+3T3fwIA",
+	"AP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

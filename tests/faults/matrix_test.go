@@ -4,8 +4,10 @@
 // outcome of every cell asserted from the retry rules of the design
 // (/work/shared/design.md, "Facade semantics") rather than from the code:
 //
-//   - GET, HEAD, PUT and DELETE retry on connection errors, 408, 429, 500,
-//     502, 503 and 504;
+//   - GET, HEAD, PUT and DELETE retry on connection errors, 408, 429, 502,
+//     503 and 504; a 500 only for GET and HEAD (the real Homebox answers a
+//     wrong current password with 500: for a write a 500 can be a verdict,
+//     as issue 9 found, which amends the design's list);
 //   - POST and PATCH retry only when the request provably was not
 //     processed: 429, 503, or a failure to connect;
 //   - a 2xx body that does not decode is a *client.DecodeError carrying the
@@ -413,13 +415,15 @@ func (w want) label() string {
 	return fmt.Sprintf("%s (%d)", w.outcome, w.attempts)
 }
 
-// retryableStatus is the design's list, written out here independently of
-// client/core.go.
-func retryableStatus(idempotent bool, status int) bool {
+// retryableStatus is the design's list (as amended by issue 9), written
+// out here independently of client/core.go.
+func retryableStatus(method string, idempotent bool, status int) bool {
 	switch status {
 	case 429, 503:
 		return true
-	case 408, 500, 502, 504:
+	case 500:
+		return method == http.MethodGet || method == http.MethodHead
+	case 408, 502, 504:
 		return idempotent
 	}
 	return false
@@ -440,7 +444,7 @@ func (r row) expect(c column) want {
 		if r.overCap {
 			return want{outcome: retryAfter, status: r.status, attempts: 1, requests: 1}
 		}
-		if retryableStatus(c.idempotent, r.status) {
+		if retryableStatus(c.method, c.idempotent, r.status) {
 			return ok
 		}
 		return want{outcome: apiError, status: r.status, attempts: 1, requests: 1}
