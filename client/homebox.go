@@ -126,6 +126,23 @@ func (h *Homebox) UserLogout(ctx context.Context, opts ...Option) (*Response, er
 	return h.endSession(op, resp, err)
 }
 
+// UserLogoutAll ends every session of the user, on every device, the one
+// this client holds included (its token is forgotten on success). API keys
+// are not sessions: they keep working, and a client authenticated by an
+// API key keeps it. The operation exists on Homebox builds after v0.26.2;
+// v0.26.2 answers 404 (ErrNotFound).
+func (h *Homebox) UserLogoutAll(ctx context.Context, opts ...Option) (*Response, error) {
+	const op = "userLogoutAll"
+	resp, err := sendEmpty(ctx, h.c, op, opts, homebox.NewUserLogoutAllRequest, http.StatusNoContent)
+	if err != nil {
+		return resp, err
+	}
+	if key := h.c.cfg.apiKey; key == "" || h.Token() != bearer(key) {
+		h.SetToken("")
+	}
+	return resp, nil
+}
+
 // endSession forgets the token once the server has ended the session: on
 // the documented 204, or on a 401 (the session was already gone).
 func (h *Homebox) endSession(op string, resp *Response, err error) (*Response, error) {

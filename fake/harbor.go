@@ -11,8 +11,6 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
-
 	"github.com/userapis/userapis-go/gen/harbor"
 )
 
@@ -168,7 +166,12 @@ func (f *HarborFake) Handler() http.Handler {
 	if err != nil {
 		panic(fmt.Sprintf("fake: harbor document: %v", err))
 	}
-	harborRelaxRequestSchemas(doc)
+	// The document marks as required what the server's handler rejects
+	// with 400 (e.g. "email can't be empty"); go-swagger's binding (from
+	// upstream's schema) lets such bodies through, so the fake's handler
+	// answers them with the handler's messages, in the handler's order
+	// (auth first). Lengths stay: go-swagger enforces them (422).
+	relaxRequestSchemas(doc, false, "UserCreationReq", "UserProfile", "PasswordReq", "OIDCCliSecretReq", "UserSysAdminFlag")
 	v, err := newValidator(doc, harborBasePath)
 	if err != nil {
 		panic(fmt.Sprintf("fake: harbor validator: %v", err))
@@ -188,19 +191,6 @@ func (f *HarborFake) Handler() http.Handler {
 		},
 	})
 	return harborRequestID(v.middleware(f.Faults, harborBadRequest, f.authenticate(api)))
-}
-
-// harborRelaxRequestSchemas drops the required lists of request bodies. The
-// document marks as required what the server's handler rejects with 400
-// (e.g. "email can't be empty"); the server's own binding (upstream's
-// schema) lets such bodies through, so the fake's handler answers them with
-// the handler's messages, in the handler's order (auth first).
-func harborRelaxRequestSchemas(doc *openapi3.T) {
-	for _, name := range []string{"UserCreationReq", "UserProfile", "PasswordReq", "OIDCCliSecretReq", "UserSysAdminFlag"} {
-		if s := doc.Components.Schemas[name]; s != nil && s.Value != nil {
-			s.Value.Required = nil
-		}
-	}
 }
 
 // HarborServer is a HarborFake listening on 127.0.0.1.

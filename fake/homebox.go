@@ -5,9 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -49,6 +49,7 @@ const (
 	homeboxCookieAttachment  = "hb.auth.attachment_token"
 	homeboxMaxSettingsBody   = 64 << 10
 	homeboxCTJSON            = "application/json"
+	homeboxCTJSONUTF8        = "application/json; charset=utf-8"
 	homeboxCTForm            = "application/x-www-form-urlencoded"
 	homeboxDefaultOIDCIssuer = "https://id.example.com"
 )
@@ -76,7 +77,9 @@ type HomeboxConfig struct {
 	// RegistrationEnabled: when false, registering without an invitation
 	// token answers 403.
 	RegistrationEnabled bool
-	// OIDCEnabled: when false the two OIDC routes are not mounted (404).
+	// OIDCEnabled: when false (the default, as on a real server that has
+	// no OIDC configuration) the two OIDC routes are not mounted: 404
+	// text/plain.
 	OIDCEnabled bool
 	// OIDCIssuer is the identity provider's base URL; oidcLogin redirects to
 	// OIDCIssuer + "/authorize". OIDC users get it as oidcIssuer.
@@ -88,13 +91,15 @@ type HomeboxConfig struct {
 }
 
 // DefaultHomeboxConfig is what NewHomeboxFake starts with: the real
-// server's defaults (local login and registration on, rate limit 5 failures
-// per minute with a 10 s lock-out doubling up to 5 min) plus OIDC enabled.
+// server's defaults (local login and registration on, OIDC off, rate limit
+// 5 failures per minute with a 10 s lock-out doubling up to 5 min). The
+// OIDC issuer and client id are filled in so that setting OIDCEnabled is
+// all it takes to turn OIDC on.
 func DefaultHomeboxConfig() HomeboxConfig {
 	return HomeboxConfig{
 		LocalLoginEnabled:   true,
 		RegistrationEnabled: true,
-		OIDCEnabled:         true,
+		OIDCEnabled:         false,
 		OIDCIssuer:          homeboxDefaultOIDCIssuer,
 		OIDCClientID:        "homebox",
 		RateLimit: HomeboxRateLimit{
@@ -246,6 +251,11 @@ func (f *HomeboxFake) Handler() http.Handler {
 	if err != nil {
 		panic(err)
 	}
+	// The real handlers check bodies themselves, with their own statuses
+	// (register 500, change password none at all, reset 400 with its own
+	// message, API keys 422 keyed by Go field): the fake's validator must
+	// let such bodies through to the handlers.
+	relaxRequestSchemas(doc, true, "UserRegistration", "ChangePassword", "ResetPasswordRequest", "APIKeyCreate")
 	v, err := newValidator(doc, homeboxBasePath)
 	if err != nil {
 		panic(err)
@@ -266,7 +276,7 @@ func (f *HomeboxFake) Handler() http.Handler {
 			homeboxWriteError(w, http.StatusBadRequest, err.Error())
 		},
 	})
-	return f.outer(v.middleware(f.Faults, homeboxBadRequest, f.auth(mux)))
+	return f.outer(v, v.middleware(f.Faults, homeboxBadRequest, f.auth(mux)))
 }
 
 // HomeboxServer is a HomeboxFake listening on 127.0.0.1. URL is the address
@@ -309,36 +319,44 @@ func homeboxErrorBody(_ int, msg string) []byte {
 }
 
 func homeboxWriteError(w http.ResponseWriter, status int, msg string) {
-	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Type", homeboxCTJSON)
 	w.WriteHeader(status)
 	_, _ = w.Write(homeboxErrorBody(status, msg))
 }
 
-var homeboxFieldRe = regexp.MustCompile(`Error at "/([^"/]+)`)
-
-// homeboxBadRequest answers a request the document refuses, in the shape
-// the real server uses for that operation: a login it cannot read is 401
-// {"error":"unauthorized"}, an API key body that fails validation is 422
-// with fields, everything else 400 (or 404/405 for no route).
+// homeboxBadRequest answers a request the validator refused as the real
+// server would: the router's plain-text 404 and bare 405 (with Allow); a
+// login it cannot read is 401 {"error":"unauthorized"}; a registration
+// body that does not decode is 500, a password change that does not
+// decode goes on with empty fields and fails as a wrong password (500);
+// everything else 400.
 func homeboxBadRequest(w http.ResponseWriter, status int, msg string) {
 	hw, _ := w.(*homeboxWriter)
-	if hw != nil && status == http.StatusBadRequest {
+	switch status {
+	case http.StatusNotFound:
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = io.WriteString(w, "404 page not found\n")
+		return
+	case http.StatusMethodNotAllowed:
+		if hw != nil && hw.allow != nil {
+			w.Header().Set("Allow", hw.allow())
+		}
+		w.WriteHeader(http.StatusMethodNotAllowed)
+		return
+	}
+	if hw != nil {
 		switch hw.op {
 		case "userLogin":
 			homeboxWriteError(w, http.StatusUnauthorized, homeboxMsgUnauthorized)
 			return
-		case "createApiKey":
-			if m := homeboxFieldRe.FindStringSubmatch(msg); m != nil {
-				reason := msg
-				if i := strings.LastIndex(msg, ": "); i >= 0 {
-					reason = msg[i+2:]
-				}
-				w.Header().Set("Content-Type", "application/json")
-				w.WriteHeader(http.StatusUnprocessableEntity)
-				b, _ := json.Marshal(homebox.ErrorResponse{Error: "Validation Error", Fields: &map[string]string{m[1]: reason}})
-				_, _ = w.Write(append(b, '\n'))
-				return
-			}
+		case "registerNewUser":
+			homeboxWriteError(w, http.StatusInternalServerError, msg)
+			return
+		case "changePassword":
+			homeboxWriteError(w, http.StatusInternalServerError, msg)
+			return
 		}
 	}
 	homeboxWriteError(w, status, msg)
@@ -350,13 +368,15 @@ func homeboxBadRequest(w http.ResponseWriter, status int, msg string) {
 // homeboxRoutes names the operations the outer layer must know before the
 // validator routes the request.
 var homeboxRoutes = map[string]string{
-	"POST " + homeboxBasePath + "/v1/users/login":              "userLogin",
-	"POST " + homeboxBasePath + "/v1/users/forgot-password":    "forgotPassword",
-	"POST " + homeboxBasePath + "/v1/users/reset-password":     "resetPassword",
-	"GET " + homeboxBasePath + "/v1/users/login/oidc":          "oidcLogin",
-	"GET " + homeboxBasePath + "/v1/users/login/oidc/callback": "oidcCallback",
-	"POST " + homeboxBasePath + "/v1/users/self/api-keys":      "createApiKey",
-	"PUT " + homeboxBasePath + "/v1/users/self/settings":       "updateUserSettings",
+	"POST " + homeboxBasePath + "/v1/users/login":               "userLogin",
+	"POST " + homeboxBasePath + "/v1/users/forgot-password":     "forgotPassword",
+	"POST " + homeboxBasePath + "/v1/users/reset-password":      "resetPassword",
+	"GET " + homeboxBasePath + "/v1/users/login/oidc":           "oidcLogin",
+	"GET " + homeboxBasePath + "/v1/users/login/oidc/callback":  "oidcCallback",
+	"POST " + homeboxBasePath + "/v1/users/self/api-keys":       "createApiKey",
+	"PUT " + homeboxBasePath + "/v1/users/self/settings":        "updateUserSettings",
+	"POST " + homeboxBasePath + "/v1/users/register":            "registerNewUser",
+	"PUT " + homeboxBasePath + "/v1/users/self/change-password": "changePassword",
 }
 
 // homeboxRateLimited are the operations behind the auth rate limiter.
@@ -376,11 +396,17 @@ type homeboxWriter struct {
 	http.ResponseWriter
 	op     string
 	status int
+	allow  func() string // the methods the request's path is served for
 }
 
+// WriteHeader also labels JSON as the real server does: every JSON answer
+// is "application/json; charset=utf-8".
 func (w *homeboxWriter) WriteHeader(code int) {
 	if w.status == 0 {
 		w.status = code
+	}
+	if h := w.Header(); h.Get("Content-Type") == homeboxCTJSON {
+		h.Set("Content-Type", homeboxCTJSONUTF8)
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
@@ -412,10 +438,10 @@ func (w *homeboxWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // outer wraps the whole chain: it caps the settings body at 64 KiB and
 // feeds the rate limiter with the outcome of each rate-limited request.
-func (f *HomeboxFake) outer(next http.Handler) http.Handler {
+func (f *HomeboxFake) outer(v *validator, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		op := homeboxRoutes[r.Method+" "+r.URL.Path]
-		hw := &homeboxWriter{ResponseWriter: w, op: op}
+		hw := &homeboxWriter{ResponseWriter: w, op: op, allow: func() string { return v.allowed(r) }}
 		if op == "updateUserSettings" && r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, homeboxMaxSettingsBody)
 		}

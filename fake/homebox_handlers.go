@@ -3,11 +3,13 @@ package fake
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/userapis/userapis-go/gen/homebox"
 )
@@ -125,10 +127,26 @@ func (f *HomeboxFake) UserLogout(ctx context.Context, _ homebox.UserLogoutReques
 	info := homeboxInfo(ctx)
 	p := info.principal
 	if p.apiKey {
-		return homebox.UserLogout400JSONResponse(homeboxErr("API keys cannot log out")), nil
+		return homebox.UserLogout400JSONResponse(homeboxErr("API keys cannot be logged out; revoke them from the API keys page")), nil
 	}
 	f.store.logout(p.token)
 	return homeboxLogoutOK{cookies: homeboxClearCookies(info.domain)}, nil
+}
+
+type homeboxLogoutAllOK struct{ cookies []*http.Cookie }
+
+func (r homeboxLogoutAllOK) VisitUserLogoutAllResponse(w http.ResponseWriter) error {
+	homeboxSetCookies(w, r.cookies)
+	return homebox.UserLogoutAll204Response{}.VisitUserLogoutAllResponse(w)
+}
+
+// UserLogoutAll implements POST /v1/users/logout/all (builds after
+// v0.26.2): every session token of the user ends, the caller's included;
+// API keys stay, and may make the call.
+func (f *HomeboxFake) UserLogoutAll(ctx context.Context, _ homebox.UserLogoutAllRequestObject) (homebox.UserLogoutAllResponseObject, error) {
+	info := homeboxInfo(ctx)
+	f.store.logoutAll(info.principal.userID)
+	return homeboxLogoutAllOK{cookies: homeboxClearCookies(info.domain)}, nil
 }
 
 // UserTokenRefresh implements GET /v1/users/refresh.
@@ -136,7 +154,7 @@ func (f *HomeboxFake) UserTokenRefresh(ctx context.Context, _ homebox.UserTokenR
 	info := homeboxInfo(ctx)
 	p := info.principal
 	if p.apiKey {
-		return homebox.UserTokenRefresh400JSONResponse(homeboxErr("API keys cannot be refreshed")), nil
+		return homebox.UserTokenRefresh400JSONResponse(homeboxErr("API keys do not require refresh")), nil
 	}
 	t, err := f.store.refresh(p.token, f.now())
 	if err != nil {
@@ -306,12 +324,26 @@ func (f *HomeboxFake) ListApiKeys(ctx context.Context, _ homebox.ListApiKeysRequ
 	return homebox.ListApiKeys200JSONResponse(f.store.listAPIKeys(homeboxInfo(ctx).principal.userID)), nil
 }
 
+// homeboxFieldError is go-playground/validator's FieldError text.
+func homeboxFieldError(structName, field, tag string) string {
+	return fmt.Sprintf("Key: '%s.%s' Error:Field validation for '%s' failed on the '%s' tag", structName, field, field, tag)
+}
+
 // CreateApiKey implements POST /v1/users/self/api-keys.
 func (f *HomeboxFake) CreateApiKey(ctx context.Context, req homebox.CreateApiKeyRequestObject) (homebox.CreateApiKeyResponseObject, error) {
-	name := strings.TrimSpace(req.Body.Name)
-	if name == "" {
+	// go-playground/validator on `validate:"required,min=1,max=255"`: the
+	// field is named as in the Go struct, and only emptiness and length
+	// count (a name of spaces passes).
+	tag := ""
+	switch n := utf8.RuneCountInString(req.Body.Name); {
+	case n == 0:
+		tag = "required"
+	case n > 255:
+		tag = "max"
+	}
+	if tag != "" {
 		return homebox.CreateApiKey422JSONResponse{ValidationErrorJSONResponse: homebox.ValidationErrorJSONResponse{
-			Error: "Validation Error", Fields: &map[string]string{"name": "name is required"},
+			Error: "Validation Error", Fields: &map[string]string{"Name": homeboxFieldError("APIKeyCreate", "Name", tag)},
 		}}, nil
 	}
 	k := f.store.createAPIKey(homeboxInfo(ctx).principal.userID, req.Body.Name, req.Body.ExpiresAt, f.now())

@@ -3,6 +3,7 @@ package fake
 import (
 	"crypto/rand"
 	"encoding/base32"
+	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
@@ -26,7 +27,8 @@ var (
 	errHomeboxInvalidLogin   = errors.New("invalid username or password")
 	errHomeboxNoUser         = errors.New("ent: user not found")
 	errHomeboxWrongPassword  = errors.New("current password is incorrect")
-	errHomeboxResetToken     = errors.New("invalid or expired reset token")
+	errHomeboxResetToken     = errors.New("password reset link is invalid or has expired")
+	errHomeboxShortPassword  = errors.New("password must be at least 6 characters")
 	errHomeboxNotFound       = errors.New("Not Found")
 	errHomeboxOIDC           = errors.New("oidc: invalid state or code")
 )
@@ -159,6 +161,17 @@ func homeboxRandomToken(n int) string {
 	return base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b)
 }
 
+// homeboxAPIKeyDefaultTTL is the expiry of an API key created without one.
+const homeboxAPIKeyDefaultTTL = 30 * 24 * time.Hour
+
+// homeboxAPIKeyToken is a new API key as the real server makes them: "hb_"
+// and 32 random bytes in unpadded base64url (43 characters).
+func homeboxAPIKeyToken() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return "hb_" + base64.RawURLEncoding.EncodeToString(b)
+}
+
 func homeboxNormalizeEmail(email string) string {
 	return strings.ToLower(strings.TrimSpace(email))
 }
@@ -197,7 +210,20 @@ func (s *homeboxStore) addUser(id, group openapi_types.UUID, name, email, passwo
 	return u, nil
 }
 
+// register is RegisterUser: a password under 6 characters fails before any
+// database work, then the database's own constraints (non-empty name and
+// email, unique email) fail with their text; the handler answers all of
+// these with 500.
 func (s *homeboxStore) register(name, email, password, invitation string) error {
+	if len(password) < 6 {
+		return errHomeboxShortPassword
+	}
+	switch {
+	case name == "":
+		return errors.New(`ent: validator failed for field "User.name": value is less than the required length`)
+	case homeboxNormalizeEmail(email) == "":
+		return errors.New(`ent: validator failed for field "User.email": value is less than the required length`)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	_, err := s.addUser(openapi_types.UUID{}, openapi_types.UUID{}, name, email, password, invitation)
@@ -295,6 +321,13 @@ func (s *homeboxStore) revokeSessions(userID openapi_types.UUID, keep string) {
 			delete(s.sessions, tok)
 		}
 	}
+}
+
+// logoutAll revokes every session (and attachment) token of userID.
+func (s *homeboxStore) logoutAll(userID openapi_types.UUID) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.revokeSessions(userID, "")
 }
 
 func (u *homeboxUser) out() homebox.UserOut {
@@ -445,7 +478,11 @@ func (s *homeboxStore) forgot(email string, now time.Time) {
 }
 
 // reset consumes a reset token, sets the password and ends every session.
+// As the handler, the password length is checked before the token.
 func (s *homeboxStore) reset(tok, password string, now time.Time) error {
+	if len(password) < 6 {
+		return errHomeboxShortPassword
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r, ok := s.resets[tok]
@@ -511,13 +548,17 @@ func (s *homeboxStore) createAPIKey(userID openapi_types.UUID, name string, expi
 		out: homebox.APIKeyOut{
 			Id: s.newID(homeboxKindAPIKey), UserId: userID, Name: name, CreatedAt: now.UTC(),
 		},
-		token: "hbk_" + homeboxRandomToken(20),
+		token: homeboxAPIKeyToken(),
 		seq:   s.keySeq,
 	}
-	if expiresAt != nil {
-		v := expiresAt.UTC()
-		k.out.ExpiresAt = &v
+	if expiresAt == nil {
+		// builds after v0.26.2 default an omitted expiry to 30 days
+		// (v0.26.2 itself stored null)
+		d := now.Add(homeboxAPIKeyDefaultTTL)
+		expiresAt = &d
 	}
+	v := expiresAt.UTC()
+	k.out.ExpiresAt = &v
 	s.apiKeys[k.out.Id] = k
 	s.apiKeyByTok[k.token] = k.out.Id
 	o := homeboxCopyKey(k.out)

@@ -122,6 +122,9 @@ func TestHomeboxEveryOperation(t *testing.T) {
 	ctx := context.Background()
 	hb := homeboxClient(t, srv, tr)
 	start := clock.Now()
+	cfg := srv.Fake.Config()
+	cfg.OIDCEnabled = true // off by default, as on a real server without OIDC settings
+	srv.Fake.SetConfig(cfg)
 
 	// Register: 204, email lowercased, duplicate (any case) → 500 with the database's text.
 	_, err := hb.RegisterNewUser(ctx, homebox.UserRegistration{Name: "Jane", Email: "Jane@Example.com", Password: "correct-horse"})
@@ -206,7 +209,9 @@ func TestHomeboxEveryOperation(t *testing.T) {
 	assert.NotEmpty(t, k1.Token)
 	assert.NotEqual(t, k1.Token, k2.Token)
 	assert.Equal(t, me.Id, k1.UserId)
-	assert.Nil(t, k1.ExpiresAt)
+	require.NotNil(t, k1.ExpiresAt, "no expiresAt: 30 days, as builds after v0.26.2 do")
+	assert.True(t, k1.ExpiresAt.Equal(k1.CreatedAt.Add(30*24*time.Hour)), "expiresAt %v", k1.ExpiresAt)
+	assert.Regexp(t, `^hb_[A-Za-z0-9_-]{43}$`, k1.Token)
 	assert.Nil(t, k1.LastUsedAt)
 	require.NotNil(t, k2.ExpiresAt)
 	assert.True(t, k2.ExpiresAt.Equal(exp))
@@ -341,6 +346,16 @@ func TestHomeboxEveryOperation(t *testing.T) {
 	_, _, err = homeboxClient(t, srv, tr, client.WithBearerToken(logoutTok)).GetUserSelf(ctx)
 	homeboxAPIErr(t, err, client.ErrUnauthorized, 401, "valid authorization token is required")
 
+	// Logout everywhere: 204, the token is refused.
+	_, _, err = hb.UserLogin(ctx, "jane.doe@example.com", "reset-secret", false)
+	require.NoError(t, err)
+	allTok := hb.Token()
+	_, err = hb.UserLogoutAll(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, hb.Token())
+	_, _, err = homeboxClient(t, srv, tr, client.WithBearerToken(allTok)).GetUserSelf(ctx)
+	homeboxAPIErr(t, err, client.ErrUnauthorized, 401, "valid authorization token is required")
+
 	// Delete account: token dies, the email can register again.
 	_, _, err = hb.UserLogin(ctx, "jane.doe@example.com", "reset-secret", false)
 	require.NoError(t, err)
@@ -362,7 +377,7 @@ func TestHomeboxEveryOperation(t *testing.T) {
 
 	assert.Empty(t, tr.Errors(), "contract violations")
 	assert.Subset(t, tr.Covered(), contract.OperationIDs(tr.V.Doc()))
-	assert.Len(t, contract.OperationIDs(tr.V.Doc()), 17)
+	assert.Len(t, contract.OperationIDs(tr.V.Doc()), 18)
 }
 
 // TestHomeboxTokenSourcesAndContentType covers what the facade never sends:
@@ -540,7 +555,7 @@ func TestHomeboxConfigSwitches(t *testing.T) {
 	hb := homeboxClient(t, srv, tr)
 
 	cfg := srv.Fake.Config()
-	cfg.OIDCEnabled = false
+	assert.False(t, cfg.OIDCEnabled, "OIDC is off unless configured")
 	cfg.RegistrationEnabled = false
 	srv.Fake.SetConfig(cfg)
 	_, _, err := hb.OIDCLogin(ctx)
@@ -580,7 +595,7 @@ func TestHomeboxBadRequests(t *testing.T) {
 
 	resp, b := homeboxRaw(t, srv, "PUT", "/api/v1/users/self", `{"name":1}`, auth)
 	assert.Equal(t, 400, resp.StatusCode)
-	assert.Equal(t, "application/json", resp.Header.Get("Content-Type"))
+	assert.Equal(t, "application/json; charset=utf-8", resp.Header.Get("Content-Type"))
 	assert.NotEmpty(t, homeboxErrorOf(t, b))
 	resp, b = homeboxRaw(t, srv, "PUT", "/api/v1/users/self/settings", `{not json`, auth)
 	assert.Equal(t, 400, resp.StatusCode)
@@ -591,20 +606,142 @@ func TestHomeboxBadRequests(t *testing.T) {
 	resp, b = homeboxRaw(t, srv, "DELETE", "/api/v1/users/self/api-keys/not-a-uuid", "", auth)
 	assert.Equal(t, 400, resp.StatusCode)
 	assert.NotEmpty(t, homeboxErrorOf(t, b))
+	// Registration failures are 500 on the real server, never 400.
 	resp, b = homeboxRaw(t, srv, "POST", "/api/v1/users/register", `{"name":"x","email":"x@example.com","password":"short"}`, map[string]string{"Content-Type": "application/json"})
-	assert.Equal(t, 400, resp.StatusCode)
-	assert.NotEmpty(t, homeboxErrorOf(t, b))
+	assert.Equal(t, 500, resp.StatusCode)
+	assert.Equal(t, "password must be at least 6 characters", homeboxErrorOf(t, b))
 	resp, b = homeboxRaw(t, srv, "GET", "/api/v1/nothing-here", "", nil)
 	assert.Equal(t, 404, resp.StatusCode)
-	assert.NotEmpty(t, homeboxErrorOf(t, b))
+	assert.Equal(t, "404 page not found\n", string(b))
 
-	// createApiKey validation failures are 422 with fields, as on the real server.
+	// createApiKey validation failures are 422 with fields keyed by the Go
+	// field name, as on the real server.
 	_, _, err = hb.CreateAPIKey(ctx, homebox.APIKeyCreate{Name: ""})
 	ae := homeboxAPIErr(t, err, client.ErrBadRequest, 422, "Validation Error")
-	assert.Contains(t, ae.Fields, "name")
+	assert.Equal(t, map[string]string{"Name": "Key: 'APIKeyCreate.Name' Error:Field validation for 'Name' failed on the 'required' tag"}, ae.Fields)
 	_, _, err = hb.CreateAPIKey(ctx, homebox.APIKeyCreate{Name: strings.Repeat("n", 256)})
 	ae = homeboxAPIErr(t, err, client.ErrBadRequest, 422, "Validation Error")
-	assert.Contains(t, ae.Fields, "name")
+	assert.Equal(t, map[string]string{"Name": "Key: 'APIKeyCreate.Name' Error:Field validation for 'Name' failed on the 'max' tag"}, ae.Fields)
+	resp, b = homeboxRaw(t, srv, "POST", "/api/v1/users/self/api-keys", `{}`, auth)
+	assert.Equal(t, 422, resp.StatusCode, "a missing name is the validator's 'required', not a 400")
+	assert.Contains(t, string(b), `"Name"`)
+	k, _, err := hb.CreateAPIKey(ctx, homebox.APIKeyCreate{Name: "   "})
+	require.NoError(t, err, "a name of spaces passes required,min=1")
+	assert.Equal(t, "   ", k.Name)
+}
+
+// TestHomeboxRealServerAnswers: each difference the second real-server run
+// found between the fake and Homebox v0.26.2-46 (NOTES.md, last section).
+func TestHomeboxRealServerAnswers(t *testing.T) {
+	srv, clock, tr := homeboxStart(t)
+	ctx := context.Background()
+	hb := homeboxClient(t, srv, tr, client.WithMaxRetries(0))
+	tok, _, err := hb.UserLogin(ctx, srv.Email, srv.Password, false)
+	require.NoError(t, err)
+	auth := map[string]string{"Authorization": tok.Token, "Content-Type": "application/json"}
+
+	// Router level: the upstream spec's change-password path is not routed
+	// (404 text/plain); a wrong method is 405 with an empty body and Allow.
+	resp, b := homeboxRaw(t, srv, "PUT", "/api/v1/users/change-password", `{"current":"a","new":"b"}`, auth)
+	assert.Equal(t, 404, resp.StatusCode)
+	assert.Equal(t, "text/plain; charset=utf-8", resp.Header.Get("Content-Type"))
+	assert.Equal(t, "404 page not found\n", string(b))
+	resp, b = homeboxRaw(t, srv, "PATCH", "/api/v1/users/self", `{}`, auth)
+	assert.Equal(t, 405, resp.StatusCode)
+	assert.Empty(t, b)
+	assert.Equal(t, "GET, PUT, DELETE", resp.Header.Get("Allow"))
+	assert.Empty(t, resp.Header.Get("Content-Type"))
+
+	// Every JSON answer says charset=utf-8, success or error.
+	_, r, err := hb.GetUserSelf(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "application/json; charset=utf-8", r.Header.Get("Content-Type"))
+	_, _, err = hb.UserLogin(ctx, srv.Email, "wrong", false)
+	ae := homeboxAPIErr(t, err, client.ErrUnauthorized, 401, "unauthorized")
+	assert.Equal(t, "application/json; charset=utf-8", ae.Header.Get("Content-Type"))
+
+	// OIDC routes are not mounted by default: plain-text 404.
+	resp, b = homeboxRaw(t, srv, "GET", "/api/v1/users/login/oidc", "", nil)
+	assert.Equal(t, 404, resp.StatusCode)
+	assert.Equal(t, "text/plain; charset=utf-8", resp.Header.Get("Content-Type"))
+	assert.Equal(t, "404 page not found\n", string(b))
+
+	// Register: validation failures are 500 with the server's text.
+	for body, msg := range map[string]string{
+		`{"name":"A","email":"a@example.com","password":"12345"}`: "password must be at least 6 characters",
+		`{"name":"","email":"a@example.com","password":"123456"}`: `ent: validator failed for field "User.name": value is less than the required length`,
+		`{"name":"A","email":"","password":"123456"}`:             `ent: validator failed for field "User.email": value is less than the required length`,
+		`{"name":"A","email":"a@example.com"}`:                    "password must be at least 6 characters",
+	} {
+		resp, b = homeboxRaw(t, srv, "POST", "/api/v1/users/register", body, map[string]string{"Content-Type": "application/json"})
+		assert.Equal(t, 500, resp.StatusCode, body)
+		assert.Equal(t, msg, homeboxErrorOf(t, b), body)
+	}
+	resp, _ = homeboxRaw(t, srv, "POST", "/api/v1/users/register", `{not json`, map[string]string{"Content-Type": "application/json"})
+	assert.Equal(t, 500, resp.StatusCode, "an undecodable registration is 500")
+
+	// Reset password: a short or unknown token is the real message; a short
+	// password is checked first.
+	for _, token := range []string{"x", "0123456789abcdefghijklmnop"} {
+		_, err = hb.ResetPassword(ctx, token, "long-enough")
+		homeboxAPIErr(t, err, client.ErrBadRequest, 400, "password reset link is invalid or has expired")
+	}
+	_, err = hb.ResetPassword(ctx, "x", "short")
+	homeboxAPIErr(t, err, client.ErrBadRequest, 400, "password must be at least 6 characters")
+
+	// API key as the credential: refresh and logout refuse with the real texts.
+	key, _, err := hb.CreateAPIKey(ctx, homebox.APIKeyCreate{Name: "script"})
+	require.NoError(t, err)
+	byKey := homeboxClient(t, srv, tr, client.WithBearerToken(key.Token), client.WithMaxRetries(0))
+	_, _, err = byKey.UserTokenRefresh(ctx)
+	homeboxAPIErr(t, err, client.ErrBadRequest, 400, "API keys do not require refresh")
+	_, err = byKey.UserLogout(ctx)
+	homeboxAPIErr(t, err, client.ErrBadRequest, 400, "API keys cannot be logged out; revoke them from the API keys page")
+
+	// Change password without "new": taken as "" and accepted (204); the
+	// empty password then logs nobody in.
+	resp, b = homeboxRaw(t, srv, "PUT", "/api/v1/users/self/change-password", `{"current":"`+srv.Password+`"}`, auth)
+	assert.Equal(t, 204, resp.StatusCode, "body %s", b)
+	_, _, err = hb.UserLogin(ctx, srv.Email, srv.Password, false)
+	homeboxAPIErr(t, err, client.ErrUnauthorized, 401, "unauthorized")
+	// A wrong current password is 500 every time.
+	for range 2 {
+		resp, b = homeboxRaw(t, srv, "PUT", "/api/v1/users/self/change-password", `{"current":"nope","new":"x"}`, auth)
+		assert.Equal(t, 500, resp.StatusCode)
+		assert.Equal(t, "Internal Server Error", homeboxErrorOf(t, b))
+	}
+	_ = clock
+}
+
+// TestHomeboxLogoutAll: every session of the user ends, the caller's too;
+// API keys survive and may make the call.
+func TestHomeboxLogoutAll(t *testing.T) {
+	srv, _, tr := homeboxStart(t)
+	ctx := context.Background()
+	a := homeboxClient(t, srv, tr)
+	b := homeboxClient(t, srv, tr)
+	_, _, err := a.UserLogin(ctx, srv.Email, srv.Password, false)
+	require.NoError(t, err)
+	_, _, err = b.UserLogin(ctx, srv.Email, srv.Password, true)
+	require.NoError(t, err)
+	key, _, err := a.CreateAPIKey(ctx, homebox.APIKeyCreate{Name: "stays"})
+	require.NoError(t, err)
+	assert.Equal(t, 2, srv.Fake.Sessions(srv.Email))
+
+	resp, err := a.UserLogoutAll(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusNoContent, resp.StatusCode)
+	assert.Empty(t, a.Token(), "the caller's token is forgotten")
+	assert.Equal(t, 0, srv.Fake.Sessions(srv.Email))
+	_, _, err = b.GetUserSelf(ctx)
+	homeboxAPIErr(t, err, client.ErrUnauthorized, 401, "valid authorization token is required")
+
+	byKey := homeboxClient(t, srv, tr, client.WithBearerToken(key.Token))
+	_, _, err = byKey.GetUserSelf(ctx)
+	require.NoError(t, err, "API keys are not sessions")
+	_, err = byKey.UserLogoutAll(ctx)
+	require.NoError(t, err, "an API key may log the user's sessions out")
+	assert.Empty(t, tr.Errors())
 }
 
 // TestHomeboxFaults: injected failures for users' own retry tests.

@@ -439,6 +439,10 @@ func demoHarbor(ctx context.Context, t *transcript, common []client.Option) erro
 func demoHomebox(ctx context.Context, t *transcript, common []client.Option) error {
 	srv := fake.StartHomebox()
 	defer srv.Close()
+	// OIDC is off on a server that has no OIDC settings; the demo shows it on.
+	cfg := srv.Fake.Config()
+	cfg.OIDCEnabled = true
+	srv.Fake.SetConfig(cfg)
 	t.section("Homebox", "fake at "+srv.URL+"/api — bearer session tokens and API keys")
 	check, err := t.checked("homebox", homebox.GetSpec, srv.URL, nil)
 	if err != nil {
@@ -560,6 +564,27 @@ func demoHomebox(ctx context.Context, t *transcript, common []client.Option) err
 		}
 		_, err := hb.UserLogout(ctx)
 		return "token cleared: " + fmt.Sprint(hb.Token() == ""), err
+	}); err != nil {
+		return err
+	}
+	if err := t.step("homebox userLogoutAll (two sessions end at once)", func() (string, error) {
+		other, err := client.NewHomebox(append(common, client.WithBaseURL(srv.URL))...)
+		if err != nil {
+			return "", err
+		}
+		for _, c := range []*client.Homebox{hb, other} {
+			if _, _, err := c.UserLogin(ctx, email, "a whole new passphrase", false); err != nil {
+				return "", err
+			}
+		}
+		if _, err := hb.UserLogoutAll(ctx); err != nil {
+			return "", err
+		}
+		_, _, err = other.GetUserSelf(ctx)
+		if !errors.Is(err, client.ErrUnauthorized) {
+			return "", fmt.Errorf("the other session still works: %v", err)
+		}
+		return "the other session gets 401 now", nil
 	}); err != nil {
 		return err
 	}

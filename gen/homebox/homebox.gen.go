@@ -39,7 +39,7 @@ type APIKeyCreate struct {
 // APIKeyCreatedOut `APIKeyOut` plus the plaintext `token`, returned exactly once by `createApiKey`
 // (the server stores only a hash; it cannot be shown again).
 //
-// Example: {"createdAt":"2025-06-01T09:30:00Z","expiresAt":"2026-01-01T00:00:00Z","id":"0e6f2a4b-8c1d-4e3f-9a5b-7c6d5e4f3a2b","lastUsedAt":null,"name":"backup script","token":"hbk_Zt9cQ2vX7mR4pL8sN3wK6yB1dF5gH0jA","userId":"5b0f7c1e-2d4a-4c6e-9f3b-1a2b3c4d5e6f"}
+// Example: {"createdAt":"2025-06-01T09:30:00Z","expiresAt":"2026-01-01T00:00:00Z","id":"0e6f2a4b-8c1d-4e3f-9a5b-7c6d5e4f3a2b","lastUsedAt":null,"name":"backup script","token":"hb_0NtoDcZt0nBhWArhD_VX-bheztabnqZeEXM3zPcemeI","userId":"5b0f7c1e-2d4a-4c6e-9f3b-1a2b3c4d5e6f"}
 type APIKeyCreatedOut struct {
 	// CreatedAt Example: 2025-06-01T09:30:00Z
 	CreatedAt time.Time `json:"createdAt"`
@@ -56,7 +56,7 @@ type APIKeyCreatedOut struct {
 
 	// Token Plaintext API key, shown only in this response.
 	//
-	// Example: hbk_Zt9cQ2vX7mR4pL8sN3wK6yB1dF5gH0jA
+	// Example: hb_0NtoDcZt0nBhWArhD_VX-bheztabnqZeEXM3zPcemeI
 	Token string `json:"token"`
 
 	// UserId Example: 5b0f7c1e-2d4a-4c6e-9f3b-1a2b3c4d5e6f
@@ -88,8 +88,10 @@ type APIKeyOut struct {
 	UserId openapi_types.UUID `json:"userId"`
 }
 
-// ChangePassword Password change. The server does not check presence itself, but a missing or wrong
-// `current` fails (500), so both are required here. No minimum length on `new`.
+// ChangePassword Password change. Both are required here because a client should send both: the
+// server does not check presence itself. A missing or wrong `current` fails (500); a
+// missing `new` is taken as `""` and the change succeeds (the account then has an
+// empty password, with which no login succeeds). No minimum length on `new`.
 //
 // Example: {"current":"admin","new":"a-much-better-password"}
 type ChangePassword struct {
@@ -561,6 +563,22 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/users/logout (the `UserLogout` operationId).
 	UserLogout(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// UserLogoutAll Log out of all sessions
+	//
+	// Revokes every session token of the authenticated user, on every device, including
+	// the one making the call, and clears the auth cookies; the calling token gets 401
+	// afterwards. API keys are not affected (they are revoked with `deleteApiKey`), and
+	// calling with an API key is allowed: it revokes the user's sessions.
+	//
+	// **Version:** not in v0.26.2 (that release answers 405 for this path, which its
+	// router knows only as a prefix of nothing: `POST /v1/users/logout/all` → 404
+	// `404 page not found`); added after it (upstream commit 49895ec6, "logout all
+	// devices option") and present on the v0.26.2-46 server this document was checked
+	// against. It is declared because that server has it and the fake follows it.
+	//
+	// Corresponds with POST /v1/users/logout/all (the `UserLogoutAll` operationId).
+	UserLogoutAll(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// UserTokenRefresh User token refresh
 	//
 	// Issues a new session token from the current one. The response field is `raw` and
@@ -688,9 +706,20 @@ type ClientInterface interface {
 	//
 	// Creates a long-lived API key that authenticates as the user (send it as
 	// `Authorization: Bearer <token>`; API keys are accepted only in that header). The
-	// plaintext `token` is returned ONCE, in this response; only its hash is stored and
-	// `listApiKeys` never shows it. `expiresAt` omitted or `null` → never expires. A
-	// missing or too-long `name` → 422 with `fields`.
+	// plaintext `token` (`hb_` followed by 43 base64url characters, i.e. 32 random bytes)
+	// is returned ONCE, in this response; only its hash is stored and `listApiKeys` never
+	// shows it.
+	//
+	// `expiresAt` omitted or `null`: **depends on the server version.** v0.26.2 stores
+	// `null` (the key never expires); later builds (upstream commit 717133ff, e.g. the
+	// v0.26.2-46 server this document was checked against) set it to **now + 30 days**
+	// and return that time. Clients must not assume either: read `expiresAt` from the
+	// answer. An explicit `expiresAt` is kept as given.
+	//
+	// An empty or too-long `name` (over 255 characters) → 422 `Validation Error`, with
+	// `fields` keyed by the server's Go struct field name (`Name`, not `name`) and the
+	// validator's own message (e.g. `Key: 'APIKeyCreate.Name' Error:Field validation for
+	// 'Name' failed on the 'required' tag`). A name of spaces is accepted.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -701,9 +730,20 @@ type ClientInterface interface {
 	//
 	// Creates a long-lived API key that authenticates as the user (send it as
 	// `Authorization: Bearer <token>`; API keys are accepted only in that header). The
-	// plaintext `token` is returned ONCE, in this response; only its hash is stored and
-	// `listApiKeys` never shows it. `expiresAt` omitted or `null` → never expires. A
-	// missing or too-long `name` → 422 with `fields`.
+	// plaintext `token` (`hb_` followed by 43 base64url characters, i.e. 32 random bytes)
+	// is returned ONCE, in this response; only its hash is stored and `listApiKeys` never
+	// shows it.
+	//
+	// `expiresAt` omitted or `null`: **depends on the server version.** v0.26.2 stores
+	// `null` (the key never expires); later builds (upstream commit 717133ff, e.g. the
+	// v0.26.2-46 server this document was checked against) set it to **now + 30 days**
+	// and return that time. Clients must not assume either: read `expiresAt` from the
+	// answer. An explicit `expiresAt` is kept as given.
+	//
+	// An empty or too-long `name` (over 255 characters) → 422 `Validation Error`, with
+	// `fields` keyed by the server's Go struct field name (`Name`, not `name`) and the
+	// validator's own message (e.g. `Key: 'APIKeyCreate.Name' Error:Field validation for
+	// 'Name' failed on the 'required' tag`). A name of spaces is accepted.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -727,8 +767,10 @@ type ClientInterface interface {
 	// Divergence: upstream spec and seed SDK use `PUT /v1/users/change-password`, which
 	// the router does not serve (404/405); the real route is
 	// `PUT /v1/users/self/change-password` (used by the upstream frontend since 2022).
-	// A wrong `current` password → 500 (not 4xx). Demo mode → 403 (or 500, see
-	// `deleteAccount`).
+	// A wrong `current` password → 500 `Internal Server Error` (not 4xx), every time: a
+	// 500 here is a verdict, not a transient fault, so clients must not retry it. A body
+	// without `new` succeeds with an empty new password (the server treats it as `""`).
+	// Demo mode → 403 (or 500, see `deleteAccount`).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -743,8 +785,10 @@ type ClientInterface interface {
 	// Divergence: upstream spec and seed SDK use `PUT /v1/users/change-password`, which
 	// the router does not serve (404/405); the real route is
 	// `PUT /v1/users/self/change-password` (used by the upstream frontend since 2022).
-	// A wrong `current` password → 500 (not 4xx). Demo mode → 403 (or 500, see
-	// `deleteAccount`).
+	// A wrong `current` password → 500 `Internal Server Error` (not 4xx), every time: a
+	// 500 here is a verdict, not a transient fault, so clients must not retry it. A body
+	// without `new` succeeds with an empty new password (the server treats it as `""`).
+	// Demo mode → 403 (or 500, see `deleteAccount`).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -988,6 +1032,32 @@ func (c *Client) UserLogout(ctx context.Context, reqEditors ...RequestEditorFn) 
 	return c.Client.Do(req)
 }
 
+// UserLogoutAll Log out of all sessions
+//
+// Revokes every session token of the authenticated user, on every device, including
+// the one making the call, and clears the auth cookies; the calling token gets 401
+// afterwards. API keys are not affected (they are revoked with `deleteApiKey`), and
+// calling with an API key is allowed: it revokes the user's sessions.
+//
+// **Version:** not in v0.26.2 (that release answers 405 for this path, which its
+// router knows only as a prefix of nothing: `POST /v1/users/logout/all` → 404
+// `404 page not found`); added after it (upstream commit 49895ec6, "logout all
+// devices option") and present on the v0.26.2-46 server this document was checked
+// against. It is declared because that server has it and the fake follows it.
+//
+// Corresponds with POST /v1/users/logout/all (the `UserLogoutAll` operationId).
+func (c *Client) UserLogoutAll(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUserLogoutAllRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // UserTokenRefresh User token refresh
 //
 // Issues a new session token from the current one. The response field is `raw` and
@@ -1215,9 +1285,20 @@ func (c *Client) ListApiKeys(ctx context.Context, reqEditors ...RequestEditorFn)
 //
 // Creates a long-lived API key that authenticates as the user (send it as
 // `Authorization: Bearer <token>`; API keys are accepted only in that header). The
-// plaintext `token` is returned ONCE, in this response; only its hash is stored and
-// `listApiKeys` never shows it. `expiresAt` omitted or `null` → never expires. A
-// missing or too-long `name` → 422 with `fields`.
+// plaintext `token` (`hb_` followed by 43 base64url characters, i.e. 32 random bytes)
+// is returned ONCE, in this response; only its hash is stored and `listApiKeys` never
+// shows it.
+//
+// `expiresAt` omitted or `null`: **depends on the server version.** v0.26.2 stores
+// `null` (the key never expires); later builds (upstream commit 717133ff, e.g. the
+// v0.26.2-46 server this document was checked against) set it to **now + 30 days**
+// and return that time. Clients must not assume either: read `expiresAt` from the
+// answer. An explicit `expiresAt` is kept as given.
+//
+// An empty or too-long `name` (over 255 characters) → 422 `Validation Error`, with
+// `fields` keyed by the server's Go struct field name (`Name`, not `name`) and the
+// validator's own message (e.g. `Key: 'APIKeyCreate.Name' Error:Field validation for
+// 'Name' failed on the 'required' tag`). A name of spaces is accepted.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1238,9 +1319,20 @@ func (c *Client) CreateApiKeyWithBody(ctx context.Context, contentType string, b
 //
 // Creates a long-lived API key that authenticates as the user (send it as
 // `Authorization: Bearer <token>`; API keys are accepted only in that header). The
-// plaintext `token` is returned ONCE, in this response; only its hash is stored and
-// `listApiKeys` never shows it. `expiresAt` omitted or `null` → never expires. A
-// missing or too-long `name` → 422 with `fields`.
+// plaintext `token` (`hb_` followed by 43 base64url characters, i.e. 32 random bytes)
+// is returned ONCE, in this response; only its hash is stored and `listApiKeys` never
+// shows it.
+//
+// `expiresAt` omitted or `null`: **depends on the server version.** v0.26.2 stores
+// `null` (the key never expires); later builds (upstream commit 717133ff, e.g. the
+// v0.26.2-46 server this document was checked against) set it to **now + 30 days**
+// and return that time. Clients must not assume either: read `expiresAt` from the
+// answer. An explicit `expiresAt` is kept as given.
+//
+// An empty or too-long `name` (over 255 characters) → 422 `Validation Error`, with
+// `fields` keyed by the server's Go struct field name (`Name`, not `name`) and the
+// validator's own message (e.g. `Key: 'APIKeyCreate.Name' Error:Field validation for
+// 'Name' failed on the 'required' tag`). A name of spaces is accepted.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1284,8 +1376,10 @@ func (c *Client) DeleteApiKey(ctx context.Context, id openapi_types.UUID, reqEdi
 // Divergence: upstream spec and seed SDK use `PUT /v1/users/change-password`, which
 // the router does not serve (404/405); the real route is
 // `PUT /v1/users/self/change-password` (used by the upstream frontend since 2022).
-// A wrong `current` password → 500 (not 4xx). Demo mode → 403 (or 500, see
-// `deleteAccount`).
+// A wrong `current` password → 500 `Internal Server Error` (not 4xx), every time: a
+// 500 here is a verdict, not a transient fault, so clients must not retry it. A body
+// without `new` succeeds with an empty new password (the server treats it as `""`).
+// Demo mode → 403 (or 500, see `deleteAccount`).
 //
 // Takes any type of body and a specified content type.
 //
@@ -1310,8 +1404,10 @@ func (c *Client) ChangePasswordWithBody(ctx context.Context, contentType string,
 // Divergence: upstream spec and seed SDK use `PUT /v1/users/change-password`, which
 // the router does not serve (404/405); the real route is
 // `PUT /v1/users/self/change-password` (used by the upstream frontend since 2022).
-// A wrong `current` password → 500 (not 4xx). Demo mode → 403 (or 500, see
-// `deleteAccount`).
+// A wrong `current` password → 500 `Internal Server Error` (not 4xx), every time: a
+// 500 here is a verdict, not a transient fault, so clients must not retry it. A body
+// without `new` succeeds with an empty new password (the server treats it as `""`).
+// Demo mode → 403 (or 500, see `deleteAccount`).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1605,6 +1701,33 @@ func NewUserLogoutRequest(server string) (*http.Request, error) {
 	}
 
 	operationPath := fmt.Sprintf("/v1/users/logout")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUserLogoutAllRequest constructs an http.Request for the UserLogoutAll method
+func NewUserLogoutAllRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/users/logout/all")
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -2203,6 +2326,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/users/logout (the `UserLogout` operationId).
 	UserLogoutWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*UserLogoutResponse, error)
 
+	// UserLogoutAllWithResponse Log out of all sessions
+	//
+	// Revokes every session token of the authenticated user, on every device, including
+	// the one making the call, and clears the auth cookies; the calling token gets 401
+	// afterwards. API keys are not affected (they are revoked with `deleteApiKey`), and
+	// calling with an API key is allowed: it revokes the user's sessions.
+	//
+	// **Version:** not in v0.26.2 (that release answers 405 for this path, which its
+	// router knows only as a prefix of nothing: `POST /v1/users/logout/all` → 404
+	// `404 page not found`); added after it (upstream commit 49895ec6, "logout all
+	// devices option") and present on the v0.26.2-46 server this document was checked
+	// against. It is declared because that server has it and the fake follows it.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/users/logout/all (the `UserLogoutAll` operationId).
+	UserLogoutAllWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*UserLogoutAllResponse, error)
+
 	// UserTokenRefreshWithResponse User token refresh
 	//
 	// Issues a new session token from the current one. The response field is `raw` and
@@ -2338,9 +2479,20 @@ type ClientWithResponsesInterface interface {
 	//
 	// Creates a long-lived API key that authenticates as the user (send it as
 	// `Authorization: Bearer <token>`; API keys are accepted only in that header). The
-	// plaintext `token` is returned ONCE, in this response; only its hash is stored and
-	// `listApiKeys` never shows it. `expiresAt` omitted or `null` → never expires. A
-	// missing or too-long `name` → 422 with `fields`.
+	// plaintext `token` (`hb_` followed by 43 base64url characters, i.e. 32 random bytes)
+	// is returned ONCE, in this response; only its hash is stored and `listApiKeys` never
+	// shows it.
+	//
+	// `expiresAt` omitted or `null`: **depends on the server version.** v0.26.2 stores
+	// `null` (the key never expires); later builds (upstream commit 717133ff, e.g. the
+	// v0.26.2-46 server this document was checked against) set it to **now + 30 days**
+	// and return that time. Clients must not assume either: read `expiresAt` from the
+	// answer. An explicit `expiresAt` is kept as given.
+	//
+	// An empty or too-long `name` (over 255 characters) → 422 `Validation Error`, with
+	// `fields` keyed by the server's Go struct field name (`Name`, not `name`) and the
+	// validator's own message (e.g. `Key: 'APIKeyCreate.Name' Error:Field validation for
+	// 'Name' failed on the 'required' tag`). A name of spaces is accepted.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2351,9 +2503,20 @@ type ClientWithResponsesInterface interface {
 	//
 	// Creates a long-lived API key that authenticates as the user (send it as
 	// `Authorization: Bearer <token>`; API keys are accepted only in that header). The
-	// plaintext `token` is returned ONCE, in this response; only its hash is stored and
-	// `listApiKeys` never shows it. `expiresAt` omitted or `null` → never expires. A
-	// missing or too-long `name` → 422 with `fields`.
+	// plaintext `token` (`hb_` followed by 43 base64url characters, i.e. 32 random bytes)
+	// is returned ONCE, in this response; only its hash is stored and `listApiKeys` never
+	// shows it.
+	//
+	// `expiresAt` omitted or `null`: **depends on the server version.** v0.26.2 stores
+	// `null` (the key never expires); later builds (upstream commit 717133ff, e.g. the
+	// v0.26.2-46 server this document was checked against) set it to **now + 30 days**
+	// and return that time. Clients must not assume either: read `expiresAt` from the
+	// answer. An explicit `expiresAt` is kept as given.
+	//
+	// An empty or too-long `name` (over 255 characters) → 422 `Validation Error`, with
+	// `fields` keyed by the server's Go struct field name (`Name`, not `name`) and the
+	// validator's own message (e.g. `Key: 'APIKeyCreate.Name' Error:Field validation for
+	// 'Name' failed on the 'required' tag`). A name of spaces is accepted.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2379,8 +2542,10 @@ type ClientWithResponsesInterface interface {
 	// Divergence: upstream spec and seed SDK use `PUT /v1/users/change-password`, which
 	// the router does not serve (404/405); the real route is
 	// `PUT /v1/users/self/change-password` (used by the upstream frontend since 2022).
-	// A wrong `current` password → 500 (not 4xx). Demo mode → 403 (or 500, see
-	// `deleteAccount`).
+	// A wrong `current` password → 500 `Internal Server Error` (not 4xx), every time: a
+	// 500 here is a verdict, not a transient fault, so clients must not retry it. A body
+	// without `new` succeeds with an empty new password (the server treats it as `""`).
+	// Demo mode → 403 (or 500, see `deleteAccount`).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2395,8 +2560,10 @@ type ClientWithResponsesInterface interface {
 	// Divergence: upstream spec and seed SDK use `PUT /v1/users/change-password`, which
 	// the router does not serve (404/405); the real route is
 	// `PUT /v1/users/self/change-password` (used by the upstream frontend since 2022).
-	// A wrong `current` password → 500 (not 4xx). Demo mode → 403 (or 500, see
-	// `deleteAccount`).
+	// A wrong `current` password → 500 `Internal Server Error` (not 4xx), every time: a
+	// 500 here is a verdict, not a transient fault, so clients must not retry it. A body
+	// without `new` succeeds with an empty new password (the server treats it as `""`).
+	// Demo mode → 403 (or 500, see `deleteAccount`).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2772,6 +2939,61 @@ func (r UserLogoutResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r UserLogoutResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UserLogoutAllResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UserLogoutAllResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UserLogoutAllResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UserLogoutAllResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UserLogoutAllResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UserLogoutAllResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UserLogoutAllResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UserLogoutAllResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -3726,6 +3948,30 @@ func (c *ClientWithResponses) UserLogoutWithResponse(ctx context.Context, reqEdi
 	return ParseUserLogoutResponse(rsp)
 }
 
+// UserLogoutAllWithResponse Log out of all sessions
+//
+// Revokes every session token of the authenticated user, on every device, including
+// the one making the call, and clears the auth cookies; the calling token gets 401
+// afterwards. API keys are not affected (they are revoked with `deleteApiKey`), and
+// calling with an API key is allowed: it revokes the user's sessions.
+//
+// **Version:** not in v0.26.2 (that release answers 405 for this path, which its
+// router knows only as a prefix of nothing: `POST /v1/users/logout/all` → 404
+// `404 page not found`); added after it (upstream commit 49895ec6, "logout all
+// devices option") and present on the v0.26.2-46 server this document was checked
+// against. It is declared because that server has it and the fake follows it.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/users/logout/all (the `UserLogoutAll` operationId).
+func (c *ClientWithResponses) UserLogoutAllWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*UserLogoutAllResponse, error) {
+	rsp, err := c.UserLogoutAll(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUserLogoutAllResponse(rsp)
+}
+
 // UserTokenRefreshWithResponse User token refresh
 //
 // Issues a new session token from the current one. The response field is `raw` and
@@ -3921,9 +4167,20 @@ func (c *ClientWithResponses) ListApiKeysWithResponse(ctx context.Context, reqEd
 //
 // Creates a long-lived API key that authenticates as the user (send it as
 // `Authorization: Bearer <token>`; API keys are accepted only in that header). The
-// plaintext `token` is returned ONCE, in this response; only its hash is stored and
-// `listApiKeys` never shows it. `expiresAt` omitted or `null` → never expires. A
-// missing or too-long `name` → 422 with `fields`.
+// plaintext `token` (`hb_` followed by 43 base64url characters, i.e. 32 random bytes)
+// is returned ONCE, in this response; only its hash is stored and `listApiKeys` never
+// shows it.
+//
+// `expiresAt` omitted or `null`: **depends on the server version.** v0.26.2 stores
+// `null` (the key never expires); later builds (upstream commit 717133ff, e.g. the
+// v0.26.2-46 server this document was checked against) set it to **now + 30 days**
+// and return that time. Clients must not assume either: read `expiresAt` from the
+// answer. An explicit `expiresAt` is kept as given.
+//
+// An empty or too-long `name` (over 255 characters) → 422 `Validation Error`, with
+// `fields` keyed by the server's Go struct field name (`Name`, not `name`) and the
+// validator's own message (e.g. `Key: 'APIKeyCreate.Name' Error:Field validation for
+// 'Name' failed on the 'required' tag`). A name of spaces is accepted.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -3940,9 +4197,20 @@ func (c *ClientWithResponses) CreateApiKeyWithBodyWithResponse(ctx context.Conte
 //
 // Creates a long-lived API key that authenticates as the user (send it as
 // `Authorization: Bearer <token>`; API keys are accepted only in that header). The
-// plaintext `token` is returned ONCE, in this response; only its hash is stored and
-// `listApiKeys` never shows it. `expiresAt` omitted or `null` → never expires. A
-// missing or too-long `name` → 422 with `fields`.
+// plaintext `token` (`hb_` followed by 43 base64url characters, i.e. 32 random bytes)
+// is returned ONCE, in this response; only its hash is stored and `listApiKeys` never
+// shows it.
+//
+// `expiresAt` omitted or `null`: **depends on the server version.** v0.26.2 stores
+// `null` (the key never expires); later builds (upstream commit 717133ff, e.g. the
+// v0.26.2-46 server this document was checked against) set it to **now + 30 days**
+// and return that time. Clients must not assume either: read `expiresAt` from the
+// answer. An explicit `expiresAt` is kept as given.
+//
+// An empty or too-long `name` (over 255 characters) → 422 `Validation Error`, with
+// `fields` keyed by the server's Go struct field name (`Name`, not `name`) and the
+// validator's own message (e.g. `Key: 'APIKeyCreate.Name' Error:Field validation for
+// 'Name' failed on the 'required' tag`). A name of spaces is accepted.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -3980,8 +4248,10 @@ func (c *ClientWithResponses) DeleteApiKeyWithResponse(ctx context.Context, id o
 // Divergence: upstream spec and seed SDK use `PUT /v1/users/change-password`, which
 // the router does not serve (404/405); the real route is
 // `PUT /v1/users/self/change-password` (used by the upstream frontend since 2022).
-// A wrong `current` password → 500 (not 4xx). Demo mode → 403 (or 500, see
-// `deleteAccount`).
+// A wrong `current` password → 500 `Internal Server Error` (not 4xx), every time: a
+// 500 here is a verdict, not a transient fault, so clients must not retry it. A body
+// without `new` succeeds with an empty new password (the server treats it as `""`).
+// Demo mode → 403 (or 500, see `deleteAccount`).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -4002,8 +4272,10 @@ func (c *ClientWithResponses) ChangePasswordWithBodyWithResponse(ctx context.Con
 // Divergence: upstream spec and seed SDK use `PUT /v1/users/change-password`, which
 // the router does not serve (404/405); the real route is
 // `PUT /v1/users/self/change-password` (used by the upstream frontend since 2022).
-// A wrong `current` password → 500 (not 4xx). Demo mode → 403 (or 500, see
-// `deleteAccount`).
+// A wrong `current` password → 500 `Internal Server Error` (not 4xx), every time: a
+// 500 here is a verdict, not a transient fault, so clients must not retry it. A body
+// without `new` succeeds with an empty new password (the server treats it as `""`).
+// Demo mode → 403 (or 500, see `deleteAccount`).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -4354,6 +4626,49 @@ func ParseUserLogoutResponse(rsp *http.Response) (*UserLogoutResponse, error) {
 			return nil, err
 		}
 		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUserLogoutAllResponse parses an HTTP response from a UserLogoutAllWithResponse call
+func ParseUserLogoutAllResponse(rsp *http.Response) (*UserLogoutAllResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UserLogoutAllResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
@@ -5023,6 +5338,9 @@ type ServerInterface interface {
 	// UserLogout User logout
 	// (POST /v1/users/logout)
 	UserLogout(w http.ResponseWriter, r *http.Request)
+	// UserLogoutAll Log out of all sessions
+	// (POST /v1/users/logout/all)
+	UserLogoutAll(w http.ResponseWriter, r *http.Request)
 	// UserTokenRefresh User token refresh
 	// (GET /v1/users/refresh)
 	UserTokenRefresh(w http.ResponseWriter, r *http.Request)
@@ -5182,6 +5500,20 @@ func (siw *ServerInterfaceWrapper) UserLogout(w http.ResponseWriter, r *http.Req
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.UserLogout(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UserLogoutAll operation middleware
+func (siw *ServerInterfaceWrapper) UserLogoutAll(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UserLogoutAll(w, r)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -5493,6 +5825,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/users/login", wrapper.UserLogin)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/users/logout", wrapper.UserLogout)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/users/logout/all", wrapper.UserLogoutAll)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/users/refresh", wrapper.UserTokenRefresh)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/users/login/oidc", wrapper.OidcLogin)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/users/login/oidc/callback", wrapper.OidcCallback)
@@ -5878,6 +6211,63 @@ func (response UserLogout403JSONResponse) VisitUserLogoutResponse(w http.Respons
 type UserLogout500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response UserLogout500JSONResponse) VisitUserLogoutResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UserLogoutAllRequestObject struct {
+}
+
+type UserLogoutAllResponseObject interface {
+	VisitUserLogoutAllResponse(w http.ResponseWriter) error
+}
+
+type UserLogoutAll204Response struct {
+}
+
+func (response UserLogoutAll204Response) VisitUserLogoutAllResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type UserLogoutAll401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UserLogoutAll401JSONResponse) VisitUserLogoutAllResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UserLogoutAll403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UserLogoutAll403JSONResponse) VisitUserLogoutAllResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UserLogoutAll500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UserLogoutAll500JSONResponse) VisitUserLogoutAllResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -6740,6 +7130,9 @@ type StrictServerInterface interface {
 	// UserLogout User logout
 	// (POST /v1/users/logout)
 	UserLogout(ctx context.Context, request UserLogoutRequestObject) (UserLogoutResponseObject, error)
+	// UserLogoutAll Log out of all sessions
+	// (POST /v1/users/logout/all)
+	UserLogoutAll(ctx context.Context, request UserLogoutAllRequestObject) (UserLogoutAllResponseObject, error)
 	// UserTokenRefresh User token refresh
 	// (GET /v1/users/refresh)
 	UserTokenRefresh(ctx context.Context, request UserTokenRefreshRequestObject) (UserTokenRefreshResponseObject, error)
@@ -6963,6 +7356,30 @@ func (sh *strictHandler) UserLogout(w http.ResponseWriter, r *http.Request) {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(UserLogoutResponseObject); ok {
 		if err := validResponse.VisitUserLogoutResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UserLogoutAll operation middleware
+func (sh *strictHandler) UserLogoutAll(w http.ResponseWriter, r *http.Request) {
+	var request UserLogoutAllRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UserLogoutAll(ctx, request.(UserLogoutAllRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UserLogoutAll")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UserLogoutAllResponseObject); ok {
+		if err := validResponse.VisitUserLogoutAllResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -7307,165 +7724,189 @@ func (sh *strictHandler) UpdateUserSettings(w http.ResponseWriter, r *http.Reque
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H39chs3lu+rnOK9VSFzyRZFfdimKjWrWHasiWM7sjTJJO1Kg92giKgJcAG0aK5LVfvXPsDWPuE8yS0c",
-	"AN3oZlOiZGU2mZmqqYnV7Mbn+fzhnINPnVTMF4JTrlVn/KkjqVoIrij+8TXJzui/F1Rp81cquKYc/0kW",
-	"i5ylRDPBd35Vgptn9COZL3KK/5RSyM64w/g1yVkG0jYCE5GtOjf9jkpndE7Mm/9X0mln3Pk/O9Uoduyv",
-	"aueFaeXMjadzc3PT72RUpZItTL+dced8Rsuml0TBnORTIec0g27BM5qKjExyir32YUIyWBA9A5bZP5If",
-	"B+eUE66TPviBCgn044JJasasqAYtrijvQxRFvciM/KWQE5ZllD9sQarPH3cVcJiQk/RKgZ5RSApFZQJS",
-	"5BS6NLqMgHAgWpN0NqfcTavXt++W6wCXUhQLYCrmXGgQnIKY4jumuS9U36yP+VNReU0lyIIrYBwyOhcw",
-	"FxmFbkZzqimQNBUF131IZ4Rf0pgviFJLIbNeFOPcT7mmkpP8hV2Yh6zlBb/iYsnBNvF46/keJzdQLKMw",
-	"JSwvJI3glZjTifgIJFfCrIaCg+EQpkKCotdUkhzSnJmVnTOlyRVV0F1KwS9jnhZSmh/8CvQhK+z8DPFe",
-	"MqUlThXonLC8D3S+0CvgZE533JOAlmNe+8RQdu8It2ROlSKXFJglAPONzFeMXwKuF2j6Ubu1fyP0S1Hw",
-	"7GHL/kZosJ8/NiMrUciUQiaoAkN/9CNTGrpCmkmZB2ZiKclzQ4uWHc+F+I7wlRNS6mEz0kLAnPAVkELP",
-	"KNfuE8MvZjPUY07Ud2UIi2abeoSpFHPQM6Y8WZ2+OwJJtVwBmWoqITkzfwyOzR8JKJoKnqmo0+/MKMmo",
-	"xJUIXjF/NqkcPwEtYEmYhgmdCkltH4xfhhS/JCsFipq3lzMjUVx3TrIku8OkdxRzvVqYGSkgoLQ0lKcE",
-	"6Bmx+3ZJOZVE08zN6AsFdqiwIFKZt7lhJFwYBYLH3Hz16vz83SAzrGIEu21tIcVHZhhMmLeLXA8Y/5Wm",
-	"2rQxNazXgzlZ4YANwferLe/sDjv9jtEYRsJ3xloWNNxaM4POuGNHb7bvpt+54GaPhGT/QR/IMFaz+Fbs",
-	"Rlt5zRSUg3k8GnsjXPPdpN6pW28h4d8LKldh90kPZTvhUFip2i/1oJBG6FyLK5qV7W41pcTL+r+Yt/Gl",
-	"z5D2VSNO4Pc7U0bzDCndSMvOGP9TX9THW9WvRVZy7XU5liNI7CgSmJOFAkrSGeATw1hMKy+Xo2AsOOTj",
-	"d6ff0tVzSYmmzSnjyqtj3Rl3RsPR4WC4Oxjung+HY/zfT52+n/CEpFfFAuw4zVIvpFhQqZk134KGmuz/",
-	"wvy0OgIxZ1rjLkPCizxP4CvHiO7jqMZAG4ZjmJOY4RpWHWg2p2aMRZ4bneX5rMFdfhLB1Bvz6Xfm5ONr",
-	"yi/1rDMeHRz0O3PG/d+7aw3ehKz9s239Q/mWmBgZYboNVz57W7QsTmJfeVvoBBZ5YTXqIieMGy0KCZJ6",
-	"0jfCspCcZkA/klTnKxA8pTBZQZJi68cL9i1dJTHvBkaT0kJSI+HyFRCYETU7AqYhJWhzTSiombFqyCVh",
-	"vNcQYJ86tuHM08bBYHiIm/FsvOc3YwvyYVln3BnSw+mI7E8GT9PdbLBP96aDZ+RgMniSHmYHdH+6R0aT",
-	"Tr+TE6UvlO3SbOkG4ut3cFU6485scvXLT/pZ+v3o+scn87P9xeun6s3e8tvD1de72cuDy1fDX487/Y4x",
-	"KU/NOA4mw+mTdJcORtk+Geynh3TwbLo3GeyS0WQv3c8O6OF0nbaDhfhUJ9C2NWkl0DWCrPHLb0T0LKs3",
-	"vuUulJ0VBcvaxh5u06ffjCHXPnGb3uSgdyWzHL87hSu66juyRrJn3No23tesy5gt6WdtKJ6gwvFvRVt3",
-	"rm5DsuArrje3aP2AHkM6qu2LX63NQqlVGrkVhDnVJCOagJMmqfT+KdrHKLQZT/Mio1kv+hyxYdn8oUKi",
-	"6mB0Ptwz/LI72qizfv9yoKEaNirJ37M4uHUOhaLZmpZv28C/m1D53XNyGwc/R6TjnfPyW0Si+8VBIhGc",
-	"VzZB6fKmM5pewUJSRY0pwbSi+bQPk0IDgTlT6CgJCQ5bSBy4kDi3qXswHPb6xu+aCD0DImlpC8OMShrB",
-	"GwFzxtm8mEOOlhQIDgmny2Td1LBtd8Ydks2Z+ZHTpflrMC/S2WBCtaZy4GGNFs7034fb6JtaJxPTdu3N",
-	"9m7u2lLfq22xbaPqpv7aPqGhL6ZgeGMFM8IzY/JbEKWbzFkW1RpIrDbzW9mLKo+AqZjbrdRW7wkO+6NR",
-	"4D7YZtXa0t/bdWzY/d7Nqs/sVTEnfCApsbBo6ZmErL9djy37VzljJMuY+Y7k72qjWvukPrqX6DWhC/e3",
-	"//rvcJE8tNU1i2cWsqndNrp/a7vfIBa7UG1E8lLIS6E9zwYgeLhLc8JyI2oUlf/mnkepmLdsiH0zJO+1",
-	"j+7n3dgW20b+Wlwy/lLI+ToB4E+QSppRrhnJVR+QOImCP79/+wadwNAd/zhYLpcDI1IHhcwpT0VGMyMo",
-	"EF42y50A4RkknjuTushhHBaSpJqldOxwzWuSF1ShuIIl0zPYH+6ukX/J7JW8UJqsXovLS5qd8s54SnJF",
-	"reR2e4/v/Rv+f/sWLALBvIU4qvdnFhKhprLrJqyH8DubUqMVYfQUMrJSwLjSlGRGmjyJ4MQ2gZAbthJV",
-	"HU+EyCnhXvl5nbmOkjpg/Qtl4WIgWSapanjpzcW4i5jKLvvVMrWR1hlV9A6eCLaO0+XAWqk16e28xKfT",
-	"3X26fzBNKSW7h0/IAdk7zGiW7U8oGR3s7227g+29BKx0uL3X8p7xy5wOCuUPVBwMS91hEC55fanvnEZt",
-	"LKPhXVthR3bHPiC5ndGppGq2WZG5F8zYi1xDNzEaiqVURReKyuNCz7CdE6oJy5NeBCdsOqXSgc+J68Rp",
-	"ubHFY0tVwDgkkiwt/8+IgjdvIfmaEkklJMaAmbKPa3xdHUCdOyp48/Svz48PXv753ZNXP46+/3b/u2c/",
-	"/LR39pfzrw/XgQxrkj493x1VPrgkxiJZ+7hsdp2K1sYQEtOtw7mPm3BsQfMnVg5YyN7SEe7JBnO7Prft",
-	"fBVcgWb3b+gSFFWq0t4/nJ6/entxbg/8mvtUG80ti3kX8Zqx9NdWOFyoW6h5ExlbpWWJOPLYGxy/Pntx",
-	"fPJX7/Cq1onZA4qY++d73//54OVPo2+ffLf/4w/fj/zsXj0/Tnpj4wcB03BN5YRoNjdaERs9Do2hJOYO",
-	"RkdNFgGOXqHeq7r/fzA6hAlRdG9kzH2jA2mLmbfOD9+Ovnvy/f6PP+wFYzNDxsXfgh+8dL1zwlsxRpuS",
-	"mwoZHiRnYslzQTIHaHa5CM+e64ba7bO7D3tZ9Bq6lr/w6GL01NoTSai5k94jctompbHGZ1sw2d37s62i",
-	"CD3U5ha2cZuR/e0wEx7ye6r3J/yIcCvDF91E0oWI3PdJH66H0eiwaYo7O+kbKYoFojrPyNPJk/QwGxzQ",
-	"/elgn+xNBk/TUTbYpcOp/8004WzpddPl0jalzKS3auyDg662RAyYel8sqDSTL607Z1QeO+tQsCw9Vaow",
-	"b1hszDx5X9hFxUdr7NRciFDNbLkmd4I8LW7FnaZfuKBNEsDBqjLgAyY0F/wSDdauxYrMVOtbfo9N0XSu",
-	"auD0pnm5B0RKsmoDyR4HC2psfdCBo4J123wdyzre5ECENNNc57enJ8+B4Y9H/tjNyNVcpCT3Jj7a9Hei",
-	"azVCbO1H2V8/r6M23Mx5DJYI64vZb5J/QHW1palPYJO8OgtiXtqNHTeVCBL0SvuQ4LC2dk+hi+5pzJ1/",
-	"apRcGbFjg2ngMFDl1oH923/+j1U6B8MhCO4sPJKXWFDMvb3CFBAOYmGBER9oxa+ZDjCWdRzIScVfCacN",
-	"sMCJqD8TTuFE1Fy3cScVUtJUD2ZCKjqYEK2pXN0CSzQtriWVKVE0g8kq0AZHYDmqQiqbwHHLOG8FNdo4",
-	"KpjRHd+2O4Ttc3+oS/hN60Ydwa+CcWXjUfxelr4+AsgI1PIGujaaHpLd9Bl9Mtm7G8ls8NetHqHhkvdU",
-	"m15vweAsazdgN0kpQjywoHKAYl+5hqBL+MohQ9hT3x5eZ8hV5eG3N5iPgMC7i/OYS7rISepschsxZL/v",
-	"RV4Isan/15Io1+oa9RuFccLUIiervzCEnlNiMYQZReLPiLxCImoXXvXluVhkLtSiYfdY0QEF/h7BMUyL",
-	"PAc3iXFoDblQqKVkmioLsVvYswa5mwVwEqZbgfYWrrEwvZcZ/QDUR/BykhN+Zayt3kZRsK7gQ2MFzqj5",
-	"M9sKglxv6t7MWu/0AQEa/VuQzB8kWSxottFiTT7FSCNxZwzupZsEKL+muVhQ6BYLpSUlc0iudyPXmPUI",
-	"6ktj2rgrPsgPYk0Tmm/vGHzImLfPwL+5xTSOIDFfJhjrNqGOnR4+uXKQW87wpt9RNC0k06v3phkXMI5+",
-	"TVtETehEj8H5P3ExHO6lKFLxnzSxvEEa6IVFpIxwQjQgge5yJhSt1KsNuSK5pCRb3QEKGK3d8PV7hhMd",
-	"NkOzmDd7DQG3xHhCZJn0fXtMw0oUUtF82nNBdP7I3rQQ83o0UAQXfkMzmuZE4jiNfaAgIfYdY5o4mKEB",
-	"P1i5gBuHtqld73J3ZlovbPQa41PhI+2INQ6doPCBneeUGJ4vZO4+VOOdnYypVMgsmtmXIiWmekkkXT+v",
-	"eUV4NjCiUFMOphdjGqF1iau+QxZs53p3xyyf2vnSEHS2EIxrBWIa85/dKD50fc+XTM+KiRFEO2qlUCqp",
-	"Oc0Y2XFj6fW90WGDo5QNLPXsEXO1JJeXAtSCptBNJiS9ojzbIYsFjkUZBZ7uZCJVO/gmldGKzJ2NyLSC",
-	"t8fv90AvGY95IhaUkwUb7Nl3+qDJpfV4o1EfUjGfMw10uJtlT/ae9LAJP6ilD3l1rzvtEePxiX0TZME5",
-	"Rsg6xZLqguT5CjIRwQ8zKmltajilvtNENIN3Kz0THN6ffBtz017D7oSMKXIpKe1bwspEWiBYMxV5Lpaq",
-	"+X4EL/CsUxXpLObpTBiDmCnImdLu4Nhp/AWejPsTTzKd0hSDBxfUGudfKAiIJIp5zL/88i9UGlaOvvwS",
-	"EkOV0bV9gEaxn+IXCsSSN1/oxp3daBh3XIy7X0hJc0oUbczOWBJNAmGq3AWMmtl9Ug1WoX+7tCrbR/BV",
-	"+/bR+sBSFJqqI3x4EA1hRux6T5lUGnZHPTdLmzUAF2evzUTXWTyZEEXfET0bgyHHBLqG3MaQ2EmpMfz8",
-	"qZC5/fXmQ9KzW7sgeqYgqTgpiqLkqDFzDB/ABSJzirYImjD2W5xegx1NIxF8w65pa2w2JJ4prYCeCaWt",
-	"fLZDJwr5xVGPnf9xLZLdrEENGFOGZ+i6IEd2kNSfQ8Z8a01hAyhyjw4jevyFgrpG8DBxSqRkVNlDjKZG",
-	"wBVjSCyFCgxaj4WFgO9Ri0IwBGlhsuqIJMTbPRhth4TKo1cL/zAG0kIFUaQ05jklmZEQ1WC7xiUbKMoV",
-	"0+ya2jgPAhOzfLZTTE5ZCnmlrN/rPnX/+ZjE3AeatCshClaxbKeKLBWaNh0ZYlqMacVYD9ckLykp2Ums",
-	"okp8B12F5u5KYySsdRSYpHZZYl7a20oYQZWFK1ueySWzSUQKPYvcjqdCXDEKXQSitbikekYl2hMxL9+V",
-	"dE7nEyqTnpenqTBL9Z6mgx/o5L1Ir6gevJNCi1QYR0XTOTgZG/PkTyRNqVK/YJdfJTaQ/sjre3sMYF5Z",
-	"oFgsYx3XThHckkYxD/iGZk7a2InbdmqwQZCq5fakKyQkf9L48Kuk58ynmFun9OLi9GQcpMX97b/+G/at",
-	"32FfKKE+l2FDwC6PcWPty3sRnGr3c8znIqN57tM8FkSSOdVUWh0xoSkxhhVvJI75WWV0QblZFmDaSY0X",
-	"Nv7lyy+dCqqH28wcA05EtoKkHnYzjrmxnvFFYz5bJ6MPsYtEiTt/GsMn/PfYR5Dc3CRBwL4xpIlUYWhO",
-	"zNdjc0pOMcLF/UybMUDG/FJB00ESDOGZIWibJBYon5JtEmuGj+GTacXP5CZBQ5VThmTMAq1tliOK+XfO",
-	"c7RsYXdrF+6R83G0TbJH2e52OR9HQNxTQ4mi0I5xtspH9CQHSZknmThCOSOaQs7mzDgpaEpUSqQPybQW",
-	"rmOeyDBWwTwQLEsrpWNMPJalz0meG0PRIoMTOmPOnDLzBFl2SuXYneLOBRpnhMNBmcTls7YWaOX5hC3w",
-	"+huXgnHMp5wzXmhaAxW4WlKpYH/0rE7S8Z2JaXHnxjlM9XSwbi1N68huQS7Sq4HZkEwUk9zKXZuuUkgk",
-	"MZfrCEYsGMWSkkUvAmfXWBEU8+TV129//OX44vzVL2fH5y9+eX363en5Ly/eHH/9+sXJVwicJ1CeGYnp",
-	"tDSP0BhAVrcnus4syI0R4s/xfODM+kneGLQsaBl7VHfIEEo3LMfp0ucokfAEvufsV0PYlpFEnuF+EI1J",
-	"G6bdtBbA6aDjOhm5JoKUWBC4ds5dVUclXYpCJ9aES2xOrMOZam2kJM8rFu4aPkMqWxKZKW9ZPkeDXMES",
-	"hWzNJ4Ad6xC8P/kWdhouwDWVlxS64cMl46o3/vLLmO9GsDZf5iw6Q9CQvLs4h8pgNM7tjv2gDLMx8iMc",
-	"TMwBcNFwSEYRBGZr89s+LGcsnVmhZtRDEASLo4hiPoravG9vayVtUTAJJJ8kWfahcRTax8GVZ6U3iT2p",
-	"bhiCvWBGpVnEhdU/3tHC2S2INMYOwWYboTJRzPfMyBFPDHbdDbsVtELnBI12M+E+SIpxmuGAUGgB2P4V",
-	"Wa21ZAHOG2cY2+7x3KEGaBrFnJShe3b89qzktrjhmO9HhhkujUso39DlhZXnblKj4b7lWb9Y3Zr7OpWY",
-	"7pc5Ncmspb++ckfVApvVrpM6erRGaI2G+4Y1DkIHwFv9zs7fEA1SbW5JamQFSpjmDiNI3H5E1QFVspME",
-	"B1RWS3i0Gbo+eHLtZA1pvneEcyw7tZPXM4qOBaaTOV2vIkiYervkKLydp9kze3dpZBTj1iW1QIVdOTN4",
-	"b4xFMX8S2axIs/pm/hiO0rBRuopSIBOBrgNO3nUe86cR+Pccom0t2Tw3m+5Ue2nfVcrrCwXfCNNOkWoF",
-	"M3JtjD+7s8JozflCr5Jg3ecEfZN8LhSeIs2M8PMd9I7KYg7VGGxj1RiWJTjiZJrLm1NFmhq6CayOOdBr",
-	"Y4fMjImiyz3HFm2cPb5kY+yhawnJmTt98LQOOy5gvzoO3PHMZV4+GA57ERxjq954rICdScFyHWRzl0af",
-	"ZXhyRXtmFNImX5emwHBoJ4qtNtGd6q3dHV+EgLhNKCTCSIynYr7ASgzOWHwWwUs8vFNAsoxmlRsV7iSS",
-	"6BiY2/+kKJgR1ZrNqdJkvlCQlCEyyVE5uuN3p4MrurLGTsKsLiHuc+i2GTt+3HxliYDmiho23B1GKMyq",
-	"QygkRJiWx1TBeZQ9f3OSNgSxEyjPoIiX0u4kysj9uVGNPUy7rKHn0CX+XyjFXKqmfYT+tm0pqfdlnCMn",
-	"E7xb73QycqgTeMYwxgx5O3Yz193IWH3QrVlvvT7a24bXjSlc1mPBhXBaKVvnA8zPt8MzZN2myUq+c+5V",
-	"2bQZyygCDBfwHqikMDeay/uxyEYucAEoN5PNoIvWz5IpCvvD/b4v0mCHYX05Q1kFl8bSRKG5P9xzaF7q",
-	"bG9/rOZpY2846hsLNEHgN8FaAKY9ZHFloQ38+U9GNP+Cc/kK/2nM5F+sUW4+K6t3xHx3L6rBTuWaoL5L",
-	"mjnolW7cJiAeukRBTbcc1Qx89ONtV31HikZXVpCjUBSe24z4wflqQV2UfC+Ct2hdBl6j2RfLATw3fL1r",
-	"9HLN+Dee4lolhq4H/VvKOPRsnYYABrSDdI5MWJZBC2v5GO+tKs1gIyFjvntQJ3/jMBtOUc+xpQT9eS6c",
-	"yt4B67Sh4aqo+a+XI3OqZ8JTc9euTwUflivtcdrKMsOoC0cgOc5FWXysW/ClPTnruW01Qj/ZSVTJxVZz",
-	"HrWe95KFU9zG1AjMriiKboy9t3sYwZtAI48heff2fWhA5+gR7BCUMoVHsDNI5sTQI2a1VDiTGeFtoI/R",
-	"5HXA1R0Ya6bz8Izn+N2pP++SqtPvOGS9M+7sRkOMH7LnHJ1xZy8aRnsYZ6BneJZXDd5u1CCMt1gIpdti",
-	"IQ11BZEzQdw8MIsIuYyFMLiM1AOSInDh06PhfswF95xvfAYL6glZ1oNxbatSYdMsAgeN7NicE/uKw76O",
-	"Yl6VKyoNNkuSGVNWrjkc4ihEANzT0bMIuhV46vS5Q5ZpzQZT3sI6qmM3ZrQN4yzq4faVjI6hk/UcJFe5",
-	"hCr9tchW9yyicUum0nb1MdrzoW7qh8XGRccHQQmx0XC/NeYCIdIj7zBgMZ/94XDTMMomd4KSZPjJ3sPK",
-	"iYTb7rBPp9QesRLLSUlogc5s0JwxCh3Z2UUYPbt7EZplj276nYNtFq9edSs8w++Mf/7Q76hiPidyhckj",
-	"1hKvc7KRMOQSQ3Hr4qfzwTRWE3eMb5YTIejt0B7LpN0qs6zn8DPXfxVypJrhAVHMbQEpF5DUzBFQmkjt",
-	"QaXqOMUWLwoisaMoSnpjVJExvzsTABqJAKHeUMIYsPYzey6hgkMIXz9k/VQieOam6NFK/7gCNuwhhAVI",
-	"zz1K7uzZe6TzubMY63L1MNfYHZOFJkkC80JheRJvtrQYTULGfJsejUYikBxhQKWi+iuz8qCKKYZTGFH+",
-	"qz1YDjIEgyp37Jqqe0GGMX9pLUE1hhY41QOftmJbPT/SahBPlDtlEbeYF1wVi4WQZpzhSvUqyLwG5hZB",
-	"Iam4c5McbVQ9MUfd48B5SBZSXLPM2HZeh92FQsPpO/yPQ5ud4or5OlYcQfcs8C0ndEaumShk6D94HWcd",
-	"gdFw2KqtLrx1jTaEOxgyoqKN+cHPCePejsCFC0PX23LYFXrPA4ucIxyS4JIl9aBKfNbpd4zA6eApRxUU",
-	"57vp3Fbm68NnaNbHSVXdTt9Umb1G2N7JZ/cdqY2dfOyBrilFi/7bQiZeTDVG3odQJEWdu22M4f127X85",
-	"8Wq7VaznxbWv5CVG40Rb4Z+hjfXwUq4k5N5HtJUu1qSdG+/uw8YbittHHObxuuqgGXQnJLtNbxgar+p/",
-	"Cgkk5jWH354ioUC/Rb/ubKVefdm937dt/LrdBrbRIKwMLvodmcQIS+ZOw93DDN4RLEvNQC5pm8tsjVPD",
-	"sG8XlJ+eGGOC01TDNBfLcYiKORvHrJw1QG2BYvyWIenpVcw9/3yhGof1F2evrX5Fy1RpoukOx4p1zkLt",
-	"RXAicLttoKDFIiTNmDTjIYUWc2KmihDzFFaiAE6pVdgXZ6+tDYwAoq3dqtahw5h7P6hWNgVSwafsspCu",
-	"qmINV4zgLHTDc3blj326+6NnDvmoGyNv/WF/p6Eq9oajtkx5N8XGYpZyrlFY1e9Ae4mGta/bdqJR8syF",
-	"27EsCrzznVKC/clicb+w7CsXDBsXw+Ho0E/tF2PSfGXY3z7Hzf2KTNJ7lzvdb3PXPewbSALo2n2251CI",
-	"Ex+V4IZ5aFR77/fEvjgJJ28408zu4P05ecfj1htZ+rk7e9nI1SXAFTD3GCqgC5iu3EdDBDF3LOrcYEuu",
-	"KkDJj8znvrCwcWaYrr0X8zvw8m2Y129+zOvAf++BHOqjb7bxGCruwTDq8viqlVcrznq/yD/mb7+mP33/",
-	"/V8nf31/+MPH95PT4w3egmn5XhzTb5HmHhAHms5ElUJ3xzjJdMimv6o8u/p1w+CQp+81ug/3lX3+xKXr",
-	"6BDTGe46Z+k6iuttLSSrg50K2b3HaU5t3bCpf0m5upQrT9bcEdx9pJywmVbtuN1ZEEFVz9DBwGmf/GH6",
-	"R0mV5hhhWQbUOSlmZY0N5uZteE8QBRXVDjr4pYtwrXJsgsRLEvP6qBxeEm2GK8x0t0Gsna8lCt2KWd/f",
-	"yC5Dhl0AQy4uTeuPaGEb6erXNFgvGx+tGsH5hPsRHJX11rB+K8vzwuZeX9Ne6JLdTrEXDffLOSO3f1S7",
-	"HeOhjLFmr9st3o4BXA7YRtV+GkYatuSoIfW7Cx8Ed6iwrIXWII7lSyeFVZU2VFGCbsErhdpD8HQhbSh1",
-	"9a7PQHMB9CL38btKi4XCpAAMRrbhjvZAyswBYyCtMeJQDl+0SBQauhhBw6Z2mEKyS8ZLrw1ZvlluBZ67",
-	"kMYm2VWsGPMTG5zIUzpuCVMYDYdlGA+xCQOkHn33/uTbIAKvNYgsDJixZ97t8YKbREP4cufx4aa/R92r",
-	"e6FM9VpibbcKVKG1QR5LH9rCKB9XMk5olZr5dxCPt3X/jyUb7XbKksi3FZH2nH2zlWBL6xspidkfXcKz",
-	"fsXRPKymUJbStxIVk1KMN9GIK435m7fW7jLSzygqxgMbwdiul1T71IMIuue3hJ+6en5FrmNOVDMG1Rbb",
-	"9bGJaJzYY8WoBy/mGAVDpBHGvkYGyhsmXW0MtGfC+hjwuuWUBzHA2k0+Jf5lBB0XwRr5bOQyHeeEWg/I",
-	"HWmF9wm5C4PKQ1M1E1J7YPEwvFso5kIGgREHw6GN0wvlpqQL4bAphTlhWLLATG7/48deBMdgI9szFwsf",
-	"c9ugMSbK8EnMxGyTsmf1YOLHCG94tDIp24mYtdI0Dw2HOCtDV5rG5QMRXJt11UZfvz2Cu07bIby7Rt4+",
-	"W4gouGTXlEe/STCDI0YjY1yBIi/skPbWRJyi24Q7PRdcFXOUdKoqHRpcHAfdtgqiPShRWCv2fE9RzI/z",
-	"3MIvNojYZpXUkulscD6maEVw6k5l7BV3rXwf80N/t487w9lx2V47aMHVPKUj2D44KuZbR0fB9sFRKEC3",
-	"iY6qFaPtPM4R7ueXrN2Ot1oL6T5UejQKy/8rqOp3HFRlZEBIWVtZXMavs9tutG0LAVA5J2ZU+cpp5Apy",
-	"qVKLTVvRWqbOEYRlfWN+GxRTOmEb1TxUm+OkhLv7yBdhcIAUroH1o1nuLyicUUldTrsxR5hLg14Ipdgk",
-	"p60o8kmYWrcVkGO/WGOSP4bZflK7XXNdi/XbUYuzoDzBOlGAi4xuD262ibMuGyrInK2lRG0uLWhN8dJr",
-	"DxLblatdEHPhChSuJboE4detKuAbqm0mRj79bB/d10n6py1gurWEbpTl2nCdp0fBUOz8kXjsG2oHDcqS",
-	"1RqLLYpWFgtq3rnU4CS4IcGVo+yW+ZVBLTlt7K///B97F5+rGxjzshZc39UMmrcEtTfryW3M4DTSMxQD",
-	"Ly9ev67nmgZVym1CVf92wbARyLPZmj4P2HC9IitvA1sgFKtqMJceYvNWkyMfbhA6oC5n1hcdjuCica/z",
-	"rRB/mIH7GP7l9rX3tncgXVnCrYy/f4m09YqDoWjbEEfRqDI77oz2n46ePntyuDsc7nYeW/BZ5nGqtYup",
-	"1yX99h5ukv9BcEWbGLvRQFmza3fIgg2u6EptPHJ5jbEIgVj1AG3f+M42W1gqIyW9RWGj37F6NKZ7+lKK",
-	"VXWh267OQ1Fsq0EFVxYKntL++tWebWLHDNj+rD7TKvn5H+nivg8hm5W1wG/jt+pOxLWa4BtYr04g0HW+",
-	"w8oCn38siN6QUTmVVjvkDvA9F/xykLNrmpWHG5gvTWrJNySo995VFEsh3q8Q293lr4h2uTKeA9fu0g2B",
-	"dnj75vmL/toloUeuQSw0oGbIn2U14pgnecV2iWNpw7/GgoogKZkkabny2NgQ9fsc4TjmwXV7WoiBWU5v",
-	"0lmsywdkuqpPbbLgeSAsPssCefiV0Nvpttp11FsZI/eMy/4nvrj4/juQbbAv3K9RyDaBksJSLX9HGbc/",
-	"Gt39RfP298eQjXYdvNy5j5mx84llN7eBaScOQOu6alE9aFSzCxTMOpwWwTG3FTBQ6jEVc1tW7+Li9KQC",
-	"2UkljctSNIj6G2ETJkZzmxiA0tl+vR/FvELYXd0506GtyBdUlamlsrtwCV+JwgynFVJxgJoXWLeHZfoI",
-	"rMYtAFvyJwY5LoieVcKLZbeG8t11ueuHzwAAf68muQtVvP2LN0K/FAXPHhNkvAdzNYp74aFKG0hir8jd",
-	"hEN+oZrZvjbYkOQ5vD1/9eKseR4W83ZMu+2WWzwrmAqZ2hQTf+Pt1hAGljOr10TbUNLMxkq11jSD7v5w",
-	"f2d/eNALwE4bYWokxTY116BbBPdyrIc4KMZTCqPhCAsTH9uLgqG6J7hc4fLUvzrPXwPvsbqoxZUojXmj",
-	"kF0rIN+4BfkzTJ77Xz+8nZ5tjPC3OnX7YzgZz+ulrbZhdhXcZnDnaYPj66p6U1nWyVVwug1iLK84QOa4",
-	"5eIQeI/1v9EYf07SGR08F1xLkY+BiwG+1Gqdl+cHbkaPBbhteXHJQ4Cn4JqGVhfYuUR+mRsx+bXF2Xhr",
-	"ZVItWk2v+8cPCLf/w0H/JUU8AP731ZUalG7Is6xmXJYhM8bges0xT++9Wt0LXW2wTTG5jXv6vvT1Ro4A",
-	"vOrcx29oAYf78C37+ggIxyuvPM4uJAgsHPQfNIt5DXVvHO+5emdV7bZm1bOaTeqn2rhlqL26wFqNt8/R",
-	"LesMqvH+oIpDc3Y50/dD8uus+Rth+VuP/J9IuPyjo+l3iKRGxEl1Cc/PHxB0tfdLtPhvZzTH0GWf9uqL",
-	"hs2E0n3A8jj+QMVfB1PLTl2w8voY/MP05sbWeolv32Vj9OuRx32bXlir9oPRclFwwFYPkFlPvDvf5FK4",
-	"o4h+IJR4CYiqo1qkYtAhru3Nh5v/HwAA//8=",
+	"7H3rcttGlvCrnOL3VZn0khBFXWyTlZqVLWfiiWM7spRkEqSMJtAUEYHdHHRDNONy1f7aB9jaJ9wn+arP",
+	"6QYaIChRijJfsrtVUxMLBPpy+txv/akTy8VSCi606ow/dXKullIojn88Z8kZ/0fBlTZ/xVJoLvCfbLnM",
+	"0pjpVIq9X5QU5hn/yBbLjOM/81zmnXEnFdcsSxPIaRCYymTd+dzvqHjOF8y8+X9zPuuMO/9nr1rFHv2q",
+	"9l6aUc7sejqfP3/udxKu4jxdmnk74875nJdDr5iCBctmMl/wBLqFSHgsEzbNOM7ahylLYMn0HNKE/oh+",
+	"GJxzwYSO+uAWKnPgH5dpzs2aFdeg5RUXfQiCoBeYlX8p82maJFzcDyDV5w8LBVwmZCy+UqDnHKJC8TyC",
+	"XGYcujy4DIAJYFqzeL7gwm6r16d3SzjAZS6LJaQqFEJqkIKDnOE7ZrhHqm/gY/5UPL/mOeSFUJAKSPhC",
+	"wkImHLoJz7jmwOJYFkL3IZ4zcclDsWRKrWSe9IIQ9/5KaJ4Llr0kwNwHlhfiSsiVABri4eD5Hjc3UGnC",
+	"YcbSrMh5AF/JBZ/Kj8AyJQ00FBwNhzCTOSh+zXOWQZylBrKLVGl2xRV0V7kUl6GIizw3PzgI9CEpaH8G",
+	"eS9TpXPcKvAFS7M+8MVSr0GwBd+zTzxcDkXtE4PZvQkeyYIrxS45pIQA5ps8W6fiEhBeoPlHbWH/Ruov",
+	"ZSGS+4H9jdRAnz80IStZ5DGHRHIFBv/4x1Rp6MrcbMo8MBuLWZYZXCRyPJfyGybWlkmp++1ISwkLJtbA",
+	"Cj3nQttPDL2Yw1APuVE3lUEsnmybEWa5XICep8qh1at3E8i5ztfAZprnEJ2ZPwYn5o8IFI+lSFTQ6Xfm",
+	"nCU8R0h4r5g/m1iOn4CWsGKphimfyZzTHKm49DF+xdYKFDdvr+aGo9jpLGeJ9odRbxIKvV6aHSlgoHRu",
+	"ME9J0HNG53bJBc+Z5ond0SMFtFRYslyZt4UhJASMAilCYb766vz83SAxpGIYO422zOXH1BCYNG8XmR6k",
+	"4hceazPGzJBeDxZsjQs2CN+vjryzP+z0O0ZiGA7fGeu84P7Rmh10xh1avTm+z/3OhTBnJPP0V35PgiHJ",
+	"4kahgyZ+nSooF/NwOPZG2uG7UX1SC2+Zwz8Knq/96aMe8nYmoCCu2i/loMwN07mWVzwpx91pS5Hj9d+Z",
+	"t/Gl38Dtq0Esw+93ZinPEsT0N2xhDu5rvh7Do5N3r77m6xc5Z5oH5pdH9MX4S/M+XFcDGfb9iN6w9Gj2",
+	"MefwyO3hEWhmMOHBDue5TErir1YygYg2E8GCLRVwFs8Bnxj6TLVy7D3w1oI79zfbhBweoDrRnXFnNBwd",
+	"D4b7g+H++XA4xv/92Ol3BMFtyuKrYgm0TnNiy1wuea5T0gK9gZpc5KX5aT0BuUi1RmSBSBRZFsEXlp7t",
+	"x0GNDrcsx9A4M8s1FD/Q6YKbNRZZZkSfI9cGkbpNeFtv7KffWbCPr7m41PPOeHR01O8sUuH+3t8Y8LPP",
+	"IX6i0X8u35JTw2rMtD7kk7dFC3AieuVtoSNYZgUJ5mXGUmGEMURIMVHf8NwiFzwB/pHFOluDFDGH6Rqi",
+	"GEc/WaZf83UUiq6neyktc24YZbYGBnOm5hNINcQMVbcpBzU3yhG7ZKnoNfjgpw4NnDjcOBoMj/Ewno0P",
+	"3GHsgD5p0hl3hvx4NmKH08HTeD8ZHPKD2eAZO5oOnsTHyRE/nB2w0bTT72RM6QtFU5oj3YJ8/Q5CpTPu",
+	"zKcfhm+0PI1/1EPxfP79ST4//fDdD4PpnP+q2VT840f+8odvDn59F/MFf9Xpd4yO+sqs6Gg6nD2J9/lg",
+	"lByywWF8zAfPZgfTwT4bTQ/iw+SIH882sdwDyac6qrZBpxVVN1CzRjm/E/qnSX3wHc+jnKwo0qRt7f6B",
+	"ffrdSHPjE3v8TVp6V5LNybtXcMXXfYvgSACpIGXJGa91bnNnTNpYlEMtfyc7YdmtcG5wG3zFzmbB1/cw",
+	"08eo2gk5uG1nVK0cysISFlyzhGkGlsPEuTN9UfVGRp6KOCsSnvSC38JKiPTvyziqCUbnwwNDOfujrXLs",
+	"j88RGuJiq+D8IzOGG/dQKJ5sSP62A/ynsZc/PCW3UfALdKK8sw6EFuZof7HelgCeSz0HlvNSF4c5zzlM",
+	"ecwKxYE5q1LNZZElaCrBVOr52KgoobAqRmmIx3MeX8Ey54obzSTVimezAE5gkSo03WQO6O2AyHo7ImvH",
+	"dY+Gw94EWCjcq5Hgqwi9FMywF6YgCjthJwImEjLwcQ+gijjm3BiZ5qH1J5kXhFF2gIlQkKek8qusUj2H",
+	"1TyN5yAkZPIyFeUwvQDeSFikIl0UC8hQ+zPaPi5nUz2iXXTGHZYsUvOj4Cvz12BRxPPBlGvN84GbuYVz",
+	"uO99NHNDbaKxGbv2Zvs0t6Gcm5VGbEOkunmygUdonMgZGNpdw5yJxJgp5D/qRos0CWoDRCR3nUraCyor",
+	"JlWhIHzRJKGlgMPRyDe+cFi1Afo7W80NW8VZmPWdfVUsmBjknJFHuLSmfNa024wt51fZoSxJUvMdy97V",
+	"VrXxSX11ZJgaHgH/9e//4QPJefW6BngGkE3payUfftsATOP0G8hCgGpDki9lfim14yme/98/pQVLM8MK",
+	"Fc//1T4PYrloORB600fvjY/uZpHRiG0rf21I/kuZLzYRAH+COOcJFzplmeoDIidT8Lf3b9+g4ep7Ij4O",
+	"VqvVwLD8QZFnXMQy4YlhFOhZN+AmjhU56ozq/DYVsMxZrNOYj61L95plBVfIGIlVHQ73N9C/JPaKXyjN",
+	"1q/l5SVPXonOeMYyxUmy2LPH9/4V/7/9CJae4NiBHdXnM4BEL1s5ddOjiZGHdMaN1IbRU0jYWkEqlOYs",
+	"MdzkSQCnNAR6G3GUoJp4KmXGmXDC2cn0TQexlQGPFHnKgSVJzlXDs9AExm3IVE7Zr8DUhlpnXPFbaMI7",
+	"OsFXA9Kia9zbWrZPZ/uH/PBoFnPO9o+fsCN2cJzwJDmccjY6OjzY9QTbZ/FI6Xh3++p9Ki4zPjDaAfE8",
+	"64HmNg6GIK+D+tZt1NYyGt52FLSyW84B0e2Mz3Ku5tsFmX3BrL3INHQjI6HSmKvgQvH8pNBzHOeUa5Zm",
+	"US+A03Q247n1u0d2EivlxuSKLkVBKiDK2Yro3+gib95C9JyznOcQGS1pln7coOsq9nZuseDN07+/ODn6",
+	"8m/vnnz1w+jbrw+/efb9jwdn350/P950vpDK/PR8f1R5C3JmNJKNj8thN7FoYw0+Mt24nLuYMScUL3hC",
+	"fICiFYRHeCZbzIH63nazpRACzenf8BUorlQlvb9/df7V24tzinU2z6m2mhuAeRvymrX0NyDsA+oGbN6G",
+	"xiS0CIkD5y+Ek9dnL09O/+4MctW6MYrNhMI9P/j2b0df/jj6+sk3hz98/+3I7e6rFydRb2zsNEg1XPN8",
+	"ynS6MFIRBz3xlaEoFDaCgJIsAFy9QrlXTf8vMDqGKVP8YGRUeSMDeYuat0kPX4++efLt4Q/fH3hrM0tG",
+	"4O9AD4673rrhnQijTcjNZO7H0BO5EplkiXXCdoX0w+51Re3m3d2FvMjjDl2iL4zajJ6SPhH5kjvqPSCl",
+	"bRMaG3S2A5Hdfj67Cgrfgm4eYRu1Gd7f7gbD/AaH9S65Ab3yytBFN8r5Ugb2+6gP18NgdNxUxa2e9Ndc",
+	"Fkv0Oj1jT6dP4uNkcMQPZ4NDdjAdPI1HyWCfD2fuNzOE1aU3VZdLGkqZTe802M/WtbajRyNV74slz83m",
+	"S+3OKpUnVjuUaRK/Uqowb5Dvzjx5XxBQ8dEGOTUB4YuZHWFyqxOqxay4VfXzAdpEAVysKnNdYMozKS5R",
+	"Ye2SL8tstX7kdzgUzReq5kbfti/7gOU5W7c58R7GV9U4em8CiwWbuvmmr+1kmwHh40wTzm9fnb6AFH+c",
+	"uFCh4auZjFnmVHzU6W/1/tUQsXUeRb/+tona/HrWYiAkrAOz30R/D+tqoKlvYBu/OvPSfdqVHbuVACK0",
+	"SvsQ4bJ2Nk+hi+ZpKKx9aoRc6VSjPCI49kQ5GbD/9W//SULnaDh0UfOcs6z0BYXC6SupAiZALskx4nLM",
+	"xHWqPR/Lph/IcsVfmOANZ4FlUX9jgsOprJlu404s85zHejCXueKDKdOa5+sb3BJNjWvF85gpnsB07UmD",
+	"CRBFVe7QpmO7ZZ03OjXaKMrb0S3fthuE7Xu/r0n419aDmsAvMhWKUnHcWZa2Pjq40SMsGt610eyY7cfP",
+	"+JPpwe2ezAZ93WgRGip5z7WZ9QYfHJF2w+2Wc44uHljyfIBsX9mBoMvE2nqGcKY+BdwTpKoyYO8U5gkw",
+	"eHdxHoqcLzMWW52ckqXo+17gmFA6c/9aMWVH3cB+IzBOU7XM2Pq7FF3PMSMfwpwj8icsv0IkamdedfBc",
+	"LBObHtLQe6xXvcDfAziBWZFlYDcx9rUhmwW2ylPNFcYKKD9F9UFJ+pvlmJ5oOUyXldEBctdQQMDxjD5U",
+	"v6PzcpoxcWW0rd5WVrAp4H1lBc64+TPZyQW5OdSdibU+6T2SSvo3eDK/z9lyyZOtGmv0KUQcCTtjsC99",
+	"joCLa57JJYdusVQ652wB0fV+YAcji6AOGjPGbTlNbhEbktB8e8vifcK8eQfuzR22MYHIfBlhmt+UW3K6",
+	"/+bKRe64w8/9juJxkad6/d4MY3Pl0a5pywLyjegxWPsnLIbDgxhZKv6TR0QbrOG9II+UYU7oDYigu5pL",
+	"xSvxSmliLMs5S9a3OAWM1G7Y+j1DidY3w5NQNGf1HW6RsYTYKuq78VINa1nkimezns0fdCkFZoRQ1DOY",
+	"ArhwB5rwOGM5rtPoBwoiRu8Y1cS6GRruB+ILeHComxK8y9OZa72kjLtUzKRLMmSkHFpG4XJazzkzNF/k",
+	"mf1Qjff2klTFMk+COb0UKDnTK5bzzXjNV0wkA8MKNRdgZjGqEWqXCPU9tkz3rvf3DPjU3mOD0MlSpkIr",
+	"kLNQ/GRX8XPXzXyZ6nkxNYxoT60VciW14EnK9uxaen2ndFBCl6KcWkceoVArdnkpQS15DN1oyuIrLpI9",
+	"tlziWpQR4PFeImO1h2/yPFizhdURU63g7cn7A9CrVIQikksu2DIdHNA7fdDskizeYNSHWC4WqQY+3E+S",
+	"JwdPejiEW9TKZfva1630CDF8Qm9CXgiBycFWsMS6YFm2hkQG8D2Gqf2t4Zb6VhLxBN6t9VwKeH/6dShc",
+	"xNjTOyFJFbvMOe8TYiUyLtBZM5NZJleq+X4ALzHWqYp4Hop4Lo1CnCrIUqVd1Jwk/hIj9y7iyWYzHmPC",
+	"45KTcv5IgYckQShC8fjxdzw3pBw8fgyRwcrgmh6gUuy2+EiBXInmC92wsx8Mw45N73eAzHnGmeKN3RlN",
+	"ookgqSpPAUPo+0+qxSq0b1cksl3WYXVuH8kGzmWhuZrgw6NgCHNG8J6ludKwP+rZXVLBBFycvTYb3STx",
+	"aMoUf8f0fAwGHSPoGnQbQ0SbUmP46VORZ/Tr55+jHh3tkum5gqiipCAIoklj55ijgABiC466CKow9C1u",
+	"r0GOZpAA/ppe89a0dIgcURKDnkuliT/T0plCerHYQ/s/qSXxGxjUHGPK0AzfZORIDjl3cchQ7CwpAjif",
+	"c5vg4FLeHimoSwTnJo5ZnqdcURCjKREQYikiS6E8hdb5wnyH76RFIBiEJDdZFSLx/e3OGU1LQuHRo9WX",
+	"aax5ulRe5isPRcZZgqki5WK7xiQbKC5UqtNr3sNlM5ga8NGkWJezkvmVIrvXfmr/8zEKhctmaRdCHEiw",
+	"7CaKCAvNmBYNsSLIjGK0h2uWlZgU7UUkqCI3QVehurvWmL1LhkKacwJLmXuD+zEi3YdsGZOL5tOAFXoe",
+	"2BOPpbxKOXTREa3lJddznqM+EYry3Zwv+GLK86jn+GksDaje83jwPZ++l/EV14N3udQylsZQ0XzhsnJC",
+	"Ef2FxTFX6gNO+UVENQQTJ+8pDGBeWSJbLLMyN6IIFqRBKDy64YnlNrRxGqfmNvCq1OyZdGUO0V80Pvwi",
+	"6ln1KRRklF5cvDodexWB//Xv/wGHZHfQC6WrzxYXMSDwGDOWXj4I4JW2P4diIROeZa7CZclytuCa5/XM",
+	"KtGomXO7SviSCywvSLXlGi8p/+XxYyuC6uk2c0uAU5msIaqn3YxDYbRnfNGoz2Rk9CG0mShh5y9j+IT/",
+	"HrsMks+fI6/IwCjSLFd+ak4oNnNzSkoxzMX+zJs5QEb9Ut7QXv0PE4lBaKqP84RPSTYRqeFj+GRGcTv5",
+	"HKGiKniKaJx6UtuAIwjFN9ZyJLKg09qHO5S7THapcynH3a3cZQLMPjWYKAttCWenUkyHchCVJaKRRZQz",
+	"pjlk6SI1RgqqEpUQ6UM0q6XrmCe5n6tgHsg0iSuhY1S8NIlfsCwziiJ5Bqd8nlp1yuwT8nJSno9tFHch",
+	"UTljAo7K+jVXsLZELc/VqoGT3wiKVGAp6SIVheY1p4JQK54rOBw9q6N0eGtNXtj5bA2meiVct1ahNqEj",
+	"yGR8NTAHkshimhHfpRKbIkcUs2WeYNiCESwxW/YCsHoNsaBQRF89f/vDh5OL868+nJ2cv/zw+tU3r84/",
+	"vHxz8vz1y9Mv0HEeQRkzkrNZqR6hMoCkThFdqxZkRglxcTyXOLMZyRuDzgte5h7VDTJ0pRuSE3zlyrOY",
+	"H4HvWf3VIDYRkswSPA+msdDEjBvXEkyt67iORnYIrxoYJMLOmqtqUuKlLHREKlxE5cDWz1QbI2ZZVpFw",
+	"19AZYtmK5YlymuULVMgVrJDJ1mwC2COD4P3p17DXMAGueX7Joes/XKVC9caPH4diP4CN/aZWozMIDdG7",
+	"i3OoFEZj3O7RB2WajeEf/mJCAYBAwyUZQeCprc1v+zZHFZmaEQ9epi2uIgjFKGizvp2uFbVlwUQQfcrZ",
+	"qg+NUGgfF1fGSj9HFKluKII9b0elWiQkyR9naOHuliw3yg7DYRupMkEoDszK0Z/onbpddqvTCo0TVNrN",
+	"hvuQc8zT9BeETAuA5ldsvTESOTg/W8WYpse4Q82haQRzVKbu0fopVlJzYtaTpoNQHAaGGC6NSZi/4asL",
+	"4ud2U6PhIdGsA1a3Zr7Ocqx0TKyYTEnT34TcpAKwgXYd1dGiNUxrNDw0pHHkGwBO67d6/pZskOpwS1Rj",
+	"a1DSDHccQGTPI6gCVNFe5AWoSEo4bzN0XfLkRmQNcb43wT2Wk9Lm9ZyjYYElcFbWqwCiVL1dCWTe1tLs",
+	"mbO7NDwqFWSSkqOCIGcW75SxIBRPAirvNNA3+8d0lIaO0lWcA5tKNB1w83byUDwNwL1nPdqkyWaZOXQr",
+	"2kv9rhJejxT8VZpxilgrmLNro/zRyUojNRdLvY48uC8Y2ibZQiqMIs0N83MT9CZlH4tqDTRYtYZV6Ryx",
+	"PM3W+tkUd1/rWAC/NnrI3KgoujxzHJGS+fElSuSHLiGSVXf64HAd9lwyfhkO3HPEZV4+Gg57AZzgqE55",
+	"rBw70yLNtFfIXip9RPDsivfMKnKqOy9VgeGQNoqjNr071Vv7e67/ArOHUOToRkpFLBdLbEJhlcVnAXyJ",
+	"wTsFLEl4UplR/kkiio4htecfFUVqWLVOF1xptlgqiMoUmWhSru7k3avBFV+TshOlJEuY/Ry6bcqOW7dY",
+	"ExLwTHFDhvvDAJlZFYRCRIRZGaby4lEUf7Oc1ndiR1DGoJjj0jYSZfj+wojGHpaK1rzn0GXuX8jFbHkp",
+	"PUJ7m0aK6nMZ48jyBGfWW5mMFGoZnlGMsTkArd3sdT8wWh90a9pbr4/6tqF1owqXrWgQEFYqJZt0gK0J",
+	"aHkGrdskWUl31rwqhzZrGQWA6QLOAs05LIzkcnYskpFNXAAuzGYT6KL2s0oVh8PhYd/1p6BlkC1nMKsQ",
+	"udE0kWkeDg+sNy+2urcLqzncOBiO+kYDjdDxG2EbBDMekrgi1wb+/BfDmj/gXr7Afxo1+QMp5eazsnFJ",
+	"KPYPgprbqYQJyruoWX5fycZdEuKhyxTUZMukpuCjHU9T9S0qGllZuRyl4vCCmgEMztdLbrPkewG8Re3S",
+	"sxrNuRAFiMzQ9b6RyzXl31iKG00ous7p39LBokctKjw3IC3SGjJ+RwotSfMx1lvVlYIyIUOxf1RHf2Mw",
+	"G0pRL3CkCO35sihpD8hoQ8VVcfNfx0cWXM+lw+YuwadyH5aQdn7aSjPDrAuLIBnuRZF/rFuIFUXOevZY",
+	"DdOP9iJVUjFJzklrvJctreA2qoandgVB8Nnoe/tGe3j39r2vMmdoA+wx5CueVXBieIk5pZKWWWZk1uW8",
+	"dFUbFKJlGoJCsZrq8YYguN393bUjDg6P+xVhRgtmaGCaMxHPezhbAG88hYKmusnrpLgdq+72RQ7+JKj8",
+	"YbbWrxTLUamCR7UKT0OtpaPe8luYFtr+THORAX4wJBtRCsiYtjI2Uf5ee5NG1wAblZhagjerfBpgLVbl",
+	"ssm5WXIz58XXcKxP2SjPCrrRG6NE9/pEZ+ZcLJuqSTriiVObRoGfWrPueyO7WItk58njx/WTywuB25Vy",
+	"aRjmGJ4OgX8ktURBLK+5IfJQGH2t4hV9GJYsHq5TmTkWUgbPPPRBzyvK29rjUFj9in9c5sh8FblwmTPg",
+	"mK/1WJaBPWmuOCwKpeFKyNU4FI/hDM28QcaveVYye1SopUbwjL3WK6RLkDZ2CJHmH/UeqsyodcRzw4X0",
+	"F4WeDZ5aFwg5Cc3bS3ZJg85kIQx7RofTRkDNsCfMVwHYbqf2JsDAWxH5VwVZ/cSn7CqP3G9gU8mgshuZ",
+	"gOgky+TKc/w6lyciBoHDcIUNWTRp7BY/dYJYzmZQiMycTCzFLL0scku+ounxghaHl1WHnaDvNmCNzWse",
+	"w1nVuM7ZFo7RWFqxor7CdmaxxCGHzF20QiYIGtTcpjlnVw2Me6RKK8CmJ1TW2iU3FHM4HI6RcKqkQDOi",
+	"SxyYy7zqM4a97Bq9xJzabk52wwlSMirBV5EZ1rx893JdY6Pi+A3/kXPPg12nzEuE992twypn0QrHLBVX",
+	"VHdT9ugz0tT6baO+jXPAJgQ2R0SynKLvK+NM6Vpmo3Uf2DPAldpjQI3TGMwr4lyb5dOUnKBTnfl5BkYY",
+	"2JyLXHX6HRvd7Yw7+8EQc1gp1t4Zdw6CYXCAuW56jvkkFWGSsjDwc/6WUum2fHyj4XjZm17tFqQUlbBV",
+	"c36CM6snxQZgS3hGw8NQSOG0T8P2KLAk87Idmx1blUYjTwKw7vk9Qr8K8w6Hw0koqm6BpdOA1KIkVaRb",
+	"W1/4xPdC26ejZwF0qwCepRwb3eQ1P4ByVv6kHj9AVlN3EAQ9PL5SgGD6fr0O1jYO40o/l8n6jj2sbqiW",
+	"3a2vVHtN7ud6wpLOC44PvA6eo+Fha94fhukmzmmFvfQOh8NtyyiH3PM6guInB/fr5uUfu42/WcPqARuh",
+	"nZaI5tltDZwz7NeiHQFh9Ox2IDS7Dn7ud452AV696aWfR9YZ//Rzv6OKxYLlayxgJDlQp2TDYdglloPU",
+	"lc/Oz2awmgKeiu18wg+82ogDEWm3qm7u2RiOnb9Ke1XNFLUgFMQ2bVJss05NaZZrF9ioQvrUO9CrBgqC",
+	"IOqNkZuG4vZqNGgUo/m2i5KguKbPKDauvEC467u1GRn3ntktuoiZe1w51ykQTkG6cxeptT6VO5SU23wA",
+	"0sV7faP521QN3yyOSsnlTOcWw13modhlRiORGESVdmUgD6qYYUqfYeW/UHKTV6XuNZlNr7m6U9gqFF+S",
+	"N0IZNXcjpOeCb9QwtV6jTxLEIeVe2esjFIVQxXIpc7NOH1K9KmxbCygWXh/HsPM5mmwVPaFA2eOUk2iZ",
+	"y+s04XlUyrDbIqHw6h3+x0Y8reAKxWa8MoDumWcFTfmcXaeyyH0flpNx5IwaDYet0urCeXhQh7DJCYZV",
+	"tBE/uD2hbjgBW7ICXafV4VTowR1Q9BbN9ghBFtUT+/FZp98xDKeDkfYqMdtN07mpy+bPv0GyPky7hN3k",
+	"TdVdwjDbW+nsriul/P2HXuiGUKQINDX7cmyqsfI++Cwp6NyuYwzvdmr/n4t/d4NivTa7HZKXmBEa7BSD",
+	"83Ws+3dSZz71PqCudLHB7ex69++3Xp/dPuAyTzZFhzHepyy5SW4YHK/aRMncmKE1pzP5NJCh3yBf93YS",
+	"r67r7R9bN37drgNTRmJaJrj+gVRiDI1lVsLdQQ3ek2kSm4Vc8jaTmZRTQ7Bvl1y8OjXKhOCxhlkmV2M/",
+	"MmN1HAM5UkDpfgD8NkXU0+tQOPp5pBoJYxdnr0m+omaqNNN8T2CnV6uh9gI4ldZ5l2VyRV7rnCdpbtbD",
+	"Ci0XzGwVw5wzWMsCBOcksC/OXlvvhTQqB7ZOV5vhq1A4O6jWuqv0oNluxLXYVgBnvhmepVcu9aB7OHpm",
+	"y7Xqyshb537rNETFwXDU1q3FbrEBzJLPNfqauxNobxO08XXbSTQahNqU7zQJPOt8r+RgfyF/z4c0+cIW",
+	"ZITFcDg6dlv7YFSaLwz503M83C/YNL5zt/HDNnPdeTw9TgBdOmfKhUAX5qR0bjincu+PRL64CctvRKpT",
+	"OsG7U/Kei51uJekXNv6/lapLB5dH3GOoHF2Q6sp8NEgQCkui1gwmdFVepHZiPnd9/Y0xk+rae6G4JWa7",
+	"C/G6ww9FPfjcuyeFOof4LhZDRT1YylOmULTSakVZ75fZx+ztc/7jt9/+ffr398fff3w/fXWyxVowI9+J",
+	"Yvot3NwFZYHHc1m56W9ZJ5sN09kvKkuuftmyOKTpO63u57vyPhf171o8xJK622L9XYtxvZ2ZZJVcUHl2",
+	"75BRUIMbDvW/XK7O5crsDhsbuguXk1Tt2+63O/OyeOtVoli84woQzfzIqeIMs/zLpG7LxYjXUEGRaPP3",
+	"eJm4QS3MLS7LSJ+r8/SK/1ko6quy/pJgu7vCbHcXj7W1tWShW33Wd1eyqzB92TA/8+aoEpUXFa8rv1my",
+	"S/6Aurjhww76HmSpmkc1SsmYMAs1q+z5FtrNCHzRsMasbXLzR7W7qu5LJxvqO534Xehhj2XZ7TRBPWvr",
+	"+GcLcVitzoiyjKWwXyT8Oo153xZOYy4BOcA4LNgVZqhbkurfRFOTlqT2S6NDHA73Q1GjJ79gCguPXC1p",
+	"V8/52mYgUx0KWRw2iZ7yOXp98ki7qTboUQEz1gNPxqSEVCzDpu27hP16jer48WNcTSr8slFmRqCK0yp/",
+	"8chymlRhYoBLh0i1CoVNaL8ScuUup8CIJKUhy5lLfR3fmDRkkx9C0ZbU0JvYPE5Kikm1l2Vrq5MPnz19",
+	"dsTj4z6EHRrXACUUdNjKlXR0bJCjbFTs1y4PDo9vzTYKhc0ocZViZWJTlTDMtBtmzigf0vpYMU/E1SVj",
+	"WdgNXPIky3ZilC+3k4ErdrPI1WSkfw428pp4H4qbLCtxeWeWYjsdbDUeXvn1NC2dGJDK7Y1uUnCXMeAn",
+	"kKOn3DUI9XuHbukVCt1CVCp7D8Mzy5wKBqt3XZ8FWyYqM1elprRcKix9xZI7KuohdmT2gJU+ZO5YP6pr",
+	"zWnA2MU88XRmmV6eXqai9AuhUtFsKggvtjCeStiH4pRKcETMxy3JuKPhsEw2KbNlajUm70+/9upMWksl",
+	"/OQxyuxsr4rZRlb+y52Hd2j/M7q73smPXe+Y23ZtWFVA5lVr96GtWOiBdK+E3F3WeHBdSP4JmlWL9le2",
+	"QPkTqlV0bHmJzLuyQsrY2a5b0eVWhhui7OgyYW9ZQMoVfm+w8jIr4pxYYt0L4KxRJRWKN2/JgjNcziiy",
+	"qfCsDWMFU6YbZRZA9/yGYirbnbrIdCiYalZUYSi9rLRBuUcJCkEPXi4wp9uoWlnZ8Q35SprbTm9oGfnd",
+	"3uB1S7wYowm1KzlLT7phaEJ6MHK9dcri8lNOvhQbHPcvBrU3f5bpF5jY5kIUx/4loaHAPD8vuY+qTnz+",
+	"mPOltF5uhR0OsAGX2dzhx4+9AE6AVMzEqoihoAGNsVEWA6Gm08ZNz+qlcQ+RKPVgTf924yMbjRbvm1h1",
+	"VibBNbWre8aCqIdAG379/rGgTdz2A0Ub6O1q35mCy/Sai+B3SYuyyGh4jG236Zgd4t4Gi1N8l8TJF1Ko",
+	"YoGcTlWN8L0boKHb1g+/B2U8h9iemykIxUmWkSOXSuJITa2p4p6hF8ArG9+lu6pb6T4Ux+6SThsN3rM5",
+	"sHuoqdV8LhPYPc0yFDvnWcLuaZbIQHfJs6xdrdB5mGSQ334Bw2601XotxH25R+Map/9Nz/wDp2caHuBj",
+	"1k4al7Hf6NiNtG1BAJ4vmFlVtrYSWW1xYAUbdecT8C+pCMVNTt3S2Noq5qE6HMsl7O2jzjdkXdsIA7KX",
+	"08zdND7nObc1D0YdSW1Tn6VUKp1mvDUedeo3itjJ00Ff/EndGKe1a/I3pVi/3Ttx5jXb2kQKsHV+7aV6",
+	"VARja/u9PjC1Av/tjbJJFS+tc69Nk7KduEIhbbvtjbJtr5iwVQT8lWuqK85mv9kWd10//8e249+ZQzea",
+	"zG65l995u5Dt/Jlo7K+cFg2K0GqDxJZFK4l5HZytxzzy7vuyzdW7ZbcQrzOyNvrXv/0n3YZtu2CHouxs",
+	"3LcdMBct5THN7shb+5EY7umzgS8vXr+ud07x7tyh9gD9mxnDVocd9R5xXW0M1Su2djowOTyxR1xqi52p",
+	"C0s0cYlLvgFqO8C4KzQCuBCJMX+xMJ4cAjcEC/1+Mg9hX+7eSXp3A9I22d5J+ftflrbZP9tnbVsyshp3",
+	"Jow7o8Ono6fPnhzvD4f7nYdmfEQ8VrR2sZFQib+9+6vkfxK/IrV52aqgbOi1e2yZDq74Wm0NrbzGrCaP",
+	"rTovbN/YztT7JlfaVpVPy3YPeBcKNi9xjcGrXpk3XVSNrJh6m3pXhUsR8/7m5fptbMcsmH5Wv1Er+em/",
+	"0zXZP/tkVt5scxO9VTeQb9xws4X06ggCXWs7rMnx+edy0Rs0KrfSqofc4nzPpLgcZOk1T8oIBoaVWa2M",
+	"j3m3F3XxRuf0jm2Fb2/myrStunMUuCyv5XclEN1oPv0Q2bg25d8dHuCFcMeHRZ555dZ9SAMewMEIciYS",
+	"uaCeuD2bkmSLCd++efGyv3G//8SuCTtvqTmSeHU9R5RVhGt7bYTCsADluq/6vThQWSPPA1k/Y3j8mPq1",
+	"lg16rRpzXbXzLhucY5+kULguSuZtc0C1O9x7k0a/jma+wpP9J/sHB7NZH1y/hlDcIQ3B9bXoYUp6ismE",
+	"jx8LuYJ/cT1DHj+mjowEWDpKnS54ANShRlGBIeajKFUsOFD31TE2Ia41L3GeUDOgWvE8gBNhdpqlcVpv",
+	"c5IquMI+vs4lbGB/YrtEGIBrKQcZ3htOGnZXmn2Ojo48NLEFfaMRRN9VHWqR0Mra/7KVye5tTFwXE4qD",
+	"RF7NK0HfNW+w3dnLi5ipbPVrvh7DI+JrRKiBGe0RrWtMFzp7DXVnMg/FI3rFFq1Y1HrkdMVHoNllhNEY",
+	"qlmZgVqiJZKqkhbbxNQLT479JuW4HpU24gkl1LCKSrcKkJ3VLh9cu+nJdyw+upuM3bbJ+0pdktlbZKxz",
+	"Pc+nH4ZvtDyNf9RD8Xz+/Uk+P/3w3Q+D6Zz/qtlU/ONH/vKHbw5+fRfzBX91d+F8n7NItijB9teqvK2u",
+	"SWF3zH+iID4cjW7/omIRVhQ/gAAnODjheBddeO9Tmny+yeN7ar28XZun14NGA3FPC9r0+SLnxaaDyM9T",
+	"FQrqZH5x8eq0igSxSmUo+8lgaMqwYL8PiO3tgyqETcELQlGFgWyrbzMhZfV5jTxr3cNs7o5r/meW0+r3",
+	"O/UyG2+tQnAJjo2L13akVMzpXzI9r9hYmtyYuX7LHYob+f138VL/Ue1Gm5l/8xdvpP5SFiJ5SE/4HYir",
+	"0acKI39tnrwXtklYu7P8kWo2t6BEWZZl8Pb8q5dnzaBtKNoDLwG8kbBIRbooFpDhDWAU0JrJPCY5j02U",
+	"7uJnww7S9TbUW7pIU+Jeaxtp7Gm1dzg86nkeeSqoMJxilzbX0C28qxA383BUKmIOo+EI74I5AergEFmX",
+	"cVTvxHQ0HELkUME1Vyc9zlj3lIzSt2nZRjcdAwuF+QrbL2Ff1WueJ2ms+/bGBp0zobAVEzrG0G0aN/XZ",
+	"nOvc2ApGs6LAdK3TVdW6qtbErBbPrzVyNTDQjrlRNyyz+42IGV5QQc5czput0FuDYC9qHbl+iy5nT8Br",
+	"NiDwFkE2WBTxfDDlWvO8IqGd1YbGCn+vSPefw7B/UW+OvAvvUt59eLdG+Cybqvr/lo2BbQ/gm9z65SV5",
+	"aWWdtl49Ce/RmsRKgxcsnvPBCyl0LrMxCDnAl1q9Y2XMzu7ooZzcO159eR9nr3fRX6vbyfoQHJgbFXU1",
+	"4LQ0VaI4UFQBraamuMf3KJb704XbSoy4R8jN9edtYLpBz/I+nLKRNfYZ3Oha7fC9V+tapasDpgLRm6in",
+	"dCxspQgwTLnMmdISjg/h6/T5hBp5VrEtmYNEv9GvPAlFLdLVCKnbjtlV9+9m3+yaiu222rintr030EaX",
+	"8N8iWzYJVOMNtBWFZunlXN8telYnzd8pfrbzyv8HMZf/7hGsW1hSI8urusb1p58x0EE3FLaYo2c8Yxpv",
+	"EaSmFa7l51wqbd24LojpLhSt9ZZYpuUFpPiHmc2u7VNby6a+LZ7s17P9+9QcoNarDzNUAy+oXU9K2yyb",
+	"P99mIdnwX99jSqIMQqhJLTvYmxBh+/nnz/8vAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -256,6 +256,9 @@ func (s *leakScenario) homebox() {
 	t, ctx := s.t, s.ctx
 	srv := fake.StartHomebox()
 	t.Cleanup(srv.Close)
+	oidcOn := srv.Fake.Config()
+	oidcOn.OIDCEnabled = true
+	srv.Fake.SetConfig(oidcOn)
 	newHomebox := func(base string, more ...client.Option) *client.Homebox {
 		c, err := client.NewHomebox(s.opts(base, more...)...)
 		require.NoError(t, err)
