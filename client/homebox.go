@@ -38,8 +38,8 @@ func NewHomebox(opts ...Option) (*Homebox, error) {
 	}
 	h := &Homebox{c: c}
 	switch {
-	case c.cfg.token != "":
-		h.token = bearer(c.cfg.token)
+	case c.cfg.bearerToken != "":
+		h.token = bearer(c.cfg.bearerToken)
 	case c.cfg.apiKey != "":
 		h.token = bearer(c.cfg.apiKey)
 	}
@@ -48,8 +48,8 @@ func NewHomebox(opts ...Option) (*Homebox, error) {
 		tok := h.Token()
 		// A per-call WithBearerToken or WithAPIKey overrides the session.
 		switch {
-		case cfg.token != "" && cfg.token != base.token:
-			tok = bearer(cfg.token)
+		case cfg.bearerToken != "" && cfg.bearerToken != base.bearerToken:
+			tok = bearer(cfg.bearerToken)
 		case cfg.apiKey != "" && cfg.apiKey != base.apiKey:
 			tok = bearer(cfg.apiKey)
 		}

@@ -3,6 +3,8 @@ package client
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,14 +19,12 @@ import (
 // KipuDefaultBaseURL is the public Kipu Quantum Hub user-service.
 const KipuDefaultBaseURL = "https://api.hub.kipu-quantum.com/user-service"
 
-// ErrNoProfileImage is returned by GetUserProfileImage when the user exists
-// but has no profile image (204).
-var ErrNoProfileImage = errors.New("user has no profile image")
-
 // Kipu is a client for the Kipu Quantum Hub user-service (api/kipu.yaml).
-// Authenticated operations send the personal access token given with
-// WithPersonalAccessToken as X-Auth-Token; the public ones (users,
-// registration status, token resolution) send no credential.
+// Authenticated operations send either the personal access token given
+// with WithPersonalAccessToken (as X-Auth-Token) or an OAuth2 access token
+// from the Hub's identity provider given with WithBearerToken (as
+// "Authorization: Bearer"); the public ones (users, registration status,
+// token resolution) send no credential.
 type Kipu struct{ c *core }
 
 // NewKipu returns a Kipu client. The base URL defaults to
@@ -36,10 +36,14 @@ func NewKipu(opts ...Option) (*Kipu, error) {
 		return nil, err
 	}
 	c.authorize = func(_ context.Context, req *http.Request, cfg *config) error {
-		if cfg.token == "" {
-			return &authError{service: "kipu", err: fmt.Errorf("%w: this operation needs a personal access token (WithPersonalAccessToken)", ErrNotAuthenticated)}
+		switch {
+		case cfg.bearerToken != "":
+			req.Header.Set("Authorization", "Bearer "+strings.TrimPrefix(cfg.bearerToken, "Bearer "))
+		case cfg.token != "":
+			req.Header.Set("X-Auth-Token", cfg.token)
+		default:
+			return &authError{service: "kipu", err: fmt.Errorf("%w: this operation needs a personal access token (WithPersonalAccessToken) or an OAuth2 access token (WithBearerToken)", ErrNotAuthenticated)}
 		}
-		req.Header.Set("X-Auth-Token", cfg.token)
 		return nil
 	}
 	c.decodeError = func(e *APIError) {
@@ -239,36 +243,61 @@ func (k *Kipu) CheckUserExists(ctx context.Context, id string, opts ...Option) (
 	return true, resp, nil
 }
 
-// ProfileImage is an image as the service sent it.
-type ProfileImage struct {
-	ContentType string
-	Data        []byte
-}
-
-// GetUserProfileImage downloads a user's profile image. A user without one
-// gives ErrNoProfileImage; an unknown user an *APIError with ErrNotFound.
-func (k *Kipu) GetUserProfileImage(ctx context.Context, id string, opts ...Option) (*ProfileImage, *Response, error) {
+// GetUserProfileImage returns a user's profile image as the service's SDK
+// promises it: a nullable string, here a data: URI
+// ("data:image/png;base64,..."; see api/kipu.yaml), or nil with no error
+// when the user has no image. An unknown user is an *APIError matching
+// ErrNotFound. Decode the bytes with ParseDataURI.
+func (k *Kipu) GetUserProfileImage(ctx context.Context, id string, opts ...Option) (*string, *Response, error) {
 	const op = "getUserProfileImage"
 	if err := checkPathParam(op, "id", id); err != nil {
 		return nil, nil, err
 	}
-	r, resp, err := send(ctx, k.c, op, public(opts),
+	_, resp, err := send(ctx, k.c, op, public(opts),
 		func(s string) (*http.Request, error) { return kipu.NewGetUserProfileImageRequest(s, id) },
-		kipu.ParseGetUserProfileImageResponse)
+		// The generated parser types the body as a plain string and
+		// cannot hold null: the body is read here instead.
+		func(*http.Response) (struct{}, error) { return struct{}{}, nil })
 	if err != nil {
 		return nil, resp, err
 	}
-	switch resp.StatusCode {
-	case http.StatusNoContent:
-		return nil, resp, fmt.Errorf("kipu %s: %w", op, ErrNoProfileImage)
-	case http.StatusOK:
-		ct := resp.Header.Get("Content-Type")
-		if !strings.HasPrefix(ct, "image/") && !strings.HasPrefix(ct, "application/octet-stream") {
-			return nil, resp, k.c.decodeErr(op, resp, fmt.Errorf("content type %q is not an image", ct))
-		}
-		return &ProfileImage{ContentType: ct, Data: r.Body}, resp, nil
+	if _, err := expectStatus(k.c, op, resp, http.StatusOK); err != nil {
+		return nil, resp, err
 	}
-	return nil, resp, k.c.decodeErr(op, resp, fmt.Errorf("undocumented status %d", resp.StatusCode))
+	body := bytes.TrimSpace(resp.RawBody)
+	if len(body) == 0 || string(body) == "null" {
+		return nil, resp, nil // no image: the empty body springdoc sends for null, or JSON null
+	}
+	var img string
+	if err := json.Unmarshal(body, &img); err != nil {
+		return nil, resp, k.c.decodeErr(op, resp, fmt.Errorf("profile image is not a JSON string or null: %w", err))
+	}
+	return &img, resp, nil
+}
+
+// ParseDataURI splits an RFC 2397 data: URI with base64 data, such as
+// GetUserProfileImage returns, into its media type and bytes.
+func ParseDataURI(uri string) (mediaType string, data []byte, err error) {
+	rest, ok := strings.CutPrefix(uri, "data:")
+	if !ok {
+		return "", nil, errors.New("not a data: URI")
+	}
+	meta, payload, ok := strings.Cut(rest, ",")
+	if !ok {
+		return "", nil, errors.New("data: URI without a comma")
+	}
+	mediaType, ok = strings.CutSuffix(meta, ";base64")
+	if !ok {
+		return "", nil, errors.New("data: URI is not base64")
+	}
+	if mediaType == "" {
+		mediaType = "text/plain;charset=US-ASCII" // RFC 2397's default
+	}
+	data, err = base64.StdEncoding.DecodeString(payload)
+	if err != nil {
+		return "", nil, fmt.Errorf("data: URI payload: %w", err)
+	}
+	return mediaType, data, nil
 }
 
 // GetUserRegistrationStatus returns the registration state for an email

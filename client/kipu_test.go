@@ -3,6 +3,7 @@ package client_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -732,51 +733,98 @@ func TestKipu_CheckUserExists(t *testing.T) {
 	mtParamError(t, err)
 }
 
+// TestKipu_GetUserProfileImage: the seed's nullable string. A data: URI
+// comes back as a string, JSON null and an empty body as nil without an
+// error, an unknown user as ErrNotFound, and a body that is neither a JSON
+// string nor null (raw image bytes, an object) as a *DecodeError.
 func TestKipu_GetUserProfileImage(t *testing.T) {
 	k, mux := kipuSetup(t)
+	uri := "data:image/png;base64," + base64.StdEncoding.EncodeToString(pngBytes)
 	mux.HandleFunc("/users/{id}/profile-image", func(w http.ResponseWriter, r *http.Request) {
 		mtMethod(t, r, "GET")
 		kipuPublic(t, r)
 		switch r.PathValue("id") {
 		case "alice":
+			mtWriteJSON(w, 200, `"`+uri+`"`)
+		case "noimage":
+			mtWriteJSON(w, 200, `null`)
+		case "empty":
+			w.WriteHeader(http.StatusOK)
+		case "bytes":
 			w.Header().Set("Content-Type", "image/png")
 			_, _ = w.Write(pngBytes)
-		case "noimage":
-			w.WriteHeader(http.StatusNoContent)
-		case "html":
-			w.Header().Set("Content-Type", "text/html")
-			_, _ = io.WriteString(w, "<html></html>")
+		case "object":
+			mtWriteJSON(w, 200, `{"image":"x"}`)
 		default:
 			kipuError(w, 404, "Not Found", "User not found")
 		}
 	})
 	ctx := context.Background()
 	img, _, err := k.GetUserProfileImage(ctx, "alice")
-	if err != nil {
-		t.Fatal(err)
+	if err != nil || img == nil || *img != uri {
+		t.Fatalf("alice: %v, %v", img, err)
 	}
-	if img.ContentType != "image/png" || !bytes.Equal(img.Data, pngBytes) {
-		t.Errorf("image %q, %d bytes", img.ContentType, len(img.Data))
+	ct, data, err := client.ParseDataURI(*img)
+	if err != nil || ct != "image/png" || !bytes.Equal(data, pngBytes) {
+		t.Errorf("ParseDataURI: %q, %d bytes, %v", ct, len(data), err)
 	}
-
-	img, resp, err := k.GetUserProfileImage(ctx, "noimage")
-	if img != nil || !errors.Is(err, client.ErrNoProfileImage) || resp.StatusCode != 204 {
-		t.Errorf("204: %v, %v; want nil, ErrNoProfileImage", img, err)
+	for _, id := range []string{"noimage", "empty"} {
+		img, resp, err := k.GetUserProfileImage(ctx, id)
+		if img != nil || err != nil || resp.StatusCode != 200 {
+			t.Errorf("%s: %v, %v; want nil, nil", id, img, err)
+		}
 	}
-
 	img, _, err = k.GetUserProfileImage(ctx, "nobody")
 	if img != nil {
 		t.Error("404 gave an image")
 	}
 	mtAPIError(t, err, 404, client.ErrNotFound, "User not found")
-	if errors.Is(err, client.ErrNoProfileImage) {
-		t.Error("an unknown user is not ErrNoProfileImage")
+	for _, id := range []string{"bytes", "object"} {
+		img, _, err = k.GetUserProfileImage(ctx, id)
+		var de *client.DecodeError
+		if img != nil || !errors.As(err, &de) {
+			t.Errorf("%s: %v, %v; want a *DecodeError", id, img, err)
+		}
 	}
+	for _, bad := range []string{"image/png;base64,AA==", "data:image/png,AA==", "data:image/png;base64", "data:image/png;base64,@@"} {
+		if _, _, err := client.ParseDataURI(bad); err == nil {
+			t.Errorf("ParseDataURI(%q) accepted", bad)
+		}
+	}
+}
 
-	img, _, err = k.GetUserProfileImage(ctx, "html")
-	var de *client.DecodeError
-	if img != nil || !errors.As(err, &de) {
-		t.Errorf("text/html: %v, %v; want a *DecodeError", img, err)
+// TestKipu_BearerToken: an OAuth2 access token is sent as Authorization:
+// Bearer instead of X-Auth-Token, and wins over a personal access token.
+func TestKipu_BearerToken(t *testing.T) {
+	var got http.Header
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.Header.Clone()
+		mtWriteJSON(w, 200, `{"id":"u-1"}`)
+	}))
+	t.Cleanup(srv.Close)
+	k, err := client.NewKipu(client.WithBaseURL(srv.URL), client.WithBearerToken("at-123"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := k.GetCurrentUser(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got.Get("Authorization") != "Bearer at-123" || got.Get("X-Auth-Token") != "" {
+		t.Errorf("headers: Authorization %q, X-Auth-Token %q", got.Get("Authorization"), got.Get("X-Auth-Token"))
+	}
+	k, _ = client.NewKipu(client.WithBaseURL(srv.URL), client.WithPersonalAccessToken("pat"), client.WithBearerToken("Bearer at-9"))
+	if _, _, err := k.GetCurrentUser(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got.Get("Authorization") != "Bearer at-9" || got.Get("X-Auth-Token") != "" {
+		t.Errorf("both given: Authorization %q, X-Auth-Token %q", got.Get("Authorization"), got.Get("X-Auth-Token"))
+	}
+	k, _ = client.NewKipu(client.WithBaseURL(srv.URL), client.WithPersonalAccessToken("pat"))
+	if _, _, err := k.GetCurrentUser(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got.Get("Authorization") != "" || got.Get("X-Auth-Token") != "pat" {
+		t.Errorf("PAT: Authorization %q, X-Auth-Token %q", got.Get("Authorization"), got.Get("X-Auth-Token"))
 	}
 }
 

@@ -43,7 +43,8 @@ type config struct {
 	responseInto  **Response
 
 	// credentials; each service uses the ones it understands
-	token        string // Kipu personal access token, Homebox bearer token
+	token        string // Kipu personal access token
+	bearerToken  string // Kipu OAuth2 access token, Homebox session token
 	apiKey       string // Vectara x-api-key, Homebox API key
 	basicUser    string // Harbor
 	basicPass    string
@@ -134,9 +135,12 @@ func WithBasicAuth(username, password string) Option {
 	return func(c *config) { c.basicUser, c.basicPass = username, password }
 }
 
-// WithBearerToken authenticates Homebox calls with a token as returned by
-// its login (with or without the "Bearer " prefix).
-func WithBearerToken(token string) Option { return func(c *config) { c.token = token } }
+// WithBearerToken authenticates with a bearer token, sent as
+// "Authorization: Bearer <token>": for Homebox a session token as its login
+// returns it (with or without the "Bearer " prefix); for Kipu an OAuth2
+// access token from the Hub's identity provider, the alternative to a
+// personal access token (when both are given, Kipu sends the bearer token).
+func WithBearerToken(token string) Option { return func(c *config) { c.bearerToken = token } }
 
 // WithAPIKey authenticates with an API key: Vectara sends it as x-api-key,
 // Homebox as a bearer token.

@@ -38,6 +38,10 @@ const (
 // kipuAdaToken is the raw value of Ada's seeded default token.
 const kipuAdaToken = "kqh_default_3f9a1c7e5b2d4f6a8c0e"
 
+// kipuAdaAccessToken is an OAuth2 access token of Ada's, as the identity
+// provider would issue it.
+const kipuAdaAccessToken = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZGEifQ.kipu-fake-access-token"
+
 // kipuSeedPNG is a 1x1 PNG, Alan's seeded profile image.
 var kipuSeedPNG = []byte{
 	0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
@@ -121,6 +125,7 @@ func (f *KipuFake) seed() {
 	ada.currentPosition = str("Analyst")
 	ada.homepage = str("https://example.com/ada")
 	ada.about = str("Wrote the first program for the Analytical Engine.")
+	s.accessTokens[kipuAdaAccessToken] = KipuAdaID
 	s.putTokenLocked(KipuAdaID, kipuDefaultTokenName, "3c1e2d3f-4a5b-4c6d-9e8f-7a6b5c4d3e2f", kipuAdaToken, true, at("2026-01-10 08:00:00"), nil)
 	ci := s.putTokenLocked(KipuAdaID, "ci-token", "0b7d5e9a-1f3c-4a2b-8d6e-5c4b3a2f1e0d", "kqh_pat_7c4e1a9b2d5f8e3a6b0c", false, at("2026-01-15 09:30:00"), nil)
 	used := at("2026-02-01 12:00:05")
@@ -272,27 +277,44 @@ func kipuLowerFirst(s string) string {
 type kipuPrincipalKey struct{}
 type kipuPathKey struct{}
 
-// kipuAuth authenticates every non-public operation by its X-Auth-Token
-// and puts the principal in the context; a missing, unknown, deleted or
-// expired token gets 401 in the service's error shape.
+// kipuAuth authenticates every non-public operation by either scheme the
+// document's security allows: an OAuth2 access token in "Authorization:
+// Bearer" or a personal access token in X-Auth-Token, and puts the
+// principal in the context; a missing, unknown, deleted or expired
+// credential gets 401 in the service's error shape.
 func (f *KipuFake) kipuAuth(public map[string]bool, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := context.WithValue(r.Context(), kipuPathKey{}, r.URL.Path)
 		if !public[operationOf(ctx)] {
-			token := r.Header.Get("X-Auth-Token")
-			if token == "" {
+			var p kipuPrincipal
+			var err error
+			bearer, isBearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+			switch token := r.Header.Get("X-Auth-Token"); {
+			case isBearer && bearer != "":
+				if p, err = f.store.authenticateBearer(bearer); err != nil {
+					f.writeError(w, http.StatusUnauthorized, "Invalid or expired access token", r.URL.Path)
+					return
+				}
+			case token != "":
+				if p, err = f.store.authenticate(token, f.now()); err != nil {
+					f.writeError(w, http.StatusUnauthorized, "Invalid or expired personal access token", r.URL.Path)
+					return
+				}
+			default:
 				f.writeError(w, http.StatusUnauthorized, "Full authentication is required to access this resource", r.URL.Path)
-				return
-			}
-			p, err := f.store.authenticate(token, f.now())
-			if err != nil {
-				f.writeError(w, http.StatusUnauthorized, "Invalid or expired personal access token", r.URL.Path)
 				return
 			}
 			ctx = context.WithValue(ctx, kipuPrincipalKey{}, p)
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// IssueAccessToken plays the identity provider: it returns a new OAuth2
+// access token for the user id, to send as "Authorization: Bearer" (see
+// client.WithBearerToken). It stops working when the user is deleted.
+func (f *KipuFake) IssueAccessToken(userID string) string {
+	return f.store.issueAccessToken(userID)
 }
 
 // errorResponse is the Spring Boot error body the service answers.
@@ -329,6 +351,9 @@ type KipuServer struct {
 	// seeded current user Ada; pass it to client.WithPersonalAccessToken.
 	// Regenerating the default token invalidates it.
 	Token string
+	// AccessToken is an OAuth2 access token of Ada's from the identity
+	// provider; pass it to client.WithBearerToken instead of Token.
+	AccessToken string
 	// UserID is Ada's user id (KipuAdaID).
 	UserID string
 }
@@ -337,7 +362,7 @@ type KipuServer struct {
 // URL ends in KipuBasePath, as client.WithBaseURL expects.
 func StartKipu() *KipuServer {
 	f := NewKipuFake()
-	return &KipuServer{Server: start(f.Handler(), f.Faults, KipuBasePath), Fake: f, Token: kipuAdaToken, UserID: KipuAdaID}
+	return &KipuServer{Server: start(f.Handler(), f.Faults, KipuBasePath), Fake: f, Token: kipuAdaToken, AccessToken: kipuAdaAccessToken, UserID: KipuAdaID}
 }
 
 // ListenKipu starts a seeded Kipu fake on addr (such as 127.0.0.1:8081).
@@ -347,5 +372,5 @@ func ListenKipu(addr string) (*KipuServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &KipuServer{Server: s, Fake: f, Token: kipuAdaToken, UserID: KipuAdaID}, nil
+	return &KipuServer{Server: s, Fake: f, Token: kipuAdaToken, AccessToken: kipuAdaAccessToken, UserID: KipuAdaID}, nil
 }

@@ -1,8 +1,8 @@
 package fake
 
 import (
-	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -296,23 +296,31 @@ func (f *KipuFake) CheckUserExists(_ context.Context, req kipu.CheckUserExistsRe
 	return kipu.CheckUserExists404Response{}, nil
 }
 
-// GetUserProfileImage returns a user's image bytes (204 without one).
-// PNG and JPEG are sent as such; any other type as application/octet-stream,
-// the only other media type the document declares.
+// kipuNoImage is getUserProfileImage's answer for a user without an image:
+// 200 with the JSON null the document's nullable string allows (the
+// generated response type, a plain string, cannot say null).
+type kipuNoImage struct{}
+
+func (kipuNoImage) VisitGetUserProfileImageResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, err := io.WriteString(w, "null\n")
+	return err
+}
+
+// GetUserProfileImage returns a user's image as the seed SDK promises a
+// nullable string: a data: URI (media type and base64 bytes), or null for
+// a user without an image; 404 for an unknown user.
 func (f *KipuFake) GetUserProfileImage(ctx context.Context, req kipu.GetUserProfileImageRequestObject) (kipu.GetUserProfileImageResponseObject, error) {
 	data, ct, err := f.store.image(req.Id)
 	switch {
 	case err == nil:
-		n := int64(len(data))
-		switch ct {
-		case "image/png":
-			return kipu.GetUserProfileImage200ImagepngResponse{Body: bytes.NewReader(data), ContentLength: n}, nil
-		case "image/jpeg":
-			return kipu.GetUserProfileImage200ImagejpegResponse{Body: bytes.NewReader(data), ContentLength: n}, nil
+		if ct == "" {
+			ct = "application/octet-stream"
 		}
-		return kipu.GetUserProfileImage200ApplicationoctetStreamResponse{Body: bytes.NewReader(data), ContentLength: n}, nil
+		return kipu.GetUserProfileImage200JSONResponse("data:" + ct + ";base64," + base64.StdEncoding.EncodeToString(data)), nil
 	case errors.Is(err, errKipuNoImage):
-		return kipu.GetUserProfileImage204Response{}, nil
+		return kipuNoImage{}, nil
 	}
 	if status, e := f.kipuErr(ctx, err); status == http.StatusNotFound {
 		return kipu.GetUserProfileImage404JSONResponse{NotFoundJSONResponse: kipu.NotFoundJSONResponse(e)}, nil

@@ -119,6 +119,7 @@ type kipuStore struct {
 	users         map[string]*kipuUser
 	tokens        map[string]*kipuToken // by id
 	byValue       map[string]string     // raw value -> token id
+	accessTokens  map[string]string     // OAuth2 access token -> identity id
 	registrations map[string]kipuRegistration
 }
 
@@ -128,6 +129,7 @@ func newKipuStore() *kipuStore {
 		users:         map[string]*kipuUser{},
 		tokens:        map[string]*kipuToken{},
 		byValue:       map[string]string{},
+		accessTokens:  map[string]string{},
 		registrations: map[string]kipuRegistration{},
 	}
 }
@@ -219,6 +221,28 @@ func (s *kipuStore) removeUserLocked(id string) {
 			s.deleteTokenLocked(t)
 		}
 	}
+}
+
+// issueAccessToken plays the identity provider: a new (deterministic)
+// OAuth2 access token for identity id, good until the identity is deleted.
+func (s *kipuStore) issueAccessToken(id string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tok := "kipu-at-" + kipuHash("access", s.next())[:32]
+	s.accessTokens[tok] = id
+	return tok
+}
+
+// authenticateBearer resolves an OAuth2 access token. Such a principal has
+// no personal access token of its own.
+func (s *kipuStore) authenticateBearer(tok string) (kipuPrincipal, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id, ok := s.accessTokens[tok]
+	if !ok || s.identities[id] == nil {
+		return kipuPrincipal{}, errKipuUnauthenticated
+	}
+	return kipuPrincipal{userID: id}, nil
 }
 
 // authenticate resolves a raw token value and records its use.

@@ -123,7 +123,10 @@ func TestKipuContractCoversEveryOperation(t *testing.T) {
 	require.NoError(t, err)
 	img, _, err := pub.GetUserProfileImage(ctx, fake.KipuAdaID)
 	require.NoError(t, err)
-	assert.Equal(t, kipuPNG, img.Data)
+	require.NotNil(t, img)
+	_, data, err := client.ParseDataURI(*img)
+	require.NoError(t, err)
+	assert.Equal(t, kipuPNG, data)
 	_, err = ada.DeleteCurrentUserProfileImage(ctx)
 	require.NoError(t, err)
 
@@ -249,48 +252,92 @@ func TestKipuProfileUpdateReplaces(t *testing.T) {
 	assert.Equal(t, "ada@example.com", *me.Email)
 }
 
+// TestKipuProfileImage: getUserProfileImage is the seed's nullable string
+// (seed 000): a data: URI, JSON null for a user without an image, 404 for
+// an unknown user.
 func TestKipuProfileImage(t *testing.T) {
 	h := newKipuHarness(t)
 	ctx := context.Background()
 	ada := h.client(t, h.srv.Token)
 	pub := h.client(t, "")
+	image := func(id string) (string, []byte) {
+		t.Helper()
+		img, _, err := pub.GetUserProfileImage(ctx, id)
+		require.NoError(t, err)
+		require.NotNil(t, img)
+		ct, data, err := client.ParseDataURI(*img)
+		require.NoError(t, err)
+		return ct, data
+	}
 
-	_, _, err := pub.GetUserProfileImage(ctx, fake.KipuAdaID)
-	require.ErrorIs(t, err, client.ErrNoProfileImage)
-
-	seeded, _, err := pub.GetUserProfileImage(ctx, fake.KipuAlanID)
+	img, resp, err := pub.GetUserProfileImage(ctx, fake.KipuAdaID)
 	require.NoError(t, err)
-	assert.Equal(t, "image/png", seeded.ContentType)
-	assert.NotEmpty(t, seeded.Data)
+	assert.Nil(t, img, "no image: a null string, not an error")
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Equal(t, "null", strings.TrimSpace(string(resp.RawBody)))
+	assert.Equal(t, "application/json", resp.Header.Get("Content-Type"))
+
+	ct, data := image(fake.KipuAlanID)
+	assert.Equal(t, "image/png", ct)
+	assert.NotEmpty(t, data)
 
 	_, err = ada.UpdateCurrentUserProfileImage(ctx, "ada.png", bytes.NewReader(kipuPNG))
 	require.NoError(t, err)
-	img, _, err := pub.GetUserProfileImage(ctx, fake.KipuAdaID)
+	ct, data = image(fake.KipuAdaID)
+	assert.Equal(t, "image/png", ct)
+	assert.Equal(t, kipuPNG, data)
+	img, resp, err = pub.GetUserProfileImage(ctx, fake.KipuAdaID)
 	require.NoError(t, err)
-	assert.Equal(t, "image/png", img.ContentType)
-	assert.Equal(t, kipuPNG, img.Data)
+	assert.Equal(t, `"`+*img+`"`, strings.TrimSpace(string(resp.RawBody)), "a JSON string on the wire")
+	assert.True(t, strings.HasPrefix(*img, "data:image/png;base64,"))
 
 	_, err = ada.UpdateCurrentUserProfileImage(ctx, "ada.jpg", bytes.NewReader(kipuJPEG))
 	require.NoError(t, err)
-	img, _, err = pub.GetUserProfileImage(ctx, fake.KipuAdaID)
-	require.NoError(t, err)
-	assert.Equal(t, "image/jpeg", img.ContentType)
-	assert.Equal(t, kipuJPEG, img.Data)
-	data, ct, ok := h.srv.Fake.ProfileImage(fake.KipuAdaID)
-	require.True(t, ok)
+	ct, data = image(fake.KipuAdaID)
 	assert.Equal(t, "image/jpeg", ct)
 	assert.Equal(t, kipuJPEG, data)
+	stored, storedCT, ok := h.srv.Fake.ProfileImage(fake.KipuAdaID)
+	require.True(t, ok)
+	assert.Equal(t, "image/jpeg", storedCT)
+	assert.Equal(t, kipuJPEG, stored)
 
 	_, err = ada.DeleteCurrentUserProfileImage(ctx)
 	require.NoError(t, err)
-	_, _, err = pub.GetUserProfileImage(ctx, fake.KipuAdaID)
-	require.ErrorIs(t, err, client.ErrNoProfileImage)
+	img, _, err = pub.GetUserProfileImage(ctx, fake.KipuAdaID)
+	require.NoError(t, err)
+	assert.Nil(t, img)
 	_, err = ada.DeleteCurrentUserProfileImage(ctx) // idempotent
 	require.NoError(t, err)
 
 	_, _, err = pub.GetUserProfileImage(ctx, "no-such-user")
 	apiErr := kipuAPIError(t, err, client.ErrNotFound)
 	assert.Equal(t, "User not found", apiErr.Message)
+}
+
+// TestKipuOAuth2Bearer: the document's security lets every authenticated
+// operation take an OAuth2 access token instead of a personal access
+// token, as upstream's GET /me does.
+func TestKipuOAuth2Bearer(t *testing.T) {
+	h := newKipuHarness(t)
+	ctx := context.Background()
+	viaBearer := h.client(t, "", client.WithBearerToken(h.srv.AccessToken))
+	me, _, err := viaBearer.GetCurrentUser(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, fake.KipuAdaID, me.Id)
+	_, _, err = viaBearer.GetPersonalAccessTokens(ctx)
+	require.NoError(t, err)
+	alan := h.client(t, "", client.WithBearerToken(h.srv.Fake.IssueAccessToken(fake.KipuAlanID)))
+	me, _, err = alan.GetCurrentUser(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, fake.KipuAlanID, me.Id)
+	_, _, err = h.client(t, "", client.WithBearerToken("not-an-access-token")).GetCurrentUser(ctx)
+	e := kipuAPIError(t, err, client.ErrUnauthorized)
+	assert.Equal(t, "Invalid or expired access token", e.Message)
+	// A deleted user's access token stops working.
+	_, err = alan.DeleteCurrentUser(ctx)
+	require.NoError(t, err)
+	_, _, err = alan.GetCurrentUser(ctx)
+	kipuAPIError(t, err, client.ErrUnauthorized)
 }
 
 func TestKipuPersonalAccessTokens(t *testing.T) {

@@ -206,7 +206,11 @@ func demoKipu(ctx context.Context, t *transcript, common []client.Option) error 
 			if err != nil {
 				return "", err
 			}
-			return fmt.Sprintf("%s, %d bytes", img.ContentType, len(img.Data)), nil
+			if img == nil {
+				return "", errors.New("no image after the upload")
+			}
+			ct, data, err := client.ParseDataURI(*img)
+			return fmt.Sprintf("nullable string (data: URI): %s, %d bytes", ct, len(data)), err
 		}},
 		{"createPersonalAccessToken", func() (string, error) {
 			tok, _, err := k.CreatePersonalAccessToken(ctx, kipu.CreateAccessTokenRequest{Name: "ci-pipeline"})

@@ -133,6 +133,11 @@ type PersonalAccessTokenPrincipal struct {
 	Id string `json:"id"`
 }
 
+// ProfileImage A profile image as an RFC 2397 `data:` URI (`data:<media type>;base64,<bytes>`), or
+// `null` when the user has no image [sdk-doc: a nullable string; the `data:` form is
+// designed].
+type ProfileImage = string
+
 // ProfileImageUpload Multipart body of the profile-image upload [sdk-doc].
 type ProfileImageUpload struct {
 	// File The profile image to upload.
@@ -565,14 +570,15 @@ type ClientInterface interface {
 
 	// GetUserProfileImage Get a user's profile image
 	//
-	// Returns the user's profile image as raw bytes; 204 when the user has no image; 404
-	// when the user does not exist. Public: no authentication required.
+	// Returns the user's profile image as a nullable string: a JSON string holding an
+	// RFC 2397 `data:` URI (media type and base64 bytes), or `null` when the user has no
+	// image; 404 when the user does not exist. Public: no authentication required.
 	//
-	// Upstream: operationId, public access, "absent when no image" and 404 for an unknown
-	// user [sdk-doc]; the tag [spec]. The SDK types the result as a nullable string.
-	// Designed by us: `GET /users/{id}/profile-image`, binary image media types
-	// (`image/png`, `image/jpeg`, `application/octet-stream`, `format: binary`), 204 for
-	// "no image" and the error body schema.
+	// Upstream: operationId, public access, the nullable-string result ("absent when the
+	// user has no image") and 404 for an unknown user [sdk-doc]; the tag [spec].
+	// Designed by us: `GET /users/{id}/profile-image`, `application/json`, the `data:`
+	// URI form of the string, `null` for "no image", and the error body schema. A client
+	// should read an empty 200 body as `null` too.
 	//
 	// Corresponds with GET /users/{id}/profile-image (the `GetUserProfileImage` operationId).
 	GetUserProfileImage(ctx context.Context, id UserId, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -960,14 +966,15 @@ func (c *Client) CheckUserExists(ctx context.Context, id UserId, reqEditors ...R
 
 // GetUserProfileImage Get a user's profile image
 //
-// Returns the user's profile image as raw bytes; 204 when the user has no image; 404
-// when the user does not exist. Public: no authentication required.
+// Returns the user's profile image as a nullable string: a JSON string holding an
+// RFC 2397 `data:` URI (media type and base64 bytes), or `null` when the user has no
+// image; 404 when the user does not exist. Public: no authentication required.
 //
-// Upstream: operationId, public access, "absent when no image" and 404 for an unknown
-// user [sdk-doc]; the tag [spec]. The SDK types the result as a nullable string.
-// Designed by us: `GET /users/{id}/profile-image`, binary image media types
-// (`image/png`, `image/jpeg`, `application/octet-stream`, `format: binary`), 204 for
-// "no image" and the error body schema.
+// Upstream: operationId, public access, the nullable-string result ("absent when the
+// user has no image") and 404 for an unknown user [sdk-doc]; the tag [spec].
+// Designed by us: `GET /users/{id}/profile-image`, `application/json`, the `data:`
+// URI form of the string, `null` for "no image", and the error body schema. A client
+// should read an empty 200 body as `null` too.
 //
 // Corresponds with GET /users/{id}/profile-image (the `GetUserProfileImage` operationId).
 func (c *Client) GetUserProfileImage(ctx context.Context, id UserId, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1790,14 +1797,15 @@ type ClientWithResponsesInterface interface {
 
 	// GetUserProfileImageWithResponse Get a user's profile image
 	//
-	// Returns the user's profile image as raw bytes; 204 when the user has no image; 404
-	// when the user does not exist. Public: no authentication required.
+	// Returns the user's profile image as a nullable string: a JSON string holding an
+	// RFC 2397 `data:` URI (media type and base64 bytes), or `null` when the user has no
+	// image; 404 when the user does not exist. Public: no authentication required.
 	//
-	// Upstream: operationId, public access, "absent when no image" and 404 for an unknown
-	// user [sdk-doc]; the tag [spec]. The SDK types the result as a nullable string.
-	// Designed by us: `GET /users/{id}/profile-image`, binary image media types
-	// (`image/png`, `image/jpeg`, `application/octet-stream`, `format: binary`), 204 for
-	// "no image" and the error body schema.
+	// Upstream: operationId, public access, the nullable-string result ("absent when the
+	// user has no image") and 404 for an unknown user [sdk-doc]; the tag [spec].
+	// Designed by us: `GET /users/{id}/profile-image`, `application/json`, the `data:`
+	// URI form of the string, `null` for "no image", and the error body schema. A client
+	// should read an empty 200 body as `null` too.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -2550,8 +2558,15 @@ func (r CheckUserExistsResponse) ContentType() string {
 type GetUserProfileImageResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ProfileImage
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetUserProfileImageResponse) GetJSON200() *ProfileImage {
+	return r.JSON200
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
@@ -2928,14 +2943,15 @@ func (c *ClientWithResponses) CheckUserExistsWithResponse(ctx context.Context, i
 
 // GetUserProfileImageWithResponse Get a user's profile image
 //
-// Returns the user's profile image as raw bytes; 204 when the user has no image; 404
-// when the user does not exist. Public: no authentication required.
+// Returns the user's profile image as a nullable string: a JSON string holding an
+// RFC 2397 `data:` URI (media type and base64 bytes), or `null` when the user has no
+// image; 404 when the user does not exist. Public: no authentication required.
 //
-// Upstream: operationId, public access, "absent when no image" and 404 for an unknown
-// user [sdk-doc]; the tag [spec]. The SDK types the result as a nullable string.
-// Designed by us: `GET /users/{id}/profile-image`, binary image media types
-// (`image/png`, `image/jpeg`, `application/octet-stream`, `format: binary`), 204 for
-// "no image" and the error body schema.
+// Upstream: operationId, public access, the nullable-string result ("absent when the
+// user has no image") and 404 for an unknown user [sdk-doc]; the tag [spec].
+// Designed by us: `GET /users/{id}/profile-image`, `application/json`, the `data:`
+// URI form of the string, `null` for "no image", and the error body schema. A client
+// should read an empty 200 body as `null` too.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -3503,8 +3519,12 @@ func ParseGetUserProfileImageResponse(rsp *http.Response) (*GetUserProfileImageR
 	}
 
 	switch {
-	case rsp.StatusCode == 204:
-		break // No content-type
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ProfileImage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound
@@ -4745,72 +4765,18 @@ type GetUserProfileImageResponseObject interface {
 	VisitGetUserProfileImageResponse(w http.ResponseWriter) error
 }
 
-type GetUserProfileImage200ApplicationoctetStreamResponse struct {
-	Body          io.Reader
-	ContentLength int64
-}
+type GetUserProfileImage200JSONResponse ProfileImage
 
-func (response GetUserProfileImage200ApplicationoctetStreamResponse) VisitGetUserProfileImageResponse(w http.ResponseWriter) error {
+func (response GetUserProfileImage200JSONResponse) VisitGetUserProfileImageResponse(w http.ResponseWriter) error {
 
-	w.Header().Set("Content-Type", "application/octet-stream")
-	if response.ContentLength != 0 {
-		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
 	}
+	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
-
-	if closer, ok := response.Body.(io.ReadCloser); ok {
-		defer closer.Close()
-	}
-	_, err := io.Copy(w, response.Body)
+	_, err := buf.WriteTo(w)
 	return err
-}
-
-type GetUserProfileImage200ImagejpegResponse struct {
-	Body          io.Reader
-	ContentLength int64
-}
-
-func (response GetUserProfileImage200ImagejpegResponse) VisitGetUserProfileImageResponse(w http.ResponseWriter) error {
-
-	w.Header().Set("Content-Type", "image/jpeg")
-	if response.ContentLength != 0 {
-		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
-	}
-	w.WriteHeader(200)
-
-	if closer, ok := response.Body.(io.ReadCloser); ok {
-		defer closer.Close()
-	}
-	_, err := io.Copy(w, response.Body)
-	return err
-}
-
-type GetUserProfileImage200ImagepngResponse struct {
-	Body          io.Reader
-	ContentLength int64
-}
-
-func (response GetUserProfileImage200ImagepngResponse) VisitGetUserProfileImageResponse(w http.ResponseWriter) error {
-
-	w.Header().Set("Content-Type", "image/png")
-	if response.ContentLength != 0 {
-		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
-	}
-	w.WriteHeader(200)
-
-	if closer, ok := response.Body.(io.ReadCloser); ok {
-		defer closer.Close()
-	}
-	_, err := io.Copy(w, response.Body)
-	return err
-}
-
-type GetUserProfileImage204Response struct {
-}
-
-func (response GetUserProfileImage204Response) VisitGetUserProfileImageResponse(w http.ResponseWriter) error {
-	w.WriteHeader(204)
-	return nil
 }
 
 type GetUserProfileImage404JSONResponse struct{ NotFoundJSONResponse }
@@ -5315,129 +5281,143 @@ func (sh *strictHandler) GetUserProfileImage(w http.ResponseWriter, r *http.Requ
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H17c9tGsu9XmcLdqpC6IEVJ9IuqrV3FlmMlsa215N1bZfoGQ2BITgzOwJiBZJ6Uzmc/1d0DYECCD8nJ",
-	"Olt18kckkcA8unt+/Zz2b0GsF5lWQlkTjH4LMp7zhbAix7/eG5FfJPBbIkycy8xKrYIRfs5kIpSVUyly",
-	"1qHf7bKX5fpGJiJnppj8KmLb7QdhIOGdjNt5EAaKL0QwCmQShEEuPhcyF0kwsnkhwsDEc7HgMN1Cqp+F",
-	"mtl5MDoKA7vM4B1jc6lmwd3dHbxqMq2MwGV+z5N34nMhjIW/Yq2sUPgrz7JUxhxWffirgaX/FogvfJGl",
-	"An/Nc50HI3iflQOEwUIYw2cwIax1xBaFsUxpyyaCTVKuPgUhbWYUHBZG5D0j8hsZi8OFOMxEbrTiaY/H",
-	"sTCmZ/UnoUwQBsZyW5hgNBwMwsDKhTCWL7JgFBwPjh/3Bse9wdH10fFoMBgNBv3BYPB/8bfgzifKX3Ix",
-	"DUbB/zmsWXZI35rDc9jKO0cUIlGTZa95OtX5QiQsp5322fvM2FzwBUtEnPJcGKY0m+hkyWjUU2bngl1l",
-	"QHX2vdaWJWLKi9QyJNxY4bPSMF3kLJ5rGYv+WMGaX+p8IpNEqIfxo37d58YZkpQlQkmR3JsHh4/jI3Gc",
-	"nEx7Q/5o0hvGj5PeM/F02nvCH08excPkRBxPG4w6+TaMOivsHA5TzK1I2KQg2ctEvpDWiuQBbBurBt/Y",
-	"Rra90falLlTyMK690ZbR6z7XECpgB1P3VSvb4A9zOHD/9Vr+V/7XYNHw27Doei5YLowu8liwRCMHLBNf",
-	"5INO1d7sea94Yec6l/8lHsiixggbT1CDxEffksQIVEALoC9vHIzOQhoj1Sxkhfqk9K1iOmfiSwb6hOGR",
-	"79a8ABI/BOI28aLaJ6ofAqZrmPOF1eva8oyVkMQIkmh9bCJSrWYws9WMM+AC+2CST71Exx/7LLrhaSEi",
-	"mN4Iy7RKl0wqWPBYleqP6SmL4lxwKy7dHN5qolMmbkS+ZLnggPu2yJVh0jJumCrSFEimF9LCZ7CvMMhy",
-	"nYncStKrNHByZtf39By+klqxSjhCFi2Xy2Xv9etekrBXr0aLxciYCJb8/vo5mAGVQDopOuodPWKDZ6MT",
-	"lJ0wgCXxCTxA5kDGrRU5zPb/x+Pkt+FdD34clz8Y/Rg1fvwlWDMXYGIQC9O2j3P4askSbgXreBuIuqdE",
-	"ooXgyqCUENMUUNQJmoFdgVblNhgFMEbLLtZWI9sMKiU/F4LJBBhaTdZv2wwZUKsDvCoWXPWAzzB3uVa+",
-	"EK1jFKadqz9zY3vw5b5sdUSSU0cXeLeN1QAYzAHGoz+S1Xhm1jf2jt86muADp+4wiISOlVaxYNyy2El1",
-	"6I6HwpODbN7B1jvfmv1A5i1y6mP1qEaDGBbpHVGzATEADL4z7cBhWJYWJJM5vy0Rq+ftz4ORtUPNvclb",
-	"Zk7TTZM6yYSVnbIFX4I9LBaZXaKJb8XC7EL9FaC820hVnud8GaBSwL3hK+1cpf26tcVFngtVg3jrTvbj",
-	"5hrTEPGEtwXP5Wgu63tQGtuBuWbQqdNEeFhZIoycgVhOlqww68zbE8m48U9tdIoozzo6R7nusin8pgnF",
-	"lg8CsQeg0Hafrnl+Nh6dF8TZ3SpXidt0yWZCiRztha0isfvU3FMQc7E+M83U8ZAnFt0WeF4hRWPmNpI0",
-	"bal1uagMmT57W5kxIVvoRKQprsM3gL4zLSbQWHUiR3kc7szaXE4KKwzoyWLN4qU3Kx+d3Uo714Vl3Al7",
-	"f6wi5yKgfaNxsTxlExHzwjQtstJCYYVKhTFjFYGpKvI+ztKXKk6LRPT88YQC+UvabBpnCq9J7vX1JYC9",
-	"0Ypl85ybdsVZ+TU7JD8Rlsu0dQgyutckyNm68G3IaE9oGc4FixoGesSyXEzll9bBS7u9dXv0JYt1Ihpn",
-	"Xip7clyPJpUVM5HDcJ7lvzriv+YCbVHHax0j9iasc3H1tvf08eAImc70dGoERYEaGNODoXfKfj1/tbXQ",
-	"cdARsu1AtADuZS5VLDOetkBFw63IygfRwUtvRMKmuV4wvgE49lO0+Geavp0Gow/3U5Ef1+I4wvKEW94w",
-	"FBnZbLrhI50yODdgIXieBJlp7swk66pwX/u06YyBfO5GMpm0syvXU5mKiwWfifdZqnnL/K+L1MqM55Y8",
-	"MreIjN7sSXiVFfjuNo7Aw+tjX9cjMRrJajdYQ2wnUvF8uXOXOEnbPt+JmTQ2RwNzM1z7T5UnVk+dexgS",
-	"oyfLUsnUj05Tfbtt7/sil3sOTQSYhJbQ38cmqMFnm4S3keGK3lwlpRtwX2JebQC/NpI2KCVUsYD5Ls/f",
-	"vLh480MQBmeXl+/e/vP8RRAG785/PH9+jb++eXv9y8u379/A7+evzy5+/gU++ef5u4uXF+cvvHXWNHmf",
-	"Adq9NyLfaC6eJ9Ii6UshnEqRJgY5EF2+v2aHCwEGYybij1544J3IUh4LZsSCw0E0rFNaj93RWHGFihNO",
-	"pzP7aFwWp4LnxvFWA2QjOrTpSj7RRcuCr+YaDqLUs5xn8yUzcwy/KP9M7iUwzly/1EbS0GtRBmfPw6DC",
-	"GLIRMvc47CvXe0411wuRtcp/qS1guMY85SusMy3SdNn7XPBUTqVI2Pt3P3cf6EWAJLRarC+BQ6UENN2Z",
-	"dNlbh9utmmcvvv3ZWCQWXLbo53P4mPEkyUHrtmSaFlzxmUi6e00ylbmx7c7LS/iKdWbyRqhu5bX8kZLV",
-	"//pw0Y7M29poKd+0/Z857H7KFzJd3mP7IIsbBtQzSd4f69hlJmOepqS4kNPdB0VVPm44U29vwDoWt61n",
-	"67VUcgFiWUxSGbNcZLkwQlnSCJV23W46/N5ys5Wv/w7e7U/cK8HzeN5K2nNl8zIszZybAg+D+Qw+JEZy",
-	"/kSELaF1wW08/7NQGWwnERe5tMsrsJIcimfyJ7HcAisNRwTkmXHS69H/64FX03Oxprngyap0Y0qevqiT",
-	"8v5rNWncOjBJI9VUl6knHqOOcbAdmCLLdG5782Ly908yK0BfKlss+rFe1FP8JLOC/YO+YT8sJq+CtdTP",
-	"K66S3m0OtotibzOhzi4v2El/0D9hMG3OY1tZp43hXhUT5nvKY9WJYMF9K20qoipOMWLjAJ7F1OTZ5cU4",
-	"6PbZFWbzDOMqIYwCMFWxYJbPDJndUlE6ZaxAgAk8vKWPxmqsDtjBAZlqBweshyOhhLP/PmY/fV9KXypv",
-	"hBc20XGxEMqOFWPR3NrMjA4PeSb782LSXyVlM1mX6NhErGMwXJLoOPQIdtQfgCHIGIVLwGoJYTcoubRR",
-	"b/UmZNEP587Y7FQbvEhYNBPWaXmgWBTCmMeDAYucMROFbDg46uKItcHaEaVd6+zZMjhbGgdhpQdDhhZL",
-	"t1/SzwlqRUI9ncpY8hRYDJM+TyWM1Pk8LyY9nkl29eKnkL0UuepVcbcuy8VU5MhDmARJsRB2rhOiQMjq",
-	"YpeQvbh+6xGGlhzi5JtdDQaOgyPHsA530Wv+YXJHkL4YDgaHw8HR4XBwcjgcDF0AJU65McKUJJgXE9p+",
-	"rNUNaHhNEXgjJ6lUM5T1s8sLQ9EJNOZB0brd65x1Zqme8JSVwILLxKlMGadL1uJyFQdKT8KtYa6NUBST",
-	"rkJ0StcSbMUXi56VcKnEsXqOYUbDchHrPBEJm4tcsM4t/sD1CpEcXr34CZmDRK8PhJxORQ5mE88FMzIV",
-	"ynbxeB312cFBKeI3IgeDqn9wUCfdpSHJP2V2Lk11tOhzgJBy+ZpnshfrRMyEAtIwy/OZsPQYe4OgLlNp",
-	"Mf1rYdVTnQsmvoDtYBztWFSi/4gB+kf9sTqGJb4WieQMALSxuvqgdutg6Y9Xb9+wiU4kyJ5h0cHhQbS6",
-	"/MIIg6uMVjP9EWES0dVoZufc4sQJDZyIWGMkUZo6Gt4fqxNY5pUTjsYiaxgABZNZwyIN/sdxxDo/iWWc",
-	"av6JTQTPRd5lBzo/gEWBiohwhYR+ffZWOWuv/JZkTLCO00dNLUVnwz2CSfkXP9XbriChC/so5Zey929h",
-	"lGPGUwuWqAVoxWdSOcHdpsvSE+6zC5QEOhqnxHbwWckuxOOfcZDaCAtSopB++cWPtPxCEYSI4M5zzKRW",
-	"UXOxbM5vBIvKIzhiHz6ChAyB9Jfczg3QHekUEWT+cH4dssv317jLWKupxIqtkqRnaco0yCKGiQ2ejipj",
-	"JFW1H4QCY5cglm7kF+c/n1+fd0P8+7AROItY5/L9dcjKR0jONldSVet8e3VdDdhec/WbTO68yXeNfOgy",
-	"D7Cit1fX7K9eHgVnqqpXaA3ViFQ+5GbDxb06P3uBr9Rfre3aH8HncI84/De0bP7qHiR2H5J1S6P+7bP7",
-	"8rQSWKdfpDus9HSfhMkT4j4D9nv6B1kJ8pewSCZRCEDgjGoYtjbdxuoRHtw6lI9CBPoHbKJEpMJ6VsyO",
-	"CCl74aQHlSMq9RqivEwQDM3J+tJpKvJKcUR/b2rEiHKLl2fXVS4dRyZjw89TV5yVWp3S+kGTEfhsZtpt",
-	"mXaAR3DoOceiHtphp6RYWewSvdFKRIdRoRIxlUokEbytfF6M1WMgKSa2TAMJt+azGPfNJ6ojgG0q7ZSp",
-	"h4aozvvsGtCwka6LKJ7dibx6C5K+kCYNy4BsiGc+6rpqJBy8TOVNuNkvj8e2pPFIYh+alSO0mhU5Kpcn",
-	"iHCNmHqibxWG1A8OkA7AJFPkU4RbKknirNSmjLwnD0k7C23QQGap/ASQXokpy4VKBD7OWTRZWvHhY4SK",
-	"FLTgyA0VdVdVasVcLKhiDDMl8DppYVz1YaZmoAToj18zMYvAKmkoYR1bYXskMRFKBlGS8gYjRmkDwP2n",
-	"QJV3zhlkh9VufZIseP7JMJ7Cdl3xFlimFLqtGNKJjM3/FnVX1E3Jp5o2NJzSdg70KR1RkESfFG5Sw6Ly",
-	"CVJkKNO3aFA0lqe06nlraeas+gBjEeElRpZdrLn0yUBuuVJOhFiHNklBLAd+UZvJ3Xd61yF2ayFA30+W",
-	"R90+O8fBnc6kuMOyIdoHXCUHNOKKKRdW5PyRx5+MVqxD8l+frC7sSvJUAiYUygjL6uAG46YeN6pVhDOT",
-	"xRcQIWkpNF8H8THqT/VZQImq4AP+oDRef6yegSRdl5CBoLXKhap2D8CPhgPMLJfxHc604HSm2ku8Ou+v",
-	"n3dr8QrZ7VzG87Ic893L5+zk5ORZSFanWJKxjqfN1OeAM1fbFeJbUZX8jfr+7mBUv2SFHAKga3WQ4E3Y",
-	"/NEAdv8GjDXYeNNxu5VOkcL+0lTfVnSnUH7MFyJ9zo3wnnTaFpeLj18vM3GFyA5vdlkj60J5emevo4Gn",
-	"NFmQZi7ItTxlt4LFPE1htAWNG61lgoCjm4qKnHW5nhpFAqAX5BztWnQODvwMECWH57kQbNURBz7llD1K",
-	"CHdv5zoVpAFYM3FE0rszdXR0TIjfSJ4XcMZgVaTUa+MtrK1WUGrdUWmBd5q2MuGbL4Ekai7kJW2ZpDe+",
-	"V0BbKpGsPRhGA1f2F8VluGVV3IPSYRg4whxpHS1ina1Bp24QBs4xDUbBUX/Qx7JonQnFMxmMAnRDXfkC",
-	"xvlqwsBfM9GSublQ6NukhzNuxS1f9nQuhbIiGQEHZIKIgvZea2ww5nkuKYCFyq49PggSV5pN6yn+ujCi",
-	"U9DtH1eFCGOM1cKVJZxWZYl+YdVa4UEXYwTvq4CcF28K19wx1lF642pKPnfDXXtDX3RbbUhUBq294jwc",
-	"0/JZ5YO9aFTojVibbIMclsU7RIaGSI6VW1Utf2i31lFFsGlXjgLG2MgQVy0l72OFE8FTgzqGWRt+Vd1V",
-	"gLJYEtvVv+DSv1+2EAcFtb4S9qG1eKJV6KwuT+e+8eaHXgf7uHId7HgwuN/1iJVKHa/sfUOluleGCU88",
-	"gScGRwHlHoLB5EnySDzjvaPpSdwb8uNJ72nyWPQexcPJCT+eHolBUhMhluQRBXVZdmvRtMtsBE+njydH",
-	"8bHonfBh0huKR9PeMz6Y9I7i4+REDKeP+OPJ/hcxttZKbbiXsalGyqtbvwuDIXGhbfKKW4fezT185Wj3",
-	"K407LH7qJBh9+BgGplgseL7Esg9c3MbSLamsxhKpaj+A+HwGYu5XhcHGP8JEh2VSCHzs1rzMgivM11d+",
-	"uF+UjLBp9UygNUouZJoyboyOJaJaeafIjFWnvQg7bFYq1X+W+Nt1ML7QN256nBb4M1bwZ5kvZmW+uM+e",
-	"kzk+EaxQiVZiGzZPxJzfSF0QpEbgt7/R7DkdtWgFOZkHnGO1ipyYhsN4ySHoQhZRmAhDj4h2h8PByf2w",
-	"7AWS3UtWBGvQMGwvAEMq3XLjOJeclheF+g8UTHjpZPdL9VVHFOVKeGkna/LjSSjaI1fCWrC3g493Ybvp",
-	"8M7T6NOWGpOWQj52UVf619fblsJdcUNT2Uv3otkD1jmfgF0tMcSK0gVGkEjYr4WxPanQ6q+RYk0Qx8rx",
-	"WlW3M1YkkYpjSWbCplxaPgubSSmUHNCZYO6uxlJPx+rHi+t6lRRsaFRYnXpDOcO5JXDmC/NwcOLdzOpg",
-	"0MfL33TvJ8s/NLJuwVfrOKoJCv6l80+wWw22WS6584N5OtO5tPMFlvqtVf0Epbl7rmZSCVxPmfjlqYzF",
-	"391ULtvrZfWDM/g+8AtlgjLJ2Xxpf/XmZ+nLpQV+LUrLovZWiWWJ1gbtt+ch+jaw8YOw98OMrK1QjFxV",
-	"wgyxoTqxszud63sUNWJUA6EGxE9xuipahIIskj7Dyq/Q5c+xjggGBM67v3IxBjO4rohdwxR8I67020In",
-	"VMFn57kuZnMKCQqVZFoqu4I2VSo7rHRZdYBbPOo1iCHfwc+kl6/XQQjyqyleEa2cuihkUUlS+B2JGo3V",
-	"DhQqb83614pagw8uBDBWXgXprqpRadERGdxfNdMKVhEN1/K9TpbfGsx2gNP+4LFW73vXLAFyRfb/C+Z/",
-	"CjC/FyD9+7yar9QCJIRriuA7U251i0ogP2dTI5NNAaqfpbEG3Zntl0e3+EJl3Ki8R0caY/VGJ/mXmC7x",
-	"b7boKZMqkTcyKXhazllFnaord5MljCoNXYjvkKla3oTnEyOU3RqZilZu7kauCqSRdnCFAd6TPmivOUat",
-	"IE4O0ZYcfDhWD/KQfhC2xeU3we8YQqEw0Z8ziFJdEAem34XtyzwesKOno+Gj0dFxc5nwklvent1k3PJS",
-	"nlmdeYujkfy1fFy97Bx8+jz/xX30y8n0GT+Kn4hHk+NkOH3Mn8YDsT8Irt433wKG3+19x/wbWbiANK3I",
-	"1oo7m4CO9VhVRuv6CjnZRaNYm00tLwSmqcXthqvla8CEWOPQR3zhsXXdBkIKxktTe4ynLOUW0YonK/Hy",
-	"sqhuAywBOfDcO3M0whQs61SxcYKkOts2Vo1eFyGlYhu3wmtvdSWzuCFKDpAGMLcL07CwZxuwlTe0jgeD",
-	"saqrUaqcq1coVlq3G7NoFA7vYNcufDYcq0XVCEvnLANnQtQ357sPDDw933TT/2us3I0AuQp6ewPBxh4G",
-	"f4SR+s01QANkEU4zbn95Eg/FEX82OU4eTZ+KE/54MogfBKVbkNRtnbmcTH2du7yRS0ZOp7w5ly6xPLb7",
-	"n2NikiRtiq0/BHa3Gp5lZSC2KGxF53faVjGL7b0e/Dwn8APQvJUnY0VMYZT0EDdSF3VVVZXZlKrMwSZ9",
-	"9kZbJhOxyDSckpDNsf4cQG//qDqCbmt9Swv2kpm8NUO5A3Krqss9oPdB4PiuKuJ0m9qEk1+DNluMp2fi",
-	"eDJMHk+f8qP4RDyaPEkG0/1PfHvHkQ0Hv5SlP4+9VBN/99H4/Y/tbzK5u2/ObFO+brJkMqHDSB9gY05q",
-	"osaspnBbzFO8H4Ex2B0mUySTqM7B02f6VonczGXG8iIVrUmuezlzXlJra5E0+nMndXmr3yHOYGcHRVVs",
-	"1AZgOBjSs0q7R+d49wvgKKFSAa4SwoZ7ZM72OpgbMmi0jG+bQoM3hrvfqPpctubcfkedtqN44qLZ7g3Y",
-	"TLT7I5rmfixPql9Qve1svvOSyO1hJEpC99lFpfBGzBRxLERimLgBcXAySjXA4O0YsdWVqXRnvNyRYV47",
-	"ayTtGzLKK3Xkv1d+2S/Q2/ukNJuNwImhfH2CHbrwrhF+qrQS3T9pInpVCB6SZEo1OLpYWI+ZiN2iFjau",
-	"uS6qpjDg0AGS27GK4OloF/TXr+L/yI3EN3dJ3R51DC5vtCZyK37rWLXVdzqX1XU3BeoUqmrOAg9vtcLG",
-	"6h4ZmDXh3eSnVtQ6BEL3Em4Rb/asMFpv77OXt7n34aFS1NVz8h8RpsfrOPUB+JpTBujecolpY8TerwvJ",
-	"23sOVRnbqtM7yjxX1MCh7MlxypJc3giX4l1rStRnZ3XBIr1YNvRVJLkjr9EQ1oFXfXbgHF9iNeiINWtA",
-	"JfbmdNcZdhz2uhQYp4/Y50LkS9/ycxWnpO7LQtK2SwiVA1b5aZtvB0dl/ug+zpoX/G/hZkQ1LpR0qKk0",
-	"VlPECY/GhnCELm55YEKhMMe/eyYOKKtZL+qq7Mi21chp9m+xmqjfbBJr9EJotZp3RAsIn65NIMpTfsNa",
-	"0bqzeZU/xBgvkEVg9blKGM+yHBR632ulXfeU2tv1bO0YtrFZ9toZfhgSbqmoLKtL2vDCVSY3kGEVrhqN",
-	"uJz0EHL51yo3QtZzbkRPKiOUkXjN1xQTd1HMNR3RNyL36kXCulgEO6flVREJLrM/ViUKcpalXKqQZdoY",
-	"OUmX1NmW2pecOpsMYYtlfCZVeUfAx50m1HxugRmM0/NcUGVZ1VUlcl1Sqtv4Y1VPwm5znmVeCXsdK2px",
-	"Q+khbkuCSNiaEbAGK8aqrHRhs1wXWVWo4lZtVgG2AyhdX0MFbURAmUpjuzsrUfzSl87aDdmV27Fl/b4D",
-	"P18goq1YFn2OHmoREQfeo9DtQDF6tA27uKuIaEOrz98OqT781lq38ZVlGXdhc9jX3B/3mJ9MhvGjpPdY",
-	"PJn2hvzppPcsHiS9I3E8PeHDyaP4cdIYt8x81jTZq490syfR3Wrb6HaAxI4/ZWjIsE7zpP8Hhd6dKBZO",
-	"bEuEpY8dntYXqHcagLw81Nq10GIdmYTtKNqtm2X1WW2YjdUDLbPVCNy6HUZQ6XX3ijBhWppgw8GQ3Sca",
-	"t3K7PCoBY6zuYwR9v7xIvjpg/YeczntURfkd0zZd9FgRDM8n6D8w2LbDsmiZkbcVsVJcYS7aesWefwFT",
-	"TMWCxXMRfxqRyez3DaA6dkNhVAyr3kojTpkSEmOsVQ33nBvQxtQ8++sckVfnZy+q0vUVOa9serogZSgj",
-	"eAjLe2DlEM7mC3pr0hrIA9REim2qAdpQNEckXPW6t92uaP5DOdWbrIOLrZsrxDzPlxT86m8VGlw/cBaZ",
-	"xv11tYrLioJvE9v6kUP3b59R3HRTQ4q93Os2T55xUzccoP4XTRH121qckiQ0H1j9d4e+TjxXJHIcUDVc",
-	"M4A7DirQbV5EHKtm/8R1US37G4CmLoMOhOItfR9agmw7+oKErs2CI+6iar9ksAnchl4O4ZZODuFaB4du",
-	"WLZZGatxsEKT+/rR2wPH21SJv8pmFG6fTtX17h/6bqbu/eqGW4T+ccBzgCCy/YoWHW/8Z9HcCWmM04pH",
-	"v5N+4vuE5L4OaZorqFtAfviIVjL28WvzTtZupGe5TooYT3/jlhYdxyAMijz1Srf3ajaIzejdXtc6rGIP",
-	"Xr/l0FoP4w0t450J0wxngpuxkiguW7fypM7KNcq3qf9DgzdmZYK2gV8Wadqj/nVkV/M418Y0h/bGcWb2",
-	"+kCOBHvVP9+LGpsTjOuL+AeGHFpjNMJrdNsM6DZiNquraIvZrM977gILFAeia8Hga22gBl693XCj31/B",
-	"yi3cu493/xMAAP//",
+	"7H35cttI0uerVGC/CJNq8JBEX1R0zMiWbKsP26OjZ3dMrVEEimSNwSoYVZDM9mqffSMzCxcJHpK7P/dE",
+	"bP/RlkSgjsysX56V/OqFep5oJZQ13vCrl/CUz4UVKf52ZUR6FsFPkTBhKhMrtfKG+HcmI6GsnEiRshb9",
+	"bBedJNU3MhIpM9n43yK07a7nexLeSbideb6n+Fx4Q09Gnu+l4nMmUxF5Q5tmwvdMOBNzDtPNpfpFqKmd",
+	"ecN937OLBN4xNpVq6t3d3cGrJtHKCFzmCx6di8+ZMBZ+C7WyQuGPPEliGXJYde/fBpb+1RNf+DyJBf6Y",
+	"pjr1hvA+ywfwvbkwhk9hQljrkM0zY5nSlo0FG8dcffJ82szQ62VGpB0j0hsZit5c9BKRGq143OFhKIzp",
+	"WP1JKOP5nrHcZsYbDvp937NyLozl88Qbegf9gyed/kGnv3+5fzDs94f9frff7/+AP3l3VaL8Vyom3tD7",
+	"H72SZT361PROYSvnjihEojrLfuXxRKdzEbGUdtplV4mxqeBzFokw5qkwTGk21tGC0ahHzM4Eu0iA6uyF",
+	"1pZFYsKz2DIk3Ejhs9IwnaUsnGkZiu5IwZpf6XQso0ioh/GjfL3KjWMkKYuEkiK6Nw96T8J9cRAdTjoD",
+	"/njcGYRPos5z8WzSecqfjB+Hg+hQHExqjDr8Pow6zuwMDlPIrYjYOCPZS0Q6l9aK6AFsG6ka39hatr3V",
+	"9pXOVPQwrr3VltHrVa4hVMAOJu6jRrbBL6bXd/91Gv6X/1dj0eD7sOhyJlgqjM7SULBIIwcsE1/kg07V",
+	"zuy5UjyzM53K38UDWVQbYe0JqpF4/3uSGIEKaAH05bWD0ZpLY6Sa+ixTn5S+VUynTHxJQJ8wPPLtkhdA",
+	"4odA3DpeFPtE9UPAdAlznli9qi2PWQ5JjCCJ1sfGItZqCjNbzTgDLrAPJvrUiXR43WXBDY8zEcD0Rlim",
+	"VbxgUsGCRypXf0xPWBCmglvx3s1RWU1wxMSNSBcsFRxw32apMkxaxg1TWRwDyfRcWvgb7Mv3klQnIrWS",
+	"9CoNHB3b1T29hI+kVqwQDp8Fi8Vi0fn1104UsTdvhvP50JgAlnx1+RLMgEIgnRTtd/Yfs/7z4SHKju/B",
+	"kvgYHiBzIOHWihRm+9+jUfR1cNeBfw7yfxj9M6z981/eirkAE4NYmKZ9nMJHCxZxK1irsoGgfUQkmguu",
+	"DEoJMU0BRZ2gGdgVaFVuvaEHYzTsYmU1ssmgUvJzJpiMgKHFZN2mzZABtTzAm2zOVQf4DHPna+Vz0ThG",
+	"Zpq5+gs3tgMf7spWRyQ5cXSBd5tYDYDBHGA8/jNZjWdmdWPn/NbRBB84codBRHSstAoF45aFTqp9dzwU",
+	"nhxk8xa23lWt2Q9k3iKnrotHNRrEsMjKETVrEAPA4JFpBg7DkjgjmUz5bY5Yncr+KjCycqh5ZfKGmeN4",
+	"3aROMmFlR2zOF2APi3liF2jiWzE321B/CSjv1lKVpylfeKgUcG/4SjNXab9ubWGWpkKVIN64k924ucI0",
+	"RDxR2ULF5agv6wUojc3AXDLoyGkiPKwsEkZOQSzHC5aZVebtiGTcVE9tcIQoz1o6Rbluswn8pAnFFg8C",
+	"sQeg0Gafrn5+1h6dE+LsdpWrxG28YFOhRIr2wkaR2H5q7imIqVidmWZqVZAnFO0GeF4iRW3mJpLUbalV",
+	"uSgMmS57V5gxPpvrSMQxrqNqAD0yDSbQSLUCR3kc7tjaVI4zKwzoyWzF4qU3Cx+d3Uo705ll3Al7d6QC",
+	"5yKgfaNxsTxmYxHyzNQtstxCYZmKhTEjFYCpKtIuztKVKoyzSHSq4wkF8hc12TTOFF6R3MvL9wD2RiuW",
+	"zFJumhVn4ddskfxIWC7jxiHI6F6RIGfrwqc+oz2hZTgTLKgZ6AFLUjGRXxoHz+32xu3RhyzUkaideans",
+	"4UE5mlRWTEUKw1Us/+UR/zkTaIs6XusQsTdirbOLd51nT/r7yHSmJxMjKApUw5gODL1V9sv5i635joOO",
+	"kE0HogFw36dShTLhcQNU1NyKJH8QHbz4RkRskuo542uAYzdFi7/G8buJN/xwPxV5vRLHEZZH3PKaocjI",
+	"ZtM1H+mIwbkBC6HiSZCZ5s5MtKoKd7VP684YyOd2JJNRM7tSPZGxOJs3HqxjltDnTMIDoNq4YuevXrKD",
+	"w+dPWQC0GAbs6vyMteiXUdbvH4ZzEUnOYDL8XRyNuRFPBj59Ol5YYeiDoO0znY5UAIQI2G0u1+iOzTh6",
+	"jDR1zush4yynGqO9kh+ZLwYknUkDXiep82tCog1WL775gXd+v/6h96HzQ5d3fj/u/KvfeX79Q77yD8ed",
+	"f/HO7/3O8x9613s/fu37a2zgKkGvkljzBob+msVWJjy15OI6rjpSd2i/Gb67ScTh4dWxL8uRHOWsdoPV",
+	"cGAsFU8XW8UGJ2kSnHMxlcamaLGv13/Vp3II1BPnb/t0csaLXGuXj05ifbtp77uqAvcc2lwwCS2hu4uR",
+	"VaL5JshoIsMFvblMSjfgrsS8WKNNmkhao5RQ2Rzme3/69uTs7WvP947fvz9/99vpied756c/nb68xB/f",
+	"vrv8+Ord1Vv4+fTX47NfPsJffjs9P3t1dnpSWWdJk6sE1MeVEela+/s0khZJnwvhRIo4MsiB4P3VJevN",
+	"BVjgiQivK/GWc5HEPBTMiDkHZDOslZ/f9nCkuEJLBODO2dE0LgtjwVPjeKtBByLcNhkffKyzhgVfzDQc",
+	"RKmnKU9mC2ZmGM9S1TO5k8A4/+e9NpKGXgnbOAcJBhXGkNGVuMdhX6necaqZnoukUf5z9QvD1ebJX2Gt",
+	"SRbHi87njMdyIkXErs5/aT/QLQNJaHQBXgGHcgmo+4fxorOqvzaq8p349ldjkZhz2WDwnMKfGY+iFMyY",
+	"htTdnCs+FVF7p0kmMjW22Rt8BR+x1lTeCNUu3MA/U7K63x5/25LKXBkt5uu2/wuH3U/4XMaLe2wfZHHN",
+	"gHoqyZ1mLbtIZMjjmBQXcrr9oDDV9Zoz9e4G3A1x23i2fpVKzkEss3EsQ5aKJBVGKEsaodCum02HP1pu",
+	"NvL1v4N3uxP3QvA0nDWS9lTZNI/zM+f3wcPgj4BTjqGxvxBhc2idcxvO/ipUBttJhFkq7eICrCSH4on8",
+	"WSw2wErNswN5Bm8DDfv/2QE3seOCdzPBo2XpxhoH+qCscqi+VpLGrePO9zSooYMGp0fV14IuKCzkTTZ+",
+	"ZFgOUayAqNbPYhHGmn9iqeDxnAVJzNXnTwH7MMvG121/pPLtBMcuA4hndcheCJ6KlJFbhLM5t4gMpCEL",
+	"Xp86iwmWlFjDAlp2cN1lYOqDoTxSV+e/GMZT4QxpHs8fGbANVcTTiL1LhDo7YS+1UiK0TKgo0VLZiolV",
+	"7hFfHikgIblVRXxpkvLpHPYRZpbpyYSNxUS7KdEaFiwSE6lQVbbJAIPVEfer+36pI7Hyx6s0Bh5am5hh",
+	"rxcD2nZn2bj7SSYZGCvKZvNuqOc9XKHpEY17SaqtDnXc04lQMuqEtMkejO35ngl1gvIH1gvQ9w+eBses",
+	"2UYkVJhUlWqi81QxD9GEcVaBZ7Ik0antzLLx35enLiX4Z5lk7B/0CXs9H7/xVlK1b7iKOrcpmMYKGX38",
+	"/owddvvdQwbTpjy0hfNTG+5NNmbVyNZItQJYcNdKG4ug4PuQjTx4FksJjt+fjbx2l11g9t0wriJSgXAQ",
+	"VCiY5VNDXp1UlP4cKcBH0k2VpQ9HaqT22N4eeQJ7e6yDIyGAsv97wH5+kYNbLG8qYhjpMAMxHCnGgpyP",
+	"PJHNXKwl1yMdmoC1DIY3Ix36FYLtd/vgZzBG4U0win3YDQIjbbSyeuNXTmar2OBZxIKpsM6IBIoFPox5",
+	"0O+zwNnKgc8G/f02jlj6Qy2Ru03OXcqTKbnt6Rdmls/QIIYTRvRzOFiQUE8mMpQ8BhbDpC9jCSO1Ps+y",
+	"cYcnkl2c/OyzVyJVnSJO3mapmIgUeQiTICnmws50RBTwWVmc5rOTy3cVwtCSfZx8vSfLwC915BiU4Wl6",
+	"rYrVDuHpg0G/3xv093uD/mFv0B+4gGcYc2OEyUkAMIvbD7W6AXTWlDEzchxLNUVZP35/ZkqYM2DHud3r",
+	"lLWmsR7zmOV6C5eJU5k8rh6txNELDhSBJlrDTBuhKIdUhNSVLiXYii8WHXfhUv8j9RLTAoalItRpJCI2",
+	"E6lgrVv8B9crRNS7OPkZmYNELw+EnExEClY5KAAjY6FsG4/Xfpft7eUifiNSsNe7e3tlkYw0JPmA9NIU",
+	"R4v+DhCSL1/zRHZCHYmpUEAaZnk6FZYeY2/RZpAxKEWJOjsl1SC+gGlqHO1YkBsXQwbGRdAdqQNY4q9F",
+	"tLC2uvKgtsvkxk8X796ysY4kyJ5hwV5vL1hefmaEwVUGy5U5AWES0dVoZmfc4sQRDRyJUGPkX5oye9Ud",
+	"qUNY5oUTjtoi1yto1uKsMAzGpOipNIbt6XQvXyBYI3k85GhVYt3GS6FNuEwZiWu8IAsDLIHK/nFkLIzK",
+	"Xxq6SpS6313isuWfhGFCAuco7NFklOG4Ui3bY62KAYD1PCc/IwdKC60Nwtls+uCYZP7UpnJW0DeaXkdU",
+	"r8MYxRPRSsoUvBcsWajdnGlEa263WVE4amFJ+WyNJUUOo5GoG0G9rTei5m206HBg59ohxCYckCHAIr3A",
+	"px8+VoOlHykIGJBKqfBYahXgcAUn2IzfiHLzQ/bhGk7hAMT7PbczA7L9TsULFpBaen166bP3V5dtOBGh",
+	"VhOJVawkrl12HMdMo9Qk8DZSr6CEdFCRS66xCzj6buST019OL0/bPv7eq8W+A9Z6f3Xps/wROirrq0uL",
+	"db67uCwGbK5D/Sqju8rk20buuWwsrOjdxSX7sZJbxpmKij5aQzEilVS62XBxb06PT/CV8qOVXVdHqHK4",
+	"Qxz+G1qPP7oHid09clBp1L99dh8eFSfR6XDpAJGe7pIwVU5olwH7KzoeWQnyF7FARoEPYOv8Yhi29L5G",
+	"6jGCY5neRCECHQ92ZyRiYSuW4pYkBztx0oMGCBpOpRqoZMdhaE4Wro5jkRbKOfh73eoIqN7i/fFlUV+E",
+	"I5NBV63dKTgLWnKknsCuMN9uaoC/Mc3OeNVKpPImmElpZzO444jB7xy6BQtqVQQBZYVaQaUMjATAp0n9",
+	"PK3h47EL2q5IEgfPKwzG3OxWXsA2VBeQ0Dy0WIAAY5qlqEOfIsjUMlORvlWYmNrbQzqAlcNauZmD2xJf",
+	"QINLO0TL+iOCn5Ohj3RscI15eeVKbpC1gnduyR+MTa8D1mOB++j/oDKYSCWioO2zvT2lLaZsMUG5t3dU",
+	"4BeVl0jD+Bhd+fV5Sh/5zVVRGItPSMMG/UEdi7vslU7JJ0M5yc08d67RpEgFw1F8MlbcA7dSmSElgpW5",
+	"xeGL09Jg8tyCQVoU03KydBwJQDFT6rWV76DdZf9Es8jpIvfkTINb4qqBUT+ZmYiWTS8C/7zMdU2uGId1",
+	"+WKcspeoaZ5o7Xa7wAyjmVYFE0OeptIZNGVuuQAV5FcXhyVnxzAz01kcMR4b7SwzWA1WzBEpuGEjL9/z",
+	"yKvADDNCRWWt8kTTweI5pYILXFTQ7rLWC1Lf0phMsOcrxHCeA8gUSTyulEQEIDKXMG6dtx7JEEyznNXd",
+	"9kg9g3Nz7oJurFcIeH5oEOV5+skwHs+1sc7WAxeNUmTFkW2B4P8taC/ZBPlJLglAwyltZ0D8POC3ZGbm",
+	"kxoW5E/QWURpvnUiVFme0qpTWUu92KILuiYgpYanzVmveXACkI0r5UCGtWiTzhwkDRU0+Z5dZxw5tdpY",
+	"wdatVnkBW09xcGfYUHx3UQO/Pa4iZ8Ev+TR+Qc6fePjJaMVahJAl9rZhV5LHErRGpoywrAwiM27KcYNS",
+	"jzt/MYdDSoGWyVLMrlJhMVCiqFSEX6j+pDtSz0GSLnOlgmptmQtF0XnQy4cDBMuX8QhnmnMyf5trk1tX",
+	"ly/bpXj57HYmw1mOHIAHh4eHz3NEW5DXiieKdKg7bK48w8e3gqJqKehWdwejVmstyTMGuga0ziGWZMLm",
+	"9/uw+7dgUcPG6xGMW+msHdhfDL5CTndKmYZ8LuKX3IjKk84kwuXi45eLRFyg7oc326yW3aYCM+e4ohWu",
+	"dAmjjOKtt4KFPI7RG6Bxg5WMO3B0XTWscwFWS1CQABgOcBGnUnT29qqZdqpqmqVCsOWIFPAppSx9hOAO",
+	"iiUWBGGsnqB3SLktRb9/QDZBreorgzMGqyLXurSwK04WmD3tYe4mteoODeFbVQKd8iQ7T9q8ugzVWQHS",
+	"uKUcyZqTDjRwYSRTgJLb0pOGPWGs4Lcy2kJRVRd+CShAUoHRR4aBmeA+Z608rvMIVxfsd/tBm1QbO+j2",
+	"u30yhEAgqmwOnClgCtXxyKyYQlIZKzgmjVJ+S2M2qiXW4mycCv4Jde+MK1dBEzrlqidsv/ul7RcKOI95",
+	"OFmI4eRyK28EuwWyRhEVyNHaiFUwyMaoBGUQMBqNdT1lCJq1Nkay257vOXJ6Qw+JhumeRCieSG/oYWzL",
+	"1TBidqIUMvhtKhqqDc4U7inuTbkVt3zR0SnQQkRDkGYZITqvDZ04AyYqrhA157SAnLklu1rnV1ZHtsio",
+	"jNxVBArOzF1t4lFxN6FaXb1SfdjGwONVEeWvBLH9lfgDWod8ba0mnZm2v21vKCqbCkSDPNFaqdDHMS2f",
+	"FkGHk1qZfp4jq+MEnOm8gpfIUDveI+VWVZ5lDGOVITGw6ZdgBQP35HmqhntvI4UTwVP9MjFSullF8bWH",
+	"spgT2xXB4tJfLBqIg4Ja3gv/0Fjw1yh0VudIt2uO9KF3wq+X7oQf9Pv3uyO5VK5bufu25rpa5S4GPPEU",
+	"nujve5Qv9/rjp9Fj8Zx39ieHYWfAD8adZ9ET0XkcDsaH/GCyL/pRSYRQUgjAK+9mNd6cctl479nkyXg/",
+	"PBCdQz6IOgPxeNJ5zvvjzn54EB2KweQxfzLe/TbmxoLpNZcz1xVKVy6v3fnegLjQNHnBrV7l+j6+sr/9",
+	"ldpF1mq63xt+uPY9k83nPF1gqSIubm39tlRWY510sR9AfD4FMa+WhsPGr2GiXl7IEAvbXKI05wprzIrA",
+	"U/VmEsKm1VOBlj0FbOKYcWN0KBHV8ovFZqRazTex/Hp1bflrjr9tB+NzfeOmx2mBPyMFv65EsbvsJbk2",
+	"Y8EyFWklNmHzWMz4jdQZQWoA6vqtZi/pqAVLyMkqwDlSy8hJ7rSd6agHupAFFBfFfAaiXW/QP7wflp0g",
+	"2SsZUG8FGgbNRctIJTAXiHPRUe6Bdx8omPDS4faXyn4HKMqF8NJOVuSnIqFoj1wIa8F38a7v/GbT4byi",
+	"0ScNdZEN1fzsrLzuV95xXwh3zx3djkqJEpo94OnwMfgoEjN4KF1gBImI/TsztiMVelAlUqwI4kg5Xqvi",
+	"iuaSJNINGZIZvy6Xlk/9eqYbJQd0JrgOy8mDo5H66eyyXCVo66Wq4KPKUM4JaYgUV4V50D+sXM9uYYi1",
+	"khRu30+WX9dS+d436ziqY/X+qVM0rDXYZqnkLqbA46lOpZ3NsTx9pVLVy83dUzWVSuB68moSHstQ/N1N",
+	"5UpIKpVo3jF87lWLO4sKmPpLu6u3amVZvjSvWj/ZsKidVWJeVrxG++14iL4PbLwW9n6YkTQVN5PbT5gh",
+	"1lTUt7bXiFQ9ihIxioFQA1KRV4R0c5E3FGQRdRlWK/uuKAdTmTAgcN79looRmMHlLY7VFC28ERb6ba4j",
+	"qjq3s1Rn0xk5w3kidQltivoYv9BlxQFuiE6sQAz5DtXynPz1MqBDMQqK/QRLpy7wWZCTFH5GogYjtQWF",
+	"8tYZ1bvFjYEcF04Zqcqth203HaRFR6R/f9VMK1hGNFzLCx0tvjeYbQGn3cFj5Y7KXb1s1d20+/9g/pcA",
+	"83sB0n+fV/ONWoCEcEURPDL5VjeoBPJz1nUzWxeg+kUaa9Cd2dxBYoMvlMeN8sv0pDGW2zqQf4mpp+r1",
+	"Vj1hUkXyRkYZj/M5i6hTce9+vIBRpaGuOC0yVfN2OJRd3RiZCpbadwSutKyWwnGVMJUnq6C94hg1gjg5",
+	"RBuKTvyRepCH9FrYBpffeH9gCIXCRH/NIErRJQaYfuc3L/Ogz/afDQePh/sH9WXCS255O7aUc8uLeWJ1",
+	"UlkcjVRdy/VyxxPv0+fZR/enj4eT53w/fCoejw+iweQJfxb2xe4guNx0ZgMYPtq50cx3snABaRqRrRF3",
+	"1gEd67Di6odrLuhkF41ibdb1vRJY5SFu1/SXWQEmxBqHPuILD61rOeRTMF6a0mM8YjG3iFY8WoqX55W6",
+	"a2AJqxCwWoDM0QDT2axVxMYJksrM5UjVGl75lNautYYpvdWlLO2aKDlAGsDcNkzDSrZNwJbfKj7o90eq",
+	"UheR56/98s5Hbt2uzUhSOLyFrTvxWX+k5kU3TJ2yBJwJUbbPaT8w8PRyXbufb7Fy1wLkMujtDARrGxn9",
+	"GUbqd9cANZBFOE24/fg0HIh9/nx8ED2ePBOH/Mm4Hz4ISjcgqds6czmZsqdL3paDjJxWfts7XmDNffs/",
+	"x8QkSVoXW38I7G40PPNSWOxT3IjO59oWMYvNDZ+qeU7gB6B5I09GipjCKOkhbqTOyhrGIrMpVZ6Djbrs",
+	"rbZMRmKeaDglPpvhpRYAvd2j6gi6jbVCDdhLZvLGDOUWyC3KjHeA3geB43lRtew2tQ4nvwVtNhhPz8XB",
+	"eBA9mTzj++GheDx+GvUnu5/45rZjaw5+Lkt/HXupJP72o/HHH9uvMrq7b85sXb5uvGAyosNIf8Du3NRJ",
+	"1dV3jFTIY7zCgjHYLSZTIKOgzMHT3/StEqmZyYSlWSwak1z3cuYqSa2NtwLQnzssS3urbWINtndSVBFI",
+	"rWsG/QE9q7R7dMZdaY+MqFSAq4iw4R6Zs50O5poMGi3j+6bQ4I3B9jeKZteNObc/UKdtKZ44q/d8BTYT",
+	"7f6MzvnX+Umt3oHYdDbPK0nk5jASJaG77KxQeENmsjAUIjJM3IA4OBmlQi/wdozY6MoUujNcbMkwr5w1",
+	"kvY1GeWl2y5/VH651sBs15NSb5AFJ4by9RG26cQLjPhXpZVo/0UT0ctC8JAkU6zB0cVrLJiJ2C5qfq01",
+	"w7xoZIZd1+CnkQrg6WAb9Jev4v/IjcQ3t0ndDnUMLm+0InJLfutINdXKOpfVtTgH6mSqaCgGD2+0wkbq",
+	"HhmYFeFd56cW1OoBoTsRt4g3O1YYrbak28nb3PnwUFnv8jn5jwjT4/2z8gB8yykDdG+4tbc2Yl+tC0mb",
+	"++QVGdvi615Q5vEmS6WP1BGLUnkjXIp3pZFelx2XBYv0Yt7VX5HkDivN8bDsuOgNB+f4PVaDDlm9BlRi",
+	"g253NWTLYS/LqnH6gH3ORLqoWn6u4pTUfV5I2nSho3DACj9tfcuBIM8f3cdZqwT/G7gZUI0LJR1KKo3U",
+	"BHGiQmNDOEI3FStgQqEwx797Jg4oq1ku6iJvy7rRyKn3HLOaqF/vFG/0XGi1nHdECwifLk0gylN+x1rR",
+	"8utNivwhxniBLCJ1F+h4kqSg0LuV79Mo+yDu7Ho2drlc+40ZK2f4YUi4oaIyry5pwgtXmVxDhmW4qjWP",
+	"dNJDyFW9R7wWsl5yIzpSGaGMxPJ+k43d5QLXKEvfiLRSL+KXxSLY7TMtikhwmd2ROi9ubiYxl8pniTZG",
+	"juOFu6yHLbeOnE2GsMUSPpUqvyNQxZ061HxugBmM0/NUUGVZ0QkscJ29ihYfI1VOwm5TniSVEvYyVtTg",
+	"htJD3OYEwSuXRsAarBipvNKFTVOdJUWhilu1WQbYFqB0ee8atBEBZSyNbW+tRKmWvrRWroQvXQfP6/cd",
+	"+FUFItiIZcHn4KEWEXHgCoVuC4rRo03YxV1FRBNaff5+SPXha2PdxjeWZdz59WF/5dVxD/jheBA+jjpP",
+	"xNNJZ8CfjTvPw37U2RcHk0M+GD8On0S1cfPMZ0mTnb5Mot5H7275uyOaARK71OWhIcNa9ZP+HxR6d6KY",
+	"ObHNEZb+7PC0bPOw1QDk+aHWru0ja8nIb0bRdtngsctKw2ykHmiZLUfgVu0wgspKR8oAE6a5CTboD9h9",
+	"onF4WafaHsMBxkjdxwh6sTiLvjlg/aeczntURVW7fK676LEkGBWfoPvAYNsWy6JhRt5UxEpxhZlo6m9+",
+	"+gVMMRUKFs5E+GlIJnOtZwLWsRsKo2JY9VYaccSUa0JU1HDPuAFtTN+g8W2OyJvT45OidH1Jzgubni5I",
+	"GcoI9qhrw4Mqh3C2qqA3Jq2BPEBNpNi6GqA1RXNEwmWve9Ptivq35RVvshYutmxlEvI0XVDwq7tRaHD9",
+	"wFlkGq+uq1FclhR8k9iWj/TcF6BS3HRd25yd3OsmT55uBC7dkR0u9ceY6RizxlyNVPPXHiy1o6AuFnSh",
+	"Fr/bgG34aoORwpUclckE28yqbxX9BlTPN95xO3WQ3hp5Sz1ORmqlycnIaxfYv3Qfst55eIc7SMsKYSVm",
+	"t9rRxK9+38NIARsw/OjAkTbkF5fQdVrr9OFv8LrZsbvjPFKugQiWKRadQwAm8u4hbnir9QY9tTk6fS99",
+	"5TX3S5G/vXh3ftv/+fVUHx8fH7+9uJqdXk3hx1P434uXx/8L/p28Ci9+gh9OruLTf/x2PlCv3w9+f3Zy",
+	"++b2+NXx8Zue/Nen52/+ga/8dH71+DT99NN0Ov3xR89/QJRx/b3FlQNYOUzbjosSf4LO47uE+b4Nveor",
+	"+Fo0Hv5wDcZ83hj5wzXa4dh+tMn/WbnznqQ6ykLEgNo9MDpqnu9ltV63O/VIxe+8cTtf6TuOnemrXbxW",
+	"Ovuv+WYaZyTVA6aw96VUdN7QHI5cnverFYhTj4Iap8zSBE0Dv8riuENtN8ly52GqjakPXRnHGfKrAzkS",
+	"7FRhfS9qrE9hri7iHxjUaIwCiUr793rIuBYVWl5FU1Rodd7Tom/0hBqf6fgGNMcaauDl3jU9A6orWLrn",
+	"e3d99/8CAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
