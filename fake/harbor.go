@@ -159,9 +159,10 @@ func (f *HarborFake) UserCount() int {
 }
 
 // Handler returns the complete HTTP handler, to be mounted at the portal
-// root: request ids, fault injection, validation against api/harbor.yaml,
-// Basic authentication, and the API under /api/v2.0.
-func (f *HarborFake) Handler() http.Handler {
+// root: request ids, fault injection, validation against api/harbor.yaml
+// (of requests, and of its own answers: see ValidateResponses), Basic
+// authentication, and the API under /api/v2.0.
+func (f *HarborFake) Handler(opts ...Option) http.Handler {
 	doc, err := harbor.GetSpec()
 	if err != nil {
 		panic(fmt.Sprintf("fake: harbor document: %v", err))
@@ -172,7 +173,7 @@ func (f *HarborFake) Handler() http.Handler {
 	// answers them with the handler's messages, in the handler's order
 	// (auth first). Lengths stay: go-swagger enforces them (422).
 	relaxRequestSchemas(doc, false, "UserCreationReq", "UserProfile", "PasswordReq", "OIDCCliSecretReq", "UserSysAdminFlag")
-	v, err := newValidator(doc, harborBasePath)
+	v, err := newValidator("harbor", doc, harborBasePath, newOptions(opts))
 	if err != nil {
 		panic(fmt.Sprintf("fake: harbor validator: %v", err))
 	}
@@ -214,15 +215,15 @@ type HarborServer struct {
 // StartHarbor starts a Harbor fake on 127.0.0.1 with a random port. URL is
 // the portal root: give it to client.WithBaseURL (the client appends
 // /api/v2.0).
-func StartHarbor() *HarborServer {
-	f := NewHarborFake()
-	return newHarborServer(start(f.Handler(), f.Faults, ""), f)
+func StartHarbor(opts ...Option) *HarborServer {
+	f, log := NewHarborFake(), &violationLog{}
+	return newHarborServer(start(f.Handler(recordInto(log, opts)...), f.Faults, "", log), f)
 }
 
 // ListenHarbor starts a Harbor fake on addr, such as 127.0.0.1:8082.
-func ListenHarbor(addr string) (*HarborServer, error) {
-	f := NewHarborFake()
-	s, err := listenOn(addr, f.Handler(), f.Faults, "")
+func ListenHarbor(addr string, opts ...Option) (*HarborServer, error) {
+	f, log := NewHarborFake(), &violationLog{}
+	s, err := listenOn(addr, f.Handler(recordInto(log, opts)...), f.Faults, "", log)
 	if err != nil {
 		return nil, err
 	}

@@ -19,7 +19,7 @@ import (
 // route.
 func harborBadRequest(w http.ResponseWriter, status int, msg string) {
 	var r *http.Request
-	if hw, ok := w.(*harborRW); ok {
+	if hw, ok := writerOf[*harborRW](w); ok {
 		r = hw.req
 	}
 	switch status {

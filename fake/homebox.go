@@ -246,7 +246,7 @@ func (f *HomeboxFake) now() time.Time {
 // Handler returns the complete fake: fault injection, request validation
 // against api/homebox.yaml, the auth rate limiter, token authentication and
 // the generated handler, mounted at /api.
-func (f *HomeboxFake) Handler() http.Handler {
+func (f *HomeboxFake) Handler(opts ...Option) http.Handler {
 	doc, err := homebox.GetSpec()
 	if err != nil {
 		panic(err)
@@ -256,7 +256,7 @@ func (f *HomeboxFake) Handler() http.Handler {
 	// message, API keys 422 keyed by Go field): the fake's validator must
 	// let such bodies through to the handlers.
 	relaxRequestSchemas(doc, true, "UserRegistration", "ChangePassword", "ResetPasswordRequest", "APIKeyCreate")
-	v, err := newValidator(doc, homeboxBasePath)
+	v, err := newValidator("homebox", doc, homeboxBasePath, newOptions(opts))
 	if err != nil {
 		panic(err)
 	}
@@ -291,15 +291,15 @@ type HomeboxServer struct {
 }
 
 // StartHomebox starts a new HomeboxFake on 127.0.0.1 with a random port.
-func StartHomebox() *HomeboxServer {
-	f := NewHomeboxFake()
-	return homeboxServer(start(f.Handler(), f.Faults, ""), f)
+func StartHomebox(opts ...Option) *HomeboxServer {
+	f, log := NewHomeboxFake(), &violationLog{}
+	return homeboxServer(start(f.Handler(recordInto(log, opts)...), f.Faults, "", log), f)
 }
 
 // ListenHomebox starts a new HomeboxFake on addr (such as 127.0.0.1:7745).
-func ListenHomebox(addr string) (*HomeboxServer, error) {
-	f := NewHomeboxFake()
-	s, err := listenOn(addr, f.Handler(), f.Faults, "")
+func ListenHomebox(addr string, opts ...Option) (*HomeboxServer, error) {
+	f, log := NewHomeboxFake(), &violationLog{}
+	s, err := listenOn(addr, f.Handler(recordInto(log, opts)...), f.Faults, "", log)
 	if err != nil {
 		return nil, err
 	}
@@ -331,7 +331,7 @@ func homeboxWriteError(w http.ResponseWriter, status int, msg string) {
 // decode goes on with empty fields and fails as a wrong password (500);
 // everything else 400.
 func homeboxBadRequest(w http.ResponseWriter, status int, msg string) {
-	hw, _ := w.(*homeboxWriter)
+	hw, _ := writerOf[*homeboxWriter](w)
 	switch status {
 	case http.StatusNotFound:
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -221,13 +221,13 @@ func (f *KipuFake) ProfileImage(id string) (data []byte, contentType string, ok 
 // Handler returns the complete Kipu service: fault injection and request
 // validation, then authentication, then the generated handler mounted at
 // KipuBasePath.
-func (f *KipuFake) Handler() http.Handler {
+func (f *KipuFake) Handler(opts ...Option) http.Handler {
 	doc, err := kipu.GetSpec()
 	if err != nil {
 		panic("fake: kipu document: " + err.Error())
 	}
 	public := kipuPublicOps(doc)
-	v, err := newValidator(doc, KipuBasePath)
+	v, err := newValidator("kipu", doc, KipuBasePath, newOptions(opts))
 	if err != nil {
 		panic("fake: kipu validator: " + err.Error())
 	}
@@ -360,15 +360,15 @@ type KipuServer struct {
 
 // StartKipu starts a seeded Kipu fake on 127.0.0.1 with a random port.
 // URL ends in KipuBasePath, as client.WithBaseURL expects.
-func StartKipu() *KipuServer {
-	f := NewKipuFake()
-	return &KipuServer{Server: start(f.Handler(), f.Faults, KipuBasePath), Fake: f, Token: kipuAdaToken, AccessToken: kipuAdaAccessToken, UserID: KipuAdaID}
+func StartKipu(opts ...Option) *KipuServer {
+	f, log := NewKipuFake(), &violationLog{}
+	return &KipuServer{Server: start(f.Handler(recordInto(log, opts)...), f.Faults, KipuBasePath, log), Fake: f, Token: kipuAdaToken, AccessToken: kipuAdaAccessToken, UserID: KipuAdaID}
 }
 
 // ListenKipu starts a seeded Kipu fake on addr (such as 127.0.0.1:8081).
-func ListenKipu(addr string) (*KipuServer, error) {
-	f := NewKipuFake()
-	s, err := listenOn(addr, f.Handler(), f.Faults, KipuBasePath)
+func ListenKipu(addr string, opts ...Option) (*KipuServer, error) {
+	f, log := NewKipuFake(), &violationLog{}
+	s, err := listenOn(addr, f.Handler(recordInto(log, opts)...), f.Faults, KipuBasePath, log)
 	if err != nil {
 		return nil, err
 	}

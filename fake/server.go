@@ -178,16 +178,18 @@ func hijackClose(w http.ResponseWriter) {
 
 // validator checks incoming requests against the service's document.
 type validator struct {
-	router routers.Router
+	service string // the document is api/<service>.yaml
+	router  routers.Router
+	opts    options
 }
 
-func newValidator(doc *openapi3.T, basePath string) (*validator, error) {
+func newValidator(service string, doc *openapi3.T, basePath string, opts options) (*validator, error) {
 	doc.Servers = openapi3.Servers{{URL: basePath}}
 	r, err := gorillamux.NewRouter(doc)
 	if err != nil {
 		return nil, err
 	}
-	return &validator{router: r}, nil
+	return &validator{service: service, router: r, opts: opts}, nil
 }
 
 type opKey struct{}
@@ -198,8 +200,9 @@ func operationOf(ctx context.Context) string {
 	return s
 }
 
-// middleware wraps next with fault injection and request validation. badRequest
-// writes the service's own 400 (or 404 for no route) shape.
+// middleware wraps next with fault injection, request validation and (when
+// on) the check of the answer against the document. badRequest writes the
+// service's own 400 (or 404 for no route) shape.
 func (v *validator) middleware(faults *Faults, badRequest func(w http.ResponseWriter, status int, msg string), next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		route, params, err := v.router.FindRoute(r)
@@ -222,6 +225,11 @@ func (v *validator) middleware(faults *Faults, badRequest func(w http.ResponseWr
 				AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
 				MultiError:         false,
 			},
+		}
+		if v.opts.validateResponses {
+			cw := newCaptureWriter(w)
+			defer cw.finish(v, in)
+			w = cw
 		}
 		if err := openapi3filter.ValidateRequest(r.Context(), in); err != nil {
 			badRequest(w, http.StatusBadRequest, validationMessage(err))
@@ -283,18 +291,19 @@ type Server struct {
 	// Faults injects failures into this server's answers.
 	Faults *Faults
 
-	hs *httptest.Server
+	hs         *httptest.Server
+	violations *violationLog
 }
 
-func start(h http.Handler, faults *Faults, path string) *Server {
+func start(h http.Handler, faults *Faults, path string, violations *violationLog) *Server {
 	hs := httptest.NewUnstartedServer(h)
 	hs.Config.ReadHeaderTimeout = 10 * time.Second
 	hs.Start()
-	return &Server{URL: hs.URL + path, Faults: faults, hs: hs}
+	return &Server{URL: hs.URL + path, Faults: faults, hs: hs, violations: violations}
 }
 
 // listenOn starts h on addr (such as 127.0.0.1:8081) instead of a random port.
-func listenOn(addr string, h http.Handler, faults *Faults, path string) (*Server, error) {
+func listenOn(addr string, h http.Handler, faults *Faults, path string, violations *violationLog) (*Server, error) {
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
@@ -304,7 +313,7 @@ func listenOn(addr string, h http.Handler, faults *Faults, path string) (*Server
 	hs.Listener = l
 	hs.Config.ReadHeaderTimeout = 10 * time.Second
 	hs.Start()
-	return &Server{URL: hs.URL + path, Faults: faults, hs: hs}, nil
+	return &Server{URL: hs.URL + path, Faults: faults, hs: hs, violations: violations}, nil
 }
 
 // Close shuts the server down and closes idle client connections to it.

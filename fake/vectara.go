@@ -258,17 +258,23 @@ func (f *VectaraFake) TokenRequests() int {
 // VectaraTokenPath, and the API behind fault injection, request validation
 // against api/vectara.yaml and authentication, mounted at the root (the
 // document's paths start with /v2).
-func (f *VectaraFake) Handler() http.Handler {
+//
+// Without options the handler is built once and shared; with options
+// (such as ValidateResponses) a new one is built.
+func (f *VectaraFake) Handler(opts ...Option) http.Handler {
+	if len(opts) > 0 {
+		return f.buildHandler(opts...)
+	}
 	f.once.Do(func() { f.handler = f.buildHandler() })
 	return f.handler
 }
 
-func (f *VectaraFake) buildHandler() http.Handler {
+func (f *VectaraFake) buildHandler(opts ...Option) http.Handler {
 	doc, err := vectara.GetSpec()
 	if err != nil {
 		panic("vectara fake: embedded document: " + err.Error())
 	}
-	v, err := newValidator(doc, "")
+	v, err := newValidator("vectara", doc, "", newOptions(opts))
 	if err != nil {
 		panic("vectara fake: validator: " + err.Error())
 	}
@@ -684,16 +690,16 @@ func newVectaraServer(s *Server, f *VectaraFake) *VectaraServer {
 
 // StartVectara starts a seeded Vectara fake on 127.0.0.1 with a random
 // port. Its URL is the base URL to give client.WithBaseURL.
-func StartVectara() *VectaraServer {
-	f := NewVectaraFake()
-	return newVectaraServer(start(f.Handler(), f.Faults, ""), f)
+func StartVectara(opts ...Option) *VectaraServer {
+	f, log := NewVectaraFake(), &violationLog{}
+	return newVectaraServer(start(f.Handler(recordInto(log, opts)...), f.Faults, "", log), f)
 }
 
 // ListenVectara starts a seeded Vectara fake on addr, such as
 // 127.0.0.1:8084.
-func ListenVectara(addr string) (*VectaraServer, error) {
-	f := NewVectaraFake()
-	s, err := listenOn(addr, f.Handler(), f.Faults, "")
+func ListenVectara(addr string, opts ...Option) (*VectaraServer, error) {
+	f, log := NewVectaraFake(), &violationLog{}
+	s, err := listenOn(addr, f.Handler(recordInto(log, opts)...), f.Faults, "", log)
 	if err != nil {
 		return nil, err
 	}

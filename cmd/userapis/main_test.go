@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net/http"
 	"regexp"
 	"strings"
 	"sync"
@@ -13,12 +14,12 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
+	"github.com/userapis/userapis-go/internal/testmain"
 
 	"github.com/userapis/userapis-go/client"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { testmain.Run(m) }
 
 func TestDemo(t *testing.T) {
 	var out, errb bytes.Buffer
@@ -126,5 +127,54 @@ func TestServe(t *testing.T) {
 		assert.Equal(t, 0, code, errb.String())
 	case <-time.After(10 * time.Second):
 		t.Fatal("serve did not stop after its context ended")
+	}
+}
+
+// TestServeFlags: -homebox-oidc mounts Homebox's OIDC routes (off by
+// default, as on a real server without OIDC settings), and
+// -validate-responses is accepted alongside.
+func TestServeFlags(t *testing.T) {
+	for _, oidc := range []bool{false, true} {
+		ctx, cancel := context.WithCancel(context.Background())
+		pr, pw := io.Pipe()
+		var errb safeBuffer
+		done := make(chan int, 1)
+		args := []string{"serve", "-services", "homebox", "-validate-responses"}
+		if oidc {
+			args = append(args, "-homebox-oidc")
+		}
+		go func() {
+			done <- run(ctx, args, pw, &errb)
+			_ = pw.Close()
+		}()
+		var out strings.Builder
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			out.WriteString(sc.Text() + "\n")
+			if strings.HasPrefix(sc.Text(), "serving") {
+				break
+			}
+		}
+		go func() { _, _ = io.Copy(io.Discard, pr) }()
+		m := regexp.MustCompile(`homebox\s+(http://127\.0\.0\.1:\d+)`).FindStringSubmatch(out.String())
+		require.NotNil(t, m, out.String())
+		hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		resp, err := hc.Get(m[1] + "/api/v1/users/login/oidc")
+		require.NoError(t, err)
+		_ = resp.Body.Close()
+		if oidc {
+			assert.Equal(t, http.StatusFound, resp.StatusCode, "-homebox-oidc mounts the OIDC routes")
+		} else {
+			assert.Equal(t, http.StatusNotFound, resp.StatusCode, "OIDC is off by default")
+		}
+		hc.CloseIdleConnections()
+		cancel()
+		select {
+		case code := <-done:
+			assert.Equal(t, 0, code, errb.String())
+		case <-time.After(10 * time.Second):
+			t.Fatal("serve did not stop")
+		}
+		assert.NotContains(t, errb.String(), "contract violation")
 	}
 }

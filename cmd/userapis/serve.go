@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/userapis/userapis-go/fake"
 )
@@ -21,8 +22,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.SetOutput(stderr)
 	services := fs.String("services", strings.Join(allServices, ","), "comma-separated fakes to run: "+strings.Join(allServices, ", "))
 	port := fs.Int("port", 0, "first port; the fakes take consecutive ports from it (0: random free ports)")
+	validate := fs.Bool("validate-responses", false, "check every answer of the fakes against api/<service>.yaml; an answer that breaks it is replaced by a 500 and reported on stderr")
+	homeboxOIDC := fs.Bool("homebox-oidc", false, "mount Homebox's OIDC routes (off by default, as on a server without OIDC settings)")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: userapis serve [-services kipu,harbor,homebox,vectara] [-port N]\n\nRuns in-memory fakes on 127.0.0.1 until interrupted.\n\n")
+		fmt.Fprintf(stderr, "usage: userapis serve [-services kipu,harbor,homebox,vectara] [-port N] [-validate-responses] [-homebox-oidc]\n\nRuns in-memory fakes on 127.0.0.1 until interrupted.\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -51,6 +54,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("%w: -services names no service", errUsage)
 	}
 
+	var opts []fake.Option
+	if *validate {
+		var mu sync.Mutex
+		opts = append(opts, fake.ValidateResponses(true), fake.OnViolation(func(err error) {
+			mu.Lock()
+			defer mu.Unlock()
+			fmt.Fprintln(stderr, "contract violation:", err)
+		}))
+	}
 	var closers []func()
 	defer func() {
 		for _, c := range closers {
@@ -62,7 +74,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if *port != 0 {
 			addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(*port+i))
 		}
-		lines, closeFn, err := startFake(name, addr)
+		lines, closeFn, err := startFake(name, addr, *homeboxOIDC, opts)
 		if err != nil {
 			return fmt.Errorf("starting %s on %s: %w", name, addr, err)
 		}
@@ -78,19 +90,20 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 // startFake starts one fake and describes how to reach it.
-func startFake(name, addr string) ([]string, func(), error) {
+func startFake(name, addr string, homeboxOIDC bool, opts []fake.Option) ([]string, func(), error) {
 	switch name {
 	case "kipu":
-		s, err := fake.ListenKipu(addr)
+		s, err := fake.ListenKipu(addr, opts...)
 		if err != nil {
 			return nil, nil, err
 		}
 		return []string{
 			"kipu     " + s.URL,
 			"         X-Auth-Token: " + s.Token,
+			"         Authorization: Bearer " + s.AccessToken,
 		}, s.Close, nil
 	case "harbor":
-		s, err := fake.ListenHarbor(addr)
+		s, err := fake.ListenHarbor(addr, opts...)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -99,16 +112,21 @@ func startFake(name, addr string) ([]string, func(), error) {
 			fmt.Sprintf("         admin: %s / %s   user: %s / %s", s.AdminUser, s.AdminPassword, s.User, s.UserPassword),
 		}, s.Close, nil
 	case "homebox":
-		s, err := fake.ListenHomebox(addr)
+		s, err := fake.ListenHomebox(addr, opts...)
 		if err != nil {
 			return nil, nil, err
+		}
+		if homeboxOIDC {
+			cfg := s.Fake.Config()
+			cfg.OIDCEnabled = true
+			s.Fake.SetConfig(cfg)
 		}
 		return []string{
 			"homebox  " + s.URL,
 			fmt.Sprintf("         login: %s / %s", s.Email, s.Password),
 		}, s.Close, nil
 	case "vectara":
-		s, err := fake.ListenVectara(addr)
+		s, err := fake.ListenVectara(addr, opts...)
 		if err != nil {
 			return nil, nil, err
 		}

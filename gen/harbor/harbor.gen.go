@@ -194,6 +194,9 @@ type Unauthorized = Errors
 // UnprocessableEntity The error array that describe the errors got during the handling of request
 type UnprocessableEntity = Errors
 
+// UnsupportedMediaType The error array that describe the errors got during the handling of request
+type UnsupportedMediaType = Errors
+
 // ListUsersParams defines parameters for ListUsers.
 type ListUsersParams struct {
 	// Q Query string to query resources. Supported query patterns are "exact match(k=v)", "fuzzy match(k=~v)", "range(k=[min~max])", "list with union releationship(k={v1 v2 v3})" and "list with intersetion relationship(k=(v1 v2 v3))". The value of range and list can be string(enclosed by " or '), integer or time(in format "2020-04-09 02:36:00"). All of these query patterns should be put in the query string "q=xxx" and splitted by ",". e.g. q=k1=v1,k2=~v2,k3=[min~max]
@@ -2383,6 +2386,11 @@ type CreateUserResponse409Headers struct {
 	XRequestId string
 }
 
+// CreateUserResponse415Headers the declared response headers of an HTTP 415 response for CreateUser
+type CreateUserResponse415Headers struct {
+	XRequestId string
+}
+
 // CreateUserResponse422Headers the declared response headers of an HTTP 422 response for CreateUser
 type CreateUserResponse422Headers struct {
 	XRequestId string
@@ -2404,6 +2412,8 @@ type CreateUserResponse struct {
 	JSON403 *Forbidden
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *UnprocessableEntity
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -2418,6 +2428,8 @@ type CreateUserResponse struct {
 	Headers403 *CreateUserResponse403Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *CreateUserResponse409Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *CreateUserResponse415Headers
 	// Headers422 the parsed response headers for an HTTP 422 response
 	Headers422 *CreateUserResponse422Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -2442,6 +2454,11 @@ func (r CreateUserResponse) GetJSON403() *Forbidden {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r CreateUserResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CreateUserResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON422 returns the response for an HTTP 422 `application/json` response
@@ -3009,6 +3026,11 @@ type UpdateUserProfileResponse404Headers struct {
 	XRequestId string
 }
 
+// UpdateUserProfileResponse415Headers the declared response headers of an HTTP 415 response for UpdateUserProfile
+type UpdateUserProfileResponse415Headers struct {
+	XRequestId string
+}
+
 // UpdateUserProfileResponse422Headers the declared response headers of an HTTP 422 response for UpdateUserProfile
 type UpdateUserProfileResponse422Headers struct {
 	XRequestId string
@@ -3030,6 +3052,8 @@ type UpdateUserProfileResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *UnprocessableEntity
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -3044,6 +3068,8 @@ type UpdateUserProfileResponse struct {
 	Headers403 *UpdateUserProfileResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *UpdateUserProfileResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *UpdateUserProfileResponse415Headers
 	// Headers422 the parsed response headers for an HTTP 422 response
 	Headers422 *UpdateUserProfileResponse422Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -3068,6 +3094,11 @@ func (r UpdateUserProfileResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r UpdateUserProfileResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r UpdateUserProfileResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON422 returns the response for an HTTP 422 `application/json` response
@@ -3139,6 +3170,11 @@ type SetCliSecretResponse412Headers struct {
 	XRequestId string
 }
 
+// SetCliSecretResponse415Headers the declared response headers of an HTTP 415 response for SetCliSecret
+type SetCliSecretResponse415Headers struct {
+	XRequestId string
+}
+
 // SetCliSecretResponse422Headers the declared response headers of an HTTP 422 response for SetCliSecret
 type SetCliSecretResponse422Headers struct {
 	XRequestId string
@@ -3162,6 +3198,8 @@ type SetCliSecretResponse struct {
 	JSON404 *NotFound
 	// JSON412 the response for an HTTP 412 `application/json` response
 	JSON412 *PreconditionFailed
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *UnprocessableEntity
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -3178,6 +3216,8 @@ type SetCliSecretResponse struct {
 	Headers404 *SetCliSecretResponse404Headers
 	// Headers412 the parsed response headers for an HTTP 412 response
 	Headers412 *SetCliSecretResponse412Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *SetCliSecretResponse415Headers
 	// Headers422 the parsed response headers for an HTTP 422 response
 	Headers422 *SetCliSecretResponse422Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -3207,6 +3247,11 @@ func (r SetCliSecretResponse) GetJSON404() *NotFound {
 // GetJSON412 returns the response for an HTTP 412 `application/json` response
 func (r SetCliSecretResponse) GetJSON412() *PreconditionFailed {
 	return r.JSON412
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r SetCliSecretResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON422 returns the response for an HTTP 422 `application/json` response
@@ -3273,6 +3318,11 @@ type UpdateUserPasswordResponse404Headers struct {
 	XRequestId string
 }
 
+// UpdateUserPasswordResponse415Headers the declared response headers of an HTTP 415 response for UpdateUserPassword
+type UpdateUserPasswordResponse415Headers struct {
+	XRequestId string
+}
+
 // UpdateUserPasswordResponse422Headers the declared response headers of an HTTP 422 response for UpdateUserPassword
 type UpdateUserPasswordResponse422Headers struct {
 	XRequestId string
@@ -3294,6 +3344,8 @@ type UpdateUserPasswordResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *UnprocessableEntity
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -3308,6 +3360,8 @@ type UpdateUserPasswordResponse struct {
 	Headers403 *UpdateUserPasswordResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *UpdateUserPasswordResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *UpdateUserPasswordResponse415Headers
 	// Headers422 the parsed response headers for an HTTP 422 response
 	Headers422 *UpdateUserPasswordResponse422Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -3332,6 +3386,11 @@ func (r UpdateUserPasswordResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r UpdateUserPasswordResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r UpdateUserPasswordResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON422 returns the response for an HTTP 422 `application/json` response
@@ -3393,6 +3452,11 @@ type SetUserSysAdminResponse404Headers struct {
 	XRequestId string
 }
 
+// SetUserSysAdminResponse415Headers the declared response headers of an HTTP 415 response for SetUserSysAdmin
+type SetUserSysAdminResponse415Headers struct {
+	XRequestId string
+}
+
 // SetUserSysAdminResponse422Headers the declared response headers of an HTTP 422 response for SetUserSysAdmin
 type SetUserSysAdminResponse422Headers struct {
 	XRequestId string
@@ -3412,6 +3476,8 @@ type SetUserSysAdminResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *UnprocessableEntity
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -3424,6 +3490,8 @@ type SetUserSysAdminResponse struct {
 	Headers403 *SetUserSysAdminResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *SetUserSysAdminResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *SetUserSysAdminResponse415Headers
 	// Headers422 the parsed response headers for an HTTP 422 response
 	Headers422 *SetUserSysAdminResponse422Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -3443,6 +3511,11 @@ func (r SetUserSysAdminResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r SetUserSysAdminResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r SetUserSysAdminResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON422 returns the response for an HTTP 422 `application/json` response
@@ -4083,6 +4156,13 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest UnprocessableEntity
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -4157,6 +4237,16 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 			headers.XRequestId = value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 415:
+		var headers CreateUserResponse415Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 422:
 		var headers CreateUserResponse422Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
@@ -4755,6 +4845,13 @@ func ParseUpdateUserProfileResponse(rsp *http.Response) (*UpdateUserProfileRespo
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest UnprocessableEntity
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -4822,6 +4919,16 @@ func ParseUpdateUserProfileResponse(rsp *http.Response) (*UpdateUserProfileRespo
 			headers.XRequestId = value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers UpdateUserProfileResponse415Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 422:
 		var headers UpdateUserProfileResponse422Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
@@ -4898,6 +5005,13 @@ func ParseSetCliSecretResponse(rsp *http.Response) (*SetCliSecretResponse, error
 			return nil, err
 		}
 		response.JSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest UnprocessableEntity
@@ -4976,6 +5090,16 @@ func ParseSetCliSecretResponse(rsp *http.Response) (*SetCliSecretResponse, error
 			headers.XRequestId = value
 		}
 		response.Headers412 = &headers
+	case rsp.StatusCode == 415:
+		var headers SetCliSecretResponse415Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 422:
 		var headers SetCliSecretResponse422Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
@@ -5046,6 +5170,13 @@ func ParseUpdateUserPasswordResponse(rsp *http.Response) (*UpdateUserPasswordRes
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest UnprocessableEntity
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -5113,6 +5244,16 @@ func ParseUpdateUserPasswordResponse(rsp *http.Response) (*UpdateUserPasswordRes
 			headers.XRequestId = value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers UpdateUserPasswordResponse415Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 422:
 		var headers UpdateUserPasswordResponse422Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
@@ -5176,6 +5317,13 @@ func ParseSetUserSysAdminResponse(rsp *http.Response) (*SetUserSysAdminResponse,
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest UnprocessableEntity
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -5233,6 +5381,16 @@ func ParseSetUserSysAdminResponse(rsp *http.Response) (*SetUserSysAdminResponse,
 			headers.XRequestId = value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers SetUserSysAdminResponse415Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 422:
 		var headers SetUserSysAdminResponse422Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
@@ -6148,6 +6306,15 @@ type UnprocessableEntityJSONResponse struct {
 	Headers UnprocessableEntityResponseHeaders
 }
 
+type UnsupportedMediaTypeResponseHeaders struct {
+	XRequestId string
+}
+type UnsupportedMediaTypeJSONResponse struct {
+	Body Errors
+
+	Headers UnsupportedMediaTypeResponseHeaders
+}
+
 type ListUsersRequestObject struct {
 	Params ListUsersParams
 }
@@ -6337,6 +6504,23 @@ func (response CreateUser409JSONResponse) VisitCreateUserResponse(w http.Respons
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateUser415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response CreateUser415JSONResponse) VisitCreateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6900,6 +7084,23 @@ func (response UpdateUserProfile404JSONResponse) VisitUpdateUserProfileResponse(
 	return err
 }
 
+type UpdateUserProfile415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response UpdateUserProfile415JSONResponse) VisitUpdateUserProfileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateUserProfile422JSONResponse struct {
 	UnprocessableEntityJSONResponse
 }
@@ -7027,6 +7228,23 @@ func (response SetCliSecret412JSONResponse) VisitSetCliSecretResponse(w http.Res
 	return err
 }
 
+type SetCliSecret415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response SetCliSecret415JSONResponse) VisitSetCliSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type SetCliSecret422JSONResponse struct {
 	UnprocessableEntityJSONResponse
 }
@@ -7139,6 +7357,23 @@ func (response UpdateUserPassword404JSONResponse) VisitUpdateUserPasswordRespons
 	return err
 }
 
+type UpdateUserPassword415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response UpdateUserPassword415JSONResponse) VisitUpdateUserPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateUserPassword422JSONResponse struct {
 	UnprocessableEntityJSONResponse
 }
@@ -7232,6 +7467,23 @@ func (response SetUserSysAdmin404JSONResponse) VisitSetUserSysAdminResponse(w ht
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetUserSysAdmin415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response SetUserSysAdmin415JSONResponse) VisitSetUserSysAdminResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7678,171 +7930,173 @@ func (sh *strictHandler) SetUserSysAdmin(w http.ResponseWriter, r *http.Request,
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3/c9u6tee/gtF7HUsZmpJlp+2VJ7PrOEnrbZ6dxs5r94WZECYhCTUFKARpW824f/vOOQcAQYmyncT3",
-	"bbrbX+6NRRJfD87Xzzn42sv0YqmVUJXpTb725oLnosR/vpXqCv6fC5OVcllJrXoT/JVVmi1LcS11bdiS",
-	"zwTjKmdK3Fb4V8REPItZmtSj0X425Es5vB7Ho2FtRGn+B7zxYg+ejX8L//5s5N/Fi70Rvi0OWSmKF0kP",
-	"mk96LGL3NLL/UCMwoqSXxuzo0ghVsZu5UKyai1IwaZjSTMMfOOa4F/VMNhcLDlOuVkvRm/RMVUo1693d",
-	"Rb23OuO0AusLcjEXrLBPmZ5C+6wURtdlJnpRrxRfalmKvDepylrc38lf34svtTDVSd7dzckr10Gmy1KY",
-	"pVa5VDNW0mdsqkvX/VIrI1if/sKnO4b9ddd2sHuSR0yXTCvBZkKJklciZ5cr/NqI8lqUg/hbB3+hK14c",
-	"61pV3aOv4DnL4AWYBr/msuCXhWCyEgvzmN6kqsRMlL076G/JS74QlSVW2MPubpE+Vb24FGUv6kn4+Ust",
-	"ylUv6im+gGbx27C7XEx5XVS9yV7Um+pywSvq/LcHvWhzLBE2cC7/vmUAQJow4aUltXtGgWS8ZSijjrEs",
-	"+K1c1At4OuocGfWxMaw/w8+MNg8OM77mqdbE7LxeLnUJREGPlryqRKkM46VgSU/c8qxiC15l8/7Vi+tB",
-	"0otY0pvWf//7yv/6D/dzydVM9K9efFxI9Y8Fv/1kfy+kqdiNrOasVnB2SlEIPEVmLpf9qxdfr/fY9Zhd",
-	"798Nkh5ymPAbmGVpRGW/DD/suw8Hg6QXM9iDa17UuAk4GGwMm8q4YpfCrkRfqKzQhk5C0oMDsjOImF1P",
-	"+LOSC9GXitFGsKQ3Ho1Hu6OD3dEvbDSe7P92MholvUHMjorCHlUj1pfQzHVd5NDtsq6YRI5k37E7kvS+",
-	"vLi9vbWzNstCVpUbVQRTQv765cXV3ovrvehq/OIf1+Poar9Z4S0k9uUBJlduZz9HCnbpS41MqOEz+L7r",
-	"jWRH013Iblo9L6R6K9SsmuMJ2xyH0WUHDznXZdXirrSFUjFuMkGcUJcMPvJ/5aK0qwVtwgpOpSjyvfWv",
-	"clHiWuPTMTxdb4aoLsGxvaBGol16PeltWW+cx31LjmtOvBq52Eue2yWDvzKtKkHclC+XhSQZM/ybITEk",
-	"bvliWSDTEWWpgQ9+hI9y6OLl0avP71//+cPr8wvgE8IYZJA9seCysCeoKMSMF5aYe3ef7sKh/nsppr1J",
-	"79+GjX4wpKdm+Jq6w/G39+glzwOqCJSJFi1sad6+PgzEIHZxrNW0kNkPr8nx2embtyfH7QUBfYLxQmYC",
-	"iIeWB//8n7atONMLxotS8HzFxK00lXmatfLTerqFKgUI8s2j4x60egpVmvt68e+BkP+B0b3R5aXMc6F+",
-	"dB/fnL1/efLq1evT1kbipj3NzviRxuwvVmVkGS8KUbKCZ1eGcWZWphILkOkLaQwIof57Ul/O8clRlglj",
-	"BvBpouwgQelsmtoxTN8oBvQH7IL1SWnGaaSDiHETaGPMCJUbJqvDRJHSWoppbXhhWMbLcgUjErCimWD9",
-	"9INx/OrkFdsDIad0BQInF4WoRJ5GrPVOok7hpR18p17mQCspqxWwPaXV7quXjNfVPGLpcV2WoEkvuTE3",
-	"usxhSlKhNppVacTiOB7EiXo6kj4BMa94cY7LgFv2o+Tz4fRPp2d/aROPtN245cavnoaYTrqajtkHU/Oi",
-	"II07pa9TdqnzFW2KI5l0bWSJwu/TQ3ZZW4OGszlXeYHapZIZkQ1X5kaUbM4Ne/ZMaWoZrTTNjmnxdi9W",
-	"S/HsWaL6WhUrlobblA6s3jSO957HYzf2XAtoXhpUAbhiXGm1WoAZaM+HniZqJiqgrsiSEvz7XamnsiDF",
-	"K/jVUVGfaC3NLz8DoaUDfBHaMqI6LuS5yEpR+de0zDP74gRnaxdgx7AU1U9o/ORVynJRiqko4VgYexTh",
-	"tKoZHruYpbe7sDC7GjeLFxMGlkfKDF8ZZjSoxte8kDmvdGlY3wiRKLchQ6DBkmfVExJ81FsbEJlCd1Hv",
-	"VFdvdK3yHyX+07OLz2/OPpy+2hSCpBTk7GDMgF1MsbsnOQKnrrmYedogVoRcaAtRGL5iKY7stBlQepio",
-	"brIy1PL5yhzlC6mCz93EWs2wkLIS1UFaRAX4C5NqqpHmN8bzpNzu7E8dam+NouTpOnlXikyrXEL7b7gs",
-	"xA8T1bv3r4/PTl+dXJyctdlqrdDAr7TdX3b89oQZOsy04LDUC52LCbNn/2koLpwjm9Ikn2wBPygYqC7l",
-	"33986T6cHn24+OPZ+5P/ev1qfemaTp5kTVrDfsLFWJYaCBR2+rWqZLX68TV59/7s+PX5+dHLt68/vz69",
-	"OLn43621sTzZ7W1dkik4SZR3ooAJZ21qb24XwoAU4Ao1/S81L4Ay90ajp1nfi8YitiQXKHA7hnmHFXSP",
-	"8jiYR3+md80Nn81EyS4l2p2DiF2KqS5FKOJYyVX8VLvnJ43teOWqPS3O4HwWJPGLAgeDe9a4GTO9AJk6",
-	"LfWCzXl5qcte1FuWeinKSpJlS1vb5R6jtuC59RsHpmvEwvMRMa/5R8wLsog5uy5iISOCbzfpCH5F9S/u",
-	"bXgeAhLbPlD3SrTFf0IOzI804abFT/59ffk3kVXQmyWlezrjZclBReQVo1cuRbP+hs10xfKanHiORNBh",
-	"MQ2M8PY+CN8neV0fQ+0wVjt4HNDGXG2jXXM8O3l17MXse/EFfbWtEZE46F4FJW6suIjZ68WyWqHTekHu",
-	"sAW/Ei0byXmyGYdTkusF00rEnTvVOU7UGtVUb47lXSkwgCAVg5feC7NkqDS7iALKMTwoYBF5JQIVE3iM",
-	"agPGHCr892eZs71485SU5AH9XMnFFip0r6Av0oUDYPS2D1BUQPiVOTTvPcYgfXex1Q6ylx0ug6oVb8AO",
-	"grZ7j3CMR1u3lvYMtYCNCSCxW7dsbUSOfAfUhkqzZW3mw2VdFIyXlZzyrDIxO7PkgFshgEg6j7apL6Ux",
-	"3WPJtMp4JZSP4Zj6ErdOGlPjojK7HJW+EqqredJv7tk3qwA94a5ZOnpo6+C13uPiGOGZlrDHrgu/fNEa",
-	"ibYn3sUAnDrfefaVuPnsXAmb8zgVN42jAchgwcsr4G/cADU0voqY/X53b/x7ls05GGSiNKTz84oVgpsK",
-	"41z1cinK3YwbUASqCmwQ+LnQN+2fyfRUguVyJquI5XKKJmRF8g2WVBf5FtYS9XSR3zOlC7shO4ZciTAb",
-	"93bMrAcpZ30Yw7Uo5VSKfECkjYFPmKKaoRCQJfqP3NeHzNmMJKmdh4qjMYSfQWdGLwRMThRG7Jj4QTHW",
-	"2qHO/fUesM3t5dn2kGngObOvdSymj6M+1AS8WNbZw2I5iMzabrsmBUz+2BK6Jdy1cAiKpkJnvLCuhItG",
-	"Dtn+jPftReRXjlgpeIHOPthfT9r9g9GIQtE30ohBh1jQi4XoCqseVWyhTcX2RwHtd5IlDmCzAUdxh2xR",
-	"G3T/cXYjimIX2IXInT88z0thsOEFv3Whm/Hz5x0dbaf9X+2Mxt2kQ0u9OY693fHz58E4IqagKT1laZT0",
-	"/vFvv/n3NN7Gb7+7Rdavl6YqBV/sGHZCkZfjOS/Nifpg2x08Yn3XqNkPyW1wMO9gK7aRuHWfbE7oDHSb",
-	"Lpq1lOgE9ELnyKIOrWVQCoER4lIsC56J/EdJ+bBR9gRX5h7x/lT0/avT0brqvL5t2/YKdM4uPkTxq5Ye",
-	"XIqqLpVhsorZmRMKzTbgDukNrYn1lYCvVV0UHTwI5cjnUhfis1TkqdkYDditGWo5oBGj4FmW8loWgoIf",
-	"s5IrDMLC50JV8LIuWf/tq6N3gwje4MUNXxk25YURrFZoscvKB05s9KHQM6mcYmNX61LrQnAMUm2lsUeq",
-	"it+rhaMgeLT6toVizzo2xgawF4LBSg293mgG3SoImB+oui1E9aBDo2X53Evwj9W0V4aIZVrwWQfJ0haj",
-	"PeWZIrvdBYqk+eLuh1ML9vZ79Oxv25dArX6EiRMKhYd59WevVVsW3V6rqOuUfbvKjW5wwctsDkzjpBKL",
-	"TdVsq/FwsWE8xI8z9n5oJbZOw3rz31hSWnMd3E9pVVmLXXwhIpraBfMbf2jMRhIs+LiL4jZ9BWTX1qWs",
-	"VudwhGgol9zIDMeEv0ET+Iv/fF5VS/Iayk4XA6w7hitSVvGZW/8/ojeNHb07YdfjeBSBqXotSosGmiNk",
-	"BaySQLk4t17EcTxKVK6zGgV2fyareX0ZZ3oxnGly0g3pfyz14ErrgYxXfFGkEQ7ERgAPKXxWK0RpgV2e",
-	"LrhUKbssucrm7IYbGJupC8shSgGM2/Vv2KWY82upa0IOteOKiXL4ijk3AxBaoiT2KnMTsSWv5vg/B/ij",
-	"eA/yLwbkQyKtWYM4UX/BEQTL4kYSWUkJVhb8q4E/vltVc61YSqvyOSukUFUMVHi0lCmupRl4jw6wSR8W",
-	"lYbPSiEiio36RZ/qotA3ht3MeRUK6FwLGGOijudaZsKwBc9FhE3fzFcTePKMPXtGMW/24f3b+Nkz9sGx",
-	"SgpLzbWpJmSBwD/TiKVEembCPgKxRQz+az6lUaIYSy+5Ee94NZ8wj6VND5u1sI1W1XIyHPpWm1djR4rS",
-	"QHNGFNNdeEPkEQZKA1Dtsr4sZMbgKZjpsEFgHoULk4us4GAhVTfaLgo264BlBvTNai7VbGIXu+CVvBYs",
-	"bUbE+lNZmqrZEZAeBa8ETvcrLcbdZDj8CiO5C6fyUoPhUQqmhMiti+lKql29FIov5Y5hpa6R0CpNeEZo",
-	"E7SjlXOsTthMl7Io+KK+pVeACtWKyJKUZVqBeanr2bw9DZoybgySsnaRdTBwZjxb2QHgyOjlXSNzH18w",
-	"rH8z10YAbaDDEfR1jgdlgK3ezGUhOtrzI700uqgrwYjKqfEP798aq2xIxbgPT6gZNPle1yq/KCWYaAPq",
-	"MZybW/2Yab6Uu5nOxUwoJmdKw0andpfTCZOVsd1Cs9Kwy1oW1rvCGdApTisA3czktTCOztgfNJvyjOeC",
-	"Vd4DLJWpuMrEjsEGoGFow2Jq8CBMhpbfxQGwyyIN+HKJ+JqGvIYp66N9inMruSzsMpiCmzlR5SWQUHoq",
-	"bgijfrYk9LkNsaQ4rxyoKC/10k0N9ggtX12jzTuIGRxLYJCFvkGKKANKqTR5RJelmMrbQ8bZlF+B4VUD",
-	"U20zMBcigtbxELzkRnx4/3bCkp6fWNJLY8deSIoBczkynldO2B8vLt6xlyC+WD9FMZYOGOI9HNjDsjN/",
-	"ngtxLQrosp862ThhH7/itxP28dNdxL7efUoHMTvVZLFoz+JNnWVC5KZpvlgdBtySDom5gYU8GO0B+Yhi",
-	"GrNzQa6fTOsrtGosG0j/ukusavf4/P2b3Qt9JVTKKABGpg8s/BT3MtNLwfrwnj9FQk11mVmmYKiPXerD",
-	"nz6cRyXwlQYfMoEmAzbC+tejeO/5eMC4ufKImfSosX2kVm9qlaXAWpRnfqgE46wLRJoAHSDxp7bh/amE",
-	"J/F/UtcNwQE7Qz6aktln4q7O7KFYa+xU62XH2wNPLCIHQrnwwtOKSzrJzApHkILWseNVeyfrtSIWCgP0",
-	"2x+IddxBjDUeouqAfle7K9YD75gDkdp2aTWw3ntmZAGjAzKreFUbSyc2HBpZRQWkNjS5IbgbKrTL4NRY",
-	"NkQ7mV8WIpTNoGeIqVSIOzBszq8FSMTUfZZinNrE7I+iFMiofQzVmmOEaeaG+Z5I7FjFN8zQcMYyQQOD",
-	"ADK0i+toJiwNDKsJqbkps9qtiVjqTaGUMPK4JjIj8UgdkLwvJS+kAXEvc1pE0ryQO9mRoEt7QM4gh1K0",
-	"02u7H5AEOgzd1I81HUSM/BFoKHLDUljwFDmIXwwki0CxsALFbc0kXC3fWu7aYn3qFvcEJ+z7+ojMyh4s",
-	"YhVbtmddtysFmAn2DByMRjQ/BztDiLE93n3HrxsYwMClTqFzIMVlTp1BngIZoy1o/ccW/ETmoCXQ163I",
-	"vGmOLFGM5aNEUw474eVcC4dIZ+xrYqO7SW/y8WuCYe2kN0l6cRxjMoINcDe/3X26A2U0BBlO2DoG5BBa",
-	"z+a8NKJ6UVfT3d87SazWgIj2rEbEI915bSwIf2ZRSUDCImUoMK9Y/2C0PzwY/dKsIIHQDkaj4cFoH37e",
-	"BKBF7PloxLQi+m+By+DLvSE9ZjNRWVgsfu2DEsa2v4esL4Sb0RFBnbK9XQynZ7VjOloeuEnrELPnt7cO",
-	"hGDWTmnaCWP18t5zwByVXhfNonefPWN9MI8tp11f3sGE0USgn/aMT9RUs75V1WyMmwexEUvTnJX6Eh5l",
-	"mAJ26JsWuW2WLMrBIR6b9pZYUu87mm+OzFo7641Au3BmP2D0rL/ghfX8pl/SQ1arK6VvFEuNLquUXYmV",
-	"5QNXoObmEc4FkdYixyYPukkFlg4UmTlOeIDUfTBuRF6g7uCmkuIaGLQYsYOtBrvCA4EcL3F6BzSL38PJ",
-	"RT0aBm/hQsMQTXRTaowsOtFarZYiYqmHR6VMA33sjUYohRx7Sp1DJo1Ys1T/6/zsNLLja3iv9VBQT9A+",
-	"JkhpzQqtZgM0QpAFjsc2cpALlnZBctJOmFOtjKNbAkB6Cf7s2Zq571U/B7WaBIecjUd7NtKkGt7rTxVn",
-	"qctv8EpiP11LNx1+VeKGyfwO6GqDKnEFGzhrtMksOgjGIlYbbPMYREXnMPsBVFYaeJHocjw6cNrZeydm",
-	"rWIDbH+NjYKUJL6SN2TZThR1y0d6CX0qc7aQeV6Im4bVMJHNwVzVDeQGUxMalc/b97IidqwVkCty0jkO",
-	"wbO8QQwjxdzRXUweTYM4gLHKG5zgoUGX5iFL30p1lTb4GzoV1v/Am8RkXTYpyXadTmwqn8xNy6Xix5ta",
-	"32TK+mioWTlrVRcUUaRfB07zGF4HpaFCUWddopHNq8IfUjg+NmnwbCnU0bsTsvhhH1FjRJWoH1oP7vBL",
-	"C/O3nwenHE2WQRh63jEh+yAdEBqe6wJPyALGiS5ca02HThlyAQWj/u0BiY5gmRrdFhNICO9p9RT44Q+l",
-	"rpcp+VaIdRL6Ht2VXFlEdtoyAegc2i+kyoo6F7ndsOO5yK5EzviMg4kPQkTwYs19CKIr006ReadNNSvF",
-	"+Z/fYsPvRS5R0bWpBc7n0k4ioOMwvr3FZwe3zqeTt9cI84EspwpPS+PcNHW5LKUBPRqRIo2Za1MKiFd1",
-	"eQmbRiekcgC5k9zyXhSg5RQtRYmkIRaG9dHPaomJsvFBIy9AywgyNFDjckka7J4cDV12SjjKyFiDzTPW",
-	"gZufCVCnUXvCHbkn/QSYm2VK3muxlgKBam9HGtDg0IEkrVJr7Yp0Q9dcUzQjcjkYUIU2Xk4PGWegEpI7",
-	"ChoMYCYZkCNmXEmxlsvl87jghFXGqWiHLB0SEidtt2Wtw0vy9tiEVjSpDtHCAhXEpq0bAsLVS8xfJWSx",
-	"VEaUxFH7MOA11ZZ88WCfaSUG5E5BN9uuVDYy20c/zN4Ac4SUdqFwtJuhWbKXgPPS6fVaFGU8FDITymC0",
-	"x2a7Hi15NhdsHI96Ua8uCxv0MJPh8ObmJub4ONblbGi/NcO3J8evT89f78I3d1GvklUBLQVRj10KdPai",
-	"3rUoCWXUG8cjet+yyt6ktx+P4n2EPFRzjMeQ4IZ/zboQiG/BjCNEVSlmMMcSF9V6uT0Uy7RhVD6abdCk",
-	"CEE7iQI2jHSOYgg3FjQnC+IFDVGoa1HoJWzIkiMcSxpYWjrWw0A9i+xxqHzdBKk25CRlsasrQ15C4UXf",
-	"0Ms9/AzlZaL69xXkGD+ylkbEhKqQ+v+mpSLKSFnE0FH0Bl1JdOjTL6kzZr+8cIfjxT94IVPWx0oB6FMM",
-	"H1LqI+tjdQG3ot7XYTSba6XrkqIGtQr0fpdh7/TpKNBkSWY7i7ofFCmgc7HyssezIuTxlyLjtRGBUmN5",
-	"bKIaA00sYnbEWlYFGaJofvTt4L14iKyMC5TXJkY3OGzZIeRYsUOD3zGVJrBODtHj73MKutTxLoXfGcoH",
-	"4zGdZC+jTnJ7Mj7YIxeW2PjYjSJoXhk21QPuogdfpkz5R7yIOfSPeA8razzyPazVcfdpLfl+PBp9S+bK",
-	"x25MDLrYAgwKveTAKmvQkt54ND7YHT3fHe1djH4/GY0mo1E8Go3+ywO67PdhMnqIFpr0Qv60ASiwhVRa",
-	"oIn7+vSogL0wnk9DwMW9b8bbpja+GP0y2e+c2nqefXtqR5iV/1bmuSiKzbnZfrdMbrNXP7n99uRs3niY",
-	"APSo3AiPytpMj9jIDSJIFgXkQPToKUmftVQeV3Lp3nR8eOcHUvHhy0CMPPhpUNYHJ3ZAx6TrG3+chkEh",
-	"C/xk7+FPWulp+NH+wx81NQXgi/H4Md1s5qvdRb3nj5lVVzI64kHqxYKXq5Ze0Yt6FZ8Zh3fpfbqLektt",
-	"OhNdpEFdJ8x62MwuaQIzPs8E7ADys716yfpN9vRhomx2pVpZR3yTn1JtuoMPRvu20gHG9UkjcggMkFAS",
-	"Vyt3rtWWTrTgK+eVJoVqTTM6pGkQik9gQmgeJQq1Tw+ju5YcBwbLAJYilh2g9qVxHjjnU99n/Q8nOJYB",
-	"oijOlNPouya34f9BJY1UYiVuHBxf5g5lWHBTJcqIGVpnVq4+yktkOcxdOgCtIK9JegiaLBoHvsSIUxJ+",
-	"aQGDLaam7dPGGaNZOvqFUDgtP/16pQhQU2hd/jNwCB6MRhFbV0cGk1BPWsez+ii1LRSTqBCY6xQqHwhB",
-	"9EoDrT0MAxfbmk6Uh8oestTKzBTs1y4scOoAzekD+R6J+gEweRDMS1S6lgmQYg4KwVycI7T0GGPUG0Mf",
-	"ql2kKFHBYqD3oZkKGYB2EZ3S2RFQ4s4nlyi3Mah/duhwx94O/BEl7pMvCPVS59+Y1NuoP38+YpXgiwek",
-	"fpM1QAlDozJH6X+/QrApxR+bxbue4LElndfxh43idHcbuuMjJJyrwvNzC9HRL4+YiStd9HNI3WMbFA0T",
-	"cjbl711kvQJDiyPf6h34g6isPW09YtMQfl608Osid7VENnVjdGUDuSSqEeVbYPFN/cU1cDza0G9fHb2z",
-	"n85KXS+BwadtnDd2trSJqvckpwauuvX01ATrBG3zFWHOKkmW9zbD4GBvzPppmHWdDppum5Bge70cbIyk",
-	"PO4ZyFvCDTFkMrcVhdO4WY8bTjrwo0FdGl4Aa5zNQQQUK3aPbA1iFF089A8bMc4f5qXfb2s+0tRseO1P",
-	"ZoztX+yNtlia+z/KxskE2+TfcIhdwohPsi0XAejMmGldFKv46YphfB+P3nsEA+0o2vJ0/LNzqR7DQYeB",
-	"P/tBbvr+5dFx6ExHQ9iB3u7jrZFPbS1WiSK8mvU8IoLPQ9qGy1KDsjTcS9H75Tzvg5j9BX2SDlb5gso8",
-	"oTLtq552AC+FgwgGTQ9LsdRGVrpcpaCv6YUwqN/5X0H7Vx5boEsfXqfGSKlPP35KXcoVwZFsJO9gtEcu",
-	"y+ejUYAMoTJvGyidbXXiKKK7juJIFHWOvDHYJVCuLXv0yGzrzSaG/xeHclpjvM7I6mdaTSW6QLVyUTp6",
-	"x2E5q3WUfqJSU2ZAswuthuUlz+x+DZe6kJkUJp7pRkaldgcwpp4yYIUI49xoxO0U/IEcE5oZTCj8aAnG",
-	"VLzE5GvyVTtCsXvDE9UycZ/vtwI3BL1OHeGkgcMfjTxs89kzpZ89800P00QRhpf104xXvNCz1Lqp4f92",
-	"0LaEXuRg4TTeF7YR8tG3idhtKdGTH4TxrmMboAvOgmvULdRXMFmdW7g5DmnrhWEcx2l4EOgrQuP6Y2wf",
-	"DiL2u+eEeG0v5aFd8M2DuLJniYUnKWLpQiwucYniOLau/Dhd78+Dgo9QpaBvXBzS5iPYV3cMEGc+BO6T",
-	"KEdp6Eu3bVG5FRdQRUxjcGYf1hUCBNgP+tA7akkjB/Gzb3LvtxSghdfvL/q73svJFDXWqFVp1zhYmAeM",
-	"bOWVUaLEDEfoo5o7ncxzh8lp04Q0bAf63YGWVLvMr1RNvzeyKNilYDtBQ7QlXfN3zXctQZPi9QSBAFvo",
-	"oLesC8rmdXULes04yYHevGnmj3sTKLX9JtH39/isg2oNj/Bab+gFgfT+qTSo//sm6D1LZe7VpAjmsVV5",
-	"QuewUPlSS0V50NoiQ7zhhiHkpoxsGOCM2QkwPL206QWIOm0rWA5bGIeuQBkAnPve8dQ4BCvirQfjMeIk",
-	"KE7dUegsQDajGvHsGc6nQcW0cCsOrLw9iG4NcUz8SlQY3aSFIMns1wJOMJfKhFPrn//5LUvfnvzpNdv5",
-	"jfv5NzvpJFEZN2LXCGUkpVygo+436TD9nGIcPQgpI9ioyDNe5ubQldW1g0AcirglHFPUZU4TSHYQUWVx",
-	"UmX9oAss/xARH3S/xna2uDWEBsq9GMCTP6Fg74tx6vP/fSadHZfFD73YSxPVUg8d6BIMdsNSyh1+uTrl",
-	"C9HPqtsoKGTil3yQRna5kecmag7tvz35j5OL1CF90rM3b85fX6SHrEs9bKuSoJfQDEE5RV+zmlk91CL+",
-	"HBIc92UNC5FRQhRuoVR+E13CW6Isdp/wVDdYErDv6NkiYWxiIGIJEZDqa64t+cylOlAx5URdCjYVCBGb",
-	"MO6yYLDIBNUGLQp90wy8FDbAojSmNTbj6rdnMmGjdLCp0KN251YVG407g/tOG9wS3D9vMGW/bnj/26Px",
-	"G4qIK4uCZE5GH911YuqiQp7aJfGD3PrHX17y4wrAA+6M4IXfbbwg+fdGn9eS/B8h0emLDrFxjzj/5whK",
-	"/3OqDdv24z6NwYcZSVsA0fOQ3lAIW/eA4roa4UIWZbfg5RWyZA+DcyVlSrHQ1yIHJSJRPKuoYPmNtoXi",
-	"ndRDpOSrl6xv9LSyvw4OGZ9WorwBAblRARErJyfqctXAUBvejGmXnk3F7Dy0xNFxsRFgxj4xP3el6xIN",
-	"UluqGX3WXSHkmB35+PCoIz6MyTCJGo8OqBT/JrS9nXTgcvo3WO4rD95/UmMQQZ72KpaNsnhu4xyPXHKs",
-	"IxKwSCq/sZ1DPlwtcAvPvP9AnP3pvzWSdfDwF76u+s/BD/5j62Fsb+sGtGSr59XFsELvty+zsBQZ1u+y",
-	"IazwqBmEo5SC5+g4gxf83RO2FKF7bmsB+IqELllrDSGL6VM3pATRtObcgOkgEX3Rt4Oiku3cOP4CiuF6",
-	"pKtPaQKu8G1TVXyAUazviII5ZmE51N4WN88TnOP/7hP5s8eYNqtVfUPDoFGNm0KzPZ+aAN80ZUsnvdH0",
-	"l2zMfyccIl3my7g9ju/AEd7980fIHPpJTfXP5dL5/4Ldww5wtweWb3ay92Xdwd4/UKkzx2/xMjLD+mt1",
-	"GyNXtHGAty4SJ/c82wgLO0yUK+ZIBnZ3QUfW58pn7jeALRsGI/1pELMPKhdlojwicaMcLXdZtCBctBI2",
-	"F5NAgc3Dai4WoM4dUhTDyR/PyW0kq9H0HISS6gJHhCVsdb2Zt3G/IriOpLsH3X8Ywg028tNh1SxI4QDT",
-	"btcjbrIaTB6E1UX3weoaZJiH1UUPwepCvBvl8Nk8MAt1Q0zI3N0ySji3LeUJWki2Vg5FWM2lwbM5wn0I",
-	"zvZhPUXtSTXp92u61smrX11tfgpQXSF4vlWy6nJ2H3rjm6SHW/MOAfKtZWLjR+DovsGK+HkhdP98ksjK",
-	"kgdFUYcbYpgV8nNT6r9TVG26I/CsBTc2KHET3g4EJspcIvNHy2CNi091mSgSHYds3c7wgHrS/3V5ZexN",
-	"aaEFYASWp9s5O3l1vDNxAuaxiPkO4JurnCObgn+JanlxHTgtlBMgScJSJZjoBocHoQYoLjJuRMzOVCas",
-	"tQRzc05+lFiN5marJLA+lgloxNgg8pXr7QrbSGqipMIwjUOSlE2Q1abui/WN4dZepGg7dZLS8xR94Oge",
-	"f+J63wTqRoz2esX0w0ZkB/eDNCPaflFIouxNIb/s+oHiEPqUvg5rDBIP7Vxpi9RZpxUiWNrWS2y7tHkJ",
-	"eG+snlLaMOgqHRCayZptirEtzM5fuxMvUa0ChDYCtzdm6XfcspVSPZ1E0XaGt+Kx7pv9DpvAvMV19jve",
-	"coknoXltYRgYy3tOaQiiK6EbdrHxL9BFTXD+E4V1zVoMIMJD7wsXbWRhD4Lh2pUAmrE/J+pgdPDgzW6N",
-	"58A5K5jSdGkHXdXB+nhYLczFraHMXXk4jBc1e9FAcrJS5HDCeYFEsZ5I8iydMA704+8HMfYmYirKR/fZ",
-	"VSbcZxnUzyPdqy8rG+eC5UMgTqtinmNX7WIEheAIEKurARJhV8YPSPUMQ8n4LQ6HRgYb3h13aooG/Bpu",
-	"0J9VY9vil3i0/rVxe9Jdu5byv1Qor0J9P4j2pwgDVVtk7OM0sPDSjUfoXzZ1kNislxrNPTQ2SO64K516",
-	"BFzi0cfIPKlKTl8MrrCZ1QUPXcT2xpp1J3HTmZdQ6IIA5oNCAPl/40FoG/pBn87IoH7aNn+ibLXvR9j4",
-	"GJ739+SsdN0eKEvDm31Sf5+Evfs4atQREE2J6ie9ey9LTnqgtjzqlh7fQKIWfIX6Dd7tkIaX8zQj+ia9",
-	"K1HfkBu3rneRpwj7pWqdARrI3pFEYjdma3UJvxXOvAZYCZI4CKFBejQlSe57hwK3COb7Iw8T1l2mwZeD",
-	"cNr6A74JdwZ/5vDAd8qx9j1dvdP9m/Usvfa1V2tJfI+Wd+FlYV23urqD1Lr9iywbXlWlvKwrwXbCsexg",
-	"lSx3CYrX6MCCklZp9YlX4Vl0gfJ/uSx+WpfFsb8KreGwiC5r7hF01wogiNs8Upi6uM1WYfqu1AvQ73XJ",
-	"coH/2ozYVnqItqIFWXSSli8ytJZusL3K0GEnJ2OWkbXEHPmC1+QcOwq89634lMV88hwYMF2/06fJ2bSU",
-	"59Bkc+NrUALrqfJR2iVb0RNxf1pKl5kRFl78f5ETd9R3+SZvbutCla6sZz2bFcIfIu1wNyWIxCdmhv/i",
-	"bPc7Y7u4ir8AEiUgV9tgXV28Lri5Bk+DvbPm46e76CsiEOmKBny2HiNpZ3q4u0Daty6wD+/f2ppf229c",
-	"8L6O2FeJ8z91GPhHarXeW/Ph9ks+elHvmpcSdgfpcu4rr0x5XcDp3BxZb/0s/FGbivmYhlcilrqs1u7n",
-	"aYbmDqNY6w3Woxf1hKoXsCXub7wVCLbmk9+ujVJ1PqfdUAB3rc+odTUawYUImiY3shACNta7+3T3fwIA",
-	"AP//",
+	"7H17c9u6te9XweicjqUMTcmK03bLk7nXcZLWt2mc+nHac8JMCJOQhJoCFIK0rWbcz35nrQWAoETZTuJ9",
+	"7t7n9p+9Y5HEc2E9f2vhay/Ti6VWQlWmN/namwueixL/+U6qK/h/LkxWymUltepN8FdWabYsxbXUtWFL",
+	"PhOMq5wpcVvhXxET8SxmaVKPRs+zIV/K4fU4Hg1rI0rzv+CNl3vwbPxb+PdnI/8hXu6N8G1xwEpRvEx6",
+	"0HzSYxG7p5HnDzUCI0p6acwOL41QFbuZC8WquSgFk4YpzTT8gWOOe1HPZHOx4DDlarUUvUnPVKVUs97d",
+	"XdR7pzNOK7C+IOdzwQr7lOkptM9KYXRdZqIX9UrxpZalyHuTqqzF/Z387VR8qYWpjvPubo5fuw4yXZbC",
+	"LLXKpZqxkj5jU1267pdaGcH69Bc+3THsb7u2g93jPGK6ZFoJNhNKlLwSObtc4ddGlNeiHMTfOvhzXfHi",
+	"SNeq6h59Bc9ZBi/ANPg1lwW/LASTlViYx/QmVSVmouzdQX9LXvKFqCyxwh52d4v0qerFpSh7UU/Cz19q",
+	"Ua56UU/xBTSL34bd5WLK66LqTfai3lSXC15R57/d70WbY4mwgTP5jy0DANKECS8tqd0zCiTjLUMZdYxl",
+	"wW/lol7A01HnyKiPjWH9BX5mtHlwmPE1T7UmZmf1cqlLIAp6tORVJUplGC8FS3rilmcVW/Aqm/evXl4P",
+	"kl7Ekt60/sc/Vv7Xf7qfS65mon/18uNCqn8u+O0n+3shTcVuZDVntYKzU4pC4Ckyc7nsX738er3Hrsfs",
+	"+vndIOkhhwm/gVmWRlT2y/DDvvtwMEh6MYM9uOZFjZuAg8HGsKmMK3Yp7Er0hcoKbegkJD04IDuDiNn1",
+	"hD8ruRB9qRhtBEt649F4tDva3x39xEbjyfPfTkajpDeI2WFR2KNqxPoSmrmuixy6XdYVk8iR7Dt2R5Le",
+	"l5e3t7d21mZZyKpyo4pgSshfv7y82nt5vRddjV/+83ocXT1vVngLiX15gMmV29nPoYJd+lIjE2r4DL7v",
+	"eiPZ0XQXsptWzwup3gk1q+Z4wjbHYXTZwUPOdFm1uCttoVSMm0wQJ9Qlg4/8X7ko7WpBm7CCUymKfG/9",
+	"q1yUuNb4dAxP15shqktwbC+pkWiXXk96W9Yb53HfkuOaE69GLvaK53bJ4K9Mq0oQN+XLZSFJxgz/bkgM",
+	"iVu+WBbIdERZauCDH+GjHLp4dfj68+mbv1y8OTsHPiGMQQbZEwsuC3uCikLMeGGJuXf36S4c6r+XYtqb",
+	"9P5t2OgHQ3pqhm+oOxx/e49e8TygikCZaNHClubt68NADGIXR1pNC5n98Jocnbx/++74qL0goE8wXshM",
+	"APHQ8uCf/9u2FWd6wXhRCp6vmLiVpjJPs1Z+Wk+3UKUAQb55dNyDVk+hSnNfL/49EPI/MLq3uryUeS7U",
+	"j+7j25PTV8evX79539pI3LSn2Rk/0pj91aqMLONFIUpW8OzKMM7MylRiATJ9IY0BIdQ/JfXlDJ8cZpkw",
+	"ZgCfJsoOEpTOpqkdw/SNYkB/wC5Yn5RmnEY6iBg3gTbGjFC5YbI6SBQpraWY1oYXhmW8LFcwIgErmgnW",
+	"Ty+M41fHr9keCDmlKxA4uShEJfI0Yq13EvUeXtrBd+plDrSSsloB21Na7b5+xXhdzSOWHtVlCZr0khtz",
+	"o8scpiQVaqNZlUYsjuNBnKinI+ljEPOKF2e4DLhlP0o+F+//9P7kr23ikbYbt9z41dMQ03FX0zG7MDUv",
+	"CtK4U/o6ZZc6X9GmOJJJ10aWKPw+PWCXtTVoOJtzlReoXSqZEdlwZW5EyebcsGfPlKaW0UrT7IgWb/d8",
+	"tRTPniWqr1WxYmm4TenA6k3jeO9FPHZjz7WA5qVBFYArxpVWqwWYgfZ86GmiZqIC6oosKcG/P5R6KgtS",
+	"vIJfHRX1idbS/PIzEFo6wBehLSOqo0KeiawUlX9NyzyzL05wtnYBdgxLUf2Exo9fpywXpZiKEo6FsUcR",
+	"Tqua4bGLWXq7Cwuzq3GzeDFhYHmkzPCVYUaDanzNC5nzSpeG9Y0QiXIbMgQaLHlWPSHBR721AZEpdBf1",
+	"3uvqra5V/qPE//7k/PPbk4v3rzeFICkFOdsfM2AXU+zuSY7Ae9dczDxtECtCLrSFKAxfsRRH9r4ZUHqQ",
+	"qG6yMtTy2coc5gupgs/dxFrNsJCyEtVBWkQF+AuTaqqR5jfG86Tc7uRPHWpvjaLk6Tr5UIpMq1xC+2+5",
+	"LMQPE9WH0zdHJ+9fH58fn7TZaq3QwK+03V929O6YGTrMtOCw1AudiwmzZ/9pKC6cI5vSJJ9sAS8UDFSX",
+	"8h8/vnQX7w8vzv94cnr8X29ery9d08mTrElr2E+4GMtSA4HCTr9RlaxWP74mH05Pjt6cnR2+evfm85v3",
+	"58fn/9laG8uT3d7WJZmCk0R5JwqYcNam9uZ2IQxIAa5Q0/9S8wIoc280epr1PW8sYktygQK3Y5h3WEH3",
+	"KI+DefRnetfc8NlMlOxSot05iNilmOpShCKOlVzFT7l7xnl6/ixyyc/RQP3R7Tu7+PDh5PT8zevPf37z",
+	"+vjw8/l/fnizRty+W7aAfhlYxqwSt9VwWXCpIoY6ycf1zj+hA4oXhb55qmMRbhvuCrqGK5au952Gm7Rj",
+	"mF0jpsRMVxLfczuWqNaW1coMJtYp/sipJ+r+uT+l3PGLiO14Hbu9TJwBmy5I8SsKpEnc+8bbnOkFqFbT",
+	"Ui/YnJeXuuxFvWWpl6KsJDk4iES6vKTUFjy34YPAgxGxkE1GzBuAEfP6TMSceR+xUB7Bt5vsBH5FKyDu",
+	"bTigAkLdPlD3SrTFjUZ+7I804abFT/59ffl3kVXQmyXNezrjZcnBUuAVo1cuRbP+hs10xfKafLmO7NBv",
+	"NQ18Me19EL5Pcr4/5vTAWO3gcUAbc7WNds3x5Pj1kde2TsUXdNm3RkRaQfcqKHFjtYaYvVksqxXGLhbk",
+	"FV3wK9EylV1Ag3FglrleMK1E3LlTneNE40FN9eZYPpQC40hSMXjpVJgl8SkXWEJ1Bg8KcBGvS6J+Co9R",
+	"e7T8Bf79WeZsL948JSU5wj9XcrGFCt0r6JJ2USEYve0D9FXQgcocmveBA1DCdrHVDrKXHZ6jqhV2wg6C",
+	"tnuPiI9EW7eW9gyVwY0JILFb73xtRI58B7THSrNlbebDZV0UjJeVnPKsMjE7seSAWyGASDqPtqkvpTHd",
+	"Y8m0yngllA/lmfoSt04aU+OiMrsclb4Sqqt5UnPv2TerBz/hrlk6emjr4LXe48JZ4ZmWsMeuC7980RqJ",
+	"tifexQCcVdd59pW4+ew8SpvzeC9uGn8TkMGCl1fA37gBamhcVjH7/e7e+Pcsm3Owy0VpyPTjFSsENxWG",
+	"O+vlUpS7GTegD1YVmKLwMwjV1s/kgVCC5XImq4jlcoqehIrkGyypLvItrCXq6SK/Z0rndkN2DHmUYTbu",
+	"7ZhZR2LO+jCGa1HKqRT5gEgb498wRTVDISBLdCO6rw+Ycx2QpHaOSo42MX4GnRm9EDA5URixY+IHxVhr",
+	"hzr31ztCN7eXZ9sj54ED1b7WsZg+nP5QE/BiWWcPi+UgQG+77ZoUMPkjS+iWcNeiYiiaCp3xwnqUzhs5",
+	"ZPsz3sUbUXghYqXgBfp8YX89aff3RyNCJNxIIwYdYkEvFqIrun5YsYU2FXs+Cmi/kyxxAJsNOIo7YIva",
+	"oBeYsxtRFLvALkTuwiJ5XgqDDS/4rYvgjV+86OhoO+3/bGc07iYdWurNceztjl+8CMYRMQVN6SlLo6T3",
+	"z3/7zb+n8TZ++90tsn69NFUp+GLHsGMKwB3NeWmO1YVtd/CI9V2jZj8kt8HBvIOt2Ebi1ou2OaET0G26",
+	"aNZSohPQC50jizqwlkEpBNoqpVgWPBP5j5LyQaPsCa7MPeL9qej7Z6ejddV5fdu27RXonF18iMKYLT24",
+	"FFVdKsNkFbMTJxSabcAd0htaE+srAV+ruig6eBDKkc+lLsRnqchhtzEaqXKwW8lGIcGzLOW1LATFwGYl",
+	"VxiLh8+FquBlXbL+u9eHHwYRvMGLG74ybMoLI1it0HEjKx8/s0GoQs+kcoqNXa1LrQvBMVa5lcYeqSp+",
+	"rxaOguDR6tsWij3p2BiLY1gIBis19HqjGXSrIGB+oOq2ENWDDpKW5XMvwT9W014ZIpZpwWcdJEtbjPaU",
+	"Z4rsdhcokuaLux9OLdjb79Gzv21fArX6ESZOKBQe5tWfvVZtWXR7raKuU/btKjdGQwQvszkwjeNKLDZV",
+	"s63Gw/mG8RA/ztj7oZXYOg0b1HlrSWnNdXA/pVVlLXbxhYhoahfMb/yhMRtJsODjLorb9BWQXVuXslqd",
+	"wRGioVxyIzMcE/4GTeAv/vN5VS3JCyk7XQyw7hi1SlnFZ279/4jeNHb44Zhdj+NRBKbqtSgtKGyOyCWw",
+	"SgLl4sw6k8fxKFG5zmoU2P2ZrOb1ZZzpxXCmyUk3pP+x1GNsrY8zXvFFkUY4EBsIPqAoaq0QrAd2ebrg",
+	"UqXssuQqm7Mbjn5RUxeWQ5QCGLfr37BLMefXUtcEIGuHlxPlYDZzbgYgtERJ7FXmJmJLXs3xfw73SWE/",
+	"5F8MyIdEWrMGcaL+iiMIlsWNJLKSEqws+FeDgv2wquZasZRW5XNWSKGqGKjwcClTXEsz8B4dYJM+Oi4N",
+	"n5VCRBQi94s+1UWhbwy7mfMqFNC5FjDGRB3NtcyEYQueiwibvpmvJvDkGXv2jKAP7OL0XfzsGbtwrJKi",
+	"k3NtqglZIPDPNGIpkZ6ZsI9AbBGD/5pPaZQoxtJLbsQHXs0nzEOq04NmLWyjVbWcDIe+1ebV2JGiNNCc",
+	"EcV0F94QeYTx8gBbvawvC5kxeApmOmwQmEfhwuQiKzhYSNWNtouCzTp8oQF9s5pLNZvYxS54Ja8FS5sR",
+	"sf5UlqZqdgSkR8ErgdP9SotxNxkOv8JI7sKpvNJgeJSCKSFy62K6kmpXL4XiS7ljWKlrJLRKE6wV2gTt",
+	"aOUcqxM206UsCr6ob+kVoEK1IrIkZZlWYF7qejZvT4OmjBuDpKwdwAIMnBnPVnYAODJ6edfI3McrDOvf",
+	"zLURQBvocAR9neNBGWCrN3NZiI72/EgvjS7qSjCicmr84vSdscqGVIz7KJWaQZOnulb5eSnBRBtQj+Hc",
+	"3OrHTPOl3M10LmZCMTlTGjY6tbucTpisjO0WmpWGXdaysN4VzoBOcVoB9momr4VxdMb+oNmUZzwXrPIe",
+	"YKlMxVUmdgw2AA1DGxZahQdhMrT8Lg7wfRZwwpdLhFk15DVMWR/tU5xbyWVhl8EU3MyJKi+BhNL34oZS",
+	"FU6WlIRgQywpzisHKspLvXRTgz1Cy1fXaPMOYgbHEhhkoW+QIsqAUipNHtFlKaby9oBxNuVXYHjVwFTb",
+	"DMyFnaB1PASvuBEXp+8mLOn5iSW9NHbshaQYMJdD43nlhP3x/PwDewXii/VTFGPpgCHsx2F+LDvz57kQ",
+	"16KALvupk40T9vErfjthHz/dRezr3ad0ELP3miwW7Vm8qbNMiNw0zRerg4Bb0iExN7CQ+6M9IB9RTGN2",
+	"Jsj1k2l9hVaNZQPp33aJVe0enZ2+3T3XV0KljAJgZPrAwk9xLzO9FKwP7/lTJNRUl5llCob62KU+/OnD",
+	"eVQCX2lgQhNoMmAjrH89ivdejAeMmysPnEoPG9tHavW2VlkKrEV55odKMM66QMAR0AESf2obfj6V8CT+",
+	"D+q6IThgZ8hHUzL7TNzVmT0Ua42913rZ8fbAE4vIgVDOvfC04pJOMrPCEaSgdex41d7Jeq2IhcIA/fYH",
+	"Yh13EGONB6g6oN/V7or1wDvmQKS2XVoNrPeeGVnA6IDMKl7VxtKJDYdGVlEBqQ1NbgjuhgrtMjg1lg3R",
+	"TuaXhQhlM+gZYioVwk8Mm/NrARIxdZ+lCFcwMfujKAUyah9DteYYQdu5Yb4nEjtW8Q0TdZyxTAjRIEQN",
+	"7eI6mglLA8NqQmpuyqx2ayKWelMopVQJXBOZzW3IGTogeV9KXkgD4l7mtIikeSF3siNBl/aAnEEOrGqn",
+	"13Y/IAl0GLqpH2s6iBj5I9BQ5IalsOApchC/GEgWgWJhBYrbmkm4Wr613LXF+tQt7glO2Pf1EZmVPVjE",
+	"KrZsz7puVwowE+wZ2B+NaH4OfYhIc3u8+45fN2iQgcugQ+dAisucOoM8BTJGW9D6jy0GjsxBS6BvWpF5",
+	"0xxZohjLR4mmHITGy7kWHJXO2NfERneT3uTj1wTD2klvkvTiOMacFBvgbn67+3QHymiINZ2wdUjDAbSe",
+	"zXlpRPWyrqa7v3eSWK3hUe1ZjYhHuvPaWBD+zKKSgIRFylBgXrH+/uj5cH/0U7OChEXcH42G+6Pn8PMm",
+	"DjFiL0YjphXRfwtjCF/uDekxm4nKoqPxax+UMLb9PWR9IeqQjgjqlO3tYjg9qx3T0fL4XVqHmL24vXUg",
+	"BLN2StNONLOX954D5qj0umgWvfvsGeuDeWw57fryDiaMJgL9tGd8rKaa9a2qZmPcPIiNWJrmrNSX8CjD",
+	"TMAD37TIbbNkUQ4O8Ni0t8SSet/RfHNk1tpZbwTahTN7gdGz/oIX1vObfkkPWK2ulL5RLDW6rFJ2JVaW",
+	"D1yBmptHOBcE3Iscm9zvJhVYOlBk5jjhAVL3/rgReYG6g5tKimtg0GLEDrYa7AqPB3O8xOkd0Cx+DycX",
+	"9WgYvEWNDUNQ2U2pMbLoRGu1WoqIpR4llzIN9LE3GqEUcuwpdQ6ZNGLNUv2fs5P3kR1fw3uth4J6QigT",
+	"6C9as0Kr2QCNEGSB47GNHOSCpV2QnLQT7VYrc4Af7u+9IFbUDS8D1XRzlSm0hCOObDwUR4+rRzSKFLcB",
+	"9XJnhbC3Xmt49mzNxeDVTYfymwSMhY1He3YIquH3/iRzlrrUGq+Y9tO1TOfhVyVumMzvgJY3TgLuWoOk",
+	"jjYZVAeRWrB0A6sfg3jqHGY/QGlLAy/SWRiP9p1GeOpEu1WmQNSssW6QzMTL8maT2jnKbvlIF6JPZc4W",
+	"Ms8LcdOwNyayOZjIuoH5YFZMo2Z6n4KsSARoBUcEufcch+DZ7CCGkWLa8i7mLadB7MFYhRG4xtCgG/WA",
+	"pe+kukobzA+dROvz4E1OvC6bbHi7Tsc2i1TmpuXG8eNNrT80ZX00Dq1st+oSikXS6QNHfQyvg6JSoXi1",
+	"btjIpvThDykcWZuverIU6vDDMXkZYB9RS0U1rB9aLI7hSJthYj8POAuaSYMw3L1jQpZFeic0PNcFnpAF",
+	"jBPdxtaCDx1B5HYKRv3bfTqCwTI1+jTmLhHU2OpG8MMfSl0vU/LnELumxA90kXJlkwHSltlB59B+IVVW",
+	"1LnI7YYdzUV2JXLGZ1wq0PbI19d2WYK4zLRTnj5oU81KcfaXd9jwqcglKtc2q8X5edr5K3Qcxre3xOZu",
+	"nR8pb68RpqJZ7hielsahaupyWUoDujuiUxrT2mazEK/q8kw2jU5IzQFyJ1npPTdAyykyUYmkIRaG9dG3",
+	"a4mJCkGAFVCAZhMkB6GW5/KD2D3pQbrslKqUDLSWscFYR8rGTIAKjxob7sg9mU/A3CxT8p6StewbVLU7",
+	"MtAGBw6YaRVpa8tsyJGDNeU2IjeHAfVrU+gcMM5ADSUXGDQYQFsyIEdM9pNiLY3QpxDCCauMUwsPWDok",
+	"9E/abstapJfkYbK51GjGHaBVB2qPrZhgCHxXLzF1mkDtUhlREkftw4DX1Gny/4NNqJUYkAsHXXu7Utlo",
+	"cB99P3sDTE9T2oXf0VaHZslGA85Lp9drbgR6LmQmlMEIk020PlzybC7YOB71ol5dFjbQYibD4c3NTczx",
+	"cazL2dB+a4bvjo/evD97swvf3EW9SlYFtBREWnYpuNqLeteiJGRTbxyP6H3LKnuT3vN4FD9HmEU1xxgQ",
+	"CW7416wL9fgOTEdCcZViBnMscVGtZ93Dv0wbuuUj6AbNmBAolChgww67zmljQVuzwGHQSoW6FoVewoYs",
+	"OULApIGlpWM9DFTCyB6HypfskGpDTlIBBXVlyDMpvOgbermHn6G8TFT/vlow40eWcYmYUBVS/9+1VEQZ",
+	"KYsYOqfeovuKDn36JXUG9JeX7nC8/CcvZMr6WKQC/ZjhQ8q6ZX0sbOFW1PtXjGZzrXRdUqSiVoGt4Yo7",
+	"OB0+CrRnktnOiu8H9THoXKy87PGsCHn8pch4bUSg1Fgem6jGKBSLmB2yliVDxi+aPH07eC8eIivjAuW1",
+	"iQsODlq2Dzlz7NDgd8ziCiyiA4wy+HSWLhOgy8hwxvn+eEwn2cuo49yejAt75MLqLh+7kQvNK8OmcMVd",
+	"9ODLVKThES9i+YZHvIdFXR75HpaJufu0VvdhPBp9S9bNx24cDrr1AtwLveQAMmtwlt54NN7fHb3YHe2d",
+	"j34/GY0mo1E8Go3+y4PI7PdhHYQQoTTphfxpA8Rga/i0gBr39emRCHshhoCGgIt734y3TW18Pvpp8rxz",
+	"auslHtpTO8SCEO9knoui2Jyb7XfL5DZ79ZN73p6cLVkQJjE9Kh/DI8E2UzI28psIBkZBQBA9ekrSZy2L",
+	"zFX7urcSBLzzA1Ug4MtAjDz4aVBRCie2T8ek6xt/nIZBDRX8ZO/hT1qZkfjR84c/aspZwBfj8WO62UyV",
+	"vIt6Lx4zq646CIhBqRcLXq5aekUv6lV8ZhzGpvfpLuottelMrpEGdZ0w02Izo6UJBvncFrADyLf3+hXr",
+	"N4n7B4myib1qZZ3/TU5MtemC3h89t0U2EEtAGpFDfYCEkrhauXPntnSiBV85TzgpVGua0QFNg5CDAnOR",
+	"8yhRqH166N615DgwWAawFLHiBbUvjfP6OT/+c9a/OMaxDBC5caKcRt81uQ3/DypppBIrceNSAGTukI0F",
+	"N1WijJihdWbl6qO8RJbD3KUD0ArymqSHoMmiceCr2zgl4acWGNnieNp+dJwxmqWjnwj504oNrBcpATWF",
+	"1uU/Aifk/mgUsXV1ZDAJ9aR1DK2PjNsaRYkKwcBOofLBF0TMNHDegzBYsq3pRHl47gFLrcxMwX7twh+n",
+	"DkSdPpBjkqgfALAHAcREpWvZBynmvRC0xjlfS49rRr0x9NvaRYoSFSwGeh+aqZABaBfRKZ0dQSzufHKJ",
+	"chuD+meHDnfk7cAfUeI++Vpkr3T+jfnkjfrzl0NWCb54QOo3mQqUpDQqc5T+9ysEm1L8sZnI60klW1KS",
+	"HX/YqIt4t6E7PkLCuQJQv2whOvrpETNxVbPgg70XjxlXR4r7L0NkH9kobphBtCm87yLrUhha4PtW18If",
+	"RGWNcetOm4Z4+aIFuBe5q4GzqVijHxxoLVGNHrAFx9/UDV1D86MB/u714Qf76azU9RKkQ9oGpmNnS5tZ",
+	"e082beDnW8+nTbC+1TZHEybZklg6tSkR+3tj1k/DNPF00HTbxDDb6+VwbqQi4J6BsCagE5UDuK0o/sfN",
+	"eqBz0gF4Deop8QL46mwO8qNYsXsEcxDg6GLAf9gIyv4wI/5+Q/WRdmrDqH9hltzz873RFjP1+Y/KALLf",
+	"Npk/HGKX4eKzgstFgJIzZloXxeoJy4B8H4PfewQD7Sg29HT8s3OpHsNBh4Ez/EFuevrq8Cj0xKMV7VB6",
+	"9/HWyOfiFqtEEcDOui0RcugxeMNlqUHTGu6l6DpzbvtBzP6KDk2HA31J5clQE/fVejuQosJhGoOmh6VY",
+	"aiMrXa5SUPb0QhhUDv2vYDooD4bQpccDUGNkEaQfP6UuR4zwUzYMuD/aI3/ni9EogLJQecINWNG2+oYU",
+	"Dl6HnSSKOkfeGOwSaOaWPXoouXWFE8P/q4NlrTFeZ6H1M62mEv2nWrkQH73jwKfVelpBolJTZkCzC62G",
+	"5SXP7H4Nl7qQmRQmnulGRqV2BzAgnzJghYg73WjE7RT8gRwTmhlMKHZpCcZUvMRscXJ0O0Kxe8MT1bKP",
+	"XzxvRX0IK546wkmDaAFaiNjms2dKP3vmmx6miSLQMeunGa94oWep9XHD/+2gbenHyOHYabwvbSPk4G8T",
+	"sdtSoic/COP9zja6F5wF16hbqK9g7zqfcnMc0tYLwziO0/Ag0FcEH/bH2D4cROx3Lwgo0l7KA7vgmwdx",
+	"Zc8SC09SxNKFWFziEsVxbOMAcbren0cxH6JKQd+4IKZNoLCv7hggznwI3CdRjtLQEW/bovowLhqLIMzg",
+	"zD6sKwSQtR90wHfUQEcO4mffFAvYUjgZXr+/WPV6L8dT1FijVoVo43BsHm2ylVdGiRIzHKEPie50Ms8d",
+	"JqdNE9KwHeh3B1pS7fLUUjX93siiYJeC7QQN0ZZ0zd8137UETU7aE0QRbGWG3rIuKP3YFVroNeMk73vz",
+	"ppk/7k2g1PabRN/f4/AOyks8wuW9oRcE0vsXpUH9vzdB71kqc68mRRiRrcoTepaFypdaKkrc1hZW4g03",
+	"jD835Y/D6GjMjoHh6aXNh0CYbFvBcmDIOPQjygCR3fdeq8abWBFv3R+PEWRBQe6OAn0BFBvViGfPcD4N",
+	"pKYFenHo6u0ReGuIY6ZaosLQKC0ESWa/FnCCuVQmnFr/7C/vWPru+E9v2M5v3M+/2Uknicq4EbtGKCMp",
+	"RwS9fL9Jh+nnFIPwQTwakUpFnvEyNweuHLQdBIJYxC2BoKIuc5oQk4OIKuKTKusHXWC9ioj4oPs1trPF",
+	"rSEoUe7FAJ78CUWKX45TX7DAp/7ZcVnw0cu9NFEt9dChRMFgNyylZOdXq/d8IfpZdRsFlVf8kg/SyC43",
+	"8txEzaH9d8d/Pj5PHUwoPXn79uzNeXrAutTDtioJegnNkMr2UWUeYz33CBd00HXclzUgRUYZXLiFUvlN",
+	"dBl6ibLJBgTGusFSln1HzxZGYzMZEYiICFpfJG7JZy43g4qAJ+pSsKlAfNmEcZe2g1UxqKZtUeibZuCl",
+	"sNEZpTEPsxlXvz2TCRulg02FHrU7t6rYaNyJDHDa4BZkwFkDSPt5sQHfHsrfUERcHRckczL66I4eUxcV",
+	"8tQuiR8UA3j8pTs/rgA84M4IXvjdxguSf2/oeq0qwSMkOn3RITbuEee/joj2r1Nt2LYf92kMPkZJ2gKI",
+	"nof0hkLYQg0UFNaINbIQvQUvr5Alewydq4FTioW+FjkoEYniWUWF9m+0veDAST2EWb5+xfpGTyv76+CA",
+	"8WklyhsQkBslG7Hid6IuVw2GteHNmCfq2VTMzkJLHB0XG9Fp7BMTile6LtEgtSXG0WfdFX+O2aEPLo86",
+	"gsuYvZOo8WifrpDYxMW3MxZcEYINlvvaI/+f1BhEhKi9Qmijjp/bOMcjlxwLnwQskuqFbOeQD5c33MIz",
+	"7z8QJ3/6bw2D7T/8hb8P4JfBD/689TC2t3UDl7LV8+piWKH329eFWIoMC47ZEFZ41AxiWUrBc3ScwQv+",
+	"zhRbO9E9t8ULfAlFl122Bq/FfK8bUoJoWnNuwHSQCN3o20HRVQPcOP4CiuF6pKtPOQauUm9TDX+AUazv",
+	"iII5ZmE51N4WN88TnOP/7hP5S48xbZbX+oaGQaMaN5Vxez6vAb5p6qxOeqPpT9mY/044OLvMl3F7HN8B",
+	"Qrz79UfIHHRKTfUvy6Xz/wW7hx3gbg8s3+xk78u6g71fUG02x2/xEj3D+muFJiNXZXKAt4USJ/c82wiL",
+	"WUyUqz5JBnZ3BUrW58qXGmjQXjYMRvrTIGYXKhdlojyccaN+LndpvyBctBI2kZMQhc3Dai4WoM4dUBTD",
+	"yR/PyW0kq9H0HP6SChlHBERsdb2Z9HG/IrgOw7snNeAghBtsJNTDqlmQwj7mCa9H3GQ1mDyIyYvuw+Q1",
+	"sDKPyYsewuSFYDlKALRJZBYnh5iQubsdl0ByW+optGBwrQSMsPxMA4ZzhPsQFu5iPb/tSTXp0zVd6/j1",
+	"z642PwUirxA83ypZdTm7D73xTdLDrXmHAPnWurbxI0B432BF/HLxd98qiX7l+DsriB6UYx0+jGFWyM/N",
+	"xQadcm7Tl4EHNbifQomb8EossG/mEiUHmhVrImCqy0SR3Dlg60aKh/KT8aDLK2OvBwzNByOwGN/OyfHr",
+	"o52Jk06Pxep3oOZcnSDZlDdMVMsF7JBtoZABMRQWZsEUOzh5iFNAWZNxI2J2ojJhTS2Ym4sQoLhr1D5b",
+	"n4H1sUBBIwMHka/Tb1fYhmETJRXGeBwMpWwitLZogFjfGG6NTQrVUycpPU/RgY6+9Seubk5wckSHr9eH",
+	"P2jkfXAbSjOi7deiJMrei/LTrh8oDqFPifOwxiAu0UiWtiSf9Xgh/KVt+sS2S5sRgZcl6yklLIOi04G/",
+	"mawZthgYw7oAaxdBJqpVbtGG7/bGLP2Oq+VSqh6UKNrO8CpI1n2d5UET1beg0H7HWy7lJbTNLYYDA4Ev",
+	"KAFCdKWSwy42zgm6nQzOf6KwiluLAUR46H2Zpo3870EwXLsSQDP250Ttj/YfvM6wcTs4TwdTmq4ooYtJ",
+	"WB8Pq8XIuDWUuSuGh8GmZi8aPE9WihxOOC+QKNZTWJ6lE8aBfvxtKMZev00lCOkSx8qE+yyDaoGkuPVl",
+	"ZYNksHyI4mnVB3Tsql0GoRAc0WV1NUAi7Mo1ApUgwzg0fovDoZHBhncHrZpyBT+HD/WXqu5tcWo8Wnnb",
+	"uCvqrl05+l/6V6N/fTcC99euup2JaouAfpz6Ft5P8gjlzWY8Eo/2Iqe5sseG5x1rJpaBUE/kG4gJID3L",
+	"KZvBbT+zuuChc9pe7rPunm468+INnR/AuVCCoPBofBdtF0PQpzNvqJ+2tyFRtjD6I7wLCAzwVwqtdN0e",
+	"KEvDS5BSf/WGvS08anQZkGuJ6ie9e68XT3qg8zzqQiPfQKIWfIXKEV6DkYb3GDUj+ialLVHfkNK3rrSR",
+	"jwr7pcKmAQ7JXidFMjtmayUcvxVIvQaVCdJHCBtCSjjldj73rgxusdP3xzwmrLu6hK9i4VT9B7wi7gz+",
+	"kgMT3ykE21ea9d4/v1lPLmzfELaWe/hoYRneq9Z1D7I7SK2L0sgs4lVVysu6EmwnHMsOFvdy98V4dRDM",
+	"L2k1Xp/yFZ5FF6L/l7Pkf6az5MhfOdewZwTFNfc1uusbEHtuHimJXbhpqyT+UOoFWBa6ZLnAf20Gmis9",
+	"RCvVYkM66dIXVlrLktheWemgkw0yywVbMpJc2GtCkh0GQYdWWM1CVXkO3JuuOerT5Gw2zQtosrlZNyj7",
+	"9VRpNO3SuOgDuT+bpsvACYtN/k9k4x01bb7JCd26uKYr01vPZoXwh0g7uFAJ8vSJOem/2OLP6EPuYkn+",
+	"lk6UvVxtg7J1McrgeiE8SvZioY+f7qKviLqkezTw2XpcqJ3d4i5saV+NwS5O39kiaduvxfAumtiX1fM/",
+	"dfglDtVqvbfmw+03sfSi3jUvJewOEvXcl6qZ8rqAo705st76QfqjNhXzcRyvvgDNrF2i1AzNnWSx1hus",
+	"Ry/qCVUvYEvc33h1E2zNJ79dG7X9fB6/oaD1Wp9R6/46gkgRHE9uZF4EPLB39+nu/wYAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -2948,12 +2948,19 @@ func (r UserLogoutResponse) ContentType() string {
 type UserLogoutAllResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UserLogoutAllResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -3189,12 +3196,19 @@ func (r ResetPasswordResponse) ContentType() string {
 type DeleteAccountResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeleteAccountResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -3246,6 +3260,8 @@ type GetUserSelfResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *WrappedUserOut
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -3257,6 +3273,11 @@ type GetUserSelfResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetUserSelfResponse) GetJSON200() *WrappedUserOut {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetUserSelfResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -3377,6 +3398,8 @@ type ListApiKeysResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *[]APIKeyOut
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -3388,6 +3411,11 @@ type ListApiKeysResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ListApiKeysResponse) GetJSON200() *[]APIKeyOut {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListApiKeysResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -3439,6 +3467,8 @@ type CreateApiKeyResponse struct {
 	HTTPResponse *http.Response
 	// JSON201 the response for an HTTP 201 `application/json` response
 	JSON201 *APIKeyCreatedOut
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -3452,6 +3482,11 @@ type CreateApiKeyResponse struct {
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
 func (r CreateApiKeyResponse) GetJSON201() *APIKeyCreatedOut {
 	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateApiKeyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -3575,12 +3610,19 @@ func (r DeleteApiKeyResponse) ContentType() string {
 type ChangePasswordResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ChangePasswordResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -3637,6 +3679,8 @@ type GetUserSettingsResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *WrappedUserSettings
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -3650,6 +3694,11 @@ type GetUserSettingsResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetUserSettingsResponse) GetJSON200() *WrappedUserSettings {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetUserSettingsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -4670,6 +4719,13 @@ func ParseUserLogoutAllResponse(rsp *http.Response) (*UserLogoutAllResponse, err
 	case rsp.StatusCode == 204:
 		break // No content-type
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -4866,6 +4922,13 @@ func ParseDeleteAccountResponse(rsp *http.Response) (*DeleteAccountResponse, err
 	case rsp.StatusCode == 204:
 		break // No content-type
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -4912,6 +4975,13 @@ func ParseGetUserSelfResponse(rsp *http.Response) (*GetUserSelfResponse, error) 
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
@@ -5014,6 +5084,13 @@ func ParseListApiKeysResponse(rsp *http.Response) (*ListApiKeysResponse, error) 
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -5060,6 +5137,13 @@ func ParseCreateApiKeyResponse(rsp *http.Response) (*CreateApiKeyResponse, error
 			return nil, err
 		}
 		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
@@ -5168,6 +5252,13 @@ func ParseChangePasswordResponse(rsp *http.Response) (*ChangePasswordResponse, e
 	case rsp.StatusCode == 204:
 		break // No content-type
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -5214,6 +5305,13 @@ func ParseGetUserSettingsResponse(rsp *http.Response) (*GetUserSettingsResponse,
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
@@ -6237,6 +6335,20 @@ func (response UserLogoutAll204Response) VisitUserLogoutAllResponse(w http.Respo
 	return nil
 }
 
+type UserLogoutAll400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UserLogoutAll400JSONResponse) VisitUserLogoutAllResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UserLogoutAll401JSONResponse struct{ UnauthorizedJSONResponse }
 
 func (response UserLogoutAll401JSONResponse) VisitUserLogoutAllResponse(w http.ResponseWriter) error {
@@ -6488,6 +6600,20 @@ func (response DeleteAccount204Response) VisitDeleteAccountResponse(w http.Respo
 	return nil
 }
 
+type DeleteAccount400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DeleteAccount400JSONResponse) VisitDeleteAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteAccount401JSONResponse struct{ UnauthorizedJSONResponse }
 
 func (response DeleteAccount401JSONResponse) VisitDeleteAccountResponse(w http.ResponseWriter) error {
@@ -6547,6 +6673,20 @@ func (response GetUserSelf200JSONResponse) VisitGetUserSelfResponse(w http.Respo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUserSelf400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetUserSelf400JSONResponse) VisitGetUserSelfResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6692,6 +6832,20 @@ func (response ListApiKeys200JSONResponse) VisitListApiKeysResponse(w http.Respo
 	return err
 }
 
+type ListApiKeys400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListApiKeys400JSONResponse) VisitListApiKeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListApiKeys401JSONResponse struct{ UnauthorizedJSONResponse }
 
 func (response ListApiKeys401JSONResponse) VisitListApiKeysResponse(w http.ResponseWriter) error {
@@ -6752,6 +6906,20 @@ func (response CreateApiKey201JSONResponse) VisitCreateApiKeyResponse(w http.Res
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateApiKey400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CreateApiKey400JSONResponse) VisitCreateApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6914,6 +7082,20 @@ func (response ChangePassword204Response) VisitChangePasswordResponse(w http.Res
 	return nil
 }
 
+type ChangePassword400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ChangePassword400JSONResponse) VisitChangePasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ChangePassword401JSONResponse struct{ UnauthorizedJSONResponse }
 
 func (response ChangePassword401JSONResponse) VisitChangePasswordResponse(w http.ResponseWriter) error {
@@ -6981,6 +7163,20 @@ func (response GetUserSettings200JSONResponse) VisitGetUserSettingsResponse(w ht
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", fmt.Sprint(response.Headers.CacheControl))
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUserSettings400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetUserSettings400JSONResponse) VisitGetUserSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7724,189 +7920,189 @@ func (sh *strictHandler) UpdateUserSettings(w http.ResponseWriter, r *http.Reque
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3rcttGlvCrnOL3VZn0khBFXWyTlZqVLWfiiWM7spRkEqSMJtAUEYHdHHRDNONy1f7aB9jaJ9wn+arP",
-	"6QYaIChRijJfsrtVUxMLBPpy+txv/akTy8VSCi606ow/dXKullIojn88Z8kZ/0fBlTZ/xVJoLvCfbLnM",
-	"0pjpVIq9X5QU5hn/yBbLjOM/81zmnXEnFdcsSxPIaRCYymTd+dzvqHjOF8y8+X9zPuuMO/9nr1rFHv2q",
-	"9l6aUc7sejqfP3/udxKu4jxdmnk74875nJdDr5iCBctmMl/wBLqFSHgsEzbNOM7ahylLYMn0HNKE/oh+",
-	"GJxzwYSO+uAWKnPgH5dpzs2aFdeg5RUXfQiCoBeYlX8p82maJFzcDyDV5w8LBVwmZCy+UqDnHKJC8TyC",
-	"XGYcujy4DIAJYFqzeL7gwm6r16d3SzjAZS6LJaQqFEJqkIKDnOE7ZrhHqm/gY/5UPL/mOeSFUJAKSPhC",
-	"wkImHLoJz7jmwOJYFkL3IZ4zcclDsWRKrWSe9IIQ9/5KaJ4Llr0kwNwHlhfiSsiVABri4eD5Hjc3UGnC",
-	"YcbSrMh5AF/JBZ/Kj8AyJQ00FBwNhzCTOSh+zXOWQZylBrKLVGl2xRV0V7kUl6GIizw3PzgI9CEpaH8G",
-	"eS9TpXPcKvAFS7M+8MVSr0GwBd+zTzxcDkXtE4PZvQkeyYIrxS45pIQA5ps8W6fiEhBeoPlHbWH/Ruov",
-	"ZSGS+4H9jdRAnz80IStZ5DGHRHIFBv/4x1Rp6MrcbMo8MBuLWZYZXCRyPJfyGybWlkmp++1ISwkLJtbA",
-	"Cj3nQttPDL2Yw1APuVE3lUEsnmybEWa5XICep8qh1at3E8i5ztfAZprnEJ2ZPwYn5o8IFI+lSFTQ6Xfm",
-	"nCU8R0h4r5g/m1iOn4CWsGKphimfyZzTHKm49DF+xdYKFDdvr+aGo9jpLGeJ9odRbxIKvV6aHSlgoHRu",
-	"ME9J0HNG53bJBc+Z5ond0SMFtFRYslyZt4UhJASMAilCYb766vz83SAxpGIYO422zOXH1BCYNG8XmR6k",
-	"4hceazPGzJBeDxZsjQs2CN+vjryzP+z0O0ZiGA7fGeu84P7Rmh10xh1avTm+z/3OhTBnJPP0V35PgiHJ",
-	"4kahgyZ+nSooF/NwOPZG2uG7UX1SC2+Zwz8Knq/96aMe8nYmoCCu2i/loMwN07mWVzwpx91pS5Hj9d+Z",
-	"t/Gl38Dtq0Esw+93ZinPEsT0N2xhDu5rvh7Do5N3r77m6xc5Z5oH5pdH9MX4S/M+XFcDGfb9iN6w9Gj2",
-	"MefwyO3hEWhmMOHBDue5TErir1YygYg2E8GCLRVwFs8Bnxj6TLVy7D3w1oI79zfbhBweoDrRnXFnNBwd",
-	"D4b7g+H++XA4xv/92Ol3BMFtyuKrYgm0TnNiy1wuea5T0gK9gZpc5KX5aT0BuUi1RmSBSBRZFsEXlp7t",
-	"x0GNDrcsx9A4M8s1FD/Q6YKbNRZZZkSfI9cGkbpNeFtv7KffWbCPr7m41PPOeHR01O8sUuH+3t8Y8LPP",
-	"IX6i0X8u35JTw2rMtD7kk7dFC3AieuVtoSNYZgUJ5mXGUmGEMURIMVHf8NwiFzwB/pHFOluDFDGH6Rqi",
-	"GEc/WaZf83UUiq6neyktc24YZbYGBnOm5hNINcQMVbcpBzU3yhG7ZKnoNfjgpw4NnDjcOBoMj/Ewno0P",
-	"3GHsgD5p0hl3hvx4NmKH08HTeD8ZHPKD2eAZO5oOnsTHyRE/nB2w0bTT72RM6QtFU5oj3YJ8/Q5CpTPu",
-	"zKcfhm+0PI1/1EPxfP79ST4//fDdD4PpnP+q2VT840f+8odvDn59F/MFf9Xpd4yO+sqs6Gg6nD2J9/lg",
-	"lByywWF8zAfPZgfTwT4bTQ/iw+SIH882sdwDyac6qrZBpxVVN1CzRjm/E/qnSX3wHc+jnKwo0qRt7f6B",
-	"ffrdSHPjE3v8TVp6V5LNybtXcMXXfYvgSACpIGXJGa91bnNnTNpYlEMtfyc7YdmtcG5wG3zFzmbB1/cw",
-	"08eo2gk5uG1nVK0cysISFlyzhGkGlsPEuTN9UfVGRp6KOCsSnvSC38JKiPTvyziqCUbnwwNDOfujrXLs",
-	"j88RGuJiq+D8IzOGG/dQKJ5sSP62A/ynsZc/PCW3UfALdKK8sw6EFuZof7HelgCeSz0HlvNSF4c5zzlM",
-	"ecwKxYE5q1LNZZElaCrBVOr52KgoobAqRmmIx3MeX8Ey54obzSTVimezAE5gkSo03WQO6O2AyHo7ImvH",
-	"dY+Gw94EWCjcq5Hgqwi9FMywF6YgCjthJwImEjLwcQ+gijjm3BiZ5qH1J5kXhFF2gIlQkKek8qusUj2H",
-	"1TyN5yAkZPIyFeUwvQDeSFikIl0UC8hQ+zPaPi5nUz2iXXTGHZYsUvOj4Cvz12BRxPPBlGvN84GbuYVz",
-	"uO99NHNDbaKxGbv2Zvs0t6Gcm5VGbEOkunmygUdonMgZGNpdw5yJxJgp5D/qRos0CWoDRCR3nUraCyor",
-	"JlWhIHzRJKGlgMPRyDe+cFi1Afo7W80NW8VZmPWdfVUsmBjknJFHuLSmfNa024wt51fZoSxJUvMdy97V",
-	"VrXxSX11ZJgaHgH/9e//4QPJefW6BngGkE3payUfftsATOP0G8hCgGpDki9lfim14yme/98/pQVLM8MK",
-	"Fc//1T4PYrloORB600fvjY/uZpHRiG0rf21I/kuZLzYRAH+COOcJFzplmeoDIidT8Lf3b9+g4ep7Ij4O",
-	"VqvVwLD8QZFnXMQy4YlhFOhZN+AmjhU56ozq/DYVsMxZrNOYj61L95plBVfIGIlVHQ73N9C/JPaKXyjN",
-	"1q/l5SVPXonOeMYyxUmy2LPH9/4V/7/9CJae4NiBHdXnM4BEL1s5ddOjiZGHdMaN1IbRU0jYWkEqlOYs",
-	"MdzkSQCnNAR6G3GUoJp4KmXGmXDC2cn0TQexlQGPFHnKgSVJzlXDs9AExm3IVE7Zr8DUhlpnXPFbaMI7",
-	"OsFXA9Kia9zbWrZPZ/uH/PBoFnPO9o+fsCN2cJzwJDmccjY6OjzY9QTbZ/FI6Xh3++p9Ki4zPjDaAfE8",
-	"64HmNg6GIK+D+tZt1NYyGt52FLSyW84B0e2Mz3Ku5tsFmX3BrL3INHQjI6HSmKvgQvH8pNBzHOeUa5Zm",
-	"US+A03Q247n1u0d2EivlxuSKLkVBKiDK2Yro3+gib95C9JyznOcQGS1pln7coOsq9nZuseDN07+/ODn6",
-	"8m/vnnz1w+jbrw+/efb9jwdn350/P950vpDK/PR8f1R5C3JmNJKNj8thN7FoYw0+Mt24nLuYMScUL3hC",
-	"fICiFYRHeCZbzIH63nazpRACzenf8BUorlQlvb9/df7V24tzinU2z6m2mhuAeRvymrX0NyDsA+oGbN6G",
-	"xiS0CIkD5y+Ek9dnL09O/+4MctW6MYrNhMI9P/j2b0df/jj6+sk3hz98/+3I7e6rFydRb2zsNEg1XPN8",
-	"ynS6MFIRBz3xlaEoFDaCgJIsAFy9QrlXTf8vMDqGKVP8YGRUeSMDeYuat0kPX4++efLt4Q/fH3hrM0tG",
-	"4O9AD4673rrhnQijTcjNZO7H0BO5EplkiXXCdoX0w+51Re3m3d2FvMjjDl2iL4zajJ6SPhH5kjvqPSCl",
-	"bRMaG3S2A5Hdfj67Cgrfgm4eYRu1Gd7f7gbD/AaH9S65Ab3yytBFN8r5Ugb2+6gP18NgdNxUxa2e9Ndc",
-	"Fkv0Oj1jT6dP4uNkcMQPZ4NDdjAdPI1HyWCfD2fuNzOE1aU3VZdLGkqZTe802M/WtbajRyNV74slz83m",
-	"S+3OKpUnVjuUaRK/Uqowb5Dvzjx5XxBQ8dEGOTUB4YuZHWFyqxOqxay4VfXzAdpEAVysKnNdYMozKS5R",
-	"Ye2SL8tstX7kdzgUzReq5kbfti/7gOU5W7c58R7GV9U4em8CiwWbuvmmr+1kmwHh40wTzm9fnb6AFH+c",
-	"uFCh4auZjFnmVHzU6W/1/tUQsXUeRb/+tona/HrWYiAkrAOz30R/D+tqoKlvYBu/OvPSfdqVHbuVACK0",
-	"SvsQ4bJ2Nk+hi+ZpKKx9aoRc6VSjPCI49kQ5GbD/9W//SULnaDh0UfOcs6z0BYXC6SupAiZALskx4nLM",
-	"xHWqPR/Lph/IcsVfmOANZ4FlUX9jgsOprJlu404s85zHejCXueKDKdOa5+sb3BJNjWvF85gpnsB07UmD",
-	"CRBFVe7QpmO7ZZ03OjXaKMrb0S3fthuE7Xu/r0n419aDmsAvMhWKUnHcWZa2Pjq40SMsGt610eyY7cfP",
-	"+JPpwe2ezAZ93WgRGip5z7WZ9QYfHJF2w+2Wc44uHljyfIBsX9mBoMvE2nqGcKY+BdwTpKoyYO8U5gkw",
-	"eHdxHoqcLzMWW52ckqXo+17gmFA6c/9aMWVH3cB+IzBOU7XM2Pq7FF3PMSMfwpwj8icsv0IkamdedfBc",
-	"LBObHtLQe6xXvcDfAziBWZFlYDcx9rUhmwW2ylPNFcYKKD9F9UFJ+pvlmJ5oOUyXldEBctdQQMDxjD5U",
-	"v6PzcpoxcWW0rd5WVrAp4H1lBc64+TPZyQW5OdSdibU+6T2SSvo3eDK/z9lyyZOtGmv0KUQcCTtjsC99",
-	"joCLa57JJYdusVQ652wB0fV+YAcji6AOGjPGbTlNbhEbktB8e8vifcK8eQfuzR22MYHIfBlhmt+UW3K6",
-	"/+bKRe64w8/9juJxkad6/d4MY3Pl0a5pywLyjegxWPsnLIbDgxhZKv6TR0QbrOG9II+UYU7oDYigu5pL",
-	"xSvxSmliLMs5S9a3OAWM1G7Y+j1DidY3w5NQNGf1HW6RsYTYKuq78VINa1nkimezns0fdCkFZoRQ1DOY",
-	"ArhwB5rwOGM5rtPoBwoiRu8Y1cS6GRruB+ILeHComxK8y9OZa72kjLtUzKRLMmSkHFpG4XJazzkzNF/k",
-	"mf1Qjff2klTFMk+COb0UKDnTK5bzzXjNV0wkA8MKNRdgZjGqEWqXCPU9tkz3rvf3DPjU3mOD0MlSpkIr",
-	"kLNQ/GRX8XPXzXyZ6nkxNYxoT60VciW14EnK9uxaen2ndFBCl6KcWkceoVArdnkpQS15DN1oyuIrLpI9",
-	"tlziWpQR4PFeImO1h2/yPFizhdURU63g7cn7A9CrVIQikksu2DIdHNA7fdDskizeYNSHWC4WqQY+3E+S",
-	"JwdPejiEW9TKZfva1630CDF8Qm9CXgiBycFWsMS6YFm2hkQG8D2Gqf2t4Zb6VhLxBN6t9VwKeH/6dShc",
-	"xNjTOyFJFbvMOe8TYiUyLtBZM5NZJleq+X4ALzHWqYp4Hop4Lo1CnCrIUqVd1Jwk/hIj9y7iyWYzHmPC",
-	"45KTcv5IgYckQShC8fjxdzw3pBw8fgyRwcrgmh6gUuy2+EiBXInmC92wsx8Mw45N73eAzHnGmeKN3RlN",
-	"ookgqSpPAUPo+0+qxSq0b1cksl3WYXVuH8kGzmWhuZrgw6NgCHNG8J6ludKwP+rZXVLBBFycvTYb3STx",
-	"aMoUf8f0fAwGHSPoGnQbQ0SbUmP46VORZ/Tr55+jHh3tkum5gqiipCAIoklj55ijgABiC466CKow9C1u",
-	"r0GOZpAA/ppe89a0dIgcURKDnkuliT/T0plCerHYQ/s/qSXxGxjUHGPK0AzfZORIDjl3cchQ7CwpAjif",
-	"c5vg4FLeHimoSwTnJo5ZnqdcURCjKREQYikiS6E8hdb5wnyH76RFIBiEJDdZFSLx/e3OGU1LQuHRo9WX",
-	"aax5ulRe5isPRcZZgqki5WK7xiQbKC5UqtNr3sNlM5ga8NGkWJezkvmVIrvXfmr/8zEKhctmaRdCHEiw",
-	"7CaKCAvNmBYNsSLIjGK0h2uWlZgU7UUkqCI3QVehurvWmL1LhkKacwJLmXuD+zEi3YdsGZOL5tOAFXoe",
-	"2BOPpbxKOXTREa3lJddznqM+EYry3Zwv+GLK86jn+GksDaje83jwPZ++l/EV14N3udQylsZQ0XzhsnJC",
-	"Ef2FxTFX6gNO+UVENQQTJ+8pDGBeWSJbLLMyN6IIFqRBKDy64YnlNrRxGqfmNvCq1OyZdGUO0V80Pvwi",
-	"6ln1KRRklF5cvDodexWB//Xv/wGHZHfQC6WrzxYXMSDwGDOWXj4I4JW2P4diIROeZa7CZclytuCa5/XM",
-	"KtGomXO7SviSCywvSLXlGi8p/+XxYyuC6uk2c0uAU5msIaqn3YxDYbRnfNGoz2Rk9CG0mShh5y9j+IT/",
-	"HrsMks+fI6/IwCjSLFd+ak4oNnNzSkoxzMX+zJs5QEb9Ut7QXv0PE4lBaKqP84RPSTYRqeFj+GRGcTv5",
-	"HKGiKniKaJx6UtuAIwjFN9ZyJLKg09qHO5S7THapcynH3a3cZQLMPjWYKAttCWenUkyHchCVJaKRRZQz",
-	"pjlk6SI1RgqqEpUQ6UM0q6XrmCe5n6tgHsg0iSuhY1S8NIlfsCwziiJ5Bqd8nlp1yuwT8nJSno9tFHch",
-	"UTljAo7K+jVXsLZELc/VqoGT3wiKVGAp6SIVheY1p4JQK54rOBw9q6N0eGtNXtj5bA2meiVct1ahNqEj",
-	"yGR8NTAHkshimhHfpRKbIkcUs2WeYNiCESwxW/YCsHoNsaBQRF89f/vDh5OL868+nJ2cv/zw+tU3r84/",
-	"vHxz8vz1y9Mv0HEeQRkzkrNZqR6hMoCkThFdqxZkRglxcTyXOLMZyRuDzgte5h7VDTJ0pRuSE3zlyrOY",
-	"H4HvWf3VIDYRkswSPA+msdDEjBvXEkyt67iORnYIrxoYJMLOmqtqUuKlLHREKlxE5cDWz1QbI2ZZVpFw",
-	"19AZYtmK5YlymuULVMgVrJDJ1mwC2COD4P3p17DXMAGueX7Joes/XKVC9caPH4diP4CN/aZWozMIDdG7",
-	"i3OoFEZj3O7RB2WajeEf/mJCAYBAwyUZQeCprc1v+zZHFZmaEQ9epi2uIgjFKGizvp2uFbVlwUQQfcrZ",
-	"qg+NUGgfF1fGSj9HFKluKII9b0elWiQkyR9naOHuliw3yg7DYRupMkEoDszK0Z/onbpddqvTCo0TVNrN",
-	"hvuQc8zT9BeETAuA5ldsvTESOTg/W8WYpse4Q82haQRzVKbu0fopVlJzYtaTpoNQHAaGGC6NSZi/4asL",
-	"4ud2U6PhIdGsA1a3Zr7Ocqx0TKyYTEnT34TcpAKwgXYd1dGiNUxrNDw0pHHkGwBO67d6/pZskOpwS1Rj",
-	"a1DSDHccQGTPI6gCVNFe5AWoSEo4bzN0XfLkRmQNcb43wT2Wk9Lm9ZyjYYElcFbWqwCiVL1dCWTe1tLs",
-	"mbO7NDwqFWSSkqOCIGcW75SxIBRPAirvNNA3+8d0lIaO0lWcA5tKNB1w83byUDwNwL1nPdqkyWaZOXQr",
-	"2kv9rhJejxT8VZpxilgrmLNro/zRyUojNRdLvY48uC8Y2ibZQiqMIs0N83MT9CZlH4tqDTRYtYZV6Ryx",
-	"PM3W+tkUd1/rWAC/NnrI3KgoujxzHJGS+fElSuSHLiGSVXf64HAd9lwyfhkO3HPEZV4+Gg57AZzgqE55",
-	"rBw70yLNtFfIXip9RPDsivfMKnKqOy9VgeGQNoqjNr071Vv7e67/ArOHUOToRkpFLBdLbEJhlcVnAXyJ",
-	"wTsFLEl4UplR/kkiio4htecfFUVqWLVOF1xptlgqiMoUmWhSru7k3avBFV+TshOlJEuY/Ry6bcqOW7dY",
-	"ExLwTHFDhvvDAJlZFYRCRIRZGaby4lEUf7Oc1ndiR1DGoJjj0jYSZfj+wojGHpaK1rzn0GXuX8jFbHkp",
-	"PUJ7m0aK6nMZ48jyBGfWW5mMFGoZnlGMsTkArd3sdT8wWh90a9pbr4/6tqF1owqXrWgQEFYqJZt0gK0J",
-	"aHkGrdskWUl31rwqhzZrGQWA6QLOAs05LIzkcnYskpFNXAAuzGYT6KL2s0oVh8PhYd/1p6BlkC1nMKsQ",
-	"udE0kWkeDg+sNy+2urcLqzncOBiO+kYDjdDxG2EbBDMekrgi1wb+/BfDmj/gXr7Afxo1+QMp5eazsnFJ",
-	"KPYPgprbqYQJyruoWX5fycZdEuKhyxTUZMukpuCjHU9T9S0qGllZuRyl4vCCmgEMztdLbrPkewG8Re3S",
-	"sxrNuRAFiMzQ9b6RyzXl31iKG00ous7p39LBokctKjw3IC3SGjJ+RwotSfMx1lvVlYIyIUOxf1RHf2Mw",
-	"G0pRL3CkCO35sihpD8hoQ8VVcfNfx0cWXM+lw+YuwadyH5aQdn7aSjPDrAuLIBnuRZF/rFuIFUXOevZY",
-	"DdOP9iJVUjFJzklrvJctreA2qoandgVB8Nnoe/tGe3j39r2vMmdoA+wx5CueVXBieIk5pZKWWWZk1uW8",
-	"dFUbFKJlGoJCsZrq8YYguN393bUjDg6P+xVhRgtmaGCaMxHPezhbAG88hYKmusnrpLgdq+72RQ7+JKj8",
-	"YbbWrxTLUamCR7UKT0OtpaPe8luYFtr+THORAX4wJBtRCsiYtjI2Uf5ee5NG1wAblZhagjerfBpgLVbl",
-	"ssm5WXIz58XXcKxP2SjPCrrRG6NE9/pEZ+ZcLJuqSTriiVObRoGfWrPueyO7WItk58njx/WTywuB25Vy",
-	"aRjmGJ4OgX8ktURBLK+5IfJQGH2t4hV9GJYsHq5TmTkWUgbPPPRBzyvK29rjUFj9in9c5sh8FblwmTPg",
-	"mK/1WJaBPWmuOCwKpeFKyNU4FI/hDM28QcaveVYye1SopUbwjL3WK6RLkDZ2CJHmH/UeqsyodcRzw4X0",
-	"F4WeDZ5aFwg5Cc3bS3ZJg85kIQx7RofTRkDNsCfMVwHYbqf2JsDAWxH5VwVZ/cSn7CqP3G9gU8mgshuZ",
-	"gOgky+TKc/w6lyciBoHDcIUNWTRp7BY/dYJYzmZQiMycTCzFLL0scku+ounxghaHl1WHnaDvNmCNzWse",
-	"w1nVuM7ZFo7RWFqxor7CdmaxxCGHzF20QiYIGtTcpjlnVw2Me6RKK8CmJ1TW2iU3FHM4HI6RcKqkQDOi",
-	"SxyYy7zqM4a97Bq9xJzabk52wwlSMirBV5EZ1rx893JdY6Pi+A3/kXPPg12nzEuE992twypn0QrHLBVX",
-	"VHdT9ugz0tT6baO+jXPAJgQ2R0SynKLvK+NM6Vpmo3Uf2DPAldpjQI3TGMwr4lyb5dOUnKBTnfl5BkYY",
-	"2JyLXHX6HRvd7Yw7+8EQc1gp1t4Zdw6CYXCAuW56jvkkFWGSsjDwc/6WUum2fHyj4XjZm17tFqQUlbBV",
-	"c36CM6snxQZgS3hGw8NQSOG0T8P2KLAk87Idmx1blUYjTwKw7vk9Qr8K8w6Hw0koqm6BpdOA1KIkVaRb",
-	"W1/4xPdC26ejZwF0qwCepRwb3eQ1P4ByVv6kHj9AVlN3EAQ9PL5SgGD6fr0O1jYO40o/l8n6jj2sbqiW",
-	"3a2vVHtN7ud6wpLOC44PvA6eo+Fha94fhukmzmmFvfQOh8NtyyiH3PM6guInB/fr5uUfu42/WcPqARuh",
-	"nZaI5tltDZwz7NeiHQFh9Ox2IDS7Dn7ud452AV696aWfR9YZ//Rzv6OKxYLlayxgJDlQp2TDYdglloPU",
-	"lc/Oz2awmgKeiu18wg+82ogDEWm3qm7u2RiOnb9Ke1XNFLUgFMQ2bVJss05NaZZrF9ioQvrUO9CrBgqC",
-	"IOqNkZuG4vZqNGgUo/m2i5KguKbPKDauvEC467u1GRn3ntktuoiZe1w51ykQTkG6cxeptT6VO5SU23wA",
-	"0sV7faP521QN3yyOSsnlTOcWw13modhlRiORGESVdmUgD6qYYUqfYeW/UHKTV6XuNZlNr7m6U9gqFF+S",
-	"N0IZNXcjpOeCb9QwtV6jTxLEIeVe2esjFIVQxXIpc7NOH1K9KmxbCygWXh/HsPM5mmwVPaFA2eOUk2iZ",
-	"y+s04XlUyrDbIqHw6h3+x0Y8reAKxWa8MoDumWcFTfmcXaeyyH0flpNx5IwaDYet0urCeXhQh7DJCYZV",
-	"tBE/uD2hbjgBW7ICXafV4VTowR1Q9BbN9ghBFtUT+/FZp98xDKeDkfYqMdtN07mpy+bPv0GyPky7hN3k",
-	"TdVdwjDbW+nsriul/P2HXuiGUKQINDX7cmyqsfI++Cwp6NyuYwzvdmr/n4t/d4NivTa7HZKXmBEa7BSD",
-	"83Ws+3dSZz71PqCudLHB7ex69++3Xp/dPuAyTzZFhzHepyy5SW4YHK/aRMncmKE1pzP5NJCh3yBf93YS",
-	"r67r7R9bN37drgNTRmJaJrj+gVRiDI1lVsLdQQ3ek2kSm4Vc8jaTmZRTQ7Bvl1y8OjXKhOCxhlkmV2M/",
-	"MmN1HAM5UkDpfgD8NkXU0+tQOPp5pBoJYxdnr0m+omaqNNN8T2CnV6uh9gI4ldZ5l2VyRV7rnCdpbtbD",
-	"Ci0XzGwVw5wzWMsCBOcksC/OXlvvhTQqB7ZOV5vhq1A4O6jWuqv0oNluxLXYVgBnvhmepVcu9aB7OHpm",
-	"y7Xqyshb537rNETFwXDU1q3FbrEBzJLPNfqauxNobxO08XXbSTQahNqU7zQJPOt8r+RgfyF/z4c0+cIW",
-	"ZITFcDg6dlv7YFSaLwz503M83C/YNL5zt/HDNnPdeTw9TgBdOmfKhUAX5qR0bjincu+PRL64CctvRKpT",
-	"OsG7U/Kei51uJekXNv6/lapLB5dH3GOoHF2Q6sp8NEgQCkui1gwmdFVepHZiPnd9/Y0xk+rae6G4JWa7",
-	"C/G6ww9FPfjcuyeFOof4LhZDRT1YylOmULTSakVZ75fZx+ztc/7jt9/+ffr398fff3w/fXWyxVowI9+J",
-	"Yvot3NwFZYHHc1m56W9ZJ5sN09kvKkuuftmyOKTpO63u57vyPhf171o8xJK622L9XYtxvZ2ZZJVcUHl2",
-	"75BRUIMbDvW/XK7O5crsDhsbuguXk1Tt2+63O/OyeOtVoli84woQzfzIqeIMs/zLpG7LxYjXUEGRaPP3",
-	"eJm4QS3MLS7LSJ+r8/SK/1ko6quy/pJgu7vCbHcXj7W1tWShW33Wd1eyqzB92TA/8+aoEpUXFa8rv1my",
-	"S/6Aurjhww76HmSpmkc1SsmYMAs1q+z5FtrNCHzRsMasbXLzR7W7qu5LJxvqO534Xehhj2XZ7TRBPWvr",
-	"+GcLcVitzoiyjKWwXyT8Oo153xZOYy4BOcA4LNgVZqhbkurfRFOTlqT2S6NDHA73Q1GjJ79gCguPXC1p",
-	"V8/52mYgUx0KWRw2iZ7yOXp98ki7qTboUQEz1gNPxqSEVCzDpu27hP16jer48WNcTSr8slFmRqCK0yp/",
-	"8chymlRhYoBLh0i1CoVNaL8ScuUup8CIJKUhy5lLfR3fmDRkkx9C0ZbU0JvYPE5Kikm1l2Vrq5MPnz19",
-	"dsTj4z6EHRrXACUUdNjKlXR0bJCjbFTs1y4PDo9vzTYKhc0ocZViZWJTlTDMtBtmzigf0vpYMU/E1SVj",
-	"WdgNXPIky3ZilC+3k4ErdrPI1WSkfw428pp4H4qbLCtxeWeWYjsdbDUeXvn1NC2dGJDK7Y1uUnCXMeAn",
-	"kKOn3DUI9XuHbukVCt1CVCp7D8Mzy5wKBqt3XZ8FWyYqM1elprRcKix9xZI7KuohdmT2gJU+ZO5YP6pr",
-	"zWnA2MU88XRmmV6eXqai9AuhUtFsKggvtjCeStiH4pRKcETMxy3JuKPhsEw2KbNlajUm70+/9upMWksl",
-	"/OQxyuxsr4rZRlb+y52Hd2j/M7q73smPXe+Y23ZtWFVA5lVr96GtWOiBdK+E3F3WeHBdSP4JmlWL9le2",
-	"QPkTqlV0bHmJzLuyQsrY2a5b0eVWhhui7OgyYW9ZQMoVfm+w8jIr4pxYYt0L4KxRJRWKN2/JgjNcziiy",
-	"qfCsDWMFU6YbZRZA9/yGYirbnbrIdCiYalZUYSi9rLRBuUcJCkEPXi4wp9uoWlnZ8Q35SprbTm9oGfnd",
-	"3uB1S7wYowm1KzlLT7phaEJ6MHK9dcri8lNOvhQbHPcvBrU3f5bpF5jY5kIUx/4loaHAPD8vuY+qTnz+",
-	"mPOltF5uhR0OsAGX2dzhx4+9AE6AVMzEqoihoAGNsVEWA6Gm08ZNz+qlcQ+RKPVgTf924yMbjRbvm1h1",
-	"VibBNbWre8aCqIdAG379/rGgTdz2A0Ub6O1q35mCy/Sai+B3SYuyyGh4jG236Zgd4t4Gi1N8l8TJF1Ko",
-	"YoGcTlWN8L0boKHb1g+/B2U8h9iemykIxUmWkSOXSuJITa2p4p6hF8ArG9+lu6pb6T4Ux+6SThsN3rM5",
-	"sHuoqdV8LhPYPc0yFDvnWcLuaZbIQHfJs6xdrdB5mGSQ334Bw2601XotxH25R+Map/9Nz/wDp2caHuBj",
-	"1k4al7Hf6NiNtG1BAJ4vmFlVtrYSWW1xYAUbdecT8C+pCMVNTt3S2Noq5qE6HMsl7O2jzjdkXdsIA7KX",
-	"08zdND7nObc1D0YdSW1Tn6VUKp1mvDUedeo3itjJ00Ff/EndGKe1a/I3pVi/3Ttx5jXb2kQKsHV+7aV6",
-	"VARja/u9PjC1Av/tjbJJFS+tc69Nk7KduEIhbbvtjbJtr5iwVQT8lWuqK85mv9kWd10//8e249+ZQzea",
-	"zG65l995u5Dt/Jlo7K+cFg2K0GqDxJZFK4l5HZytxzzy7vuyzdW7ZbcQrzOyNvrXv/0n3YZtu2CHouxs",
-	"3LcdMBct5THN7shb+5EY7umzgS8vXr+ud07x7tyh9gD9mxnDVocd9R5xXW0M1Su2djowOTyxR1xqi52p",
-	"C0s0cYlLvgFqO8C4KzQCuBCJMX+xMJ4cAjcEC/1+Mg9hX+7eSXp3A9I22d5J+ftflrbZP9tnbVsyshp3",
-	"Jow7o8Ono6fPnhzvD4f7nYdmfEQ8VrR2sZFQib+9+6vkfxK/IrV52aqgbOi1e2yZDq74Wm0NrbzGrCaP",
-	"rTovbN/YztT7JlfaVpVPy3YPeBcKNi9xjcGrXpk3XVSNrJh6m3pXhUsR8/7m5fptbMcsmH5Wv1Er+em/",
-	"0zXZP/tkVt5scxO9VTeQb9xws4X06ggCXWs7rMnx+edy0Rs0KrfSqofc4nzPpLgcZOk1T8oIBoaVWa2M",
-	"j3m3F3XxRuf0jm2Fb2/myrStunMUuCyv5XclEN1oPv0Q2bg25d8dHuCFcMeHRZ555dZ9SAMewMEIciYS",
-	"uaCeuD2bkmSLCd++efGyv3G//8SuCTtvqTmSeHU9R5RVhGt7bYTCsADluq/6vThQWSPPA1k/Y3j8mPq1",
-	"lg16rRpzXbXzLhucY5+kULguSuZtc0C1O9x7k0a/jma+wpP9J/sHB7NZH1y/hlDcIQ3B9bXoYUp6ismE",
-	"jx8LuYJ/cT1DHj+mjowEWDpKnS54ANShRlGBIeajKFUsOFD31TE2Ia41L3GeUDOgWvE8gBNhdpqlcVpv",
-	"c5IquMI+vs4lbGB/YrtEGIBrKQcZ3htOGnZXmn2Ojo48NLEFfaMRRN9VHWqR0Mra/7KVye5tTFwXE4qD",
-	"RF7NK0HfNW+w3dnLi5ipbPVrvh7DI+JrRKiBGe0RrWtMFzp7DXVnMg/FI3rFFq1Y1HrkdMVHoNllhNEY",
-	"qlmZgVqiJZKqkhbbxNQLT479JuW4HpU24gkl1LCKSrcKkJ3VLh9cu+nJdyw+upuM3bbJ+0pdktlbZKxz",
-	"Pc+nH4ZvtDyNf9RD8Xz+/Uk+P/3w3Q+D6Zz/qtlU/ONH/vKHbw5+fRfzBX91d+F8n7NItijB9teqvK2u",
-	"SWF3zH+iID4cjW7/omIRVhQ/gAAnODjheBddeO9Tmny+yeN7ar28XZun14NGA3FPC9r0+SLnxaaDyM9T",
-	"FQrqZH5x8eq0igSxSmUo+8lgaMqwYL8PiO3tgyqETcELQlGFgWyrbzMhZfV5jTxr3cNs7o5r/meW0+r3",
-	"O/UyG2+tQnAJjo2L13akVMzpXzI9r9hYmtyYuX7LHYob+f138VL/Ue1Gm5l/8xdvpP5SFiJ5SE/4HYir",
-	"0acKI39tnrwXtklYu7P8kWo2t6BEWZZl8Pb8q5dnzaBtKNoDLwG8kbBIRbooFpDhDWAU0JrJPCY5j02U",
-	"7uJnww7S9TbUW7pIU+Jeaxtp7Gm1dzg86nkeeSqoMJxilzbX0C28qxA383BUKmIOo+EI74I5AergEFmX",
-	"cVTvxHQ0HELkUME1Vyc9zlj3lIzSt2nZRjcdAwuF+QrbL2Ff1WueJ2ms+/bGBp0zobAVEzrG0G0aN/XZ",
-	"nOvc2ApGs6LAdK3TVdW6qtbErBbPrzVyNTDQjrlRNyyz+42IGV5QQc5czput0FuDYC9qHbl+iy5nT8Br",
-	"NiDwFkE2WBTxfDDlWvO8IqGd1YbGCn+vSPefw7B/UW+OvAvvUt59eLdG+Cybqvr/lo2BbQ/gm9z65SV5",
-	"aWWdtl49Ce/RmsRKgxcsnvPBCyl0LrMxCDnAl1q9Y2XMzu7ooZzcO159eR9nr3fRX6vbyfoQHJgbFXU1",
-	"4LQ0VaI4UFQBraamuMf3KJb704XbSoy4R8jN9edtYLpBz/I+nLKRNfYZ3Oha7fC9V+tapasDpgLRm6in",
-	"dCxspQgwTLnMmdISjg/h6/T5hBp5VrEtmYNEv9GvPAlFLdLVCKnbjtlV9+9m3+yaiu222rintr030EaX",
-	"8N8iWzYJVOMNtBWFZunlXN8telYnzd8pfrbzyv8HMZf/7hGsW1hSI8urusb1p58x0EE3FLaYo2c8Yxpv",
-	"EaSmFa7l51wqbd24LojpLhSt9ZZYpuUFpPiHmc2u7VNby6a+LZ7s17P9+9QcoNarDzNUAy+oXU9K2yyb",
-	"P99mIdnwX99jSqIMQqhJLTvYmxBh+/nnz/8vAAD//w==",
+	"7H1tb9tGtvBfOdDzAJFyJVqWX5JIKPY6cdpmmyapY7fdlkE4IkcWa2pGyxlaUYMA99P9ARf3F+4veTDn",
+	"zJBDirLl1LtPt7vAYhtT5LycOe9v87ETy8VSCi606ow/dnKullIojn88ZckZ/2vBlTZ/xVJoLvCfbLnM",
+	"0pjpVIq9X5QU5hn/wBbLjOM/81zmnXEnFdcsSxPIaRCYymTd+dTvqHjOF8y8+X9zPuuMO/9nr1rFHv2q",
+	"9p6bUc7sejqfPn3qdxKu4jxdmnk74875nJdDr5iCBctmMl/wBLqFSHgsEzbNOM7ahylLYMn0HNKE/oh+",
+	"HJxzwYSO+uAWKnPgH5Zpzs2aFdeg5RUXfQiCoBeYlX8p82maJFx8HkCqz+8XCrhMyFh8pUDPOUSF4nkE",
+	"ucw4dHlwGQATwLRm8XzBhd1Wr0/vlnCAy1wWS0hVKITUIAUHOcN3zHAPVN/Ax/ypeH7Nc8gLoSAVkPCF",
+	"hIVMOHQTnnHNgcWxLITuQzxn4pKHYsmUWsk86QUh7v2F0DwXLHtOgPkcWF6IKyFXAmiI+4PnW9zcQKUJ",
+	"hxlLsyLnAXwtF3wqPwDLlDTQUHA0HMJM5qD4Nc9ZBnGWGsguUqXZFVfQXeVSXIYiLvLc/OAg0IekoP0Z",
+	"5L1Mlc5xq8AXLM36wBdLvQbBFnzPPvFwORS1Twxm9yZ4JAuuFLvkkBICmG/ybJ2KS0B4geYftIX9K6m/",
+	"lIVIPg/sr6QG+vy+CVnJIo85JJIrMPjHP6RKQ1fmZlPmgdlYzLLM4CKR47mU3zKxtkxKfd6OtJSwYGIN",
+	"rNBzLrT9xNCLOQx1nxt1UxnE4sm2GWGWywXoeaocWr14M4Gc63wNbKZ5DtGZ+WNwYv6IQPFYikQFnX5n",
+	"zlnCc4SE94r5s4nl+AloCSuWapjymcw5zZGKSx/jV2ytQHHz9mpuOIqdznKWaH8Y9Sah0Oul2ZECBkrn",
+	"BvOUBD1ndG6XXPCcaZ7YHT1QQEuFJcuVeVsYQkLAKJAiFOarr8/P3wwSQyqGsdNoy1x+SA2BSfN2kelB",
+	"Kn7hsTZjzAzp9WDB1rhgg/D96sg7+8NOv2MkhuHwnbHOC+4frdlBZ9yh1Zvj+9TvXAhzRjJPf+WfSTAk",
+	"WdwodNDEr1MF5WLuD8deSTt8N6pPauEtc/hrwfO1P33UQ97OBBTEVfulHJS5YTrX8oon5bg7bSlyvP57",
+	"8za+9Bu4fTWIZfj9zizlWYKY/ootzMF9w9djeHDy5sU3fP0s50zzwPzygL4Yf2neh+tqIMO+H9Ablh7N",
+	"PuYcHrg9PADNDCbc2+E8lUlJ/NVKJhDRZiJYsKUCzuI54BNDn6lWjr0H3lpw5/5mm5DDA1QnujPujIaj",
+	"48FwfzDcPx8Ox/i/nzr9jiC4TVl8VSyB1mlObJnLJc91SlqgN1CTizw3P60nIBep1ogsEIkiyyL4wtKz",
+	"/Tio0eGW5RgaZ2a5huIHOl1ws8Yiy4zoc+TaIFK3CW/rjf30Owv24SUXl3reGY+OjvqdRSrc3/sbA37y",
+	"OcTPNPq78i05NazGTOtDPnldtAAnoldeFzqCZVaQYF5mLBVGGEOEFBP1Dc8tcsET4B9YrLM1SBFzmK4h",
+	"inH0k2X6DV9Hoeh6upfSMueGUWZrYDBnaj6BVEPMUHWbclBzoxyxS5aKXoMPfuzQwInDjaPB8BgP48n4",
+	"wB3GDuiTJp1xZ8iPZyN2OB08jveTwSE/mA2esKPp4FF8nBzxw9kBG007/U7GlL5QNKU50i3I1+8gVDrj",
+	"znz6fvhKy9P4Jz0UT+c/nOTz0/ff/ziYzvmvmk3FX3/iz3/89uDXNzFf8BedfsfoqC/Mio6mw9mjeJ8P",
+	"RskhGxzGx3zwZHYwHeyz0fQgPkyO+PFsE8s9kHyso2obdFpRdQM1a5Tzd0L/NKkPvuN5lJMVRZq0rd0/",
+	"sI9/N9Lc+MQef5OW3pRkc/LmBVzxdd8iOBJAKkhZcsZrndvcGZM2FuVQy9/JTlh2K5wb3AZfsbNZ8PU9",
+	"zPQxqnZCDm7bGVUrh7KwhAXXLGGageUwce5MX1S9kZGnIs6KhCe94LewEiL9z2Uc1QSj8+GBoZz90VY5",
+	"9vvnCA1xsVVw/p4Zw417KBRPNiR/2wH+w9jL756S2yj4GTpR3lgHQgtztL9Yb0sAT6WeA8t5qYvDnOcc",
+	"pjxmheLAnFWp5rLIEjSVYCr1fGxUlFBYFaM0xOM5j69gmXPFjWaSasWzWQAnsEgVmm4yB/R2QGS9HZG1",
+	"47pHw2FvAiwU7tVI8FWEXgpm2AtTEIWdsBMBEwkZ+LgHUEUcc26MTPPQ+pPMC8IoO8BEKMhTUvlVVqme",
+	"w2qexnMQEjJ5mYpymF4AryQsUpEuigVkqP0ZbR+Xs6ke0S464w5LFqn5UfCV+WuwKOL5YMq15vnAzdzC",
+	"Odz3Ppq5oTbR2Ixde7N9mttQzs1KI7YhUt082cAjNE7kDAztrmHORGLMFPIfdaNFmgS1ASKSu04l7QWV",
+	"FZOqUBC+aJLQUsDhaOQbXzis2gD9na3mhq3iLMz6zr4uFkwMcs7II1xaUz5r2m3GlvOr7FCWJKn5jmVv",
+	"aqva+KS+OjJMDY+Av/33//hAcl69rgGeAWRT+lrJh982ANM4/QayEKDakORLmV9K7XiK5//3T2nB0syw",
+	"QsXz/7TPg1guWg6E3vTRe+Oju1lkNGLbyl8akv9S5otNBMCfIM55woVOWab6gMjJFPz57etXaLj6nogP",
+	"g9VqNTAsf1DkGRexTHhiGAV61g24iWNFjjqjOr9NBSxzFus05mPr0r1mWcEVMkZiVYfD/Q30L4m94hdK",
+	"s/VLeXnJkxeiM56xTHGSLPbs8b3/xP9vP4KlJzh2YEf1+Qwg0ctWTt30aGLkIZ1xI7Vh9BgStlaQCqU5",
+	"Sww3eRTAKQ2B3kYcJagmnkqZcSaccHYyfdNBbGXAA0WecmBJknPV8Cw0gXEbMpVT9iswtaHWGVf8Fprw",
+	"jk7w1YC06Br3tpbt49n+IT88msWcs/3jR+yIHRwnPEkOp5yNjg4Pdj3B9lk8Ujre3b56m4rLjA+MdkA8",
+	"z3qguY2DIcjroL51G7W1jIa3HQWt7JZzQHQ747Ocq/l2QWZfMGsvMg3dyEioNOYquFA8Pyn0HMc55Zql",
+	"WdQL4DSdzXhu/e6RncRKuTG5oktRkAqIcrYi+je6yKvXED3lLOc5REZLmqUfNui6ir2dWyx49fgvz06O",
+	"vvzzm0df/zj67pvDb5/88NPB2ffnT483nS+kMj8+3x9V3oKcGY1k4+Ny2E0s2liDj0w3LucuZswJxQse",
+	"ER+gaAXhEZ7JFnOgvrfdbCmEQHP6V3wFiitVSe8fXpx//frinGKdzXOqreYGYN6GvGYt/Q0I+4C6AZu3",
+	"oTEJLULiwPkL4eTl2fOT0784g1y1boxiM6Fwzw+++/PRlz+Nvnn07eGPP3w3crv7+tlJ1BsbOw1SDdc8",
+	"nzKdLoxUxEFPfGUoCoWNIKAkCwBXr1DuVdP/B4yOYcoUPxgZVd7IQN6i5m3Swzejbx99d/jjDwfe2syS",
+	"Efg70IPjrrdueCfCaBNyM5n7MfRErkQmWWKdsF0h/bB7XVG7eXd3IS/yuEOX6AujNqPHpE9EvuSOevdI",
+	"aduExgad7UBkt5/ProLCt6CbR9hGbYb3t7vBML/BYb1LbkCvvDJ00Y1yvpSB/T7qw/UwGB03VXGrJ32V",
+	"y2KJXqcn7PH0UXycDI744WxwyA6mg8fxKBns8+HM/WaGsLr0pupySUMps+mdBntnXWs7ejRS9bZY8txs",
+	"vtTurFJ5YrVDmSbxC6UK8wb57syTtwUBFR9tkFMTEL6Y2REmtzqhWsyKW1U/H6BNFMDFqjLXBaY8k+IS",
+	"FdYu+bLMVutHfodD0Xyham70bfuyD1ies3WbE+9+fFWNo/cmsFiwqZtv+tpOthkQPs404fz6xekzSPHH",
+	"iQsVGr6ayZhlTsVHnf5W718NEVvnUfTrb5uoza9nLQZCwjow+03097CuBpr6BrbxqzMv3add2bFbCSBC",
+	"q7QPES5rZ/MUumiehsLap0bIlU41yiOCY0+UkwH7t//6XxI6R8Ohi5rnnGWlLygUTl9JFTABckmOEZdj",
+	"Jq5T7flYNv1Aliv+wgRvOAssi/ozExxOZc10G3dimec81oO5zBUfTJnWPF/f4JZoalwrnsdM8QSma08a",
+	"TIAoqnKHNh3bLeu80anRRlHejm75tt0gbN/755qEX7Ue1AR+kalQlIrjzrK09dHBjR5h0fCujWbHbD9+",
+	"wh9ND273ZDbo60aL0FDJW67NrDf44Ii0G263nHN08cCS5wNk+8oOBF0m1tYzhDP1KeCeIFWVAXunME+A",
+	"wZuL81DkfJmx2OrklCxF3/cCx4TSmfvXiik76gb2G4Fxmqplxtbfp+h6jhn5EOYckT9h+RUiUTvzqoPn",
+	"YpnY9JCG3mO96gX+HsAJzIosA7uJsa8N2SywVZ5qrjBWQPkpqg9K0t8sx/REy2G6rIwOkLuGAgKOZ/Sh",
+	"+h2dl9OMiSujbfW2soJNAe8rK3DGzZ/JTi7IzaHuTKz1ST8jqaR/gyfzh5wtlzzZqrFGH0PEkbAzBvvS",
+	"pwi4uOaZXHLoFkulc84WEF3vB3YwsgjqoDFj3JbT5BaxIQnNt7cs3ifMm3fg3txhGxOIzJcRpvlNuSWn",
+	"z99cucgdd/ip31E8LvJUr9+aYWyuPNo1bVlAvhE9Bmv/hMVweBAjS8V/8ohogzW8F+SRMswJvQERdFdz",
+	"qXglXilNjGU5Z8n6FqeAkdoNW79nKNH6ZngSiuasvsMtMpYQW0V9N16qYS2LXPFs1rP5gy6lwIwQinoG",
+	"UwAX7kATHmcsx3Ua/UBBxOgdo5pYN0PD/UB8AQ8OdVOCd3k6c62XlHGXipl0SYaMlEPLKFxO6zlnhuaL",
+	"PLMfqvHeXpKqWOZJMKeXAiVnesVyvhmv+ZqJZGBYoeYCzCxGNULtEqG+x5bp3vX+ngGf2ntoEDpZylRo",
+	"BXIWip/tKt513cyXqZ4XU8OI9tRaIVdSC56kbM+updd3SgcldCnKqXXkEQq1YpeXEtSSx9CNpiy+4iLZ",
+	"Y8slrkUZAR7vJTJWe/gmz4M1W1gdMdUKXp+8PQC9SkUoIrnkgi3TwQG90wfNLsniDUZ9iOVikWrgw/0k",
+	"eXTwqIdDuEWtXLavfd1KjxDDJ/Qm5IUQmBxsBUusC5Zla0hkAD9gmNrfGm6pbyURT+DNWs+lgLen34TC",
+	"RYw9vROSVLHLnPM+IVYi4wKdNTOZZXKlmu8H8BxjnaqI56GI59IoxKmCLFXaRc1J4i8xcu8inmw24zEm",
+	"PC45KecPFHhIEoQiFA8ffs9zQ8rBw4cQGawMrukBKsVuiw8UyJVovtANO/vBMOzY9H4HyJxnnCne2J3R",
+	"JJoIkqryFDCEvv+oWqxC+3ZFIttlHVbn9oFs4FwWmqsJPjwKhjBnBO9ZmisN+6Oe3SUVTMDF2Uuz0U0S",
+	"j6ZM8TdMz8dg0DGCrkG3MUS0KTWGnz8WeUa/fnoX9ehol0zPFUQVJQVBEE0aO8ccBQQQW3DURVCFoW9x",
+	"ew1yNIME8FV6zVvT0iFyREkMei6VJv5MS2cK6cViD+3/pJbEb2BQc4wpQzN8k5EjOeTcxSFDsbOkCOB8",
+	"zm2Cg0t5e6CgLhGcmzhmeZ5yRUGMpkRAiKWILIXyFFrnC/MdvpMWgWAQktxkVYjE97c7ZzQtCYVHj1Zf",
+	"prHm6VJ5ma88FBlnCaaKlIvtGpNsoLhQqU6veQ+XzWBqwEeTYl3OSuZXiuxe+6n9z4coFC6bpV0IcSDB",
+	"spsoIiw0Y1o0xIogM4rRHq5ZVmJStBeRoIrcBF2F6u5aY/YuGQppzgksZe4N7seIdB+yZUwumk8DVuh5",
+	"YE88lvIq5dBFR7SWl1zPeY76RCjKd3O+4Ispz6Oe46exNKB6y+PBD3z6VsZXXA/e5FLLWBpDRfOFy8oJ",
+	"RfQnFsdcqfc45RcR1RBMnLynMIB5ZYlssczK3IgiWJAGofDohieW29DGaZya28CrUrNn0pU5RH/S+PCL",
+	"qGfVp1CQUXpx8eJ07FUE/u2//wcOye6gF0pXny0uYkDgMWYsvXwQwAttfw7FQiY8y1yFy5LlbME1z+uZ",
+	"VaJRM+d2lfAlF1hekOo+TAtNOTahYDUYlAy6jpqHwyEexOHwgHK8DbpZ5vOc0mgePrSSrJ61M7d0PJXJ",
+	"GqJ69s44FEYJxxeNFk62Sh9Cm9ASdv40ho/477FLRPn0KfJqFYw+znLlZ/iEYjPFpyQ4w6Psz7yZSmS0",
+	"OOUN7ZURMZEYuqAyO0+GldQXkTY/ho9mFLeTTxHqu4KnSA2pJ/wNOIJQfGsNUKIuOvR9uEPVzGSXcply",
+	"3N2qZibA7FOD0LLQlv52quh0mAtRWWkaWUQ5Y5pDli5SY+ugRlLJoj5Es1rWj3mS+ykP5oFMk7iSXUZT",
+	"TJP4Gcsyo2+Sg3HK56nVysw+IS8n5fnYBoMXEnU8JuCoLINzdW9LVBZdyRs4NQBBkQqsSF2kotC85psQ",
+	"asVzBYejJ3WUDm8t7Qs7n6zdVS+o69YK3SZ0BJmMrwbmQBJZTDNi31SpU+SIYrZaFAx3MfIpZsteAFY9",
+	"Ik4Wiujrp69/fH9ycf71+7OT8+fvX7749sX5++evTp6+fH76BfrfIyhDT3I2K7Us1CmQ1CkwbLWLzOgy",
+	"Lhzo8m82A4Jj0HnByxSmul2HHnlDcoKvXJUX8wP5PasGG8QmQpJZgufBNNarmHHjWp6q9UDX0cgO4RUV",
+	"g0TYWatXTUq8lIWOSBOMqKrYuqtqY8QsyyoS7ho6QyxbsTxRTkF9hnq9ghXy6pppAXtkV7w9/Qb2GpbE",
+	"Nc8vOXT9h6tUqN744cNQ7Aewsd/UKoYGoSF6c3EOld5pbOQ9+qDM1jH8w19MKAAQaLgkI0887bf5bd+m",
+	"uiJTM1LGS9jFVQShGAVtRrxT2aK2ZJoIoo85W/WhEVHt4+LKkOuniALeDX2y5+2oFGFCkvxx9hrubsly",
+	"ozMxHLaRcROE4sCsHN2S3qnbZbf6vtDGQd3fbLgPOcd0T39ByLQAaH7F1hsjkZ/0k9WvaXoMX9T8oka+",
+	"R2UGIK2fQi41X2g99zoIxWFgiOHSWJb5K766IH5uNzUaHhLNOmB1a1bwLMeCycSKyZQMhk3ITSoAG2jX",
+	"UR0NY8O0RsNDQxpHvh3hjAdrLmxJKqkOt0Q1tgYlzXDHAUT2PIIqzhXtRV6ci6SEc1pD1+VgbgToEOd7",
+	"E9xjOSltXs852idYSWdlvQogStXrlUDmbQ3Wnjm7S8OjUkGWLfk7CHJm8U6nC0LxKKAqUQN9s3/Mamno",
+	"KF3FObCpRAsEN28nD8XjANx71jFOCnGWmUO3or1UEyvh9UDBV9KMU8RawZxdGx2STlYaqblY6nXkwX3B",
+	"0MTJFlJhMGpumJ+boDcp22FUa6DBqjWsSh+L5Wm2ZNBmyvtax8JoqcJ8YfTW8sxxRKoJwJeoHgC6hEhW",
+	"3emDw3XYczn9ZVRxzxGXefloOOwFcIKjOuWx8g9NizTTXj18qfQRwbMr3jOryKl8vVQFhkPaKI7adBJV",
+	"b+3vuTYOzB5CkaM3KhWxXCyxl4VVFp8E8CXGABWwJOFJZY35J4koOobUnn9UFKlh1TpdcKXZYqkgKjNt",
+	"okm5upM3LwZXfE3KTpSSLGH2c+i2KTtu3WJNSMAzxQ0Z7g8DZGZVLAsREWZltMsLa1EYz3Ja3xceQRnK",
+	"Yo5L24CW4fsLIxp7WHFac8JDl7l/IRezVar0CM12Gimqz2VsLMsTnHfAymSkUMvwjGKMPQZo7Wav+4HR",
+	"+qBb0956fdS3ncVUdrRBQFiplGzSAXY4oOUZtG6TZCXdWfOqHNqsZRQAZh04QzbnsDCSy5nDSEY2/wG4",
+	"MJtNoIvazypVxso77Ls2F7QMsuUMZhUiN5omMs3D4YF1CsZW93bROYcbB8NR32igEfqPI+ymYMZDElfk",
+	"IcGf/2RY83vcyxf4T6Mmvyel3HxW9j8Jxf5BUPNelTBBeRc1q/gr2bhLXj10mYKabJnUFHx0B9BUfYuK",
+	"RlZWnkupODyjngKD8/WS22T7XgCvUbv0rEZzLkQBIjN0vW/kck35N5biRi+LrosdtDTC6FGnC8+bSIu0",
+	"hozf2EJL0nyM9VY1t6CEylDsH9XR3xjMhlLUMxwpQnu+rG3aAzLaUHFV3PzX8ZEF13PpsLlL8Km8kCWk",
+	"nbu30swwecMiSIZ7UeRm6xZiRQG4nj1Ww/SjvUiVVEySc9IaNmZLK7iNquGpXUEQfDL63r7RHt68fuur",
+	"zBnaAHsM+YpnFZwYXmJOqaRllhmZdTkvPd4GhWiZhqBQrKZ6vCEIbveid+2Ig8PjfkWY0YIZGpjmTMTz",
+	"Hs4WwCtPoaCpbnJeKW7HqnuPkYM/Ciq3mi0ZLMVyVKrgUa1Q1FBr6e+3/JYcTfgzzUUG+MGQbEQpIGPa",
+	"ythE+XvtTRrNB2xwY2oJ3qzycYAlXZXLJudmyc3UGV/Dsa5pozwr6EavjBLd6xOdmXOxbKom6YgnTm02",
+	"Bn5qzbofjOxiLZKdJw8f1k8uLwRuV8qlYZhjeDwE/oHUEgWxvOaGyENh9LWKV/RhWLJ4uE5l5lhIGYPz",
+	"0AcduChva49DYfUr/mGZI/NV5AlmzoBjvtZjWQa2trnisCiUhishV+NQPIQzNPMGGb/mWcnsUaGWGsEz",
+	"9jq4kC5B2tghRJp/0HuoMqPWEc8NF9JfFHo2eGxdIOQkNG8v2SUNOpOFMOwZHU4bcTnDnjDtBWC7ndqb",
+	"AANvReSmFWT1E5+yqzxyv4HNSIPKbmQCopMskyvPf+xcnogYBA7DFTZk0aSxW/zUCWI5m0EhMnMysRSz",
+	"9LLILfmKpscLWhxeVh12gr7bgDX2wHkIZ1X/O2dbOEZjacWK+grbmcUShxwyd0EPmSBoUHOb5pxdNTDu",
+	"gSqtAJvlUFlrl9xQzOFwOEbCqXILzYgu/2Au86pdGbbEa7Qkc2q7OdkNJ0jJqARfRWZY8/Ldq36NjYrj",
+	"N/xHzssPdp0yLxHed7cOq9RHKxyzVFxR+U7Z6s9IU+u3jfo2XAKbENgcEclyir6vjDOlawmS1n1gzwBX",
+	"ao8BNU5jMK+Ic21WYVOOg0515qcrGGFgUzdy1el3bJC4M+7sB0NMhaWQfWfcOQiGwQGmzOk5pqVUhEnK",
+	"wsBPHVxKpdvS+o2G4yWBeiVgkFJwwxbf+XnSrJ5bG4CtBBoND0MhhdM+Dduj+JTMy65udmxVGo08CcC6",
+	"5/cI/SrMOxwOJ6Gomg6WTgNSi5JUkW5tfeET3wttn46eBNCt4oCWcmyQlNf8AMpZ+ZN6/ABZTd1BEPTw",
+	"+EoBglUA9XJa23+MK/1UJus7tsK6oeh2t/ZU7aW9n+p5TzovOD7wGoGOhoet6YMY7Zs4pxW25DscDrct",
+	"oxxyz2ssip8cfF5TMP/YbRjPGlb32E/ttEQ0z25r4JxhvxbtCAijJ7cDodm88FO/c7QL8Oq9M/10tM74",
+	"53f9jioWC5avsQ6S5ECdkg2HYZdYVVJXPjvvzGA1BTwV2/mEH7+1EQci0m5VJN2zMRw7f5U9q5qZbkEo",
+	"iG3a3NpmuZvSLNcusFFlBlALQq+oKAiCqDdGbhqK24vaoFHT5tsuSoLimj6jELvy4umufddmgN17Zrfo",
+	"ImbuceVcp3g6BenOXaTW+lTuUJlu0wpIF+9hiNlmfPhmcVRKLmc6txjuMg/FLjMaicQgqrQrA3lQxQwz",
+	"Aw0r/4VypLxid69XbXrN1Z3CVqH4krwRyqi5GyE9F3yjvqv1Un+SIA4p98qWIaEohCqWS5mbdfqQ6lVh",
+	"21pAsfDaQYadT9Fkq+gJBcoep5xEy1xepwnPo1KG3RYJhRdv8D824mkFVyg245UBdM88K2jK5+w6lUXu",
+	"+7CcjCNn1Gg4bJVWF87DgzqEzXEwrKKN+MHtCXXDCdjKF+g6rQ6nQg/ugKK3aLZHCLKoXh+Azzr9jmE4",
+	"HYy0V/ndbprOTc063/0GyXo/XRd2kzdVkwrDbG+ls7uulMoA7nuhG0KRItDUM8yxqcbK++CzpKBzu44x",
+	"vNup/X+uId4NivUS73ZIXmJiabBTDM7XsT6/ITvzqfcedaWLDW5n17v/eev12e09LvNkU3QY433Kkpvk",
+	"hsHxqtuUzI0ZWnM6k08DGfoN8nVvJ/Hqmuf+vnXjl+06MCU2pmWe7O9IJcbQWGYl3B3U4D2ZJrFZyCVv",
+	"M5lJOTUE+3rJxYtTo0wIHmuYZXI19iMzVscxkCMFlK4ZwG9TRD29DoWjnweqkTB2cfaS5CtqpkozzfcE",
+	"Noy1GmovgFNpnXdZJlfktc55kuZmPazQcsHMVjHMOYO1LEBwTgL74uyl9V5Io3JgB3a1Gb4KhbODah3A",
+	"Sg+abWpci20FcOab4Vl65VIPuoejJ7bqq66MvHbut05DVBwMR21NX+wWG8As+VyjPbo7gfZuQxtft51E",
+	"o8+ozRxPk8CzzvdKDvYn8ve8T5MvbF1HWAyHo2O3tfdGpfnCkD89x8P9gk3jOzctP2wz153H0+ME0KVz",
+	"plwIdGFOSueGcyr3fk/ki5uw/EakOqUTvDsl77nY6VaSfmbj/1upunRwecQ9hsrRBamuzEeDBKGwJGrN",
+	"YEJX5UVqJ+Zzdz2AMWZSXXsvFLfEbHchXnf4oagHn3ufSaHOIb6LxVBRD1YElSkUrbRaUdbbZfYhe/2U",
+	"//Tdd3+Z/uXt8Q8f3k5fnGyxFszId6KYfgs3d0FZ4PFcVm76W9bJZsN09ovKkqtftiwOafpOq3t3V97n",
+	"ov5di4dYmXdbrL9rMa63M5Oskgsqz+4dMgpqcMOh/s3l6lyuzO6wsaG7cDlJRcPtfrszL4u3XmyKNUCu",
+	"jtHMj5wqzjDLv0zqtlyMeA3VJYk2f4+XiRvUwtzisoz0uXJRr4cAC0V9VdZfEmx3V5jt7uKxtraWLHSr",
+	"z/ruSnYVpi/77mfeHFWi8qLideU3S3bJ71EXN3zYQd+DLBUFqUZFGhNmoWaVPd9CuxmBLxrWmLVNbv6o",
+	"duXV59LJhvpOJ34XethjWXY7TVDr2zr+2XqeeqkOZRlLYb9I+HUa876tv8ZcAnKAcViwK8xQtyTVv4mm",
+	"Ji1J7ZdGhzgc7oeiRk9+3RXWL7mS1K6e87XNQKY6FLI4bBI95XP0+uSRdlNt0KMCZqwHnoxJCalYhk3b",
+	"dwn79VLX8cOHuJpU+NWnzIxAhatV/uKR5TSpwsQAlw6RahUKm9B+JeTK3XGBEUlKQ5Yzl/o6vjFpyCY/",
+	"hKItqaE3sXmclBSTai/L1hY5Hz55/OSIx8d9CDs0rgFKKOiwlSvp6NggR9nv2C+BHhwe35ptFAqbUeIK",
+	"zsrEpiphmGk3zJxRPqT1sWKeiCtvTvXNXPIky3ZilM+3k4GrmbPIdQ/Bv38OzvOS2CVKqCwr0X9nLmR7",
+	"LGy1N174JTgtPSCQMdi75KTgLsnAzzlH57prTep3Ld3SpRS6hai0/B5GdJY5lSpW77oOD7ZAVWausE1p",
+	"uVRYdItVelQHRBzM7AGLg8hCsq5X1xTUgLGLqeXpzPLJPL1MRelKQj2k2c4Qnm3hVZV+EIpTqtoRMR+3",
+	"5O+OhsMyP6VMsKmVpbw9/cYrTWmtrvDzzSgZtL2QZhsl+i937t8H/o/oK3sn13e9V2/bhWVVzZlXJ96H",
+	"tvqie1LXEvKQWXvD9T/5ByhjLQpj2Xzln1ATo2PLS2TelRVSks92dYyu1TLcEMVNlwl7vwNSrvC7kpXX",
+	"aBHnxOLuXgBnjcKqULx6TUaf4XJG902FZ6AYw5mS4ygZAbrnN9Rf2b7YRaZDwVSzCIsKvF1xDopKymkI",
+	"evB8gWngRjvLyl5zyFfS3PaYQ2PK7zMHL1tCzBiAqF0GWjrfDUMT0oOR6+pTlrWfcnK/2Hi6fyWpvXO0",
+	"zNjAXDgX1Tj2rycNBaYGevmAVKji88ecL6V1jCvsrYCtv8zmDj986AVwAqSVJlarDAUNaOyTsn4IlaM2",
+	"bnpWr6a7j9yqe2s3uBsf2Wjx+Lm5WGdl3lxTIfvM8BF1L2jDr79/+GgTt/3Y0gZ6u3J5puAyveYi+Ltk",
+	"UllkNDzGNvp0zA5xb4PFKb5LruUzKVSxQE6nqhb83t3T0G3rxN+DMgREbM/NFITiJMvI90tVdKSm1rR3",
+	"zzYM4IUNCdMt2a10H4pjdz2oDSDv2bTZPdTUam6aCeyemRmKnVMzYffMTGSgu6Rm1i516NxP/shvv/ph",
+	"N9pqvZDic7lH4wKpf2d0/o4zOg0P8DFrJ43L2G907EbatiAAzxfMrCpbW4mstvi8go1S9Qn412OE4iY/",
+	"cGlsbRXzUB2O5RL23lPnTrLecIQB2ctp5u44n/Oc2zIJo46ktp3QUiqVTjPeGsI69XtL7OQcoS/+dTwf",
+	"p7U7/TcFX7/doXHmdQbbxCOw1YTtBYFUamM7CHjdZmptBLZ39SbtvTTovZ5SyrYNC4W0vcE3isO9ksVW",
+	"qfEV11S9nM1+s/nuWpT+y94dsDNTb3TEbbtb33OQIaf6g5PlV5z2CYowcYMql0UrVXodqq0rP/LuM7PN",
+	"47tlGxOv87M2Wt5//S/d9m27fIei7Nzctx0+Fy11O83uz1sbpRge7XOOLy9evqy3dPHuFKK+Bf2beclW",
+	"tyA1RXHtdgyjUGztNG1yq2IPvNRWYVN7mGjiMqp8M9e2pnFXhARwIRJjZGPFPrkdbohi+o1u7sOK3b1T",
+	"9u5mqm0ivpOK+W8uuNkf3OeGW1LFGndCjDujw8ejx08eHe8Ph/ud++aVRDxWGnexw1GJv70/OvMkbN6u",
+	"02xoz3tsmQ6u+FptDeC8xHQrj606X2/fWOjUlCdX2pa7T8s+FHjXC3ZVcY3Pq16gN13EjayYerd6V6FL",
+	"EfM+TNeN+v02tmMWTD+r36jI/PxHugb8nU9m5c09N9FbdcP6xg0+W0ivjiDQtRbKmtyrf3jqM5hX7r5V",
+	"dbklKpBJcTnI0muelKEVDJGzWkki8y506uIl1+kdOy3f3t+WaVtB6IgW6/41/6DLco5uNJ++j2yMnnIJ",
+	"Dw/wjrzjwyLPvNLxPqQBD+BgBDkTiVxQm+CeTa+yhZGvXz173qfJ8TEBfGLXhF3E1By5QnVjSZRVtG77",
+	"hoTCcA2bMhAKv68I6nfkEiEbawwPH1IL27JnsdV8rqsO52XPd+z5FArXEcq8bQ6odq19b9LoPdLMvXi0",
+	"/2j/4GA264PrPRGKO6RUuB4dPUyvTzEx8uFDIVfwH67/ycOH1F2SAEtHqdMFD4C67SgqlsTcGqWKBQfq",
+	"JDvGvsy1RizORWsGVCueB3AizE6zNE7rLVtSBVfY2tj5qg3sT2zHCwNwLeUgw6vUSSnvSrPP0dGRhya2",
+	"OHE0guj7qtsuElrZx6Bsy7J7SxbXkYUCNJFXv0vQd40obMP68m5qKsH9hq/H8IBYIRFqYEZ7QOsa0x3X",
+	"XnPgmcxD8YBesQU4FrUeOPXyAWh2GWGYiOpvZqCWaLykqqTFNsn2zBN9v0mfrofLjURDoTaswuWtMmdn",
+	"Tc0H126q9R0Lqe4mlrdt8nMFNYn5LWLZ+cTn0/fDV1qexj/poXg6/+Ekn5++//7HwXTOf9VsKv76E3/+",
+	"47cHv76J+YK/uLs8/5yzSLbozfbXqlSvrnxhp8/ft+w+HI1u/6LiKlZ634PMJ9A5eXoXjXvvY5p8usl7",
+	"fWo91l2bptiDRht2T9fa9F8js8aeiygCUhUK6gd/cfHitIpqsUrLKNvpYJjNcG2/DYptbYRah81ADEJR",
+	"hbRsp3MzISU1en1Ma83TbB6S631oltPqkDz1EjtvLcJw+Z2N6+t2JG4saVgyPa84X5rcmLh/y02UG+UN",
+	"fwSPuy1MuPmLV1J/KQuR3KeL/g7E1WjThVHMNn/hM9sjrd2L/0A1e3tQnjDLMnh9/vXzs2YAOhTtQaQA",
+	"XklYpCJdFAvI8B41Cs7NZB6TaoA9pO7izcMG2vUu3FuaaFMSYmsXbWzptXc4POp5oQKqJzGcYpcu39At",
+	"vAslN3OKVCpiDqPhCG/UOQFqYBFZX3ZUb0R1NBxC5FDB9ZYn1Q+6LrGmb7PSjTo7BhYK8xV2n8K2stc8",
+	"T9JY9+29FzpnQmEnKnS/oXM2bqrAOde5MS+MMkZB9lqjr6pzV62HWy03odbH1sBAO+ZGzcDM7jeif3jN",
+	"B7mMOW92gm8N6D2rNST7LeqfPQGv14LAuxjZYFHE88GUa83zioR21jQaK/wdRe3/OdwHz+rtpHdhd8q7",
+	"iPDWaKXlbFXH5LKVsu2afFO8obydMK1s4NY7P+Et2qxYm/GMxXM+eCaFzmU2BiEH+FKr266MP9od3Zf3",
+	"fcc7Rz/HC+3dsNjqD7OeCgfmRg1iDTgtbagoQBVVQKtpNu7xZ5QX/iuEDksk+ozwoWuC3CAOg9HlpUNl",
+	"t3Bs5rjRGtyRSK/WGkxXOEFVuDcRXOnx2EpEYFh/mWWmJRwfwjfp0wl1S63idDIHiQ6tX3kSilrUrpFR",
+	"YNuSVy3Wm83Ja4q822rjTuH2Bkwbrdh/iwTbpGmNtwVXRJ2ll3N9t0hgnZr/TrHAnVf+b370h4nG3cKS",
+	"Gnlx1ZW7P7/DoA3dJtli9J7xjGm88ZE6g7i+qnOptPUvu4Csu/y11sBjmZaXxeIfZja7to9tfbH6tkK1",
+	"X6+P6FMHhlpDRMzpDbwAfT2Nb7M3wfk2O8yGMvseUxJldERNavnU3oQI20/vPv2/AAAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

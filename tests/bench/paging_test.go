@@ -37,11 +37,11 @@ func serveChild(spec string) int {
 	var closeFn func()
 	switch service {
 	case "harbor":
-		srv := fake.StartHarbor()
+		srv := fake.StartHarbor(benchFakeOpts...)
 		srv.Fake.SeedUsers(n)
 		url, closeFn = srv.URL, srv.Close
 	case "vectara":
-		srv := fake.StartVectara()
+		srv := fake.StartVectara(benchFakeOpts...)
 		for i := range n {
 			if _, err := srv.Fake.AddUser(vectara.CreateUserRequest{Email: fmt.Sprintf("seed-%07d@example.com", i)}); err != nil {
 				fmt.Fprintln(os.Stderr, "seeding vectara:", err)

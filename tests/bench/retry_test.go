@@ -21,7 +21,7 @@ func retrySetup(tb testing.TB, server string) (call func(ctx context.Context) (*
 		fs := startFixed(tb, fxs["harbor/getUser"], fxs["harbor/getUser503"])
 		base, failNext = fs.URL, func() { fs.failNext.Store(1) }
 	case "fake":
-		srv := fake.StartHarbor()
+		srv := fake.StartHarbor(benchFakeOpts...)
 		tb.Cleanup(srv.Close)
 		base = srv.URL
 		failNext = func() { srv.Faults.FailNext(1, "getUser", http.StatusServiceUnavailable, "0") }

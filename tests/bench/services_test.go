@@ -198,7 +198,7 @@ var callCases = []callCase{
 			return f, b
 		},
 		startFake: func(tb testing.TB) (string, creds) {
-			srv := fake.StartHarbor()
+			srv := fake.StartHarbor(benchFakeOpts...)
 			tb.Cleanup(srv.Close)
 			return srv.URL, creds{harborUser: srv.AdminUser, harborPass: srv.AdminPassword}
 		},
@@ -223,7 +223,7 @@ var callCases = []callCase{
 			return f, b
 		},
 		startFake: func(tb testing.TB) (string, creds) {
-			srv := fake.StartHarbor()
+			srv := fake.StartHarbor(benchFakeOpts...)
 			tb.Cleanup(srv.Close)
 			srv.Fake.SeedUsers(harborListSize)
 			return srv.URL, creds{harborUser: srv.AdminUser, harborPass: srv.AdminPassword}
@@ -245,7 +245,7 @@ var callCases = []callCase{
 			return f, b
 		},
 		startFake: func(tb testing.TB) (string, creds) {
-			srv := fake.StartVectara()
+			srv := fake.StartVectara(benchFakeOpts...)
 			tb.Cleanup(srv.Close)
 			return srv.URL, creds{vectaraKey: srv.APIKey}
 		},
@@ -265,7 +265,7 @@ var callCases = []callCase{
 			return f, b
 		},
 		startFake: func(tb testing.TB) (string, creds) {
-			srv := fake.StartKipu()
+			srv := fake.StartKipu(benchFakeOpts...)
 			tb.Cleanup(srv.Close)
 			return root(srv.URL, fake.KipuBasePath), creds{kipuToken: srv.Token}
 		},
@@ -285,7 +285,7 @@ var callCases = []callCase{
 			return f, b
 		},
 		startFake: func(tb testing.TB) (string, creds) {
-			srv := fake.StartHomebox()
+			srv := fake.StartHomebox(benchFakeOpts...)
 			tb.Cleanup(srv.Close)
 			tok, err := homeboxLogin(srv)
 			if err != nil {
@@ -333,7 +333,7 @@ func recordFixtures() (map[string]*fixture, error) {
 		return nil
 	}
 
-	hs := fake.StartHarbor()
+	hs := fake.StartHarbor(benchFakeOpts...)
 	defer hs.Close()
 	hs.Fake.SeedUsers(harborListSize)
 	basic := func(r *http.Request) { r.SetBasicAuth(hs.AdminUser, hs.AdminPassword) }
@@ -348,19 +348,19 @@ func recordFixtures() (map[string]*fixture, error) {
 		return nil, err
 	}
 
-	vs := fake.StartVectara()
+	vs := fake.StartVectara(benchFakeOpts...)
 	defer vs.Close()
 	if err := get("vectara/getUser", vs.URL+"/v2/users/ada@example.com", func(r *http.Request) { r.Header.Set("X-Api-Key", vs.APIKey) }); err != nil {
 		return nil, err
 	}
 
-	ks := fake.StartKipu()
+	ks := fake.StartKipu(benchFakeOpts...)
 	defer ks.Close()
 	if err := get("kipu/getCurrentUser", ks.URL+"/me", func(r *http.Request) { r.Header.Set("X-Auth-Token", ks.Token) }); err != nil {
 		return nil, err
 	}
 
-	bs := fake.StartHomebox()
+	bs := fake.StartHomebox(benchFakeOpts...)
 	defer bs.Close()
 	tok, err := homeboxLogin(bs)
 	if err != nil {

@@ -3,7 +3,7 @@ package leakstest
 import (
 	"testing"
 
-	"go.uber.org/goleak"
+	"github.com/userapis/userapis-go/internal/testmain"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { testmain.Run(m) }

@@ -1,0 +1,164 @@
+package fake
+
+// Tests of the fakes' check of their own answers (check.go), with a
+// handler that misbehaves on purpose behind the real validator middleware.
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/userapis/userapis-go/gen/harbor"
+)
+
+// checkedHarbor serves api/harbor.yaml's routes with answer as the handler
+// of every operation, behind the shared middleware with opts.
+func checkedHarbor(t *testing.T, answer http.HandlerFunc, opts ...Option) (*httptest.Server, *Faults) {
+	t.Helper()
+	doc, err := harbor.GetSpec()
+	require.NoError(t, err)
+	v, err := newValidator("harbor", doc, harborBasePath, newOptions(opts))
+	require.NoError(t, err)
+	faults := &Faults{errFn: harborErrorBody}
+	srv := httptest.NewServer(v.middleware(faults, harborBadRequest, answer))
+	t.Cleanup(srv.Close)
+	return srv, faults
+}
+
+func checkGet(t *testing.T, srv *httptest.Server, path string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+	require.NoError(t, err)
+	req.SetBasicAuth("admin", "x")
+	resp, err := srv.Client().Do(req)
+	require.NoError(t, err)
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	return resp, string(b)
+}
+
+const goodUser = `{"user_id":3,"username":"alice","sysadmin_flag":false,"admin_role_in_auth":false,` +
+	`"creation_time":"2024-05-02T09:30:00Z","update_time":"2024-05-02T09:30:00Z"}`
+
+func TestCheckOwnAnswers(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		answer http.HandlerFunc
+		want   string // a fragment of the violation
+	}{
+		{"undeclared status", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("X-Request-Id", "r")
+			w.WriteHeader(http.StatusTeapot)
+		}, "status is not supported"},
+		{"missing required header", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, goodUser)
+		}, "X-Request-Id"},
+		{"wrong body shape", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("X-Request-Id", "r")
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, strings.Replace(goodUser, `"user_id":3`, `"user_id":"3"`, 1))
+		}, "user_id"},
+		{"missing required property", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("X-Request-Id", "r")
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{"user_id":3}`)
+		}, "username"},
+		{"undeclared media type", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("X-Request-Id", "r")
+			w.Header().Set("Content-Type", "text/html")
+			_, _ = io.WriteString(w, "<p>hi</p>")
+		}, "Content-Type"},
+		{"bare body where none is optional", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("X-Request-Id", "r")
+			w.WriteHeader(http.StatusNotFound) // NotFound declares content; only the 500 may be bare
+		}, "Content-Type"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var mu sync.Mutex
+			var seen []error
+			srv, _ := checkedHarbor(t, tc.answer, ValidateResponses(true), OnViolation(func(err error) {
+				mu.Lock()
+				defer mu.Unlock()
+				seen = append(seen, err)
+			}))
+			resp, body := checkGet(t, srv, "/api/v2.0/users/3")
+			assert.Equal(t, http.StatusInternalServerError, resp.StatusCode)
+			assert.Equal(t, "true", resp.Header.Get(ViolationHeader))
+			assert.Equal(t, "text/plain; charset=utf-8", resp.Header.Get("Content-Type"))
+			assert.Contains(t, body, "api/harbor.yaml does not allow")
+			assert.Contains(t, body, tc.want)
+			mu.Lock()
+			require.Len(t, seen, 1)
+			assert.Contains(t, seen[0].Error(), "GetUser")
+			mu.Unlock()
+
+			// Switched off, the same answer goes out as it was.
+			off, _ := checkedHarbor(t, tc.answer, ValidateResponses(false))
+			resp, _ = checkGet(t, off, "/api/v2.0/users/3")
+			assert.NotEqual(t, http.StatusInternalServerError, resp.StatusCode)
+			assert.Empty(t, resp.Header.Get(ViolationHeader))
+		})
+	}
+}
+
+func TestCheckOwnAnswersPassesGoodOnes(t *testing.T) {
+	good := func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Request-Id", "r")
+		if r.URL.Path == "/api/v2.0/users/4" {
+			w.WriteHeader(http.StatusInternalServerError) // the declared bare 500
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, goodUser)
+	}
+	var violations []error
+	srv, faults := checkedHarbor(t, good, ValidateResponses(true), OnViolation(func(err error) { violations = append(violations, err) }))
+	resp, body := checkGet(t, srv, "/api/v2.0/users/3")
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.JSONEq(t, goodUser, body)
+	assert.Equal(t, "r", resp.Header.Get("X-Request-Id"))
+	resp, body = checkGet(t, srv, "/api/v2.0/users/4")
+	assert.Equal(t, http.StatusInternalServerError, resp.StatusCode)
+	assert.Empty(t, body)
+	assert.Empty(t, resp.Header.Get(ViolationHeader))
+	// Injected faults break the contract on purpose and are not checked.
+	faults.Inject(Fault{Operation: "getUser", Status: http.StatusTeapot})
+	resp, _ = checkGet(t, srv, "/api/v2.0/users/3")
+	assert.Equal(t, http.StatusTeapot, resp.StatusCode)
+	assert.Empty(t, violations)
+}
+
+// TestCheckDefaultsOnInTests: in a test binary the check is on unless a
+// caller switches it off, and a Server keeps what its fake refused to send.
+func TestCheckDefaultsOnInTests(t *testing.T) {
+	assert.True(t, newOptions(nil).validateResponses)
+	assert.False(t, newOptions([]Option{ValidateResponses(false)}).validateResponses)
+
+	doc, err := harbor.GetSpec()
+	require.NoError(t, err)
+	log := &violationLog{}
+	var called int
+	v, err := newValidator("harbor", doc, harborBasePath, newOptions(recordInto(log, []Option{OnViolation(func(error) { called++ })})))
+	require.NoError(t, err)
+	faults := &Faults{errFn: harborErrorBody}
+	teapot := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusTeapot) })
+	srv := start(v.middleware(faults, harborBadRequest, teapot), faults, "", log)
+	defer srv.Close()
+	req, err := http.NewRequest(http.MethodGet, srv.URL+"/api/v2.0/users/3", nil)
+	require.NoError(t, err)
+	resp, err := srv.Client().Do(req)
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	assert.Equal(t, http.StatusInternalServerError, resp.StatusCode)
+	require.Len(t, srv.Violations(), 1)
+	assert.Contains(t, srv.Violations()[0].Error(), "answered 418")
+	assert.Equal(t, 1, called, "the caller's OnViolation is called too")
+}
