@@ -239,11 +239,22 @@ func (f *KipuFake) Handler(opts ...Option) http.Handler {
 			f.writeError(w, http.StatusInternalServerError, err.Error(), r.URL.Path)
 		},
 	})
-	h := kipu.HandlerWithOptions(strict, kipu.StdHTTPServerOptions{
-		BaseURL: KipuBasePath,
+	mux := http.NewServeMux()
+	kipu.HandlerWithOptions(strict, kipu.StdHTTPServerOptions{
+		BaseURL:    KipuBasePath,
+		BaseRouter: mux,
 		ErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
 			f.writeError(w, http.StatusBadRequest, err.Error(), r.URL.Path)
 		},
+	})
+	// A path the document's router takes but Go's mux does not (an empty
+	// segment, as in /users//) gets Spring's JSON 404, not the mux's text.
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern == "" {
+			f.writeError(w, http.StatusNotFound, "", r.URL.Path)
+			return
+		}
+		mux.ServeHTTP(w, r)
 	})
 	auth := f.kipuAuth(public, h)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

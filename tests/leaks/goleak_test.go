@@ -10,6 +10,7 @@ import (
 	"go/parser"
 	"go/token"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -27,29 +28,48 @@ type goPackage struct {
 	XTestGoFiles []string
 }
 
+// leakCheckers are the calls that verify leaks at the end of a TestMain:
+// goleak's own, and the module's testmain.Run, which calls it (see
+// TestTestmainRunVerifiesLeaks).
+var leakCheckers = map[string]string{
+	"go.uber.org/goleak": "VerifyTestMain",
+	"github.com/userapis/userapis-go/internal/testmain": "Run",
+}
+
 // verifiesLeaks reports whether the Go source src declares a TestMain
-// whose body calls goleak.VerifyTestMain (under whatever name the file
-// imports go.uber.org/goleak).
+// whose body calls goleak.VerifyTestMain or testmain.Run (under whatever
+// names the file imports them).
 func verifiesLeaks(filename string, src any) (bool, error) {
+	return callsIn(filename, src, "TestMain", leakCheckers)
+}
+
+// callsIn reports whether the function fnName of the Go source src calls
+// one of calls (import path → function name), under whatever name the
+// file imports each package.
+func callsIn(filename string, src any, fnName string, calls map[string]string) (bool, error) {
 	f, err := parser.ParseFile(token.NewFileSet(), filename, src, 0)
 	if err != nil {
 		return false, err
 	}
-	name := ""
+	want := map[string]string{} // local package name → function name
 	for _, imp := range f.Imports {
-		if p, _ := strconv.Unquote(imp.Path.Value); p == "go.uber.org/goleak" {
-			name = "goleak"
-			if imp.Name != nil {
-				name = imp.Name.Name
-			}
+		p, _ := strconv.Unquote(imp.Path.Value)
+		fn, ok := calls[p]
+		if !ok {
+			continue
 		}
+		name := path.Base(p)
+		if imp.Name != nil {
+			name = imp.Name.Name
+		}
+		want[name] = fn
 	}
-	if name == "" {
+	if len(want) == 0 {
 		return false, nil
 	}
 	for _, decl := range f.Decls {
 		fn, ok := decl.(*ast.FuncDecl)
-		if !ok || fn.Recv != nil || fn.Name.Name != "TestMain" || fn.Body == nil {
+		if !ok || fn.Recv != nil || fn.Name.Name != fnName || fn.Body == nil {
 			continue
 		}
 		found := false
@@ -58,8 +78,8 @@ func verifiesLeaks(filename string, src any) (bool, error) {
 			if !ok {
 				return !found
 			}
-			if sel, ok := call.Fun.(*ast.SelectorExpr); ok && sel.Sel.Name == "VerifyTestMain" {
-				if id, ok := sel.X.(*ast.Ident); ok && id.Name == name {
+			if sel, ok := call.Fun.(*ast.SelectorExpr); ok {
+				if id, ok := sel.X.(*ast.Ident); ok && want[id.Name] == sel.Sel.Name {
 					found = true
 				}
 			}
@@ -68,6 +88,15 @@ func verifiesLeaks(filename string, src any) (bool, error) {
 		return found, nil
 	}
 	return false, nil
+}
+
+// TestTestmainRunVerifiesLeaks: testmain.Run, which most test packages
+// call, does call goleak.VerifyTestMain.
+func TestTestmainRunVerifiesLeaks(t *testing.T) {
+	ok, err := callsIn(filepath.Join("..", "..", "internal", "testmain", "testmain.go"), nil, "Run",
+		map[string]string{"go.uber.org/goleak": "VerifyTestMain"})
+	require.NoError(t, err)
+	require.True(t, ok, "internal/testmain.Run must call goleak.VerifyTestMain")
 }
 
 // TestEveryTestPackageVerifiesLeaks lists the module's packages with `go
@@ -121,7 +150,7 @@ func TestEveryTestPackageVerifiesLeaks(t *testing.T) {
 	require.Positive(t, checked)
 	if len(missing) > 0 {
 		sort.Strings(missing)
-		t.Errorf("test packages without `func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }`:\n  %s", strings.Join(missing, "\n  "))
+		t.Errorf("test packages without `func TestMain(m *testing.M) { testmain.Run(m) }` (or goleak.VerifyTestMain):\n  %s", strings.Join(missing, "\n  "))
 	}
 }
 
@@ -133,6 +162,7 @@ func TestVerifiesLeaksDetector(t *testing.T) {
 		imp + "func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }\n",
 		imp + "func TestMain(m *testing.M) {\n\tif x := 1; x > 0 {\n\t\treturn\n\t}\n\tgoleak.VerifyTestMain(m, goleak.IgnoreCurrent())\n}\n",
 		"package x\n\nimport (\n\t\"testing\"\n\n\tleak \"go.uber.org/goleak\"\n)\n\nfunc TestMain(m *testing.M) { leak.VerifyTestMain(m) }\n",
+		"package x\n\nimport (\n\t\"testing\"\n\n\t\"github.com/userapis/userapis-go/internal/testmain\"\n)\n\nfunc TestMain(m *testing.M) { testmain.Run(m) }\n",
 	} {
 		ok, err := verifiesLeaks("x_test.go", src)
 		require.NoError(t, err)
@@ -143,6 +173,8 @@ func TestVerifiesLeaksDetector(t *testing.T) {
 		imp + "// goleak.VerifyTestMain(m)\nfunc TestOther(t *testing.T) { goleak.VerifyNone(t) }\n",
 		imp + "func helper(m *testing.M) { goleak.VerifyTestMain(m) }\n",
 		"package x\n\nimport \"testing\"\n\nfunc TestMain(m *testing.M) { goleak.VerifyTestMain(m) }\n",
+		"package x\n\nimport (\n\t\"testing\"\n\n\t\"github.com/userapis/userapis-go/internal/testmain\"\n)\n\nfunc TestMain(m *testing.M) { testmain.Other(m) }\n",
+		"package x\n\nimport (\n\t\"testing\"\n\n\t\"go.uber.org/goleak\"\n)\n\nfunc TestMain(m *testing.M) { goleak.Run(m) }\n",
 	} {
 		ok, err := verifiesLeaks("x_test.go", src)
 		require.NoError(t, err)
