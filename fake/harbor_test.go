@@ -1174,3 +1174,77 @@ func TestHarborIDsSkipFailedInserts(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, users, h.srv.Fake.UserCount()-1)
 }
+
+// TestHarborForbiddenNamesCaller: every 403 from a permission check
+// carries the caller's username as its message (REAL-SERVER 4).
+func TestHarborForbiddenNamesCaller(t *testing.T) {
+	h := newHarborHarness(t)
+	ctx := context.Background()
+	alice := h.user(t)
+	check := func(what string, err error) {
+		t.Helper()
+		ae := harborAPIError(t, err, client.ErrForbidden)
+		assert.Equal(t, "alice", ae.Message, what)
+		assert.Equal(t, "FORBIDDEN", ae.Code, what)
+		assert.Equal(t, "application/json; charset=utf-8", ae.Header.Get("Content-Type"), what)
+	}
+	_, _, err := alice.ListUsers(ctx, nil)
+	check("listUsers", err)
+	_, _, err = alice.CreateUser(ctx, harborNewUser("mallory"))
+	check("createUser", err)
+	_, _, err = alice.GetUser(ctx, 4)
+	check("getUser of another user", err)
+	_, err = alice.SetUserSysAdmin(ctx, 4, true)
+	check("setUserSysAdmin", err)
+	_, err = alice.DeleteUser(ctx, 4)
+	check("deleteUser", err)
+	_, err = alice.UpdateUserProfile(ctx, 4, harbor.UserProfile{Email: "b@example.com", Realname: "B"})
+	check("updateUserProfile of another user", err)
+	_, err = alice.UpdateUserPassword(ctx, 4, harbor.PasswordReq{OldPassword: harborPtr("Passw0rdBob1"), NewPassword: "N3wPassw0rd"})
+	check("updateUserPassword of another user", err)
+	robot := h.as(t, h.srv.RobotUser, h.srv.RobotPassword)
+	_, _, err = robot.ListUsers(ctx, nil)
+	ae := harborAPIError(t, err, client.ErrForbidden)
+	assert.Equal(t, h.srv.RobotUser, ae.Message, "a robot is named too")
+}
+
+// TestHarborIllegalCharacters: usernames and realnames refuse upstream's
+// IllegalCharsInUsername, `,"~#%$`, and nothing else of ASCII punctuation.
+func TestHarborIllegalCharacters(t *testing.T) {
+	h := newHarborHarness(t)
+	ctx := context.Background()
+	admin := h.admin(t)
+	user := func(name, realname string) harbor.UserCreationReq {
+		return harbor.UserCreationReq{Username: name, Email: fmt.Sprintf("u%x@example.org", name), Realname: realname, Password: "Secr3tPassword"}
+	}
+	for i, c := range []string{",", `"`, "~", "#", "%", "$"} {
+		_, _, err := admin.CreateUser(ctx, user(fmt.Sprintf("bad%d%s", i, c), "Real"))
+		ae := harborAPIError(t, err, client.ErrBadRequest)
+		assert.Equal(t, "username contains illegal characters", ae.Message, "%q", c)
+		_, _, err = admin.CreateUser(ctx, user(fmt.Sprintf("badreal%d", i), "Real "+c))
+		ae = harborAPIError(t, err, client.ErrBadRequest)
+		assert.Equal(t, "realname contains illegal characters", ae.Message, "%q", c)
+	}
+	for i, c := range []string{"!", "&", "'", "*", "+", "@", "^", "|"} {
+		_, _, err := admin.CreateUser(ctx, user(fmt.Sprintf("ok%d%s", i, c), "Real "+c))
+		require.NoError(t, err, "%q is allowed", c)
+	}
+}
+
+// TestHarborUnsupportedMediaType: a body that is not JSON is go-swagger's
+// 415, declared by the document on every operation with a body.
+func TestHarborUnsupportedMediaType(t *testing.T) {
+	h := newHarborHarness(t)
+	req, err := http.NewRequest(http.MethodPost, h.srv.URL+"/api/v2.0/users", strings.NewReader("username=x"))
+	require.NoError(t, err)
+	req.SetBasicAuth(h.srv.AdminUser, h.srv.AdminPassword)
+	req.Header.Set("Content-Type", "text/plain")
+	resp, err := h.srv.Client().Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var e harbor.Errors
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&e))
+	assert.Equal(t, http.StatusUnsupportedMediaType, resp.StatusCode)
+	assert.Equal(t, "UNSUPPORTED_MEDIA_TYPE", e.Errors[0].Code)
+	assert.Empty(t, resp.Header.Get(fake.ViolationHeader), "415 is declared")
+}
