@@ -100,6 +100,11 @@ func (h *Homebox) SetToken(tok string) {
 
 // UserLogin logs in with email and password and keeps the token for later
 // calls. stayLoggedIn asks for a 28-day session instead of 7 days.
+//
+// A 429 (too many failed attempts from this address) is returned at once
+// as an *APIError matching ErrRateLimited, with the server's Retry-After in
+// its RetryAfter, and never retried: every refused attempt lengthens the
+// server's lock-out. ForgotPassword and ResetPassword behave the same.
 func (h *Homebox) UserLogin(ctx context.Context, username, password string, stayLoggedIn bool, opts ...Option) (*homebox.TokenResponse, *Response, error) {
 	const op = "userLogin"
 	if username == "" || password == "" {
