@@ -255,7 +255,7 @@ func (f *HomeboxFake) Handler(opts ...Option) http.Handler {
 	// (register 500, change password none at all, reset 400 with its own
 	// message, API keys 422 keyed by Go field): the fake's validator must
 	// let such bodies through to the handlers.
-	relaxRequestSchemas(doc, true, "UserRegistration", "ChangePassword", "ResetPasswordRequest", "APIKeyCreate")
+	relaxRequestSchemas(doc, true, "UserRegistration", "ChangePassword", "ResetPasswordRequest", "APIKeyCreate", "UserUpdate")
 	v, err := newValidator("homebox", doc, homeboxBasePath, newOptions(opts))
 	if err != nil {
 		panic(err)

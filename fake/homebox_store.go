@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"sort"
 	"strings"
 	"sync"
@@ -218,11 +219,8 @@ func (s *homeboxStore) register(name, email, password, invitation string) error 
 	if len(password) < 6 {
 		return errHomeboxShortPassword
 	}
-	switch {
-	case name == "":
-		return errors.New(`ent: validator failed for field "User.name": value is less than the required length`)
-	case homeboxNormalizeEmail(email) == "":
-		return errors.New(`ent: validator failed for field "User.email": value is less than the required length`)
+	if err := homeboxValidateUser(name, email); err != nil {
+		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -323,6 +321,21 @@ func (s *homeboxStore) revokeSessions(userID openapi_types.UUID, keep string) {
 	}
 }
 
+// homeboxValidateUser is the database schema's check of a user row (ent:
+// name and email NotEmpty, MaxLen 255), which creates and updates alike
+// run; the handlers answer its failure with 500 and its text.
+func homeboxValidateUser(name, email string) error {
+	for _, f := range []struct{ field, v string }{{"name", name}, {"email", homeboxNormalizeEmail(email)}} {
+		switch {
+		case f.v == "":
+			return fmt.Errorf(`ent: validator failed for field "User.%s": value is less than the required length`, f.field)
+		case len(f.v) > 255:
+			return fmt.Errorf(`ent: validator failed for field "User.%s": value is greater than the required length`, f.field)
+		}
+	}
+	return nil
+}
+
 // logoutAll revokes every session (and attachment) token of userID.
 func (s *homeboxStore) logoutAll(userID openapi_types.UUID) {
 	s.mu.Lock()
@@ -374,6 +387,9 @@ func (s *homeboxStore) update(id openapi_types.UUID, name, email string) (homebo
 	u, ok := s.users[id]
 	if !ok {
 		return homebox.UserOut{}, errHomeboxNoUser
+	}
+	if err := homeboxValidateUser(name, email); err != nil {
+		return homebox.UserOut{}, err
 	}
 	email = homeboxNormalizeEmail(email)
 	if other, dup := s.byEmail[email]; dup && other != id {

@@ -843,3 +843,26 @@ func TestHomeboxConcurrency(t *testing.T) {
 	}
 	assert.Empty(t, tr.Errors())
 }
+
+// TestHomeboxUpdateAccountChecks: the database checks name and email on
+// update as on create (NOTES: PUT /self without email → 500).
+func TestHomeboxUpdateAccountChecks(t *testing.T) {
+	srv, _, _ := homeboxStart(t)
+	ctx := context.Background()
+	hb := homeboxClient(t, srv, srv.Client().Transport, client.WithMaxRetries(0))
+	tok, _, err := hb.UserLogin(ctx, srv.Email, srv.Password, false)
+	require.NoError(t, err)
+	auth := map[string]string{"Authorization": tok.Token, "Content-Type": "application/json"}
+	for body, msg := range map[string]string{
+		`{"name":"Admin"}`:            `ent: validator failed for field "User.email": value is less than the required length`,
+		`{"email":"admin@admin.com"}`: `ent: validator failed for field "User.name": value is less than the required length`,
+		`{"name":"` + strings.Repeat("n", 256) + `","email":"admin@admin.com"}`: `ent: validator failed for field "User.name": value is greater than the required length`,
+	} {
+		resp, b := homeboxRaw(t, srv, "PUT", "/api/v1/users/self", body, auth)
+		assert.Equal(t, 500, resp.StatusCode, body)
+		assert.Equal(t, msg, homeboxErrorOf(t, b))
+	}
+	me, ok := srv.Fake.User(srv.Email)
+	require.True(t, ok, "a refused update changes nothing")
+	assert.Equal(t, fake.HomeboxSeedName, me.Name)
+}
