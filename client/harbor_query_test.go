@@ -3,12 +3,10 @@ package client_test
 import (
 	"context"
 	"errors"
-	"fmt"
+	"github.com/userapis/userapis-go/internal/harborq"
 	"math/rand/v2"
 	"net/http"
-	"net/url"
 	"reflect"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -18,105 +16,19 @@ import (
 	"github.com/userapis/userapis-go/gen/harbor"
 )
 
-// ---------------------------------------------------------------------------
-// A mirror of Harbor's q parser (goharbor/harbor src/lib/q/builder.go,
-// parseKeywords and friends): URL-unescape the whole string once (keeping it
-// as is when that fails), split on ",", SplitN on "=", then by the first
-// character of the value: ~ fuzzy, [ range, { or-list, ( and-list, else
-// exact (one leading \ dropped). Range bounds and list members are a time
-// (2006-01-02T15:04:05), else an int64, else a string with " and ' trimmed;
-// empty list members are skipped. A repeated key keeps its last value.
-// ---------------------------------------------------------------------------
+// Built queries are parsed back with internal/harborq, the q grammar the
+// Harbor fake serves (Harbor's src/lib/q rules): one parser for the fake,
+// these tests and the fuzz target.
 
-type hqExact string
-type hqFuzzy string
-type hqRange struct{ Min, Max any }
-type hqOr []any
-type hqAnd []any
+type (
+	hqExact = harborq.Exact
+	hqFuzzy = harborq.Fuzzy
+	hqRange = harborq.Range
+	hqOr    = harborq.Or
+	hqAnd   = harborq.And
+)
 
-func hqParse(q string) (map[string]any, error) {
-	kw := map[string]any{}
-	if q == "" {
-		return kw, nil
-	}
-	if u, err := url.QueryUnescape(q); err == nil {
-		q = u
-	}
-	for _, param := range strings.Split(q, ",") {
-		k, v, ok := strings.Cut(param, "=")
-		if !ok || k == "" || v == "" {
-			return nil, fmt.Errorf("term %q: the query string must contain \"=\" and the key/value cannot be empty", param)
-		}
-		val, err := hqPattern(v)
-		if err != nil {
-			return nil, fmt.Errorf("invalid query string value %q: %w", v, err)
-		}
-		kw[k] = val
-	}
-	return kw, nil
-}
-
-func hqPattern(v string) (any, error) {
-	switch v[0] {
-	case '~':
-		if len(v) < 2 {
-			return nil, errors.New("fuzzy value too short")
-		}
-		return hqFuzzy(v[1:]), nil
-	case '[':
-		if v[len(v)-1] != ']' || strings.Count(v, "~") != 1 {
-			return nil, errors.New(`range must end with "]" and contain exactly one "~"`)
-		}
-		lo, hi, _ := strings.Cut(v[1:len(v)-1], "~")
-		lo, hi = strings.TrimSpace(lo), strings.TrimSpace(hi)
-		if lo == "" && hi == "" {
-			return nil, errors.New("range needs a bound")
-		}
-		var r hqRange
-		if lo != "" {
-			r.Min = hqValue(lo)
-		}
-		if hi != "" {
-			r.Max = hqValue(hi)
-		}
-		return r, nil
-	case '{', '(':
-		closing := byte('}')
-		if v[0] == '(' {
-			closing = ')'
-		}
-		if v[len(v)-1] != closing {
-			return nil, fmt.Errorf("list must end with %q", closing)
-		}
-		var vs []any
-		for _, s := range strings.Split(v[1:len(v)-1], " ") {
-			x := hqValue(s)
-			if str, ok := x.(string); ok && str == "" {
-				continue
-			}
-			vs = append(vs, x)
-		}
-		if v[0] == '{' {
-			return hqOr(vs), nil
-		}
-		return hqAnd(vs), nil
-	}
-	if v[0] == '\\' {
-		v = v[1:]
-	}
-	return hqExact(v), nil
-}
-
-func hqValue(s string) any {
-	s = strings.TrimSpace(s)
-	if t, err := time.Parse("2006-01-02T15:04:05", s); err == nil {
-		return t
-	}
-	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return i
-	}
-	return strings.Trim(s, `"'`)
-}
+func hqParse(q string) (map[string]any, error) { return harborq.Parse(q) }
 
 // hqNorm makes parsed values comparable with reflect.DeepEqual: times
 // become tagged RFC 3339 strings, ints int64.
@@ -208,21 +120,21 @@ func TestHarborQuery_Build(t *testing.T) {
 		}, "email=a%2Bb%2541@x.com,realname=~50%25 %2B1",
 			map[string]any{"email": hqExact("a+b%41@x.com"), "realname": hqFuzzy("50% +1")}},
 		{"range ints", func(q *client.HarborQuery) *client.HarborQuery { return q.Range("user_id", 1, int64(10)) },
-			"user_id=[1~10]", map[string]any{"user_id": hqRange{int64(1), int64(10)}}},
+			"user_id=[1~10]", map[string]any{"user_id": hqRange{Min: int64(1), Max: int64(10)}}},
 		{"range negative", func(q *client.HarborQuery) *client.HarborQuery { return q.Range("n", -5, -1) },
-			"n=[-5~-1]", map[string]any{"n": hqRange{int64(-5), int64(-1)}}},
+			"n=[-5~-1]", map[string]any{"n": hqRange{Min: int64(-5), Max: int64(-1)}}},
 		{"range times in UTC", func(q *client.HarborQuery) *client.HarborQuery {
 			return q.Range("creation_time", hqT1.In(cest), hqT2.Add(700*time.Millisecond))
 		}, "creation_time=[2024-01-02T03:04:05~2024-12-31T23:59:59]",
-			map[string]any{"creation_time": hqRange{hqT1, hqT2}}},
+			map[string]any{"creation_time": hqRange{Min: hqT1, Max: hqT2}}},
 		{"range strings quoted", func(q *client.HarborQuery) *client.HarborQuery { return q.Range("username", "a", "42") },
-			`username=["a"~"42"]`, map[string]any{"username": hqRange{"a", "42"}}},
+			`username=["a"~"42"]`, map[string]any{"username": hqRange{Min: "a", Max: "42"}}},
 		{"range open min", func(q *client.HarborQuery) *client.HarborQuery { return q.Range("user_id", nil, 5) },
-			"user_id=[~5]", map[string]any{"user_id": hqRange{nil, int64(5)}}},
+			"user_id=[~5]", map[string]any{"user_id": hqRange{Min: nil, Max: int64(5)}}},
 		{"range open max", func(q *client.HarborQuery) *client.HarborQuery { return q.Range("update_time", hqT1, nil) },
-			"update_time=[2024-01-02T03:04:05~]", map[string]any{"update_time": hqRange{hqT1, nil}}},
+			"update_time=[2024-01-02T03:04:05~]", map[string]any{"update_time": hqRange{Min: hqT1, Max: nil}}},
 		{"range string with % and +", func(q *client.HarborQuery) *client.HarborQuery { return q.Range("k", "a%", "b+") },
-			`k=["a%25"~"b%2B"]`, map[string]any{"k": hqRange{"a%", "b+"}}},
+			`k=["a%25"~"b%2B"]`, map[string]any{"k": hqRange{Min: "a%", Max: "b+"}}},
 		{"union", func(q *client.HarborQuery) *client.HarborQuery { return q.Union("user_id", 1, 2, int64(3)) },
 			"user_id={1 2 3}", map[string]any{"user_id": hqOr{int64(1), int64(2), int64(3)}}},
 		{"union strings stay strings", func(q *client.HarborQuery) *client.HarborQuery {
@@ -236,7 +148,7 @@ func TestHarborQuery_Build(t *testing.T) {
 		{"several terms", func(q *client.HarborQuery) *client.HarborQuery {
 			return q.Exact("a", "1").Fuzzy("b", "2").Range("c", 3, 4).Union("d", 5).Intersection("e", 6)
 		}, "a=1,b=~2,c=[3~4],d={5},e=(6)", map[string]any{
-			"a": hqExact("1"), "b": hqFuzzy("2"), "c": hqRange{int64(3), int64(4)}, "d": hqOr{int64(5)}, "e": hqAnd{int64(6)},
+			"a": hqExact("1"), "b": hqFuzzy("2"), "c": hqRange{Min: int64(3), Max: int64(4)}, "d": hqOr{int64(5)}, "e": hqAnd{int64(6)},
 		}},
 		{"key with % and +", func(q *client.HarborQuery) *client.HarborQuery { return q.Exact("a%zz+b", "50%") },
 			"a%25zz%2Bb=50%25", map[string]any{"a%zz+b": hqExact("50%")}},
@@ -565,7 +477,7 @@ func TestHarborQuery_ThroughListUsers(t *testing.T) {
 	}
 	check(s, map[string]any{
 		"email": hqExact("a+b%41@x.com"), "realname": hqFuzzy("50% & co=1#x"),
-		"creation_time": hqRange{hqT1, nil}, "username": hqOr{"a%b", "c+d"},
+		"creation_time": hqRange{Min: hqT1, Max: nil}, "username": hqOr{"a%b", "c+d"},
 	})
 	for range 200 {
 		terms, want := hqRandomQuery(r, hqSafe)

@@ -15,7 +15,10 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/userapis/userapis-go/client"
-	"github.com/userapis/userapis-go/fake"
+	"github.com/userapis/userapis-go/fake/harborfake"
+	"github.com/userapis/userapis-go/fake/homeboxfake"
+	"github.com/userapis/userapis-go/fake/kipufake"
+	"github.com/userapis/userapis-go/fake/vectarafake"
 	"github.com/userapis/userapis-go/gen/harbor"
 	"github.com/userapis/userapis-go/gen/homebox"
 	"github.com/userapis/userapis-go/gen/kipu"
@@ -163,7 +166,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
 func demoKipu(ctx context.Context, t *transcript, common []client.Option) error {
-	srv := fake.StartKipu()
+	srv := kipufake.Start()
 	defer srv.Close()
 	t.section("Kipu Quantum Hub user-service", "fake at "+srv.URL+" — personal access token in X-Auth-Token")
 	check, err := t.checked("kipu", kipu.GetSpec, srv.URL, nil)
@@ -320,7 +323,7 @@ func demoKipu(ctx context.Context, t *transcript, common []client.Option) error 
 }
 
 func demoHarbor(ctx context.Context, t *transcript, common []client.Option) error {
-	srv := fake.StartHarbor()
+	srv := harborfake.Start()
 	defer srv.Close()
 	srv.Fake.SeedUsers(250)
 	t.section("Harbor v2.0", "fake at "+srv.URL+"/api/v2.0 — HTTP Basic, 250 seeded users")
@@ -441,7 +444,7 @@ func demoHarbor(ctx context.Context, t *transcript, common []client.Option) erro
 }
 
 func demoHomebox(ctx context.Context, t *transcript, common []client.Option) error {
-	srv := fake.StartHomebox()
+	srv := homeboxfake.Start()
 	defer srv.Close()
 	// OIDC is off on a server that has no OIDC settings; the demo shows it on.
 	cfg := srv.Fake.Config()
@@ -532,7 +535,7 @@ func demoHomebox(ctx context.Context, t *transcript, common []client.Option) err
 			return "→ " + u.Host + u.Path, nil
 		}},
 		{"oidcCallback (the fake plays the identity provider)", func() (string, error) {
-			code, err := srv.Fake.OIDCAuthorize(oidcState, fake.HomeboxOIDCIdentity{Email: "margaret@example.com", Name: "Margaret"})
+			code, err := srv.Fake.OIDCAuthorize(oidcState, homeboxfake.OIDCIdentity{Email: "margaret@example.com", Name: "Margaret"})
 			if err != nil {
 				return "", err
 			}
@@ -602,7 +605,7 @@ func demoHomebox(ctx context.Context, t *transcript, common []client.Option) err
 }
 
 func demoVectara(ctx context.Context, t *transcript, common []client.Option) error {
-	srv := fake.StartVectara()
+	srv := vectarafake.Start()
 	defer srv.Close()
 	t.section("Vectara v2", "fake at "+srv.URL+" — OAuth2 client credentials (token cached), x-api-key also accepted")
 	check, err := t.checked("vectara", vectara.GetSpec, srv.URL, func(r *http.Request) bool {

@@ -12,6 +12,10 @@ import (
 	"sync"
 
 	"github.com/userapis/userapis-go/fake"
+	"github.com/userapis/userapis-go/fake/harborfake"
+	"github.com/userapis/userapis-go/fake/homeboxfake"
+	"github.com/userapis/userapis-go/fake/kipufake"
+	"github.com/userapis/userapis-go/fake/vectarafake"
 )
 
 var allServices = []string{"kipu", "harbor", "homebox", "vectara"}
@@ -93,7 +97,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 func startFake(name, addr string, homeboxOIDC bool, opts []fake.Option) ([]string, func(), error) {
 	switch name {
 	case "kipu":
-		s, err := fake.ListenKipu(addr, opts...)
+		s, err := kipufake.Listen(addr, opts...)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -103,7 +107,7 @@ func startFake(name, addr string, homeboxOIDC bool, opts []fake.Option) ([]strin
 			"         Authorization: Bearer " + s.AccessToken,
 		}, s.Close, nil
 	case "harbor":
-		s, err := fake.ListenHarbor(addr, opts...)
+		s, err := harborfake.Listen(addr, opts...)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -112,7 +116,7 @@ func startFake(name, addr string, homeboxOIDC bool, opts []fake.Option) ([]strin
 			fmt.Sprintf("         admin: %s / %s   user: %s / %s", s.AdminUser, s.AdminPassword, s.User, s.UserPassword),
 		}, s.Close, nil
 	case "homebox":
-		s, err := fake.ListenHomebox(addr, opts...)
+		s, err := homeboxfake.Listen(addr, opts...)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -126,7 +130,7 @@ func startFake(name, addr string, homeboxOIDC bool, opts []fake.Option) ([]strin
 			fmt.Sprintf("         login: %s / %s", s.Email, s.Password),
 		}, s.Close, nil
 	case "vectara":
-		s, err := fake.ListenVectara(addr, opts...)
+		s, err := vectarafake.Listen(addr, opts...)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -15,7 +15,8 @@ import (
 	"time"
 
 	"github.com/userapis/userapis-go/client"
-	"github.com/userapis/userapis-go/fake"
+	"github.com/userapis/userapis-go/fake/harborfake"
+	"github.com/userapis/userapis-go/fake/vectarafake"
 	"github.com/userapis/userapis-go/gen/harbor"
 	"github.com/userapis/userapis-go/gen/vectara"
 )
@@ -37,11 +38,11 @@ func serveChild(spec string) int {
 	var closeFn func()
 	switch service {
 	case "harbor":
-		srv := fake.StartHarbor(benchFakeOpts...)
+		srv := harborfake.Start(benchFakeOpts...)
 		srv.Fake.SeedUsers(n)
 		url, closeFn = srv.URL, srv.Close
 	case "vectara":
-		srv := fake.StartVectara(benchFakeOpts...)
+		srv := vectarafake.Start(benchFakeOpts...)
 		for i := range n {
 			if _, err := srv.Fake.AddUser(vectara.CreateUserRequest{Email: fmt.Sprintf("seed-%07d@example.com", i)}); err != nil {
 				fmt.Fprintln(os.Stderr, "seeding vectara:", err)
@@ -162,7 +163,7 @@ var pagingCases = []pagingCase{
 	{
 		service: "harbor", extra: 3, // alice, bob and carol; admin is never listed
 		iter: func(tb testing.TB, url string) func(context.Context) (int, error) {
-			h, err := client.NewHarbor(client.WithBaseURL(url), client.WithBasicAuth(fake.HarborAdminUser, fake.HarborAdminPassword))
+			h, err := client.NewHarbor(client.WithBaseURL(url), client.WithBasicAuth(harborfake.AdminUser, harborfake.AdminPassword))
 			if err != nil {
 				tb.Fatal(err)
 			}
@@ -184,7 +185,7 @@ var pagingCases = []pagingCase{
 	{
 		service: "vectara", extra: 4, // the seeded owner, ada, grace and bob
 		iter: func(tb testing.TB, url string) func(context.Context) (int, error) {
-			v, err := client.NewVectara(client.WithBaseURL(url), client.WithAPIKey(fake.VectaraSeedAPIKey))
+			v, err := client.NewVectara(client.WithBaseURL(url), client.WithAPIKey(vectarafake.SeedAPIKey))
 			if err != nil {
 				tb.Fatal(err)
 			}

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/userapis/userapis-go/client"
-	"github.com/userapis/userapis-go/fake"
+	"github.com/userapis/userapis-go/fake/harborfake"
 	"github.com/userapis/userapis-go/gen/harbor"
 )
 
@@ -30,7 +30,7 @@ func BenchmarkParts(b *testing.B) {
 	b.Run("part=build/call=HarborGetUser/impl=baseline", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/v2.0/users/"+strconv.FormatInt(fake.HarborUserID, 10), nil)
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/v2.0/users/"+strconv.FormatInt(harborfake.UserID, 10), nil)
 			if err != nil || req == nil {
 				b.Fatal(err)
 			}
@@ -39,7 +39,7 @@ func BenchmarkParts(b *testing.B) {
 	b.Run("part=build/call=HarborGetUser/impl=facade", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			req, err := harbor.NewGetUserRequest(server, fake.HarborUserID, nil)
+			req, err := harbor.NewGetUserRequest(server, harborfake.UserID, nil)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/userapis/userapis-go/client"
-	"github.com/userapis/userapis-go/fake"
+	"github.com/userapis/userapis-go/fake/harborfake"
 )
 
 // retrySetup returns a Harbor GetUser call and a function that makes the
@@ -21,19 +21,19 @@ func retrySetup(tb testing.TB, server string) (call func(ctx context.Context) (*
 		fs := startFixed(tb, fxs["harbor/getUser"], fxs["harbor/getUser503"])
 		base, failNext = fs.URL, func() { fs.failNext.Store(1) }
 	case "fake":
-		srv := fake.StartHarbor(benchFakeOpts...)
+		srv := harborfake.Start(benchFakeOpts...)
 		tb.Cleanup(srv.Close)
 		base = srv.URL
 		failNext = func() { srv.Faults.FailNext(1, "getUser", http.StatusServiceUnavailable, "0") }
 	}
 	hc := newHTTPClient(&dialCounter{})
 	tb.Cleanup(func() { closeIdle(hc) })
-	h, err := client.NewHarbor(client.WithBaseURL(base), client.WithBasicAuth(fake.HarborAdminUser, fake.HarborAdminPassword), client.WithHTTPClient(hc))
+	h, err := client.NewHarbor(client.WithBaseURL(base), client.WithBasicAuth(harborfake.AdminUser, harborfake.AdminPassword), client.WithHTTPClient(hc))
 	if err != nil {
 		tb.Fatal(err)
 	}
 	return func(ctx context.Context) (*client.Response, error) {
-		_, resp, err := h.GetUser(ctx, fake.HarborUserID)
+		_, resp, err := h.GetUser(ctx, harborfake.UserID)
 		return resp, err
 	}, failNext
 }

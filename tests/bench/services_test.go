@@ -14,7 +14,10 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 
 	"github.com/userapis/userapis-go/client"
-	"github.com/userapis/userapis-go/fake"
+	"github.com/userapis/userapis-go/fake/harborfake"
+	"github.com/userapis/userapis-go/fake/homeboxfake"
+	"github.com/userapis/userapis-go/fake/kipufake"
+	"github.com/userapis/userapis-go/fake/vectarafake"
 	"github.com/userapis/userapis-go/gen/harbor"
 )
 
@@ -191,14 +194,14 @@ var callCases = []callCase{
 				tb.Fatal(err)
 			}
 			f := facadeSide(func(ctx context.Context) (*harbor.UserResp, error) {
-				u, _, err := h.GetUser(ctx, fake.HarborUserID)
+				u, _, err := h.GetUser(ctx, harborfake.UserID)
 				return u, err
 			})
-			b := baselineGet[baseHarborUser](hc, func() string { return base + "/api/v2.0/users/" + strconv.FormatInt(fake.HarborUserID, 10) }, func(r *http.Request) { r.SetBasicAuth(cr.harborUser, cr.harborPass) })
+			b := baselineGet[baseHarborUser](hc, func() string { return base + "/api/v2.0/users/" + strconv.FormatInt(harborfake.UserID, 10) }, func(r *http.Request) { r.SetBasicAuth(cr.harborUser, cr.harborPass) })
 			return f, b
 		},
 		startFake: func(tb testing.TB) (string, creds) {
-			srv := fake.StartHarbor(benchFakeOpts...)
+			srv := harborfake.Start(benchFakeOpts...)
 			tb.Cleanup(srv.Close)
 			return srv.URL, creds{harborUser: srv.AdminUser, harborPass: srv.AdminPassword}
 		},
@@ -223,7 +226,7 @@ var callCases = []callCase{
 			return f, b
 		},
 		startFake: func(tb testing.TB) (string, creds) {
-			srv := fake.StartHarbor(benchFakeOpts...)
+			srv := harborfake.Start(benchFakeOpts...)
 			tb.Cleanup(srv.Close)
 			srv.Fake.SeedUsers(harborListSize)
 			return srv.URL, creds{harborUser: srv.AdminUser, harborPass: srv.AdminPassword}
@@ -245,7 +248,7 @@ var callCases = []callCase{
 			return f, b
 		},
 		startFake: func(tb testing.TB) (string, creds) {
-			srv := fake.StartVectara(benchFakeOpts...)
+			srv := vectarafake.Start(benchFakeOpts...)
 			tb.Cleanup(srv.Close)
 			return srv.URL, creds{vectaraKey: srv.APIKey}
 		},
@@ -253,7 +256,7 @@ var callCases = []callCase{
 	{
 		name: "KipuGetCurrentUser", fixture: "kipu/getCurrentUser",
 		sides: func(tb testing.TB, base string, cr creds, hc *http.Client) (side, side) {
-			k, err := client.NewKipu(client.WithBaseURL(base+fake.KipuBasePath), client.WithPersonalAccessToken(cr.kipuToken), client.WithHTTPClient(hc))
+			k, err := client.NewKipu(client.WithBaseURL(base+kipufake.BasePath), client.WithPersonalAccessToken(cr.kipuToken), client.WithHTTPClient(hc))
 			if err != nil {
 				tb.Fatal(err)
 			}
@@ -261,13 +264,13 @@ var callCases = []callCase{
 				u, _, err := k.GetCurrentUser(ctx)
 				return u, err
 			})
-			b := baselineGet[baseKipuUser](hc, func() string { return base + fake.KipuBasePath + "/me" }, func(r *http.Request) { r.Header.Set("X-Auth-Token", cr.kipuToken) })
+			b := baselineGet[baseKipuUser](hc, func() string { return base + kipufake.BasePath + "/me" }, func(r *http.Request) { r.Header.Set("X-Auth-Token", cr.kipuToken) })
 			return f, b
 		},
 		startFake: func(tb testing.TB) (string, creds) {
-			srv := fake.StartKipu(benchFakeOpts...)
+			srv := kipufake.Start(benchFakeOpts...)
 			tb.Cleanup(srv.Close)
-			return root(srv.URL, fake.KipuBasePath), creds{kipuToken: srv.Token}
+			return root(srv.URL, kipufake.BasePath), creds{kipuToken: srv.Token}
 		},
 	},
 	{
@@ -285,7 +288,7 @@ var callCases = []callCase{
 			return f, b
 		},
 		startFake: func(tb testing.TB) (string, creds) {
-			srv := fake.StartHomebox(benchFakeOpts...)
+			srv := homeboxfake.Start(benchFakeOpts...)
 			tb.Cleanup(srv.Close)
 			tok, err := homeboxLogin(srv)
 			if err != nil {
@@ -298,7 +301,7 @@ var callCases = []callCase{
 
 func root(u, basePath string) string { return u[:len(u)-len(basePath)] }
 
-func homeboxLogin(srv *fake.HomeboxServer) (string, error) {
+func homeboxLogin(srv *homeboxfake.Server) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	hc := &http.Client{}
@@ -333,7 +336,7 @@ func recordFixtures() (map[string]*fixture, error) {
 		return nil
 	}
 
-	hs := fake.StartHarbor(benchFakeOpts...)
+	hs := harborfake.Start(benchFakeOpts...)
 	defer hs.Close()
 	hs.Fake.SeedUsers(harborListSize)
 	basic := func(r *http.Request) { r.SetBasicAuth(hs.AdminUser, hs.AdminPassword) }
@@ -348,19 +351,19 @@ func recordFixtures() (map[string]*fixture, error) {
 		return nil, err
 	}
 
-	vs := fake.StartVectara(benchFakeOpts...)
+	vs := vectarafake.Start(benchFakeOpts...)
 	defer vs.Close()
 	if err := get("vectara/getUser", vs.URL+"/v2/users/ada@example.com", func(r *http.Request) { r.Header.Set("X-Api-Key", vs.APIKey) }); err != nil {
 		return nil, err
 	}
 
-	ks := fake.StartKipu(benchFakeOpts...)
+	ks := kipufake.Start(benchFakeOpts...)
 	defer ks.Close()
 	if err := get("kipu/getCurrentUser", ks.URL+"/me", func(r *http.Request) { r.Header.Set("X-Auth-Token", ks.Token) }); err != nil {
 		return nil, err
 	}
 
-	bs := fake.StartHomebox(benchFakeOpts...)
+	bs := homeboxfake.Start(benchFakeOpts...)
 	defer bs.Close()
 	tok, err := homeboxLogin(bs)
 	if err != nil {
@@ -384,8 +387,8 @@ func recordFixtures() (map[string]*fixture, error) {
 
 // fixedCreds are sent to fixed servers, which check nothing.
 var fixedCreds = creds{
-	harborUser: fake.HarborAdminUser, harborPass: fake.HarborAdminPassword,
-	vectaraKey: fake.VectaraSeedAPIKey, kipuToken: "kqh_fixed", homeboxToken: "Bearer fixed",
+	harborUser: harborfake.AdminUser, harborPass: harborfake.AdminPassword,
+	vectaraKey: vectarafake.SeedAPIKey, kipuToken: "kqh_fixed", homeboxToken: "Bearer fixed",
 }
 
 // setupPair starts the server of the given kind ("fixed" or "fake") for c

@@ -19,7 +19,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/userapis/userapis-go/client"
-	"github.com/userapis/userapis-go/fake"
+	"github.com/userapis/userapis-go/fake/harborfake"
+	"github.com/userapis/userapis-go/fake/homeboxfake"
+	"github.com/userapis/userapis-go/fake/kipufake"
+	"github.com/userapis/userapis-go/fake/vectarafake"
 	"github.com/userapis/userapis-go/gen/harbor"
 	"github.com/userapis/userapis-go/gen/homebox"
 	"github.com/userapis/userapis-go/gen/kipu"
@@ -68,7 +71,7 @@ func ptr[T any](v T) *T { return &v }
 
 func TestConcurrentHarbor(t *testing.T) {
 	ctx := context.Background()
-	srv := fake.StartHarbor()
+	srv := harborfake.Start()
 	t.Cleanup(srv.Close)
 	before := srv.Fake.UserCount()
 	admin, err := client.NewHarbor(append(common(t, srv.URL), client.WithBasicAuth(srv.AdminUser, srv.AdminPassword))...)
@@ -140,7 +143,7 @@ func TestConcurrentHarbor(t *testing.T) {
 
 func TestConcurrentVectara(t *testing.T) {
 	ctx := context.Background()
-	srv := fake.StartVectara()
+	srv := vectarafake.Start()
 	t.Cleanup(srv.Close)
 	before := len(srv.Fake.Usernames())
 	// One client shared by every worker, with OAuth2 client credentials:
@@ -194,7 +197,7 @@ func TestConcurrentVectara(t *testing.T) {
 
 func TestConcurrentHomebox(t *testing.T) {
 	ctx := context.Background()
-	srv := fake.StartHomebox()
+	srv := homeboxfake.Start()
 	t.Cleanup(srv.Close)
 	const updates = 4
 	hc := httpClient(t)
@@ -248,7 +251,7 @@ func TestConcurrentHomebox(t *testing.T) {
 
 func TestConcurrentKipu(t *testing.T) {
 	ctx := context.Background()
-	srv := fake.StartKipu()
+	srv := kipufake.Start()
 	t.Cleanup(srv.Close)
 	before := len(srv.Fake.Tokens(srv.UserID))
 	k, err := client.NewKipu(append(common(t, srv.URL), client.WithPersonalAccessToken(srv.Token))...)

@@ -9,13 +9,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/userapis/userapis-go/client"
-	"github.com/userapis/userapis-go/fake"
+	"github.com/userapis/userapis-go/fake/harborfake"
 	"github.com/userapis/userapis-go/gen/harbor"
 )
 
 func harborScenario(t *testing.T, register func(*env)) {
 	ctx := context.Background()
-	srv := fake.StartHarbor()
+	srv := harborfake.Start()
 	t.Cleanup(srv.Close)
 	srv.Fake.SeedUsers(25)
 	e := newEnv(t, "harbor", srv.URL, nil)
@@ -186,7 +186,7 @@ func harborScenario(t *testing.T, register func(*env)) {
 	// setCliSecret: 412 under db_auth; under oidc_auth 200, 400, 403, 404, 401.
 	_, err = admin.SetCliSecret(ctx, id, "Secr3tValue1")
 	wantStatus(t, err, http.StatusPreconditionFailed, "setCliSecret under db_auth")
-	srv.Fake.SetAuthMode(fake.HarborAuthOIDC)
+	srv.Fake.SetAuthMode(harborfake.AuthOIDC)
 	_, err = admin.SetCliSecret(ctx, id, "Secr3tValue1")
 	require.NoError(t, err)
 	viaSecret := as("contract", "Secr3tValue1")
@@ -202,5 +202,5 @@ func harborScenario(t *testing.T, register func(*env)) {
 	wantStatus(t, err, http.StatusInternalServerError, "setCliSecret with a wrong password (anonymous under oidc_auth: bare 500)")
 	_, err = as(srv.RobotUser, srv.RobotPassword).SetCliSecret(ctx, id, "Secr3tValue2")
 	wantStatus(t, err, http.StatusForbidden, "setCliSecret of a user by a robot without system access")
-	srv.Fake.SetAuthMode(fake.HarborAuthDB)
+	srv.Fake.SetAuthMode(harborfake.AuthDB)
 }

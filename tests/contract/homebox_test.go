@@ -12,13 +12,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/userapis/userapis-go/client"
-	"github.com/userapis/userapis-go/fake"
+	"github.com/userapis/userapis-go/fake/homeboxfake"
 	"github.com/userapis/userapis-go/gen/homebox"
 )
 
 func homeboxScenario(t *testing.T, register func(*env)) {
 	ctx := context.Background()
-	srv := fake.StartHomebox()
+	srv := homeboxfake.Start()
 	t.Cleanup(srv.Close)
 	oidcOn := srv.Fake.Config()
 	oidcOn.OIDCEnabled = true // a real server mounts the OIDC routes only when configured
@@ -174,7 +174,7 @@ func homeboxScenario(t *testing.T, register func(*env)) {
 	require.NoError(t, err)
 	state := loc.Query().Get("state")
 	require.NotEmpty(t, state)
-	code, err := srv.Fake.OIDCAuthorize(state, fake.HomeboxOIDCIdentity{Email: "margaret@example.com", Name: "Margaret"})
+	code, err := srv.Fake.OIDCAuthorize(state, homeboxfake.OIDCIdentity{Email: "margaret@example.com", Name: "Margaret"})
 	require.NoError(t, err)
 	home, _, err := hb.OIDCCallback(ctx, code, state)
 	require.NoError(t, err)

@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/userapis/userapis-go/client"
-	"github.com/userapis/userapis-go/fake"
+	"github.com/userapis/userapis-go/fake/kipufake"
 	"github.com/userapis/userapis-go/gen/kipu"
 )
 
@@ -25,7 +25,7 @@ var pngImage = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x
 
 func kipuScenario(t *testing.T, register func(*env)) {
 	ctx := context.Background()
-	srv := fake.StartKipu()
+	srv := kipufake.Start()
 	t.Cleanup(srv.Close)
 	e := newEnv(t, "kipu", srv.URL, nil)
 	register(e)
@@ -38,13 +38,13 @@ func kipuScenario(t *testing.T, register func(*env)) {
 	bad := newClient("kqh_pat_not_a_real_token_000000")
 	// An identity whose profile is not provisioned yet: every /me
 	// operation but GET /me answers 403.
-	_, pendingToken := srv.Fake.AddIdentity(fake.KipuIdentity{Email: "newcomer@example.com", Firstname: "New", Lastname: "Comer"})
+	_, pendingToken := srv.Fake.AddIdentity(kipufake.Identity{Email: "newcomer@example.com", Firstname: "New", Lastname: "Comer"})
 	pending := newClient(pendingToken)
 
 	// getCurrentUser: 200, 401.
 	me, _, err := ada.GetCurrentUser(ctx)
 	require.NoError(t, err)
-	assert.Equal(t, fake.KipuAdaID, me.Id)
+	assert.Equal(t, kipufake.AdaID, me.Id)
 	assert.Equal(t, "ada@example.com", *me.Email)
 	_, _, err = bad.GetCurrentUser(ctx)
 	wantStatus(t, err, http.StatusUnauthorized, "getCurrentUser with an unknown token")
@@ -63,7 +63,7 @@ func kipuScenario(t *testing.T, register func(*env)) {
 	// getUserProfileImage: 200, 204, 404.
 	_, err = ada.UpdateCurrentUserProfileImage(ctx, "ada.png", bytes.NewReader(pngImage))
 	require.NoError(t, err)
-	img, _, err := ada.GetUserProfileImage(ctx, fake.KipuAdaID)
+	img, _, err := ada.GetUserProfileImage(ctx, kipufake.AdaID)
 	require.NoError(t, err)
 	require.NotNil(t, img)
 	ct, data, err := client.ParseDataURI(*img)
@@ -77,11 +77,11 @@ func kipuScenario(t *testing.T, register func(*env)) {
 	wantStatus(t, err, http.StatusUnauthorized, "updateCurrentUserProfileImage with an unknown token")
 	_, err = pending.UpdateCurrentUserProfileImage(ctx, "x.png", bytes.NewReader(pngImage))
 	wantStatus(t, err, http.StatusForbidden, "updateCurrentUserProfileImage before provisioning")
-	alanImg, _, err := ada.GetUserProfileImage(ctx, fake.KipuAlanID)
+	alanImg, _, err := ada.GetUserProfileImage(ctx, kipufake.AlanID)
 	require.NoError(t, err)
 	require.NotNil(t, alanImg)
 	assert.True(t, strings.HasPrefix(*alanImg, "data:image/png;base64,"))
-	graceImg, _, err := ada.GetUserProfileImage(ctx, fake.KipuGraceID)
+	graceImg, _, err := ada.GetUserProfileImage(ctx, kipufake.GraceID)
 	require.NoError(t, err)
 	assert.Nil(t, graceImg, "Grace has no image: null")
 	_, _, err = ada.GetUserProfileImage(ctx, "no-such-user")
@@ -92,7 +92,7 @@ func kipuScenario(t *testing.T, register func(*env)) {
 	require.NoError(t, err)
 	_, err = ada.DeleteCurrentUserProfileImage(ctx)
 	require.NoError(t, err)
-	img, _, err = ada.GetUserProfileImage(ctx, fake.KipuAdaID)
+	img, _, err = ada.GetUserProfileImage(ctx, kipufake.AdaID)
 	require.NoError(t, err)
 	assert.Nil(t, img)
 	_, err = bad.DeleteCurrentUserProfileImage(ctx)
@@ -132,7 +132,7 @@ func kipuScenario(t *testing.T, register func(*env)) {
 	// authorizeByPersonalAccessToken: 200, then 401 once revoked.
 	principal, _, err := ada.AuthorizeByPersonalAccessToken(ctx, *created.Value)
 	require.NoError(t, err)
-	assert.Equal(t, fake.KipuAdaID, principal.Id)
+	assert.Equal(t, kipufake.AdaID, principal.Id)
 
 	// deletePersonalAccessToken: 204, 404, 403 (another user's), 401.
 	_, err = ada.DeletePersonalAccessToken(ctx, created.Id)
@@ -141,20 +141,20 @@ func kipuScenario(t *testing.T, register func(*env)) {
 	wantStatus(t, err, http.StatusUnauthorized, "authorizeByPersonalAccessToken with a revoked token")
 	_, err = ada.DeletePersonalAccessToken(ctx, created.Id)
 	wantStatus(t, err, http.StatusNotFound, "deletePersonalAccessToken twice")
-	_, err = ada.DeletePersonalAccessToken(ctx, fake.KipuAlanTokenID)
+	_, err = ada.DeletePersonalAccessToken(ctx, kipufake.AlanTokenID)
 	wantStatus(t, err, http.StatusForbidden, "deletePersonalAccessToken of another user's token")
-	_, err = bad.DeletePersonalAccessToken(ctx, fake.KipuAlanTokenID)
+	_, err = bad.DeletePersonalAccessToken(ctx, kipufake.AlanTokenID)
 	wantStatus(t, err, http.StatusUnauthorized, "deletePersonalAccessToken with an unknown token")
-	_, err = pending.DeletePersonalAccessToken(ctx, fake.KipuAlanTokenID)
+	_, err = pending.DeletePersonalAccessToken(ctx, kipufake.AlanTokenID)
 	wantStatus(t, err, http.StatusForbidden, "deletePersonalAccessToken before provisioning")
 
 	// getUserById: 200, 404. checkUserExists: 200, 404.
-	alan, _, err := ada.GetUserByID(ctx, fake.KipuAlanID)
+	alan, _, err := ada.GetUserByID(ctx, kipufake.AlanID)
 	require.NoError(t, err)
 	assert.Equal(t, "Alan", *alan.Firstname)
 	_, _, err = ada.GetUserByID(ctx, "no-such-user")
 	wantStatus(t, err, http.StatusNotFound, "getUserById of an unknown user")
-	exists, _, err := ada.CheckUserExists(ctx, fake.KipuGraceID)
+	exists, _, err := ada.CheckUserExists(ctx, kipufake.GraceID)
 	require.NoError(t, err)
 	assert.True(t, exists)
 	exists, _, err = ada.CheckUserExists(ctx, "no-such-user")
@@ -162,7 +162,7 @@ func kipuScenario(t *testing.T, register func(*env)) {
 	assert.False(t, exists)
 
 	// getUserRegistrationStatus: 200 for known and unknown emails.
-	st, _, err := ada.GetUserRegistrationStatus(ctx, fake.KipuPendingEmail)
+	st, _, err := ada.GetUserRegistrationStatus(ctx, kipufake.PendingEmail)
 	require.NoError(t, err)
 	assert.Equal(t, kipu.RegistrationResponseStatusPENDING, st.Status)
 	st, _, err = ada.GetUserRegistrationStatus(ctx, "nobody@example.com")
@@ -173,7 +173,7 @@ func kipuScenario(t *testing.T, register func(*env)) {
 	hits, _, err := ada.SearchUsers(ctx, "LOV")
 	require.NoError(t, err)
 	require.Len(t, hits, 1)
-	assert.Equal(t, fake.KipuAdaID, hits[0].Id)
+	assert.Equal(t, kipufake.AdaID, hits[0].Id)
 	none, _, err := ada.SearchUsers(ctx, "zzz-nobody")
 	require.NoError(t, err)
 	assert.Empty(t, none)
@@ -181,7 +181,7 @@ func kipuScenario(t *testing.T, register func(*env)) {
 	wantStatus(t, err, http.StatusUnauthorized, "searchUsers with an unknown token")
 
 	// regenerateDefaultPersonalAccessToken: 200 (the old value dies), 401, 403.
-	_, regenToken := srv.Fake.AddUser(fake.KipuIdentity{Email: "regen@example.com", Firstname: "Re", Lastname: "Gen"})
+	_, regenToken := srv.Fake.AddUser(kipufake.Identity{Email: "regen@example.com", Firstname: "Re", Lastname: "Gen"})
 	regen := newClient(regenToken)
 	d, _, err := regen.RegenerateDefaultPersonalAccessToken(ctx)
 	require.NoError(t, err)
@@ -196,7 +196,7 @@ func kipuScenario(t *testing.T, register func(*env)) {
 	wantStatus(t, err, http.StatusForbidden, "regenerateDefaultPersonalAccessToken before provisioning")
 
 	// deleteCurrentUser: 204 (then the user is gone and its token dead), 401, 403.
-	goneID, goneToken := srv.Fake.AddUser(fake.KipuIdentity{Email: "leaving@example.com", Firstname: "Lea", Lastname: "Ving"})
+	goneID, goneToken := srv.Fake.AddUser(kipufake.Identity{Email: "leaving@example.com", Firstname: "Lea", Lastname: "Ving"})
 	gone := newClient(goneToken)
 	_, err = gone.DeleteCurrentUser(ctx)
 	require.NoError(t, err)

@@ -9,16 +9,16 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/userapis/userapis-go/client"
-	"github.com/userapis/userapis-go/fake"
+	"github.com/userapis/userapis-go/fake/vectarafake"
 	"github.com/userapis/userapis-go/gen/vectara"
 )
 
 func vectaraScenario(t *testing.T, register func(*env)) {
 	ctx := context.Background()
-	srv := fake.StartVectara()
+	srv := vectarafake.Start()
 	t.Cleanup(srv.Close)
 	// The OAuth2 token endpoint is not part of the document.
-	e := newEnv(t, "vectara", srv.URL, func(r *http.Request) bool { return r.URL.Path == fake.VectaraTokenPath })
+	e := newEnv(t, "vectara", srv.URL, func(r *http.Request) bool { return r.URL.Path == vectarafake.TokenPath })
 	register(e)
 	newClient := func(more ...client.Option) *client.Vectara {
 		c, err := client.NewVectara(e.opts(srv.URL, more...)...)

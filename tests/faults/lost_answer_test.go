@@ -24,6 +24,8 @@ import (
 
 	"github.com/userapis/userapis-go/client"
 	"github.com/userapis/userapis-go/fake"
+	"github.com/userapis/userapis-go/fake/harborfake"
+	"github.com/userapis/userapis-go/fake/vectarafake"
 	"github.com/userapis/userapis-go/gen/harbor"
 	"github.com/userapis/userapis-go/gen/vectara"
 )
@@ -121,10 +123,10 @@ var createServices = []createService{
 	{
 		name: "vectara CreateUser",
 		start: func(t *testing.T) (http.Handler, *fake.Faults, binder, counter) {
-			f := fake.NewVectaraFake()
+			f := vectarafake.New()
 			const email = "lost.answer@example.com"
 			bind := func(base string, hc *http.Client) (callFn, callFn) {
-				v, err := client.NewVectara(client.WithBaseURL(base), client.WithAPIKey(fake.VectaraSeedAPIKey),
+				v, err := client.NewVectara(client.WithBaseURL(base), client.WithAPIKey(vectarafake.SeedAPIKey),
 					client.WithHTTPClient(hc), client.WithRetryBackoff(backoffInitial, backoffMax))
 				require.NoError(t, err)
 				warm := func(ctx context.Context, opts ...client.Option) error {
@@ -147,10 +149,10 @@ var createServices = []createService{
 	{
 		name: "harbor CreateUser",
 		start: func(t *testing.T) (http.Handler, *fake.Faults, binder, counter) {
-			f := fake.NewHarborFake()
+			f := harborfake.New()
 			const name = "lost.answer"
 			bind := func(base string, hc *http.Client) (callFn, callFn) {
-				h, err := client.NewHarbor(client.WithBaseURL(base), client.WithBasicAuth(fake.HarborAdminUser, fake.HarborAdminPassword),
+				h, err := client.NewHarbor(client.WithBaseURL(base), client.WithBasicAuth(harborfake.AdminUser, harborfake.AdminPassword),
 					client.WithHTTPClient(hc), client.WithRetryBackoff(backoffInitial, backoffMax))
 				require.NoError(t, err)
 				warm := func(ctx context.Context, opts ...client.Option) error {

@@ -40,6 +40,9 @@ import (
 
 	"github.com/userapis/userapis-go/client"
 	"github.com/userapis/userapis-go/fake"
+	"github.com/userapis/userapis-go/fake/harborfake"
+	"github.com/userapis/userapis-go/fake/kipufake"
+	"github.com/userapis/userapis-go/fake/vectarafake"
 	"github.com/userapis/userapis-go/gen/kipu"
 	"github.com/userapis/userapis-go/gen/vectara"
 )
@@ -104,7 +107,7 @@ var columns = []column{
 	{
 		method: http.MethodGet, op: "getUser", desc: "harbor GetUser", idempotent: true, okStatus: 200,
 		open: func(t *testing.T, hc *http.Client) *target {
-			srv := fake.StartHarbor()
+			srv := harborfake.Start()
 			h, err := client.NewHarbor(append(baseOpts(hc), client.WithBaseURL(srv.URL), client.WithBasicAuth(srv.AdminUser, srv.AdminPassword))...)
 			require.NoError(t, err)
 			return &target{
@@ -125,14 +128,14 @@ var columns = []column{
 	{
 		method: http.MethodHead, op: "checkUserExists", desc: "kipu CheckUserExists", idempotent: true, okStatus: 200, bodyless: true,
 		open: func(t *testing.T, hc *http.Client) *target {
-			srv := fake.StartKipu()
+			srv := kipufake.Start()
 			k, err := client.NewKipu(append(baseOpts(hc), client.WithBaseURL(srv.URL), client.WithPersonalAccessToken(srv.Token))...)
 			require.NoError(t, err)
 			return &target{
 				faults:  srv.Faults,
 				secrets: []string{srv.Token},
 				call: func(ctx context.Context, opts ...client.Option) (*client.Response, error) {
-					ok, resp, err := k.CheckUserExists(ctx, fake.KipuAlanID, opts...)
+					ok, resp, err := k.CheckUserExists(ctx, kipufake.AlanID, opts...)
 					if err == nil && !ok {
 						return resp, wrong("CheckUserExists(alan) = false")
 					}
@@ -145,7 +148,7 @@ var columns = []column{
 	{
 		method: http.MethodPut, op: "updateCurrentUser", desc: "kipu UpdateCurrentUser", idempotent: true, okStatus: 200,
 		open: func(t *testing.T, hc *http.Client) *target {
-			srv := fake.StartKipu()
+			srv := kipufake.Start()
 			k, err := client.NewKipu(append(baseOpts(hc), client.WithBaseURL(srv.URL), client.WithPersonalAccessToken(srv.Token))...)
 			require.NoError(t, err)
 			before, ok := srv.Fake.User(srv.UserID)
@@ -180,7 +183,7 @@ var columns = []column{
 	{
 		method: http.MethodPost, op: "createUser", desc: "vectara CreateUser", okStatus: 201,
 		open: func(t *testing.T, hc *http.Client) *target {
-			srv := fake.StartVectara()
+			srv := vectarafake.Start()
 			v, err := client.NewVectara(append(baseOpts(hc), client.WithBaseURL(srv.URL), client.WithAPIKey(srv.APIKey))...)
 			require.NoError(t, err)
 			const email = "new.hire@example.com"
@@ -214,7 +217,7 @@ var columns = []column{
 	{
 		method: http.MethodPatch, op: "updateUser", desc: "vectara UpdateUser", okStatus: 200,
 		open: func(t *testing.T, hc *http.Client) *target {
-			srv := fake.StartVectara()
+			srv := vectarafake.Start()
 			v, err := client.NewVectara(append(baseOpts(hc), client.WithBaseURL(srv.URL), client.WithAPIKey(srv.APIKey))...)
 			require.NoError(t, err)
 			const name = "ada@example.com"
@@ -250,7 +253,7 @@ var columns = []column{
 	{
 		method: http.MethodDelete, op: "deleteUser", desc: "vectara DeleteUser", idempotent: true, okStatus: 204, bodyless: true,
 		open: func(t *testing.T, hc *http.Client) *target {
-			srv := fake.StartVectara()
+			srv := vectarafake.Start()
 			v, err := client.NewVectara(append(baseOpts(hc), client.WithBaseURL(srv.URL), client.WithAPIKey(srv.APIKey))...)
 			require.NoError(t, err)
 			const name = "grace@example.com"

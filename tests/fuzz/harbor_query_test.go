@@ -2,133 +2,27 @@ package fuzz_test
 
 import (
 	"errors"
-	"fmt"
-	"net/url"
 	"reflect"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/userapis/userapis-go/client"
+	"github.com/userapis/userapis-go/internal/harborq"
 )
 
-// ---------------------------------------------------------------------------
-// Harbor's q parser, ported from goharbor/harbor src/lib/q/builder.go
-// (parseKeywords, parsePattern, parseRange, parseList, parseValue,
-// escapeValue). The fake has its own unexported copy; this one is kept
-// separate on purpose, so that the builder is checked against the server's
-// rules as written upstream, not against the fake.
-//
-//	q: URL-unescaped once more (kept as is when that fails), split on ",",
-//	   each part SplitN on "=" into a non-empty key and value;
-//	value by its first byte: "~" fuzzy (the rest, at least one byte);
-//	   "[" range: ends in "]", exactly one "~" in the whole value, bounds
-//	   trimmed, at least one set; "{" or-list ending in "}"; "(" and-list
-//	   ending in ")": members split on " ", empty strings dropped;
-//	   otherwise exact, one leading "\" dropped;
-//	range bounds and list members: a time (2006-01-02T15:04:05), else an
-//	   int64, else a string with leading/trailing ' and " trimmed.
-//
-// A key given twice keeps its last value.
-// ---------------------------------------------------------------------------
+// The builder is fuzzed against internal/harborq, the q grammar the Harbor
+// fake parses with (Harbor's src/lib/q rules), so what the client builds is
+// checked against the parser the fake serves.
 
 type (
-	qExact string
-	qFuzzy string
-	qRange struct{ Min, Max any }
-	qOr    []any
-	qAnd   []any
+	qExact = harborq.Exact
+	qFuzzy = harborq.Fuzzy
+	qRange = harborq.Range
+	qOr    = harborq.Or
+	qAnd   = harborq.And
 )
 
-func harborParseQ(q string) (map[string]any, error) {
-	kw := map[string]any{}
-	if q == "" {
-		return kw, nil
-	}
-	if u, err := url.QueryUnescape(q); err == nil {
-		q = u
-	}
-	for _, param := range strings.Split(q, ",") {
-		kv := strings.SplitN(param, "=", 2)
-		if len(kv) != 2 || kv[0] == "" || kv[1] == "" {
-			return nil, fmt.Errorf("term %q: the query string must contain \"=\" and the key/value cannot be empty", param)
-		}
-		v, err := harborParsePattern(kv[1])
-		if err != nil {
-			return nil, fmt.Errorf("invalid query string value %q: %w", kv[1], err)
-		}
-		kw[kv[0]] = v
-	}
-	return kw, nil
-}
-
-func harborParsePattern(v string) (any, error) {
-	n := len(v)
-	switch v[0] {
-	case '~':
-		if n < 2 {
-			return nil, errors.New(`fuzzy match value must start with "~" and contain at least 1 other character`)
-		}
-		return qFuzzy(v[1:]), nil
-	case '[':
-		if v[n-1] != ']' || strings.Count(v, "~") != 1 {
-			return nil, errors.New(`range must start with "[", end with "]" and contain only one "~"`)
-		}
-		b := strings.SplitN(v[1:n-1], "~", 2)
-		lo, hi := strings.TrimSpace(b[0]), strings.TrimSpace(b[1])
-		if lo == "" && hi == "" {
-			return nil, errors.New("min and max at least one should be set in range")
-		}
-		var r qRange
-		if lo != "" {
-			r.Min = harborParseValue(lo)
-		}
-		if hi != "" {
-			r.Max = harborParseValue(hi)
-		}
-		return r, nil
-	case '{':
-		if v[n-1] != '}' {
-			return nil, errors.New(`or list must start with "{" and end with "}"`)
-		}
-		return qOr(harborParseList(v)), nil
-	case '(':
-		if v[n-1] != ')' {
-			return nil, errors.New(`and list must start with "(" and end with ")"`)
-		}
-		return qAnd(harborParseList(v)), nil
-	}
-	if v[0] == '\\' {
-		v = v[1:]
-	}
-	return qExact(v), nil
-}
-
-func harborParseList(v string) []any {
-	var out []any
-	for _, s := range strings.Split(v[1:len(v)-1], " ") {
-		x := harborParseValue(s)
-		if str, ok := x.(string); ok && str == "" {
-			continue
-		}
-		out = append(out, x)
-	}
-	return out
-}
-
-func harborParseValue(s string) any {
-	s = strings.TrimSpace(s)
-	if t, err := time.Parse("2006-01-02T15:04:05", s); err == nil {
-		return t
-	}
-	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return i
-	}
-	return strings.Trim(s, `"'`)
-}
-
-// ---------------------------------------------------------------------------
+func harborParseQ(q string) (map[string]any, error) { return harborq.Parse(q) }
 
 // norm makes parsed and expected values comparable: times by their UTC
 // wall clock to the second, ints as int64, nested lists and ranges alike.
@@ -139,7 +33,7 @@ func norm(v any) any {
 	case int:
 		return int64(x)
 	case qRange:
-		return qRange{norm(x.Min), norm(x.Max)}
+		return qRange{Min: norm(x.Min), Max: norm(x.Max)}
 	case qOr:
 		out := make(qOr, len(x))
 		for i, m := range x {
@@ -187,7 +81,7 @@ func (q qTerm) want() any {
 	case 1:
 		return qFuzzy(q.s)
 	case 2:
-		return norm(qRange{q.lo, q.hi})
+		return norm(qRange{Min: q.lo, Max: q.hi})
 	case 3:
 		return norm(qOr(q.vals))
 	}

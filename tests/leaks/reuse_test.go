@@ -16,7 +16,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/userapis/userapis-go/client"
-	"github.com/userapis/userapis-go/fake"
+	"github.com/userapis/userapis-go/fake/harborfake"
+	"github.com/userapis/userapis-go/fake/homeboxfake"
+	"github.com/userapis/userapis-go/fake/kipufake"
+	"github.com/userapis/userapis-go/fake/vectarafake"
 	"github.com/userapis/userapis-go/gen/harbor"
 	"github.com/userapis/userapis-go/gen/homebox"
 	"github.com/userapis/userapis-go/gen/vectara"
@@ -102,7 +105,7 @@ func (c *connCounter) check(t *testing.T, o outcome, exchanges int) {
 }
 
 func TestConnectionReuseKipu(t *testing.T) {
-	srv := fake.StartKipu()
+	srv := kipufake.Start()
 	t.Cleanup(srv.Close)
 	cc := newConnCounter(t)
 	k, err := client.NewKipu(client.WithBaseURL(srv.URL), client.WithHTTPClient(cc.hc), client.WithPersonalAccessToken(srv.Token))
@@ -114,7 +117,7 @@ func TestConnectionReuseKipu(t *testing.T) {
 	for i := range sequentialCalls {
 		switch i % 5 {
 		case 0:
-			_, _, err = k.GetUserByID(ctx, fake.KipuAlanID) // 200
+			_, _, err = k.GetUserByID(ctx, kipufake.AlanID) // 200
 		case 1:
 			_, _, err = k.GetUserByID(ctx, fmt.Sprintf("missing-%d", i)) // 404
 		case 2:
@@ -135,7 +138,7 @@ func TestConnectionReuseKipu(t *testing.T) {
 }
 
 func TestConnectionReuseHarbor(t *testing.T) {
-	srv := fake.StartHarbor()
+	srv := harborfake.Start()
 	t.Cleanup(srv.Close)
 	cc := newConnCounter(t)
 	admin, err := client.NewHarbor(client.WithBaseURL(srv.URL), client.WithHTTPClient(cc.hc), client.WithBasicAuth(srv.AdminUser, srv.AdminPassword))
@@ -167,7 +170,7 @@ func TestConnectionReuseHarbor(t *testing.T) {
 }
 
 func TestConnectionReuseHomebox(t *testing.T) {
-	srv := fake.StartHomebox()
+	srv := homeboxfake.Start()
 	t.Cleanup(srv.Close)
 	cc := newConnCounter(t)
 	hb, err := client.NewHomebox(client.WithBaseURL(srv.URL), client.WithHTTPClient(cc.hc))
@@ -196,7 +199,7 @@ func TestConnectionReuseHomebox(t *testing.T) {
 }
 
 func TestConnectionReuseVectara(t *testing.T) {
-	srv := fake.StartVectara()
+	srv := vectarafake.Start()
 	t.Cleanup(srv.Close)
 	cc := newConnCounter(t)
 	// OAuth2: the token endpoint is on the same host and shares the

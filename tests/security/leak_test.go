@@ -14,6 +14,10 @@ import (
 
 	"github.com/userapis/userapis-go/client"
 	"github.com/userapis/userapis-go/fake"
+	"github.com/userapis/userapis-go/fake/harborfake"
+	"github.com/userapis/userapis-go/fake/homeboxfake"
+	"github.com/userapis/userapis-go/fake/kipufake"
+	"github.com/userapis/userapis-go/fake/vectarafake"
 	"github.com/userapis/userapis-go/gen/harbor"
 	"github.com/userapis/userapis-go/gen/homebox"
 	"github.com/userapis/userapis-go/gen/kipu"
@@ -125,7 +129,7 @@ func TestNoCredentialInLogsOrErrors(t *testing.T) {
 
 func (s *leakScenario) kipu() {
 	t, ctx := s.t, s.ctx
-	srv := fake.StartKipu()
+	srv := kipufake.Start()
 	t.Cleanup(srv.Close)
 	s.sec.add(t, "kipu PAT (Ada's default)", srv.Token)
 	s.kipuToken = srv.Token
@@ -163,7 +167,7 @@ func (s *leakScenario) kipu() {
 	s.fail("kipu getPersonalAccessTokens on dropped connections", err)
 	srv.Faults.Reset()
 
-	_, regenTok := srv.Fake.AddUser(fake.KipuIdentity{Email: "regen@example.com", Firstname: "Re", Lastname: "Gen"})
+	_, regenTok := srv.Fake.AddUser(kipufake.Identity{Email: "regen@example.com", Firstname: "Re", Lastname: "Gen"})
 	s.sec.add(t, "kipu default PAT before regeneration", regenTok)
 	r := newKipu(srv.URL, regenTok)
 	d, _, err := r.RegenerateDefaultPersonalAccessToken(ctx)
@@ -172,7 +176,7 @@ func (s *leakScenario) kipu() {
 	_, _, err = r.GetCurrentUser(ctx)
 	s.fail("kipu getCurrentUser with the replaced default PAT", err)
 
-	deadK := newKipu(s.dead+fake.KipuBasePath, srv.Token)
+	deadK := newKipu(s.dead+kipufake.BasePath, srv.Token)
 	_, _, err = deadK.GetCurrentUser(ctx)
 	s.fail("kipu getCurrentUser, connection refused", err)
 	_, _, err = deadK.AuthorizeByPersonalAccessToken(ctx, srv.Token)
@@ -183,7 +187,7 @@ func (s *leakScenario) kipu() {
 
 func (s *leakScenario) harbor() {
 	t, ctx := s.t, s.ctx
-	srv := fake.StartHarbor()
+	srv := harborfake.Start()
 	t.Cleanup(srv.Close)
 	s.sec.addBasic(t, "harbor admin", srv.AdminUser, srv.AdminPassword)
 	s.sec.addBasic(t, "harbor alice", srv.User, srv.UserPassword)
@@ -229,7 +233,7 @@ func (s *leakScenario) harbor() {
 	_, _, err = admin.GetUser(ctx, id)
 	s.fail("harbor getUser answered 500 twice", err)
 
-	srv.Fake.SetAuthMode(fake.HarborAuthOIDC)
+	srv.Fake.SetAuthMode(harborfake.AuthOIDC)
 	const cli, wrongCli = "Cli-Secr3t-Leak", "Wrong-Cli-Secr3t"
 	s.sec.addBasic(t, "harbor CLI secret", "leaky", cli)
 	s.sec.addBasic(t, "harbor wrong CLI secret", "leaky", wrongCli)
@@ -243,7 +247,7 @@ func (s *leakScenario) harbor() {
 	_, err = admin.SetCliSecret(ctx, id, "weakclisecret")
 	s.fail("harbor setCliSecret weak (400)", err)
 	s.sec.add(t, "harbor weak CLI secret", "weakclisecret")
-	srv.Fake.SetAuthMode(fake.HarborAuthDB)
+	srv.Fake.SetAuthMode(harborfake.AuthDB)
 
 	deadH := newHarbor(s.dead, srv.AdminUser, srv.AdminPassword)
 	_, _, err = deadH.GetCurrentUserInfo(ctx)
@@ -254,7 +258,7 @@ func (s *leakScenario) harbor() {
 
 func (s *leakScenario) homebox() {
 	t, ctx := s.t, s.ctx
-	srv := fake.StartHomebox()
+	srv := homeboxfake.Start()
 	t.Cleanup(srv.Close)
 	oidcOn := srv.Fake.Config()
 	oidcOn.OIDCEnabled = true
@@ -317,7 +321,7 @@ func (s *leakScenario) homebox() {
 	loc, _, err := hb.OIDCLogin(ctx)
 	s.ok("homebox oidcLogin", err)
 	state := loc.Query().Get("state")
-	code, err := srv.Fake.OIDCAuthorize(state, fake.HomeboxOIDCIdentity{Email: "oidc-leak@example.com", Name: "O"})
+	code, err := srv.Fake.OIDCAuthorize(state, homeboxfake.OIDCIdentity{Email: "oidc-leak@example.com", Name: "O"})
 	s.ok("homebox OIDCAuthorize", err)
 	s.sec.add(t, "homebox OIDC authorization code", code)
 	_, _, err = hb.OIDCCallback(ctx, code, state)
@@ -325,7 +329,7 @@ func (s *leakScenario) homebox() {
 	loc, _, err = hb.OIDCLogin(ctx)
 	s.ok("homebox oidcLogin", err)
 	state = loc.Query().Get("state")
-	code, err = srv.Fake.OIDCAuthorize(state, fake.HomeboxOIDCIdentity{Email: "oidc-leak@example.com", Name: "O"})
+	code, err = srv.Fake.OIDCAuthorize(state, homeboxfake.OIDCIdentity{Email: "oidc-leak@example.com", Name: "O"})
 	s.ok("homebox OIDCAuthorize", err)
 	s.sec.add(t, "homebox second OIDC authorization code", code)
 	srv.Faults.FailNext(2, "oidcCallback", http.StatusInternalServerError, "")
@@ -365,7 +369,7 @@ func (s *leakScenario) homebox() {
 
 func (s *leakScenario) vectara() {
 	t, ctx := s.t, s.ctx
-	srv := fake.StartVectara()
+	srv := vectarafake.Start()
 	t.Cleanup(srv.Close)
 	s.sec.add(t, "vectara API key", srv.APIKey)
 	s.sec.add(t, "vectara limited API key", srv.LimitedAPIKey)
@@ -417,6 +421,6 @@ func (s *leakScenario) vectara() {
 
 	_, _, err = newVectara(s.dead, client.WithAPIKey(srv.APIKey)).GetUser(ctx, "ada@example.com")
 	s.fail("vectara getUser, connection refused", err)
-	_, _, err = newVectara(s.dead, client.WithClientCredentials(srv.ClientID, srv.ClientSecret, s.dead+fake.VectaraTokenPath)).GetUser(ctx, "ada@example.com")
+	_, _, err = newVectara(s.dead, client.WithClientCredentials(srv.ClientID, srv.ClientSecret, s.dead+vectarafake.TokenPath)).GetUser(ctx, "ada@example.com")
 	s.fail("vectara getUser, token endpoint connection refused", err)
 }

@@ -15,6 +15,8 @@ import (
 
 	"github.com/userapis/userapis-go/client"
 	"github.com/userapis/userapis-go/fake"
+	"github.com/userapis/userapis-go/fake/kipufake"
+	"github.com/userapis/userapis-go/fake/vectarafake"
 	"github.com/userapis/userapis-go/gen/kipu"
 	"github.com/userapis/userapis-go/gen/vectara"
 	"github.com/userapis/userapis-go/internal/contract"
@@ -116,7 +118,7 @@ func loadDoc(t *testing.T, name string) *openapi3.T {
 }
 
 func TestHostilePathParamsKipu(t *testing.T) {
-	srv := fake.StartKipu()
+	srv := kipufake.Start()
 	t.Cleanup(srv.Close)
 	users := srv.Fake.UserCount()
 	// Tokens without usedAt, which authenticating with Ada's token moves.
@@ -128,10 +130,10 @@ func TestHostilePathParamsKipu(t *testing.T) {
 		return list
 	}
 	tokens := map[string][]kipu.AccessTokenDto{}
-	for _, id := range []string{fake.KipuAdaID, fake.KipuAlanID, fake.KipuGraceID} {
+	for _, id := range []string{kipufake.AdaID, kipufake.AlanID, kipufake.GraceID} {
 		tokens[id] = tokensOf(id)
 	}
-	img, ct, ok := srv.Fake.ProfileImage(fake.KipuAlanID)
+	img, ct, ok := srv.Fake.ProfileImage(kipufake.AlanID)
 	require.True(t, ok)
 
 	newKipu := func(hc *http.Client) *client.Kipu {
@@ -164,20 +166,20 @@ func TestHostilePathParamsKipu(t *testing.T) {
 	for id, want := range tokens {
 		assert.Equal(t, want, tokensOf(id), "tokens of %s", id)
 	}
-	img2, ct2, ok := srv.Fake.ProfileImage(fake.KipuAlanID)
+	img2, ct2, ok := srv.Fake.ProfileImage(kipufake.AlanID)
 	assert.True(t, ok)
 	assert.Equal(t, img, img2)
 	assert.Equal(t, ct, ct2)
 	// The state check would notice a deletion.
 	k := newKipu(&http.Client{Transport: transport(t)})
-	ci := tokens[fake.KipuAdaID][1]
+	ci := tokens[kipufake.AdaID][1]
 	_, err := k.DeletePersonalAccessToken(context.Background(), ci.Id)
 	require.NoError(t, err)
-	assert.NotEqual(t, tokens[fake.KipuAdaID], tokensOf(fake.KipuAdaID))
+	assert.NotEqual(t, tokens[kipufake.AdaID], tokensOf(kipufake.AdaID))
 }
 
 func TestHostilePathParamsVectara(t *testing.T) {
-	srv := fake.StartVectara()
+	srv := vectarafake.Start()
 	t.Cleanup(srv.Close)
 	names := srv.Fake.Usernames()
 	users := map[string]vectara.User{}

@@ -21,7 +21,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/userapis/userapis-go/client"
-	"github.com/userapis/userapis-go/fake"
+	"github.com/userapis/userapis-go/fake/kipufake"
+	"github.com/userapis/userapis-go/fake/vectarafake"
 	"github.com/userapis/userapis-go/gen/harbor"
 	"github.com/userapis/userapis-go/gen/homebox"
 	"github.com/userapis/userapis-go/gen/kipu"
@@ -132,7 +133,7 @@ func probes(tokenURL string) []probe {
 	ctx := context.Background()
 	return []probe{
 		{service: "kipu", gets: 3, call: func(t *testing.T, base string, hc *http.Client) {
-			k, err := client.NewKipu(redirectOpts(base+fake.KipuBasePath, hc, client.WithPersonalAccessToken(rKipuPAT))...)
+			k, err := client.NewKipu(redirectOpts(base+kipufake.BasePath, hc, client.WithPersonalAccessToken(rKipuPAT))...)
 			require.NoError(t, err)
 			_, _, _ = k.GetCurrentUser(ctx)
 			_, _, _ = k.AuthorizeByPersonalAccessToken(ctx, rKipuOtherPAT)
@@ -165,13 +166,13 @@ func probes(tokenURL string) []probe {
 			_, _, _ = v.CreateUser(ctx, vectara.CreateUserRequest{Email: "x@example.com"})
 			// The OAuth2 token endpoint itself behind the redirect: the
 			// client secret (Basic header or form body) must not follow.
-			o, err := client.NewVectara(redirectOpts(base, hc, client.WithClientCredentials("redirect-client", rClientSecret, base+fake.VectaraTokenPath))...)
+			o, err := client.NewVectara(redirectOpts(base, hc, client.WithClientCredentials("redirect-client", rClientSecret, base+vectarafake.TokenPath))...)
 			require.NoError(t, err)
 			_, _, _ = o.GetUser(ctx, "ada@example.com")
 			if tokenURL != "" {
 				// A working token endpoint elsewhere: the bearer token
 				// must not follow the API call's redirect.
-				ob, err := client.NewVectara(redirectOpts(base, hc, client.WithClientCredentials(fake.VectaraSeedClientID, fake.VectaraSeedClientSecret, tokenURL))...)
+				ob, err := client.NewVectara(redirectOpts(base, hc, client.WithClientCredentials(vectarafake.SeedClientID, vectarafake.SeedClientSecret, tokenURL))...)
 				require.NoError(t, err)
 				_, _, _ = ob.GetUser(ctx, "ada@example.com")
 			}
@@ -222,7 +223,7 @@ func TestRedirectToAnotherHost(t *testing.T) {
 	_, port, err := net.SplitHostPort(ln.Addr().String())
 	require.NoError(t, err)
 	evilURL := "http://localhost:" + port
-	vs := fake.StartVectara()
+	vs := vectarafake.Start()
 	t.Cleanup(vs.Close)
 	tr := transport(t)
 	hc := &http.Client{Transport: tr}
@@ -267,7 +268,7 @@ func TestRedirectSameHostKeepsCredentials(t *testing.T) {
 	hc := &http.Client{Transport: transport(t)}
 	ctx := context.Background()
 
-	k, err := client.NewKipu(redirectOpts(srv.URL+fake.KipuBasePath, hc, client.WithPersonalAccessToken(rKipuPAT))...)
+	k, err := client.NewKipu(redirectOpts(srv.URL+kipufake.BasePath, hc, client.WithPersonalAccessToken(rKipuPAT))...)
 	require.NoError(t, err)
 	_, _, _ = k.GetCurrentUser(ctx)
 	h, err := client.NewHarbor(redirectOpts(srv.URL, hc, client.WithBasicAuth("admin", rHarborPassword))...)
@@ -298,7 +299,7 @@ func TestRedirectSameHostKeepsCredentials(t *testing.T) {
 // another port and on the very same host and port (a listener that serves
 // TLS and plain HTTP on one port), so that only the scheme changes.
 func TestRedirectHTTPSToHTTP(t *testing.T) {
-	vs := fake.StartVectara()
+	vs := vectarafake.Start()
 	t.Cleanup(vs.Close)
 
 	t.Run("other port", func(t *testing.T) {

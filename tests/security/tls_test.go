@@ -13,7 +13,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/userapis/userapis-go/client"
-	"github.com/userapis/userapis-go/fake"
+	"github.com/userapis/userapis-go/fake/harborfake"
+	"github.com/userapis/userapis-go/fake/homeboxfake"
+	"github.com/userapis/userapis-go/fake/kipufake"
+	"github.com/userapis/userapis-go/fake/vectarafake"
 )
 
 // tlsTarget is a fake served over TLS with httptest's self-signed
@@ -31,40 +34,40 @@ func tlsTargets() []tlsTarget {
 		return append(append(append([]client.Option{client.WithBaseURL(base)}, fast...), opts...), more...)
 	}
 	return []tlsTarget{
-		{"kipu", fake.NewKipuFake().Handler(), fake.KipuBasePath, func(ctx context.Context, base string, opts ...client.Option) error {
+		{"kipu", kipufake.New().Handler(), kipufake.BasePath, func(ctx context.Context, base string, opts ...client.Option) error {
 			k, err := client.NewKipu(with(base, opts, client.WithPersonalAccessToken("kqh_tls_check_token"))...)
 			if err != nil {
 				return err
 			}
-			_, _, err = k.GetUserByID(ctx, fake.KipuAlanID)
+			_, _, err = k.GetUserByID(ctx, kipufake.AlanID)
 			return err
 		}},
-		{"harbor", fake.NewHarborFake().Handler(), "", func(ctx context.Context, base string, opts ...client.Option) error {
-			h, err := client.NewHarbor(with(base, opts, client.WithBasicAuth(fake.HarborAdminUser, fake.HarborAdminPassword))...)
+		{"harbor", harborfake.New().Handler(), "", func(ctx context.Context, base string, opts ...client.Option) error {
+			h, err := client.NewHarbor(with(base, opts, client.WithBasicAuth(harborfake.AdminUser, harborfake.AdminPassword))...)
 			if err != nil {
 				return err
 			}
 			_, _, err = h.GetCurrentUserInfo(ctx)
 			return err
 		}},
-		{"homebox", fake.NewHomeboxFake().Handler(), "", func(ctx context.Context, base string, opts ...client.Option) error {
+		{"homebox", homeboxfake.New().Handler(), "", func(ctx context.Context, base string, opts ...client.Option) error {
 			hb, err := client.NewHomebox(with(base, opts)...)
 			if err != nil {
 				return err
 			}
-			_, _, err = hb.UserLogin(ctx, fake.HomeboxSeedEmail, fake.HomeboxSeedPassword, false)
+			_, _, err = hb.UserLogin(ctx, homeboxfake.SeedEmail, homeboxfake.SeedPassword, false)
 			return err
 		}},
-		{"vectara", fake.NewVectaraFake().Handler(), "", func(ctx context.Context, base string, opts ...client.Option) error {
-			v, err := client.NewVectara(with(base, opts, client.WithAPIKey(fake.VectaraSeedAPIKey))...)
+		{"vectara", vectarafake.New().Handler(), "", func(ctx context.Context, base string, opts ...client.Option) error {
+			v, err := client.NewVectara(with(base, opts, client.WithAPIKey(vectarafake.SeedAPIKey))...)
 			if err != nil {
 				return err
 			}
 			_, _, err = v.GetUser(ctx, "ada@example.com")
 			return err
 		}},
-		{"vectara-oauth2", fake.NewVectaraFake().Handler(), "", func(ctx context.Context, base string, opts ...client.Option) error {
-			v, err := client.NewVectara(with(base, opts, client.WithClientCredentials(fake.VectaraSeedClientID, fake.VectaraSeedClientSecret, base+fake.VectaraTokenPath))...)
+		{"vectara-oauth2", vectarafake.New().Handler(), "", func(ctx context.Context, base string, opts ...client.Option) error {
+			v, err := client.NewVectara(with(base, opts, client.WithClientCredentials(vectarafake.SeedClientID, vectarafake.SeedClientSecret, base+vectarafake.TokenPath))...)
 			if err != nil {
 				return err
 			}

@@ -1,4 +1,4 @@
-package fake_test
+package kipufake_test
 
 import (
 	"bytes"
@@ -21,29 +21,30 @@ import (
 
 	"github.com/userapis/userapis-go/client"
 	"github.com/userapis/userapis-go/fake"
+	"github.com/userapis/userapis-go/fake/kipufake"
 	"github.com/userapis/userapis-go/gen/kipu"
 	"github.com/userapis/userapis-go/internal/contract"
 )
 
-// kipuHarness is a started Kipu fake with a contract-checking transport:
+// harness is a started Kipu fake with a contract-checking transport:
 // every request and response of the facade clients it builds is validated
 // against api/kipu.yaml.
-type kipuHarness struct {
-	srv *fake.KipuServer
+type harness struct {
+	srv *kipufake.Server
 	tr  *contract.Transport
 	ops []string
 }
 
-func newKipuHarness(t *testing.T) *kipuHarness {
+func newHarness(t *testing.T) *harness {
 	t.Helper()
-	srv := fake.StartKipu()
+	srv := kipufake.Start()
 	t.Cleanup(srv.Close)
-	doc, err := openapi3.NewLoader().LoadFromFile("../api/kipu.yaml")
+	doc, err := openapi3.NewLoader().LoadFromFile("../../api/kipu.yaml")
 	require.NoError(t, err)
 	ops := contract.OperationIDs(doc)
-	v, err := contract.New(doc, strings.TrimSuffix(srv.URL, fake.KipuBasePath))
+	v, err := contract.New(doc, strings.TrimSuffix(srv.URL, kipufake.BasePath))
 	require.NoError(t, err)
-	h := &kipuHarness{srv: srv, tr: &contract.Transport{V: v, Next: srv.Client().Transport}, ops: ops}
+	h := &harness{srv: srv, tr: &contract.Transport{V: v, Next: srv.Client().Transport}, ops: ops}
 	t.Cleanup(func() {
 		for _, e := range h.tr.Errors() {
 			t.Errorf("contract violation: %v", e)
@@ -53,14 +54,14 @@ func newKipuHarness(t *testing.T) *kipuHarness {
 }
 
 // client returns a facade client; token "" means no credential.
-func (h *kipuHarness) client(t *testing.T, token string, opts ...client.Option) *client.Kipu {
+func (h *harness) client(t *testing.T, token string, opts ...client.Option) *client.Kipu {
 	t.Helper()
 	c, err := h.newClient(token, opts...)
 	require.NoError(t, err)
 	return c
 }
 
-func (h *kipuHarness) newClient(token string, opts ...client.Option) (*client.Kipu, error) {
+func (h *harness) newClient(token string, opts ...client.Option) (*client.Kipu, error) {
 	base := []client.Option{
 		client.WithBaseURL(h.srv.URL),
 		client.WithHTTPClient(&http.Client{Transport: h.tr}),
@@ -72,27 +73,27 @@ func (h *kipuHarness) newClient(token string, opts ...client.Option) (*client.Ki
 	return client.NewKipu(append(base, opts...)...)
 }
 
-// kipuClock is a settable clock for KipuFake.Now, safe for concurrent use.
-type kipuClock struct {
+// clock is a settable clock for Fake.Now, safe for concurrent use.
+type clock struct {
 	mu sync.Mutex
 	t  time.Time
 }
 
-func (c *kipuClock) Now() time.Time {
+func (c *clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.t
 }
 
-func (c *kipuClock) Set(t time.Time) {
+func (c *clock) Set(t time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.t = t
 }
 
-func kipuStr(s string) *string { return &s }
+func str(s string) *string { return &s }
 
-func kipuAPIError(t *testing.T, err error, sentinel error) *client.APIError {
+func apiError(t *testing.T, err error, sentinel error) *client.APIError {
 	t.Helper()
 	require.Error(t, err)
 	var apiErr *client.APIError
@@ -101,32 +102,32 @@ func kipuAPIError(t *testing.T, err error, sentinel error) *client.APIError {
 	return apiErr
 }
 
-var kipuPNG = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89")
-var kipuJPEG = []byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01fake-jpeg-data")
+var testPNG = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89")
+var testJPEG = []byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01fake-jpeg-data")
 
 func TestKipuContractCoversEveryOperation(t *testing.T) {
-	h := newKipuHarness(t)
+	h := newHarness(t)
 	ctx := context.Background()
 	ada := h.client(t, h.srv.Token)
 	pub := h.client(t, "")
 
 	me, _, err := ada.GetCurrentUser(ctx)
 	require.NoError(t, err)
-	assert.Equal(t, fake.KipuAdaID, me.Id)
+	assert.Equal(t, kipufake.AdaID, me.Id)
 	assert.Equal(t, "ada@example.com", *me.Email)
 
-	upd, _, err := ada.UpdateCurrentUser(ctx, kipu.UpdateUserRequest{CurrentPosition: kipuStr("Countess"), Homepage: kipuStr("https://ada.example"), About: kipuStr("Poetical science")})
+	upd, _, err := ada.UpdateCurrentUser(ctx, kipu.UpdateUserRequest{CurrentPosition: str("Countess"), Homepage: str("https://ada.example"), About: str("Poetical science")})
 	require.NoError(t, err)
 	assert.Equal(t, "Countess", *upd.CurrentPosition)
 
-	_, err = ada.UpdateCurrentUserProfileImage(ctx, "ada.png", bytes.NewReader(kipuPNG))
+	_, err = ada.UpdateCurrentUserProfileImage(ctx, "ada.png", bytes.NewReader(testPNG))
 	require.NoError(t, err)
-	img, _, err := pub.GetUserProfileImage(ctx, fake.KipuAdaID)
+	img, _, err := pub.GetUserProfileImage(ctx, kipufake.AdaID)
 	require.NoError(t, err)
 	require.NotNil(t, img)
 	_, data, err := client.ParseDataURI(*img)
 	require.NoError(t, err)
-	assert.Equal(t, kipuPNG, data)
+	assert.Equal(t, testPNG, data)
 	_, err = ada.DeleteCurrentUserProfileImage(ctx)
 	require.NoError(t, err)
 
@@ -145,12 +146,12 @@ func TestKipuContractCoversEveryOperation(t *testing.T) {
 	require.NoError(t, err)
 	principal, _, err := pub.AuthorizeByPersonalAccessToken(ctx, def.DefaultToken)
 	require.NoError(t, err)
-	assert.Equal(t, fake.KipuAdaID, principal.Id)
+	assert.Equal(t, kipufake.AdaID, principal.Id)
 
-	overview, _, err := pub.GetUserByID(ctx, fake.KipuAlanID)
+	overview, _, err := pub.GetUserByID(ctx, kipufake.AlanID)
 	require.NoError(t, err)
 	assert.Equal(t, "Turing", *overview.Lastname)
-	ok, _, err := pub.CheckUserExists(ctx, fake.KipuGraceID)
+	ok, _, err := pub.CheckUserExists(ctx, kipufake.GraceID)
 	require.NoError(t, err)
 	assert.True(t, ok)
 
@@ -162,9 +163,9 @@ func TestKipuContractCoversEveryOperation(t *testing.T) {
 	hits, _, err := adaNew.SearchUsers(ctx, "hopper")
 	require.NoError(t, err)
 	require.Len(t, hits, 1)
-	assert.Equal(t, fake.KipuGraceID, hits[0].Id)
+	assert.Equal(t, kipufake.GraceID, hits[0].Id)
 
-	_, tok := h.srv.Fake.AddUser(fake.KipuIdentity{Email: "temp@example.com", Firstname: "Temp"})
+	_, tok := h.srv.Fake.AddUser(kipufake.Identity{Email: "temp@example.com", Firstname: "Temp"})
 	_, err = h.client(t, tok).DeleteCurrentUser(ctx)
 	require.NoError(t, err)
 
@@ -174,10 +175,10 @@ func TestKipuContractCoversEveryOperation(t *testing.T) {
 }
 
 func TestKipuJITProvisioning(t *testing.T) {
-	h := newKipuHarness(t)
+	h := newHarness(t)
 	ctx := context.Background()
 	pub := h.client(t, "")
-	id, tok := h.srv.Fake.AddIdentity(fake.KipuIdentity{Email: "emmy@example.com", Firstname: "Emmy", Lastname: "Noether"})
+	id, tok := h.srv.Fake.AddIdentity(kipufake.Identity{Email: "emmy@example.com", Firstname: "Emmy", Lastname: "Noether"})
 	emmy := h.client(t, tok)
 	before := h.srv.Fake.UserCount()
 
@@ -189,13 +190,13 @@ func TestKipuJITProvisioning(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, exists)
 	_, _, err = pub.GetUserByID(ctx, id)
-	kipuAPIError(t, err, client.ErrNotFound)
-	_, _, err = emmy.UpdateCurrentUser(ctx, kipu.UpdateUserRequest{About: kipuStr("x")})
-	kipuAPIError(t, err, client.ErrForbidden)
+	apiError(t, err, client.ErrNotFound)
+	_, _, err = emmy.UpdateCurrentUser(ctx, kipu.UpdateUserRequest{About: str("x")})
+	apiError(t, err, client.ErrForbidden)
 	_, _, err = emmy.GetPersonalAccessTokens(ctx)
-	kipuAPIError(t, err, client.ErrForbidden)
+	apiError(t, err, client.ErrForbidden)
 	_, _, err = emmy.CreatePersonalAccessToken(ctx, kipu.CreateAccessTokenRequest{Name: "early"})
-	kipuAPIError(t, err, client.ErrForbidden)
+	apiError(t, err, client.ErrForbidden)
 	hits, _, err := emmy.SearchUsers(ctx, "noether")
 	require.NoError(t, err)
 	assert.Empty(t, hits)
@@ -221,7 +222,7 @@ func TestKipuJITProvisioning(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, hits, 1)
 	assert.Equal(t, id, hits[0].Id)
-	_, _, err = emmy.UpdateCurrentUser(ctx, kipu.UpdateUserRequest{About: kipuStr("Algebraist")})
+	_, _, err = emmy.UpdateCurrentUser(ctx, kipu.UpdateUserRequest{About: str("Algebraist")})
 	require.NoError(t, err)
 	u, ok := h.srv.Fake.User(id)
 	require.True(t, ok)
@@ -229,18 +230,18 @@ func TestKipuJITProvisioning(t *testing.T) {
 }
 
 func TestKipuProfileUpdateReplaces(t *testing.T) {
-	h := newKipuHarness(t)
+	h := newHarness(t)
 	ctx := context.Background()
 	ada := h.client(t, h.srv.Token)
 
-	_, _, err := ada.UpdateCurrentUser(ctx, kipu.UpdateUserRequest{CurrentPosition: kipuStr("Countess"), Homepage: kipuStr("https://ada.example"), About: kipuStr("Notes")})
+	_, _, err := ada.UpdateCurrentUser(ctx, kipu.UpdateUserRequest{CurrentPosition: str("Countess"), Homepage: str("https://ada.example"), About: str("Notes")})
 	require.NoError(t, err)
 	me, _, err := ada.GetCurrentUser(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, "https://ada.example", *me.Homepage)
 
 	// PUT replaces: omitted fields are cleared; IdP-owned fields stay.
-	upd, _, err := ada.UpdateCurrentUser(ctx, kipu.UpdateUserRequest{About: kipuStr("Only about")})
+	upd, _, err := ada.UpdateCurrentUser(ctx, kipu.UpdateUserRequest{About: str("Only about")})
 	require.NoError(t, err)
 	assert.Nil(t, upd.CurrentPosition)
 	assert.Nil(t, upd.Homepage)
@@ -256,7 +257,7 @@ func TestKipuProfileUpdateReplaces(t *testing.T) {
 // (seed 000): a data: URI, JSON null for a user without an image, 404 for
 // an unknown user.
 func TestKipuProfileImage(t *testing.T) {
-	h := newKipuHarness(t)
+	h := newHarness(t)
 	ctx := context.Background()
 	ada := h.client(t, h.srv.Token)
 	pub := h.client(t, "")
@@ -270,47 +271,47 @@ func TestKipuProfileImage(t *testing.T) {
 		return ct, data
 	}
 
-	img, resp, err := pub.GetUserProfileImage(ctx, fake.KipuAdaID)
+	img, resp, err := pub.GetUserProfileImage(ctx, kipufake.AdaID)
 	require.NoError(t, err)
 	assert.Nil(t, img, "no image: a null string, not an error")
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.Equal(t, "null", strings.TrimSpace(string(resp.RawBody)))
 	assert.Equal(t, "application/json", resp.Header.Get("Content-Type"))
 
-	ct, data := image(fake.KipuAlanID)
+	ct, data := image(kipufake.AlanID)
 	assert.Equal(t, "image/png", ct)
 	assert.NotEmpty(t, data)
 
-	_, err = ada.UpdateCurrentUserProfileImage(ctx, "ada.png", bytes.NewReader(kipuPNG))
+	_, err = ada.UpdateCurrentUserProfileImage(ctx, "ada.png", bytes.NewReader(testPNG))
 	require.NoError(t, err)
-	ct, data = image(fake.KipuAdaID)
+	ct, data = image(kipufake.AdaID)
 	assert.Equal(t, "image/png", ct)
-	assert.Equal(t, kipuPNG, data)
-	img, resp, err = pub.GetUserProfileImage(ctx, fake.KipuAdaID)
+	assert.Equal(t, testPNG, data)
+	img, resp, err = pub.GetUserProfileImage(ctx, kipufake.AdaID)
 	require.NoError(t, err)
 	assert.Equal(t, `"`+*img+`"`, strings.TrimSpace(string(resp.RawBody)), "a JSON string on the wire")
 	assert.True(t, strings.HasPrefix(*img, "data:image/png;base64,"))
 
-	_, err = ada.UpdateCurrentUserProfileImage(ctx, "ada.jpg", bytes.NewReader(kipuJPEG))
+	_, err = ada.UpdateCurrentUserProfileImage(ctx, "ada.jpg", bytes.NewReader(testJPEG))
 	require.NoError(t, err)
-	ct, data = image(fake.KipuAdaID)
+	ct, data = image(kipufake.AdaID)
 	assert.Equal(t, "image/jpeg", ct)
-	assert.Equal(t, kipuJPEG, data)
-	stored, storedCT, ok := h.srv.Fake.ProfileImage(fake.KipuAdaID)
+	assert.Equal(t, testJPEG, data)
+	stored, storedCT, ok := h.srv.Fake.ProfileImage(kipufake.AdaID)
 	require.True(t, ok)
 	assert.Equal(t, "image/jpeg", storedCT)
-	assert.Equal(t, kipuJPEG, stored)
+	assert.Equal(t, testJPEG, stored)
 
 	_, err = ada.DeleteCurrentUserProfileImage(ctx)
 	require.NoError(t, err)
-	img, _, err = pub.GetUserProfileImage(ctx, fake.KipuAdaID)
+	img, _, err = pub.GetUserProfileImage(ctx, kipufake.AdaID)
 	require.NoError(t, err)
 	assert.Nil(t, img)
 	_, err = ada.DeleteCurrentUserProfileImage(ctx) // idempotent
 	require.NoError(t, err)
 
 	_, _, err = pub.GetUserProfileImage(ctx, "no-such-user")
-	apiErr := kipuAPIError(t, err, client.ErrNotFound)
+	apiErr := apiError(t, err, client.ErrNotFound)
 	assert.Equal(t, "User not found", apiErr.Message)
 }
 
@@ -318,32 +319,32 @@ func TestKipuProfileImage(t *testing.T) {
 // operation take an OAuth2 access token instead of a personal access
 // token, as upstream's GET /me does.
 func TestKipuOAuth2Bearer(t *testing.T) {
-	h := newKipuHarness(t)
+	h := newHarness(t)
 	ctx := context.Background()
 	viaBearer := h.client(t, "", client.WithBearerToken(h.srv.AccessToken))
 	me, _, err := viaBearer.GetCurrentUser(ctx)
 	require.NoError(t, err)
-	assert.Equal(t, fake.KipuAdaID, me.Id)
+	assert.Equal(t, kipufake.AdaID, me.Id)
 	_, _, err = viaBearer.GetPersonalAccessTokens(ctx)
 	require.NoError(t, err)
-	alan := h.client(t, "", client.WithBearerToken(h.srv.Fake.IssueAccessToken(fake.KipuAlanID)))
+	alan := h.client(t, "", client.WithBearerToken(h.srv.Fake.IssueAccessToken(kipufake.AlanID)))
 	me, _, err = alan.GetCurrentUser(ctx)
 	require.NoError(t, err)
-	assert.Equal(t, fake.KipuAlanID, me.Id)
+	assert.Equal(t, kipufake.AlanID, me.Id)
 	_, _, err = h.client(t, "", client.WithBearerToken("not-an-access-token")).GetCurrentUser(ctx)
-	e := kipuAPIError(t, err, client.ErrUnauthorized)
+	e := apiError(t, err, client.ErrUnauthorized)
 	assert.Equal(t, "Invalid or expired access token", e.Message)
 	// A deleted user's access token stops working.
 	_, err = alan.DeleteCurrentUser(ctx)
 	require.NoError(t, err)
 	_, _, err = alan.GetCurrentUser(ctx)
-	kipuAPIError(t, err, client.ErrUnauthorized)
+	apiError(t, err, client.ErrUnauthorized)
 }
 
 func TestKipuPersonalAccessTokens(t *testing.T) {
-	h := newKipuHarness(t)
+	h := newHarness(t)
 	ctx := context.Background()
-	clk := &kipuClock{t: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)}
+	clk := &clock{t: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)}
 	h.srv.Fake.Now = clk.Now
 	ada := h.client(t, h.srv.Token)
 	pub := h.client(t, "")
@@ -374,8 +375,8 @@ func TestKipuPersonalAccessTokens(t *testing.T) {
 	clk.Set(time.Date(2026, 3, 10, 13, 14, 15, 0, time.UTC))
 	me, _, err := h.client(t, raw).GetCurrentUser(ctx)
 	require.NoError(t, err)
-	assert.Equal(t, fake.KipuAdaID, me.Id)
-	for _, tk := range h.srv.Fake.Tokens(fake.KipuAdaID) {
+	assert.Equal(t, kipufake.AdaID, me.Id)
+	for _, tk := range h.srv.Fake.Tokens(kipufake.AdaID) {
 		if tk.Id == created.Id {
 			require.NotNil(t, tk.UsedAt)
 			assert.Equal(t, "2026-03-10 13:14:15", *tk.UsedAt)
@@ -385,7 +386,7 @@ func TestKipuPersonalAccessTokens(t *testing.T) {
 	clk.Set(time.Date(2026, 3, 10, 14, 0, 0, 0, time.UTC))
 	principal, _, err := pub.AuthorizeByPersonalAccessToken(ctx, raw)
 	require.NoError(t, err)
-	assert.Equal(t, fake.KipuAdaID, principal.Id)
+	assert.Equal(t, kipufake.AdaID, principal.Id)
 	require.NotNil(t, principal.AccessToken)
 	assert.Equal(t, created.Id, principal.AccessToken.Id)
 	assert.Equal(t, "ci", principal.AccessToken.Name)
@@ -396,34 +397,34 @@ func TestKipuPersonalAccessTokens(t *testing.T) {
 	_, err = ada.DeletePersonalAccessToken(ctx, created.Id)
 	require.NoError(t, err)
 	_, _, err = h.client(t, raw).GetCurrentUser(ctx)
-	kipuAPIError(t, err, client.ErrUnauthorized)
+	apiError(t, err, client.ErrUnauthorized)
 	_, _, err = pub.AuthorizeByPersonalAccessToken(ctx, raw)
-	kipuAPIError(t, err, client.ErrUnauthorized)
+	apiError(t, err, client.ErrUnauthorized)
 	_, err = ada.DeletePersonalAccessToken(ctx, created.Id)
-	kipuAPIError(t, err, client.ErrNotFound)
+	apiError(t, err, client.ErrNotFound)
 
 	// Another user's token is not ours to delete.
-	_, err = ada.DeletePersonalAccessToken(ctx, fake.KipuAlanTokenID)
-	apiErr := kipuAPIError(t, err, client.ErrForbidden)
+	_, err = ada.DeletePersonalAccessToken(ctx, kipufake.AlanTokenID)
+	apiErr := apiError(t, err, client.ErrForbidden)
 	assert.Equal(t, "Access denied", apiErr.Message)
-	assert.Len(t, h.srv.Fake.Tokens(fake.KipuAlanID), 2)
+	assert.Len(t, h.srv.Fake.Tokens(kipufake.AlanID), 2)
 
 	// A blank name is refused by the service.
 	_, _, err = ada.CreatePersonalAccessToken(ctx, kipu.CreateAccessTokenRequest{Name: "   "})
-	apiErr = kipuAPIError(t, err, client.ErrBadRequest)
+	apiErr = apiError(t, err, client.ErrBadRequest)
 	assert.Equal(t, "name: must not be blank", apiErr.Message)
 }
 
 func TestKipuTokenExpiry(t *testing.T) {
-	h := newKipuHarness(t)
+	h := newHarness(t)
 	ctx := context.Background()
-	clk := &kipuClock{t: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)}
+	clk := &clock{t: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)}
 	h.srv.Fake.Now = clk.Now
 	ada := h.client(t, h.srv.Token)
 	pub := h.client(t, "")
 
 	_, _, err := ada.CreatePersonalAccessToken(ctx, kipu.CreateAccessTokenRequest{Name: "old", ExpiresAt: &openapi_types.Date{Time: time.Date(2026, 3, 9, 0, 0, 0, 0, time.UTC)}})
-	apiErr := kipuAPIError(t, err, client.ErrBadRequest)
+	apiErr := apiError(t, err, client.ErrBadRequest)
 	assert.Contains(t, apiErr.Message, "expiresAt")
 
 	exp := openapi_types.Date{Time: time.Date(2026, 3, 11, 0, 0, 0, 0, time.UTC)}
@@ -438,16 +439,16 @@ func TestKipuTokenExpiry(t *testing.T) {
 
 	clk.Set(time.Date(2026, 3, 12, 0, 0, 0, 0, time.UTC))
 	_, _, err = short.GetCurrentUser(ctx)
-	apiErr = kipuAPIError(t, err, client.ErrUnauthorized)
+	apiErr = apiError(t, err, client.ErrUnauthorized)
 	assert.Equal(t, "Unauthorized", apiErr.Code)
 	_, _, err = pub.AuthorizeByPersonalAccessToken(ctx, *created.Value)
-	kipuAPIError(t, err, client.ErrUnauthorized)
+	apiError(t, err, client.ErrUnauthorized)
 	_, _, err = ada.GetCurrentUser(ctx) // no expiry
 	require.NoError(t, err)
 }
 
 func TestKipuRegenerateDefaultToken(t *testing.T) {
-	h := newKipuHarness(t)
+	h := newHarness(t)
 	ctx := context.Background()
 	ada := h.client(t, h.srv.Token)
 	pub := h.client(t, "")
@@ -457,10 +458,10 @@ func TestKipuRegenerateDefaultToken(t *testing.T) {
 	require.NotEqual(t, h.srv.Token, def.DefaultToken)
 
 	_, _, err = ada.GetCurrentUser(ctx)
-	apiErr := kipuAPIError(t, err, client.ErrUnauthorized)
+	apiErr := apiError(t, err, client.ErrUnauthorized)
 	assert.Equal(t, "Invalid or expired personal access token", apiErr.Message)
 	_, _, err = pub.AuthorizeByPersonalAccessToken(ctx, h.srv.Token)
-	kipuAPIError(t, err, client.ErrUnauthorized)
+	apiError(t, err, client.ErrUnauthorized)
 
 	fresh := h.client(t, def.DefaultToken)
 	list, _, err := fresh.GetPersonalAccessTokens(ctx)
@@ -469,20 +470,20 @@ func TestKipuRegenerateDefaultToken(t *testing.T) {
 	assert.Len(t, *list.AccessTokens, 2, "named tokens survive")
 	principal, _, err := pub.AuthorizeByPersonalAccessToken(ctx, def.DefaultToken)
 	require.NoError(t, err)
-	assert.Equal(t, fake.KipuAdaID, principal.Id)
+	assert.Equal(t, kipufake.AdaID, principal.Id)
 	assert.Equal(t, "default", principal.AccessToken.Name)
 }
 
 func TestKipuRegistrationStatus(t *testing.T) {
-	h := newKipuHarness(t)
+	h := newHarness(t)
 	ctx := context.Background()
 	pub := h.client(t, "")
 	for email, want := range map[string]kipu.RegistrationResponseStatus{
 		"ada@example.com":        kipu.RegistrationResponseStatusAPPROVED,
 		" ADA@Example.com ":      kipu.RegistrationResponseStatusAPPROVED,
-		fake.KipuPendingEmail:    kipu.RegistrationResponseStatusPENDING,
-		fake.KipuRejectedEmail:   kipu.RegistrationResponseStatusREJECTED,
-		fake.KipuUnverifiedEmail: kipu.RegistrationResponseStatusEMAILNOTVERIFIED,
+		kipufake.PendingEmail:    kipu.RegistrationResponseStatusPENDING,
+		kipufake.RejectedEmail:   kipu.RegistrationResponseStatusREJECTED,
+		kipufake.UnverifiedEmail: kipu.RegistrationResponseStatusEMAILNOTVERIFIED,
 		"nobody@example.com":     kipu.RegistrationResponseStatusNOTFOUND,
 	} {
 		r, _, err := pub.GetUserRegistrationStatus(ctx, email)
@@ -497,7 +498,7 @@ func TestKipuRegistrationStatus(t *testing.T) {
 }
 
 func TestKipuSearchUsers(t *testing.T) {
-	h := newKipuHarness(t)
+	h := newHarness(t)
 	ctx := context.Background()
 	ada := h.client(t, h.srv.Token)
 	ids := func(q string) []string {
@@ -509,29 +510,29 @@ func TestKipuSearchUsers(t *testing.T) {
 		}
 		return out
 	}
-	assert.Equal(t, []string{fake.KipuAdaID}, ids("LOVE"), "last name")
-	assert.Equal(t, []string{fake.KipuGraceID}, ids("gRaCe"), "first name")
-	assert.Equal(t, []string{fake.KipuAlanID}, ids("alan@EXAMPLE"), "email")
-	assert.Equal(t, []string{fake.KipuAdaID, fake.KipuAlanID, fake.KipuGraceID}, ids("example.com"))
-	id, _ := h.srv.Fake.AddUser(fake.KipuIdentity{Username: "qbit42", Email: "q@lab.example", Firstname: "Q"})
+	assert.Equal(t, []string{kipufake.AdaID}, ids("LOVE"), "last name")
+	assert.Equal(t, []string{kipufake.GraceID}, ids("gRaCe"), "first name")
+	assert.Equal(t, []string{kipufake.AlanID}, ids("alan@EXAMPLE"), "email")
+	assert.Equal(t, []string{kipufake.AdaID, kipufake.AlanID, kipufake.GraceID}, ids("example.com"))
+	id, _ := h.srv.Fake.AddUser(kipufake.Identity{Username: "qbit42", Email: "q@lab.example", Firstname: "Q"})
 	assert.Equal(t, []string{id}, ids("BIT4"), "username")
 	assert.Equal(t, []string{}, ids("zzz-nobody"))
 
 	_, _, err := h.client(t, "").SearchUsers(ctx, "ada")
 	require.ErrorIs(t, err, client.ErrNotAuthenticated)
 	_, _, err = h.client(t, "kqh_pat_bogus").SearchUsers(ctx, "ada")
-	kipuAPIError(t, err, client.ErrUnauthorized)
+	apiError(t, err, client.ErrUnauthorized)
 }
 
 func TestKipuDeleteCurrentUser(t *testing.T) {
-	h := newKipuHarness(t)
+	h := newHarness(t)
 	ctx := context.Background()
 	pub := h.client(t, "")
-	id, tok := h.srv.Fake.AddUser(fake.KipuIdentity{Email: "gone@example.com", Firstname: "Gone"})
+	id, tok := h.srv.Fake.AddUser(kipufake.Identity{Email: "gone@example.com", Firstname: "Gone"})
 	gone := h.client(t, tok)
 	extra, _, err := gone.CreatePersonalAccessToken(ctx, kipu.CreateAccessTokenRequest{Name: "extra"})
 	require.NoError(t, err)
-	_, err = gone.UpdateCurrentUserProfileImage(ctx, "me.png", bytes.NewReader(kipuPNG))
+	_, err = gone.UpdateCurrentUserProfileImage(ctx, "me.png", bytes.NewReader(testPNG))
 	require.NoError(t, err)
 	users := h.srv.Fake.UserCount()
 
@@ -541,25 +542,25 @@ func TestKipuDeleteCurrentUser(t *testing.T) {
 	assert.Equal(t, users-1, h.srv.Fake.UserCount())
 	assert.Empty(t, h.srv.Fake.Tokens(id))
 	_, _, err = gone.GetCurrentUser(ctx)
-	kipuAPIError(t, err, client.ErrUnauthorized)
+	apiError(t, err, client.ErrUnauthorized)
 	_, _, err = h.client(t, *extra.Value).GetCurrentUser(ctx)
-	kipuAPIError(t, err, client.ErrUnauthorized)
+	apiError(t, err, client.ErrUnauthorized)
 	_, _, err = pub.GetUserByID(ctx, id)
-	kipuAPIError(t, err, client.ErrNotFound)
+	apiError(t, err, client.ErrNotFound)
 	_, _, err = pub.GetUserProfileImage(ctx, id)
-	kipuAPIError(t, err, client.ErrNotFound)
+	apiError(t, err, client.ErrNotFound)
 	exists, _, err := pub.CheckUserExists(ctx, id)
 	require.NoError(t, err)
 	assert.False(t, exists)
 	r, _, err := pub.GetUserRegistrationStatus(ctx, "gone@example.com")
 	require.NoError(t, err)
 	assert.Equal(t, kipu.RegistrationResponseStatusNOTFOUND, r.Status)
-	_, ok := h.srv.Fake.User(fake.KipuAdaID)
+	_, ok := h.srv.Fake.User(kipufake.AdaID)
 	assert.True(t, ok, "other users untouched")
 }
 
-// kipuRaw sends a raw request and decodes the Spring error body.
-func kipuRaw(t *testing.T, srv *fake.KipuServer, method, path, token, contentType string, body io.Reader) (int, kipu.ErrorResponse) {
+// rawCall sends a raw request and decodes the Spring error body.
+func rawCall(t *testing.T, srv *kipufake.Server, method, path, token, contentType string, body io.Reader) (int, kipu.ErrorResponse) {
 	t.Helper()
 	req, err := http.NewRequest(method, srv.URL+path, body)
 	require.NoError(t, err)
@@ -586,47 +587,47 @@ func kipuRaw(t *testing.T, srv *fake.KipuServer, method, path, token, contentTyp
 }
 
 func TestKipuBadRequestsAndAuthShape(t *testing.T) {
-	srv := fake.StartKipu()
+	srv := kipufake.Start()
 	defer srv.Close()
 	tok := srv.Token
 
-	status, e := kipuRaw(t, srv, http.MethodPut, "/me", tok, "application/json", strings.NewReader(`{"about": 5}`))
+	status, e := rawCall(t, srv, http.MethodPut, "/me", tok, "application/json", strings.NewReader(`{"about": 5}`))
 	assert.Equal(t, http.StatusBadRequest, status)
 	assert.Equal(t, "/user-service/me", e.Path)
-	status, _ = kipuRaw(t, srv, http.MethodPut, "/me", tok, "application/json", strings.NewReader(`not json`))
+	status, _ = rawCall(t, srv, http.MethodPut, "/me", tok, "application/json", strings.NewReader(`not json`))
 	assert.Equal(t, http.StatusBadRequest, status)
-	status, _ = kipuRaw(t, srv, http.MethodPost, "/me/personal-access-tokens", tok, "application/json", strings.NewReader(`{"name": ""}`))
+	status, _ = rawCall(t, srv, http.MethodPost, "/me/personal-access-tokens", tok, "application/json", strings.NewReader(`{"name": ""}`))
 	assert.Equal(t, http.StatusBadRequest, status)
-	status, _ = kipuRaw(t, srv, http.MethodPost, "/me/personal-access-tokens", tok, "application/json", strings.NewReader(`{"name": "x", "expiresAt": "tomorrow"}`))
+	status, _ = rawCall(t, srv, http.MethodPost, "/me/personal-access-tokens", tok, "application/json", strings.NewReader(`{"name": "x", "expiresAt": "tomorrow"}`))
 	assert.Equal(t, http.StatusBadRequest, status)
-	status, _ = kipuRaw(t, srv, http.MethodGet, "/registration-status", "", "", nil)
+	status, _ = rawCall(t, srv, http.MethodGet, "/registration-status", "", "", nil)
 	assert.Equal(t, http.StatusBadRequest, status)
-	status, e = kipuRaw(t, srv, http.MethodGet, "/registration-status?email=%20%20", "", "", nil)
+	status, e = rawCall(t, srv, http.MethodGet, "/registration-status?email=%20%20", "", "", nil)
 	assert.Equal(t, http.StatusBadRequest, status)
 	assert.Equal(t, "email: must not be blank", *e.Message)
-	status, e = kipuRaw(t, srv, http.MethodGet, "/search/users?q=%20", tok, "", nil)
+	status, e = rawCall(t, srv, http.MethodGet, "/search/users?q=%20", tok, "", nil)
 	assert.Equal(t, http.StatusBadRequest, status)
 	assert.Equal(t, "/user-service/search/users", e.Path)
-	status, _ = kipuRaw(t, srv, http.MethodGet, "/authorize", "", "", nil)
+	status, _ = rawCall(t, srv, http.MethodGet, "/authorize", "", "", nil)
 	assert.Equal(t, http.StatusBadRequest, status)
 
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
 	require.NoError(t, mw.WriteField("other", "x"))
 	require.NoError(t, mw.Close())
-	status, _ = kipuRaw(t, srv, http.MethodPut, "/me/profile-image", tok, mw.FormDataContentType(), &buf)
+	status, _ = rawCall(t, srv, http.MethodPut, "/me/profile-image", tok, mw.FormDataContentType(), &buf)
 	assert.Equal(t, http.StatusBadRequest, status)
-	status, _ = kipuRaw(t, srv, http.MethodPut, "/me/profile-image", tok, "multipart/form-data; boundary=x", strings.NewReader("garbage"))
+	status, _ = rawCall(t, srv, http.MethodPut, "/me/profile-image", tok, "multipart/form-data; boundary=x", strings.NewReader("garbage"))
 	assert.Equal(t, http.StatusBadRequest, status)
 
-	status, e = kipuRaw(t, srv, http.MethodGet, "/no-such-endpoint", tok, "", nil)
+	status, e = rawCall(t, srv, http.MethodGet, "/no-such-endpoint", tok, "", nil)
 	assert.Equal(t, http.StatusNotFound, status)
 	assert.Equal(t, "/user-service/no-such-endpoint", e.Path)
 
-	status, e = kipuRaw(t, srv, http.MethodGet, "/me", "", "", nil)
+	status, e = rawCall(t, srv, http.MethodGet, "/me", "", "", nil)
 	assert.Equal(t, http.StatusUnauthorized, status)
 	assert.Equal(t, "/user-service/me", e.Path)
-	status, _ = kipuRaw(t, srv, http.MethodGet, "/me/personal-access-tokens", "kqh_pat_unknown", "", nil)
+	status, _ = rawCall(t, srv, http.MethodGet, "/me/personal-access-tokens", "kqh_pat_unknown", "", nil)
 	assert.Equal(t, http.StatusUnauthorized, status)
 
 	// The facade refuses to send an authenticated call without a token.
@@ -638,11 +639,11 @@ func TestKipuBadRequestsAndAuthShape(t *testing.T) {
 	assert.Equal(t, sent, srv.Faults.Requests("getCurrentUser"))
 
 	// No state changed by any of the above.
-	assert.Len(t, srv.Fake.Tokens(fake.KipuAdaID), 3)
+	assert.Len(t, srv.Fake.Tokens(kipufake.AdaID), 3)
 }
 
 func TestKipuFaults(t *testing.T) {
-	srv := fake.StartKipu()
+	srv := kipufake.Start()
 	defer srv.Close()
 	ctx := context.Background()
 	newClient := func(opts ...client.Option) *client.Kipu {
@@ -661,31 +662,31 @@ func TestKipuFaults(t *testing.T) {
 		before := srv.Faults.Requests("getCurrentUser")
 		me, resp, err := c.GetCurrentUser(ctx)
 		require.NoError(t, err)
-		assert.Equal(t, fake.KipuAdaID, me.Id)
+		assert.Equal(t, kipufake.AdaID, me.Id)
 		assert.Equal(t, 3, resp.Attempts)
 		assert.Equal(t, before+3, srv.Faults.Requests("getCurrentUser"))
 	})
 
 	t.Run("503 on create is retried and creates once", func(t *testing.T) {
-		n := len(srv.Fake.Tokens(fake.KipuAdaID))
+		n := len(srv.Fake.Tokens(kipufake.AdaID))
 		srv.Faults.FailNext(1, "createPersonalAccessToken", http.StatusServiceUnavailable, "0")
 		tok, resp, err := c.CreatePersonalAccessToken(ctx, kipu.CreateAccessTokenRequest{Name: "retried"})
 		require.NoError(t, err)
 		assert.NotNil(t, tok.Value)
 		assert.Equal(t, 2, resp.Attempts)
-		assert.Len(t, srv.Fake.Tokens(fake.KipuAdaID), n+1)
+		assert.Len(t, srv.Fake.Tokens(kipufake.AdaID), n+1)
 	})
 
 	t.Run("503 exhausts retries with the service's error shape", func(t *testing.T) {
 		srv.Faults.FailNext(3, "", http.StatusServiceUnavailable, "0")
-		_, _, err := c.GetUserByID(ctx, fake.KipuAlanID)
-		apiErr := kipuAPIError(t, err, client.ErrServer)
+		_, _, err := c.GetUserByID(ctx, kipufake.AlanID)
+		apiErr := apiError(t, err, client.ErrServer)
 		assert.Equal(t, 3, apiErr.Attempts)
 		assert.Equal(t, "Service Unavailable", apiErr.Code)
 		var body kipu.ErrorResponse
 		require.NoError(t, json.Unmarshal(apiErr.Body, &body))
 		assert.Equal(t, int32(503), body.Status)
-		assert.Equal(t, fake.KipuBasePath, body.Path)
+		assert.Equal(t, kipufake.BasePath, body.Path)
 	})
 
 	t.Run("dropped connection", func(t *testing.T) {
@@ -701,29 +702,29 @@ func TestKipuFaults(t *testing.T) {
 		srv.Faults.Inject(fake.Fault{Operation: "getCurrentUser", Drop: true, Count: 2})
 		me, _, err := c.GetCurrentUser(ctx) // idempotent: retried by the facade
 		require.NoError(t, err)
-		assert.Equal(t, fake.KipuAdaID, me.Id)
+		assert.Equal(t, kipufake.AdaID, me.Id)
 
 		srv.Faults.Inject(fake.Fault{Operation: "createPersonalAccessToken", Drop: true, Count: 2})
-		n := len(srv.Fake.Tokens(fake.KipuAdaID))
+		n := len(srv.Fake.Tokens(kipufake.AdaID))
 		_, _, err = c.CreatePersonalAccessToken(ctx, kipu.CreateAccessTokenRequest{Name: "dropped"})
 		require.ErrorAs(t, err, &te, "a POST whose connection dropped is not retried")
 		srv.Faults.Reset()
-		assert.Len(t, srv.Fake.Tokens(fake.KipuAdaID), n, "the dropped create did not happen")
+		assert.Len(t, srv.Fake.Tokens(kipufake.AdaID), n, "the dropped create did not happen")
 	})
 
 	t.Run("latency and per-call timeout", func(t *testing.T) {
 		srv.Faults.Inject(fake.Fault{Operation: "getUserById", Latency: 2 * time.Second})
 		start := time.Now()
-		_, _, err := c.GetUserByID(ctx, fake.KipuAlanID, client.WithTimeout(50*time.Millisecond), client.WithMaxRetries(0))
+		_, _, err := c.GetUserByID(ctx, kipufake.AlanID, client.WithTimeout(50*time.Millisecond), client.WithMaxRetries(0))
 		var te *client.TransportError
 		require.ErrorAs(t, err, &te)
 		require.ErrorIs(t, err, context.DeadlineExceeded)
 		assert.Less(t, time.Since(start), time.Second)
 
 		srv.Faults.Inject(fake.Fault{Operation: "getUserById", Latency: 20 * time.Millisecond})
-		u, _, err := c.GetUserByID(ctx, fake.KipuAlanID, client.WithTimeout(2*time.Second))
+		u, _, err := c.GetUserByID(ctx, kipufake.AlanID, client.WithTimeout(2*time.Second))
 		require.NoError(t, err)
-		assert.Equal(t, fake.KipuAlanID, u.Id)
+		assert.Equal(t, kipufake.AlanID, u.Id)
 	})
 
 	srv.Faults.Reset()
@@ -732,7 +733,7 @@ func TestKipuFaults(t *testing.T) {
 }
 
 func TestKipuConcurrentWriters(t *testing.T) {
-	h := newKipuHarness(t)
+	h := newHarness(t)
 	ctx := context.Background()
 	ada := h.client(t, h.srv.Token)
 	usersBefore := h.srv.Fake.UserCount()
@@ -752,13 +753,13 @@ func TestKipuConcurrentWriters(t *testing.T) {
 				return
 			}
 			values[i] = *tok.Value
-			if _, _, err := ada.UpdateCurrentUser(ctx, kipu.UpdateUserRequest{About: kipuStr(fmt.Sprintf("about-%d", i))}); err != nil {
+			if _, _, err := ada.UpdateCurrentUser(ctx, kipu.UpdateUserRequest{About: str(fmt.Sprintf("about-%d", i))}); err != nil {
 				errs <- err
 			}
 		}()
 		go func() {
 			defer wg.Done()
-			id, tok := h.srv.Fake.AddIdentity(fake.KipuIdentity{Email: fmt.Sprintf("worker%d@example.com", i), Firstname: "Worker"})
+			id, tok := h.srv.Fake.AddIdentity(kipufake.Identity{Email: fmt.Sprintf("worker%d@example.com", i), Firstname: "Worker"})
 			c, err := h.newClient(tok)
 			if err != nil {
 				errs <- err
@@ -793,7 +794,7 @@ func TestKipuConcurrentWriters(t *testing.T) {
 	for _, v := range values[:4] {
 		p, _, err := h.client(t, "").AuthorizeByPersonalAccessToken(ctx, v)
 		require.NoError(t, err)
-		assert.Equal(t, fake.KipuAdaID, p.Id)
+		assert.Equal(t, kipufake.AdaID, p.Id)
 	}
 	assert.Equal(t, usersBefore+n, h.srv.Fake.UserCount())
 	hits, _, err := ada.SearchUsers(ctx, "worker")

@@ -1,4 +1,4 @@
-package fake_test
+package vectarafake_test
 
 import (
 	"context"
@@ -22,54 +22,55 @@ import (
 
 	"github.com/userapis/userapis-go/client"
 	"github.com/userapis/userapis-go/fake"
+	"github.com/userapis/userapis-go/fake/vectarafake"
 	"github.com/userapis/userapis-go/gen/vectara"
 	"github.com/userapis/userapis-go/internal/contract"
 )
 
-// vectaraSplit sends token-endpoint requests (outside the document) straight
+// splitPath sends token-endpoint requests (outside the document) straight
 // to the server and every API request through the contract validator.
-type vectaraSplit struct {
+type splitPath struct {
 	api   http.RoundTripper
 	plain http.RoundTripper
 }
 
-func (s vectaraSplit) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.URL.Path == fake.VectaraTokenPath {
+func (s splitPath) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.URL.Path == vectarafake.TokenPath {
 		return s.plain.RoundTrip(r)
 	}
 	return s.api.RoundTrip(r)
 }
 
-// vectaraEnv is a started fake plus a contract-checking transport.
-type vectaraEnv struct {
-	srv *fake.VectaraServer
+// env is a started fake plus a contract-checking transport.
+type env struct {
+	srv *vectarafake.Server
 	ct  *contract.Transport
 	doc *openapi3.T
 	hc  *http.Client // contract-checked for the API, plain for the token endpoint
 	raw *http.Client // no checking, for deliberately bad requests
 }
 
-func newVectaraEnv(t *testing.T) *vectaraEnv {
+func newVectaraEnv(t *testing.T) *env {
 	t.Helper()
-	srv := fake.StartVectara()
+	srv := vectarafake.Start()
 	t.Cleanup(srv.Close)
-	doc, err := openapi3.NewLoader().LoadFromFile("../api/vectara.yaml")
+	doc, err := openapi3.NewLoader().LoadFromFile("../../api/vectara.yaml")
 	require.NoError(t, err)
 	v, err := contract.New(doc, srv.URL)
 	require.NoError(t, err)
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
 	ct := &contract.Transport{V: v, Next: tr}
-	return &vectaraEnv{
+	return &env{
 		srv: srv, ct: ct, doc: doc,
-		hc:  &http.Client{Transport: vectaraSplit{api: ct, plain: tr}},
+		hc:  &http.Client{Transport: splitPath{api: ct, plain: tr}},
 		raw: &http.Client{Transport: tr},
 	}
 }
 
 // client returns a facade with fast retries; the API key is used unless
 // opts give other credentials.
-func (e *vectaraEnv) client(t *testing.T, opts ...client.Option) *client.Vectara {
+func (e *env) client(t *testing.T, opts ...client.Option) *client.Vectara {
 	t.Helper()
 	base := []client.Option{
 		client.WithBaseURL(e.srv.URL),
@@ -81,19 +82,19 @@ func (e *vectaraEnv) client(t *testing.T, opts ...client.Option) *client.Vectara
 	return c
 }
 
-func (e *vectaraEnv) apiKeyClient(t *testing.T, opts ...client.Option) *client.Vectara {
+func (e *env) apiKeyClient(t *testing.T, opts ...client.Option) *client.Vectara {
 	return e.client(t, append([]client.Option{client.WithAPIKey(e.srv.APIKey)}, opts...)...)
 }
 
 // checkContract asserts that every exchange matched the document.
-func (e *vectaraEnv) checkContract(t *testing.T) {
+func (e *env) checkContract(t *testing.T) {
 	t.Helper()
 	for _, err := range e.ct.Errors() {
 		t.Errorf("contract violation: %v", err)
 	}
 }
 
-func vectaraAPIError(t *testing.T, err error, status int) *client.APIError {
+func apiError(t *testing.T, err error, status int) *client.APIError {
 	t.Helper()
 	var ae *client.APIError
 	require.ErrorAs(t, err, &ae)
@@ -102,7 +103,7 @@ func vectaraAPIError(t *testing.T, err error, status int) *client.APIError {
 	return ae
 }
 
-func vectaraUsernames(users []vectara.User) []string {
+func usernames(users []vectara.User) []string {
 	out := make([]string, len(users))
 	for i, u := range users {
 		out[i] = *u.Username
@@ -120,12 +121,12 @@ func TestVectaraContractEveryOperation(t *testing.T) {
 
 	page, _, err := c.ListUsers(ctx, nil)
 	require.NoError(t, err)
-	assert.Equal(t, []string{"ada@example.com", "bob", "grace@example.com", "owner@example.com"}, vectaraUsernames(*page.Users))
+	assert.Equal(t, []string{"ada@example.com", "bob", "grace@example.com", "owner@example.com"}, usernames(*page.Users))
 	assert.True(t, page.Metadata == nil || page.Metadata.PageKey == nil, "one page only")
 
 	created, resp, err := c.CreateUser(ctx, vectara.CreateUserRequest{
 		Email:       "lin@example.com",
-		Description: vectaraStr("Analyst"),
+		Description: str("Analyst"),
 		ApiRoles:    &[]vectara.ApiRole{"corpus_developer"},
 		CorpusRoles: &[]vectara.CorpusRole{{CorpusKey: "my-corpus", Role: "viewer"}},
 	})
@@ -146,7 +147,7 @@ func TestVectaraContractEveryOperation(t *testing.T) {
 	require.NotNil(t, got.ApiPolicy)
 	assert.Equal(t, "corpus_developer", got.ApiPolicy.Name)
 
-	upd, _, err := c.UpdateUser(ctx, "lin@example.com", vectara.UpdateUserRequest{Enabled: vectaraBool(false)})
+	upd, _, err := c.UpdateUser(ctx, "lin@example.com", vectara.UpdateUserRequest{Enabled: boolOf(false)})
 	require.NoError(t, err)
 	assert.False(t, *upd.Enabled)
 	assert.Equal(t, "Analyst", *upd.Description, "fields not sent stay")
@@ -163,7 +164,7 @@ func TestVectaraContractEveryOperation(t *testing.T) {
 
 	// Error answers of every operation, also checked against the document.
 	_, _, err = c.GetUser(ctx, "lin@example.com")
-	ae := vectaraAPIError(t, err, http.StatusNotFound)
+	ae := apiError(t, err, http.StatusNotFound)
 	assert.ErrorIs(t, err, client.ErrNotFound)
 	assert.Contains(t, string(ae.Body), `"id":"lin@example.com"`)
 	_, _, err = c.UpdateUser(ctx, "lin@example.com", vectara.UpdateUserRequest{})
@@ -172,12 +173,12 @@ func TestVectaraContractEveryOperation(t *testing.T) {
 	assert.ErrorIs(t, err, client.ErrNotFound)
 	_, _, err = c.ResetUserPassword(ctx, "lin@example.com")
 	assert.ErrorIs(t, err, client.ErrNotFound)
-	_, _, err = c.ListUsers(ctx, &vectara.ListUsersParams{CorpusKey: vectaraStr("no-such-corpus")})
+	_, _, err = c.ListUsers(ctx, &vectara.ListUsersParams{CorpusKey: str("no-such-corpus")})
 	assert.ErrorIs(t, err, client.ErrNotFound)
 	_, _, err = c.CreateUser(ctx, vectara.CreateUserRequest{Email: "ada@example.com"})
 	assert.ErrorIs(t, err, client.ErrConflict)
 	_, _, err = c.CreateUser(ctx, vectara.CreateUserRequest{Email: "x@example.com", CorpusRoles: &[]vectara.CorpusRole{{CorpusKey: "nope", Role: "viewer"}}})
-	ae = vectaraAPIError(t, err, http.StatusBadRequest)
+	ae = apiError(t, err, http.StatusBadRequest)
 	assert.Contains(t, ae.Fields, "corpus_roles[0].corpus_key")
 	_, _, err = c.ListUsers(ctx, nil, client.WithAPIKey("zut_wrong"))
 	assert.ErrorIs(t, err, client.ErrUnauthorized)
@@ -191,8 +192,8 @@ func TestVectaraContractEveryOperation(t *testing.T) {
 	e.checkContract(t)
 }
 
-func vectaraStr(s string) *string { return &s }
-func vectaraBool(b bool) *bool    { return &b }
+func str(s string) *string { return &s }
+func boolOf(b bool) *bool  { return &b }
 
 // TestVectaraAPIKeyAuth covers 401 and 403 as the real service answers them.
 func TestVectaraAPIKeyAuth(t *testing.T) {
@@ -200,13 +201,13 @@ func TestVectaraAPIKeyAuth(t *testing.T) {
 	ctx := context.Background()
 
 	_, _, err := e.client(t, client.WithAPIKey("zut_not_a_key")).GetUser(ctx, "ada@example.com")
-	ae := vectaraAPIError(t, err, http.StatusUnauthorized)
+	ae := apiError(t, err, http.StatusUnauthorized)
 	assert.ErrorIs(t, err, client.ErrUnauthorized)
 	assert.NotContains(t, err.Error(), "zut_not_a_key")
 	assert.NotEmpty(t, ae.Message)
 
 	_, _, err = e.client(t, client.WithAPIKey(e.srv.QueryAPIKey)).GetUser(ctx, "ada@example.com")
-	vectaraAPIError(t, err, http.StatusForbidden)
+	apiError(t, err, http.StatusForbidden)
 	assert.ErrorIs(t, err, client.ErrForbidden)
 	assert.Contains(t, err.Error(), "Personal API key")
 
@@ -225,11 +226,11 @@ func TestVectaraAPIKeyAuth(t *testing.T) {
 	require.NoError(t, err)
 	_, _, err = limited.ListUsers(ctx, nil)
 	require.NoError(t, err)
-	_, _, err = admin.UpdateUser(ctx, "ada@example.com", vectara.UpdateUserRequest{Enabled: vectaraBool(false)})
+	_, _, err = admin.UpdateUser(ctx, "ada@example.com", vectara.UpdateUserRequest{Enabled: boolOf(false)})
 	require.NoError(t, err)
 	_, _, err = limited.ListUsers(ctx, nil)
 	assert.ErrorIs(t, err, client.ErrUnauthorized)
-	_, _, err = admin.UpdateUser(ctx, "ada@example.com", vectara.UpdateUserRequest{Enabled: vectaraBool(true)})
+	_, _, err = admin.UpdateUser(ctx, "ada@example.com", vectara.UpdateUserRequest{Enabled: boolOf(true)})
 	require.NoError(t, err)
 	_, err = admin.DeleteUser(ctx, "ada@example.com")
 	require.NoError(t, err)
@@ -240,7 +241,7 @@ func TestVectaraAPIKeyAuth(t *testing.T) {
 	// No credential at all (the contract validator would flag it, so raw).
 	res, err := e.raw.Get(e.srv.URL + "/v2/users")
 	require.NoError(t, err)
-	body := vectaraReadJSON(t, res)
+	body := readJSON(t, res)
 	assert.Equal(t, http.StatusUnauthorized, res.StatusCode)
 	assert.NotEmpty(t, body["request_id"])
 	assert.NotEmpty(t, body["messages"])
@@ -250,7 +251,7 @@ func TestVectaraAPIKeyAuth(t *testing.T) {
 	assert.ErrorIs(t, err, client.ErrNotAuthenticated)
 }
 
-func vectaraReadJSON(t *testing.T, res *http.Response) map[string]any {
+func readJSON(t *testing.T, res *http.Response) map[string]any {
 	t.Helper()
 	defer res.Body.Close()
 	assert.Equal(t, "application/json", res.Header.Get("Content-Type"))
@@ -388,7 +389,7 @@ func TestVectaraTokenEndpoint(t *testing.T) {
 		}
 		res, err := e.raw.Do(req)
 		require.NoError(t, err)
-		return res, vectaraReadJSON(t, res)
+		return res, readJSON(t, res)
 	}
 	grant := url.Values{"grant_type": {"client_credentials"}}
 
@@ -405,7 +406,7 @@ func TestVectaraTokenEndpoint(t *testing.T) {
 	req.Header.Set("Authorization", "Bearer "+tok)
 	res, err := e.raw.Do(req)
 	require.NoError(t, err)
-	assert.Equal(t, "bob", vectaraReadJSON(t, res)["username"])
+	assert.Equal(t, "bob", readJSON(t, res)["username"])
 
 	inForm := url.Values{"grant_type": {"client_credentials"}, "client_id": {e.srv.ClientID}, "client_secret": {e.srv.ClientSecret}}
 	res, body = post(inForm, "", "")
@@ -423,7 +424,7 @@ func TestVectaraTokenEndpoint(t *testing.T) {
 	res, err = e.raw.Get(e.srv.TokenURL)
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusMethodNotAllowed, res.StatusCode)
-	assert.Equal(t, "invalid_request", vectaraReadJSON(t, res)["error"])
+	assert.Equal(t, "invalid_request", readJSON(t, res)["error"])
 
 	assert.Equal(t, 5, e.srv.Fake.TokenRequests())
 	assert.Equal(t, 0, e.srv.Faults.Requests("oauth2Token"), "the token endpoint has its own faults")
@@ -442,7 +443,7 @@ func TestVectaraPaging(t *testing.T) {
 	c := e.apiKeyClient(t)
 
 	var got []string
-	for u, err := range c.ListUsersIter(ctx, &vectara.ListUsersParams{Limit: vectaraInt32(100)}) {
+	for u, err := range c.ListUsersIter(ctx, &vectara.ListUsersParams{Limit: int32Of(100)}) {
 		require.NoError(t, err)
 		got = append(got, *u.Username)
 	}
@@ -451,7 +452,7 @@ func TestVectaraPaging(t *testing.T) {
 
 	// Breaking out early stops fetching.
 	n := 0
-	for _, err := range c.ListUsersIter(ctx, &vectara.ListUsersParams{Limit: vectaraInt32(100)}) {
+	for _, err := range c.ListUsersIter(ctx, &vectara.ListUsersParams{Limit: int32Of(100)}) {
 		require.NoError(t, err)
 		n++
 		if n == 150 {
@@ -473,31 +474,31 @@ func TestVectaraPaging(t *testing.T) {
 	require.NoError(t, err)
 	next, _, err := c.ListUsers(ctx, &vectara.ListUsersParams{PageKey: &key})
 	require.NoError(t, err)
-	assert.Equal(t, want[10:20], vectaraUsernames(*next.Users))
+	assert.Equal(t, want[10:20], usernames(*next.Users))
 
-	last, _, err := c.ListUsers(ctx, &vectara.ListUsersParams{Limit: vectaraInt32(100), PageKey: vectaraStr(e.pageKeyAfter(t, c, 200))})
+	last, _, err := c.ListUsers(ctx, &vectara.ListUsersParams{Limit: int32Of(100), PageKey: str(e.pageKeyAfter(t, c, 200))})
 	require.NoError(t, err)
 	assert.True(t, last.Metadata == nil || last.Metadata.PageKey == nil, "last page has no page_key")
 
 	// Invalid, forged or mismatched page keys are refused with 400.
 	for _, bad := range []string{"not-a-key", base64.RawURLEncoding.EncodeToString([]byte("v1\x00\x00user100@example.com12345678"))} {
 		_, _, err = c.ListUsers(ctx, &vectara.ListUsersParams{PageKey: &bad})
-		ae := vectaraAPIError(t, err, http.StatusBadRequest)
+		ae := apiError(t, err, http.StatusBadRequest)
 		assert.ErrorIs(t, err, client.ErrBadRequest)
 		assert.Contains(t, ae.Fields, "page_key")
 	}
-	_, _, err = c.ListUsers(ctx, &vectara.ListUsersParams{PageKey: &key, CorpusKey: vectaraStr("my-corpus")})
+	_, _, err = c.ListUsers(ctx, &vectara.ListUsersParams{PageKey: &key, CorpusKey: str("my-corpus")})
 	assert.ErrorIs(t, err, client.ErrBadRequest)
 
 	// corpus_key keeps users with a role on that corpus.
-	page, _, err = c.ListUsers(ctx, &vectara.ListUsersParams{CorpusKey: vectaraStr("my-corpus")})
+	page, _, err = c.ListUsers(ctx, &vectara.ListUsersParams{CorpusKey: str("my-corpus")})
 	require.NoError(t, err)
-	assert.Equal(t, []string{"ada@example.com", "grace@example.com"}, vectaraUsernames(*page.Users))
-	page, _, err = c.ListUsers(ctx, &vectara.ListUsersParams{CorpusKey: vectaraStr("archive")})
+	assert.Equal(t, []string{"ada@example.com", "grace@example.com"}, usernames(*page.Users))
+	page, _, err = c.ListUsers(ctx, &vectara.ListUsersParams{CorpusKey: str("archive")})
 	require.NoError(t, err)
 	assert.Empty(t, *page.Users)
-	_, _, err = c.ListUsers(ctx, &vectara.ListUsersParams{CorpusKey: vectaraStr("missing")})
-	ae := vectaraAPIError(t, err, http.StatusNotFound)
+	_, _, err = c.ListUsers(ctx, &vectara.ListUsersParams{CorpusKey: str("missing")})
+	ae := apiError(t, err, http.StatusNotFound)
 	assert.Contains(t, string(ae.Body), `"id":"missing"`)
 
 	// The document's limits, refused by validation with the 400 shape.
@@ -506,7 +507,7 @@ func TestVectaraPaging(t *testing.T) {
 		req.Header.Set("x-api-key", e.srv.APIKey)
 		res, err := e.raw.Do(req)
 		require.NoError(t, err)
-		body := vectaraReadJSON(t, res)
+		body := readJSON(t, res)
 		assert.Equal(t, http.StatusBadRequest, res.StatusCode)
 		assert.Contains(t, body["field_errors"], "limit")
 		assert.NotEmpty(t, body["request_id"])
@@ -515,11 +516,11 @@ func TestVectaraPaging(t *testing.T) {
 }
 
 // pageKeyAfter pages by 100 until n users were seen and returns that key.
-func (e *vectaraEnv) pageKeyAfter(t *testing.T, c *client.Vectara, n int) string {
+func (e *env) pageKeyAfter(t *testing.T, c *client.Vectara, n int) string {
 	t.Helper()
 	var key *string
 	for seen := 0; seen < n; {
-		page, _, err := c.ListUsers(context.Background(), &vectara.ListUsersParams{Limit: vectaraInt32(100), PageKey: key})
+		page, _, err := c.ListUsers(context.Background(), &vectara.ListUsersParams{Limit: int32Of(100), PageKey: key})
 		require.NoError(t, err)
 		seen += len(*page.Users)
 		key = page.Metadata.PageKey
@@ -527,7 +528,7 @@ func (e *vectaraEnv) pageKeyAfter(t *testing.T, c *client.Vectara, n int) string
 	return *key
 }
 
-func vectaraInt32(n int32) *int32 { return &n }
+func int32Of(n int32) *int32 { return &n }
 
 // TestVectaraUsernamesInPath: usernames are one percent-encoded path
 // segment; %2F is part of the name, never a path separator.
@@ -557,7 +558,7 @@ func TestVectaraUsernamesInPath(t *testing.T) {
 		req.Header.Set("x-api-key", e.srv.APIKey)
 		res, err := e.raw.Do(req)
 		require.NoError(t, err)
-		return res.StatusCode, vectaraReadJSON(t, res)
+		return res.StatusCode, readJSON(t, res)
 	}
 	status, body := get("/v2/users/a%2Fb")
 	assert.Equal(t, http.StatusOK, status)
@@ -587,7 +588,7 @@ func TestVectaraUsernamesInPath(t *testing.T) {
 
 	// Names no path can address are refused.
 	for _, bad := range []string{".", ".."} {
-		_, _, err = c.CreateUser(ctx, vectara.CreateUserRequest{Email: "dot@example.com", Username: vectaraStr(bad)})
+		_, _, err = c.CreateUser(ctx, vectara.CreateUserRequest{Email: "dot@example.com", Username: str(bad)})
 		assert.ErrorIs(t, err, client.ErrBadRequest, bad)
 	}
 	e.checkContract(t)
@@ -605,7 +606,7 @@ func TestVectaraCreateAndUpdate(t *testing.T) {
 	c := e.apiKeyClient(t)
 
 	u, _, err := c.CreateUser(ctx, vectara.CreateUserRequest{
-		Email: "Kay@Example.com", Username: vectaraStr("kay"),
+		Email: "Kay@Example.com", Username: str("kay"),
 		ApiRoles:   &[]vectara.ApiRole{"agent_viewer"},
 		AgentRoles: &[]vectara.AgentRole{{AgentKey: "support-agent", Role: "agent_user"}},
 	})
@@ -615,12 +616,12 @@ func TestVectaraCreateAndUpdate(t *testing.T) {
 	assert.Equal(t, start, *u.UpdatedAt)
 	assert.Empty(t, *u.CorpusRoles, "absent role lists are empty arrays")
 
-	_, _, err = c.CreateUser(ctx, vectara.CreateUserRequest{Email: "other@example.com", Username: vectaraStr("kay")})
+	_, _, err = c.CreateUser(ctx, vectara.CreateUserRequest{Email: "other@example.com", Username: str("kay")})
 	assert.ErrorIs(t, err, client.ErrConflict, "duplicate username")
 	_, _, err = c.CreateUser(ctx, vectara.CreateUserRequest{Email: "kay@example.com"})
 	assert.ErrorIs(t, err, client.ErrConflict, "duplicate e-mail, any case")
 	_, _, err = c.CreateUser(ctx, vectara.CreateUserRequest{Email: "not-an-email"})
-	ae := vectaraAPIError(t, err, http.StatusBadRequest)
+	ae := apiError(t, err, http.StatusBadRequest)
 	assert.Contains(t, ae.Fields, "email")
 
 	// PATCH: only what is sent changes; a role list replaces the old one.
@@ -628,7 +629,7 @@ func TestVectaraCreateAndUpdate(t *testing.T) {
 	now = start.Add(time.Hour)
 	mu.Unlock()
 	upd, _, err := c.UpdateUser(ctx, "kay", vectara.UpdateUserRequest{
-		Description: vectaraStr("Support"),
+		Description: str("Support"),
 		CorpusRoles: &[]vectara.CorpusRole{{CorpusKey: "support-docs", Role: "editor"}},
 	})
 	require.NoError(t, err)
@@ -696,7 +697,7 @@ func TestVectaraFaults(t *testing.T) {
 	// Exhausted retries surface the fault in the service's error shape.
 	e.srv.Faults.FailNext(3, "listUsers", http.StatusServiceUnavailable, "0")
 	_, _, err = c.ListUsers(ctx, nil)
-	ae := vectaraAPIError(t, err, http.StatusServiceUnavailable)
+	ae := apiError(t, err, http.StatusServiceUnavailable)
 	assert.ErrorIs(t, err, client.ErrServer)
 	assert.Equal(t, 3, ae.Attempts)
 
@@ -732,7 +733,7 @@ func TestVectaraBadRequests(t *testing.T) {
 		}
 		res, err := e.raw.Do(req)
 		require.NoError(t, err)
-		return res.StatusCode, vectaraReadJSON(t, res)
+		return res.StatusCode, readJSON(t, res)
 	}
 	cases := []struct {
 		name, method, path, ct, body, field string
@@ -784,7 +785,7 @@ func TestVectaraConcurrentWrites(t *testing.T) {
 				errs <- err
 				return
 			}
-			if _, _, err := c.UpdateUser(ctx, name, vectara.UpdateUserRequest{Description: vectaraStr("worker " + name)}); err != nil {
+			if _, _, err := c.UpdateUser(ctx, name, vectara.UpdateUserRequest{Description: str("worker " + name)}); err != nil {
 				errs <- err
 			}
 			if _, _, err := c.ResetUserPassword(ctx, name); err != nil {
@@ -795,7 +796,7 @@ func TestVectaraConcurrentWrites(t *testing.T) {
 			if err != nil && !errors.Is(err, client.ErrConflict) {
 				errs <- err
 			}
-			if _, _, err := c.ListUsers(ctx, &vectara.ListUsersParams{Limit: vectaraInt32(5)}); err != nil {
+			if _, _, err := c.ListUsers(ctx, &vectara.ListUsersParams{Limit: int32Of(5)}); err != nil {
 				errs <- err
 			}
 		})
@@ -816,7 +817,7 @@ func TestVectaraConcurrentWrites(t *testing.T) {
 		assert.Equal(t, 1, e.srv.Fake.PasswordResets(name))
 	}
 	var listed []string
-	for u, err := range c.ListUsersIter(ctx, &vectara.ListUsersParams{Limit: vectaraInt32(7)}) {
+	for u, err := range c.ListUsersIter(ctx, &vectara.ListUsersParams{Limit: int32Of(7)}) {
 		require.NoError(t, err)
 		listed = append(listed, *u.Username)
 	}
@@ -828,7 +829,7 @@ func TestVectaraConcurrentWrites(t *testing.T) {
 // TestVectaraListen starts the fake on a chosen address, as the serve
 // command does, and reads a user with a plain request.
 func TestVectaraListen(t *testing.T) {
-	srv, err := fake.ListenVectara("127.0.0.1:0")
+	srv, err := vectarafake.Listen("127.0.0.1:0")
 	require.NoError(t, err)
 	defer srv.Close()
 	assert.True(t, strings.HasPrefix(srv.URL, "http://127.0.0.1:"))

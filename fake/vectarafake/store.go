@@ -1,4 +1,4 @@
-package fake
+package vectarafake
 
 import (
 	"crypto/hmac"
@@ -6,12 +6,14 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/mail"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/userapis/userapis-go/gen/vectara"
+	"github.com/userapis/userapis-go/internal/fakekit"
 )
 
 // This file is the Vectara fake's storage: users, corpora, API keys, app
@@ -21,26 +23,19 @@ import (
 
 // Domain errors of the Vectara store.
 var (
-	errVectaraUserNotFound   = errors.New("user not found")
-	errVectaraCorpusNotFound = errors.New("corpus not found")
-	errVectaraConflict       = errors.New("already exists")
+	errUserNotFound   = errors.New("user not found")
+	errCorpusNotFound = errors.New("corpus not found")
+	errConflict       = errors.New("already exists")
 )
 
-// vectaraInvalidError is a request the server refuses with 400: a message and
-// per-field problems (BadRequestError.field_errors).
-type vectaraInvalidError struct {
-	msg    string
-	fields map[string]string
+// invalid is the 400 of a request that failed validation, naming the
+// field.
+func invalid(field, problem string) error {
+	return &fakekit.Error{Status: http.StatusBadRequest, Message: "Request failed validation.", Fields: map[string]string{field: problem}}
 }
 
-func (e *vectaraInvalidError) Error() string { return e.msg }
-
-func vectaraInvalid(field, problem string) *vectaraInvalidError {
-	return &vectaraInvalidError{msg: "Request failed validation.", fields: map[string]string{field: problem}}
-}
-
-// vectaraUser is a stored user.
-type vectaraUser struct {
+// userRow is a stored user.
+type userRow struct {
 	id          string
 	email       string
 	username    string
@@ -56,33 +51,33 @@ type vectaraUser struct {
 
 // Kinds of Vectara API keys. Only Personal keys may manage users.
 const (
-	VectaraKeyPersonal     = "personal"      // a user's Personal API key
-	VectaraKeyQueryService = "query_service" // a QueryService key (refused with 403)
-	VectaraKeyIndexService = "index_service" // an IndexService key (refused with 403)
+	KeyPersonal     = "personal"      // a user's Personal API key
+	KeyQueryService = "query_service" // a QueryService key (refused with 403)
+	KeyIndexService = "index_service" // an IndexService key (refused with 403)
 )
 
-// vectaraKey is an API key; a Personal key acts as its owner, so it stops
+// apiKeyRow is an API key; a Personal key acts as its owner, so it stops
 // working when the owner is disabled or deleted.
-type vectaraKey struct {
+type apiKeyRow struct {
 	kind  string
 	owner string // username
 }
 
-// vectaraClient is an OAuth2 application client.
-type vectaraClient struct {
+// appClient is an OAuth2 application client.
+type appClient struct {
 	secret string
 	roles  []vectara.ApiRole
 }
 
-// vectaraToken is an issued OAuth2 access token.
-type vectaraToken struct {
+// accessToken is an issued OAuth2 access token.
+type accessToken struct {
 	clientID string
 	expires  time.Time
 }
 
-// vectaraPrincipal is who a request acts as, put in the request context by
+// principal is who a request acts as, put in the request context by
 // the auth middleware.
-type vectaraPrincipal struct {
+type principal struct {
 	name  string // username or client id
 	kind  string // a VectaraKey* kind, or "oauth2"
 	roles []vectara.ApiRole
@@ -91,12 +86,12 @@ type vectaraPrincipal struct {
 // keyTypeAllowed reports whether p's credential may call the user
 // operations at all: a Personal key or an OAuth2 app client may,
 // QueryService and IndexService keys may not.
-func (p vectaraPrincipal) keyTypeAllowed() bool {
-	return p.kind == VectaraKeyPersonal || p.kind == "oauth2"
+func (p principal) keyTypeAllowed() bool {
+	return p.kind == KeyPersonal || p.kind == "oauth2"
 }
 
 // isAdmin reports whether p has a customer-level role that may manage users.
-func (p vectaraPrincipal) isAdmin() bool {
+func (p principal) isAdmin() bool {
 	for _, r := range p.roles {
 		if r == "owner" || r == "administrator" {
 			return true
@@ -105,7 +100,7 @@ func (p vectaraPrincipal) isAdmin() bool {
 	return false
 }
 
-func (u *vectaraUser) clone() *vectaraUser {
+func (u *userRow) clone() *userRow {
 	c := *u
 	c.apiRoles = append([]vectara.ApiRole{}, u.apiRoles...)
 	c.corpusRoles = append([]vectara.CorpusRole{}, u.corpusRoles...)
@@ -113,9 +108,9 @@ func (u *vectaraUser) clone() *vectaraUser {
 	return &c
 }
 
-// vectaraPolicyOps are the operations each customer-level role allows, as
+// policyOps are the operations each customer-level role allows, as
 // reported in User.api_policy (a null value: on any resource).
-var vectaraPolicyOps = map[vectara.ApiRole][]string{
+var policyOps = map[vectara.ApiRole][]string{
 	"owner":                 {"listUsers", "createUser", "getUser", "updateUser", "deleteUser", "resetUserPassword", "listCorpora", "createCorpus", "deleteCorpus", "updateBilling"},
 	"administrator":         {"listUsers", "createUser", "getUser", "updateUser", "deleteUser", "resetUserPassword", "listCorpora", "createCorpus", "deleteCorpus"},
 	"billing_administrator": {"getBilling", "updateBilling"},
@@ -129,7 +124,7 @@ var vectaraPolicyOps = map[vectara.ApiRole][]string{
 // toAPI renders u as the document's User: role arrays always present (as
 // [] when empty), description only when set, api_policy for users with a
 // customer-level role.
-func (u *vectaraUser) toAPI() vectara.User {
+func (u *userRow) toAPI() vectara.User {
 	c := u.clone()
 	out := vectara.User{
 		Id:          &c.id,
@@ -148,7 +143,7 @@ func (u *vectaraUser) toAPI() vectara.User {
 	if len(c.apiRoles) > 0 {
 		ops := map[string]*vectara.ApiOperationPolicy{}
 		for _, r := range c.apiRoles {
-			for _, op := range vectaraPolicyOps[r] {
+			for _, op := range policyOps[r] {
 				ops[op] = nil
 			}
 		}
@@ -169,62 +164,62 @@ func (u *vectaraUser) toAPI() vectara.User {
 }
 
 // checkRoles refuses corpus roles on corpora that do not exist.
-func (f *VectaraFake) checkRoles(corpusRoles *[]vectara.CorpusRole) error {
+func (f *Fake) checkRoles(corpusRoles *[]vectara.CorpusRole) error {
 	if corpusRoles == nil {
 		return nil
 	}
 	for i, cr := range *corpusRoles {
 		if !f.corpora[cr.CorpusKey] {
-			return vectaraInvalid(fmt.Sprintf("corpus_roles[%d].corpus_key", i), fmt.Sprintf("corpus %q does not exist", cr.CorpusKey))
+			return invalid(fmt.Sprintf("corpus_roles[%d].corpus_key", i), fmt.Sprintf("corpus %q does not exist", cr.CorpusKey))
 		}
 	}
 	return nil
 }
 
-// vectaraCheckUsername refuses usernames that no path could address.
-func vectaraCheckUsername(name string) error {
+// checkUsername refuses usernames that no path could address.
+func checkUsername(name string) error {
 	switch {
 	case strings.TrimSpace(name) == "":
-		return vectaraInvalid("username", "must not be blank")
+		return invalid("username", "must not be blank")
 	case name == "." || name == "..":
-		return vectaraInvalid("username", "must not be . or ..")
+		return invalid("username", "must not be . or ..")
 	}
 	return nil
 }
 
-// vectaraCheckEmail accepts a bare address such as ada@example.com.
-func vectaraCheckEmail(email string) error {
+// checkEmail accepts a bare address such as ada@example.com.
+func checkEmail(email string) error {
 	a, err := mail.ParseAddress(email)
 	if err != nil || a.Address != email || a.Name != "" {
-		return vectaraInvalid("email", "must be a well-formed email address")
+		return invalid("email", "must be a well-formed email address")
 	}
 	return nil
 }
 
 // createUser stores a new user; it returns the user and its one-time code.
-func (f *VectaraFake) createUser(req vectara.CreateUserRequest, now time.Time) (*vectaraUser, string, error) {
-	if err := vectaraCheckEmail(req.Email); err != nil {
+func (f *Fake) createUser(req vectara.CreateUserRequest, now time.Time) (*userRow, string, error) {
+	if err := checkEmail(req.Email); err != nil {
 		return nil, "", err
 	}
 	username := req.Email
 	if req.Username != nil && *req.Username != "" {
 		username = *req.Username
 	}
-	if err := vectaraCheckUsername(username); err != nil {
+	if err := checkUsername(username); err != nil {
 		return nil, "", err
 	}
 	if err := f.checkRoles(req.CorpusRoles); err != nil {
 		return nil, "", err
 	}
 	if _, dup := f.users[username]; dup {
-		return nil, "", fmt.Errorf("User %s %w.", username, errVectaraConflict)
+		return nil, "", fmt.Errorf("User %s %w.", username, errConflict)
 	}
 	if _, dup := f.emails[strings.ToLower(req.Email)]; dup {
-		return nil, "", fmt.Errorf("A user with e-mail address %s %w.", req.Email, errVectaraConflict)
+		return nil, "", fmt.Errorf("A user with e-mail address %s %w.", req.Email, errConflict)
 	}
 	f.seq++
-	u := &vectaraUser{
-		id:       vectaraUserID(f.seq),
+	u := &userRow{
+		id:       userID(f.seq),
 		email:    req.Email,
 		username: username,
 		enabled:  true,
@@ -249,31 +244,31 @@ func (f *VectaraFake) createUser(req vectara.CreateUserRequest, now time.Time) (
 	return u.clone(), f.oneTimeCode(), nil
 }
 
-// vectaraUserID is a deterministic, distinct-looking user id for sequence n.
-func vectaraUserID(n int) string {
+// userID is a deterministic, distinct-looking user id for sequence n.
+func userID(n int) string {
 	return fmt.Sprintf("usr_%08x", uint32(n)*2654435761)
 }
 
 // oneTimeCode is a deterministic six-digit code.
-func (f *VectaraFake) oneTimeCode() string {
+func (f *Fake) oneTimeCode() string {
 	f.codes++
 	return fmt.Sprintf("%06d", (f.codes*7919+104729)%1000000)
 }
 
-func (f *VectaraFake) getUser(username string) (*vectaraUser, error) {
+func (f *Fake) getUser(username string) (*userRow, error) {
 	u, ok := f.users[username]
 	if !ok {
-		return nil, errVectaraUserNotFound
+		return nil, errUserNotFound
 	}
 	return u.clone(), nil
 }
 
 // updateUser applies the fields present in req; a present role list
 // replaces the current one.
-func (f *VectaraFake) updateUser(username string, req vectara.UpdateUserRequest, now time.Time) (*vectaraUser, error) {
+func (f *Fake) updateUser(username string, req vectara.UpdateUserRequest, now time.Time) (*userRow, error) {
 	u, ok := f.users[username]
 	if !ok {
-		return nil, errVectaraUserNotFound
+		return nil, errUserNotFound
 	}
 	if err := f.checkRoles(req.CorpusRoles); err != nil {
 		return nil, err
@@ -300,10 +295,10 @@ func (f *VectaraFake) updateUser(username string, req vectara.UpdateUserRequest,
 	return u.clone(), nil
 }
 
-func (f *VectaraFake) deleteUser(username string) error {
+func (f *Fake) deleteUser(username string) error {
 	u, ok := f.users[username]
 	if !ok {
-		return errVectaraUserNotFound
+		return errUserNotFound
 	}
 	delete(f.users, username)
 	f.sorted = nil
@@ -312,10 +307,10 @@ func (f *VectaraFake) deleteUser(username string) error {
 }
 
 // resetPassword records a reset and returns a new one-time code.
-func (f *VectaraFake) resetPassword(username string) (string, error) {
+func (f *Fake) resetPassword(username string) (string, error) {
 	u, ok := f.users[username]
 	if !ok {
-		return "", errVectaraUserNotFound
+		return "", errUserNotFound
 	}
 	u.resets++
 	return f.oneTimeCode(), nil
@@ -325,18 +320,18 @@ func (f *VectaraFake) resetPassword(username string) (string, error) {
 // the position pageKey records, and the page_key of the next page ("" on
 // the last). Paging is by key, not offset: users created or deleted between
 // pages never make another user appear twice or be skipped.
-func (f *VectaraFake) listUsers(corpusKey string, limit int, pageKey string) ([]*vectaraUser, string, error) {
+func (f *Fake) listUsers(corpusKey string, limit int, pageKey string) ([]*userRow, string, error) {
 	if corpusKey != "" && !f.corpora[corpusKey] {
-		return nil, "", errVectaraCorpusNotFound
+		return nil, "", errCorpusNotFound
 	}
 	after := ""
 	if pageKey != "" {
 		c, a, ok := f.decodePageKey(pageKey)
 		if !ok {
-			return nil, "", vectaraInvalid("page_key", "invalid page key")
+			return nil, "", invalid("page_key", "invalid page key")
 		}
 		if c != corpusKey {
-			return nil, "", vectaraInvalid("page_key", "page key was issued for another corpus_key")
+			return nil, "", invalid("page_key", "page key was issued for another corpus_key")
 		}
 		after = a
 	}
@@ -356,7 +351,7 @@ func (f *VectaraFake) listUsers(corpusKey string, limit int, pageKey string) ([]
 	}
 	names := make([]string, 0, min(limit+1, len(f.sorted)-start))
 	for _, name := range f.sorted[start:] {
-		if corpusKey != "" && !vectaraHasCorpus(f.users[name], corpusKey) {
+		if corpusKey != "" && !hasCorpus(f.users[name], corpusKey) {
 			continue
 		}
 		names = append(names, name)
@@ -369,14 +364,14 @@ func (f *VectaraFake) listUsers(corpusKey string, limit int, pageKey string) ([]
 		names = names[:limit]
 		next = f.encodePageKey(corpusKey, names[limit-1])
 	}
-	page := make([]*vectaraUser, len(names))
+	page := make([]*userRow, len(names))
 	for i, name := range names {
 		page[i] = f.users[name].clone()
 	}
 	return page, next, nil
 }
 
-func vectaraHasCorpus(u *vectaraUser, corpusKey string) bool {
+func hasCorpus(u *userRow, corpusKey string) bool {
 	for _, cr := range u.corpusRoles {
 		if cr.CorpusKey == corpusKey {
 			return true
@@ -388,14 +383,14 @@ func vectaraHasCorpus(u *vectaraUser, corpusKey string) bool {
 // The page key is opaque to clients: base64url of "v1", the corpus filter
 // and the last username of the page, signed so that a forged or mangled key
 // is refused with 400 rather than silently read.
-func (f *VectaraFake) encodePageKey(corpusKey, after string) string {
+func (f *Fake) encodePageKey(corpusKey, after string) string {
 	payload := "v1\x00" + corpusKey + "\x00" + after
 	mac := hmac.New(sha256.New, f.pageSecret)
 	mac.Write([]byte(payload))
 	return base64.RawURLEncoding.EncodeToString(append([]byte(payload), mac.Sum(nil)[:8]...))
 }
 
-func (f *VectaraFake) decodePageKey(key string) (corpusKey, after string, ok bool) {
+func (f *Fake) decodePageKey(key string) (corpusKey, after string, ok bool) {
 	raw, err := base64.RawURLEncoding.DecodeString(key)
 	if err != nil || len(raw) < 8 {
 		return "", "", false
@@ -414,45 +409,45 @@ func (f *VectaraFake) decodePageKey(key string) (corpusKey, after string, ok boo
 }
 
 // principalForKey resolves an x-api-key value.
-func (f *VectaraFake) principalForKey(key string) (vectaraPrincipal, bool) {
+func (f *Fake) principalForKey(key string) (principal, bool) {
 	k, ok := f.keys[key]
 	if !ok {
-		return vectaraPrincipal{}, false
+		return principal{}, false
 	}
-	if k.kind != VectaraKeyPersonal {
-		return vectaraPrincipal{name: k.owner, kind: k.kind}, true
+	if k.kind != KeyPersonal {
+		return principal{name: k.owner, kind: k.kind}, true
 	}
 	u, ok := f.users[k.owner]
 	if !ok || !u.enabled {
-		return vectaraPrincipal{}, false // the owner was deleted or disabled
+		return principal{}, false // the owner was deleted or disabled
 	}
-	return vectaraPrincipal{name: u.username, kind: k.kind, roles: append([]vectara.ApiRole{}, u.apiRoles...)}, true
+	return principal{name: u.username, kind: k.kind, roles: append([]vectara.ApiRole{}, u.apiRoles...)}, true
 }
 
 // principalForToken resolves a bearer token; expired reports a known token
 // past its expiry by the fake's clock.
-func (f *VectaraFake) principalForToken(tok string, now time.Time) (p vectaraPrincipal, expired, ok bool) {
+func (f *Fake) principalForToken(tok string, now time.Time) (p principal, expired, ok bool) {
 	t, found := f.tokens[tok]
 	if !found {
-		return vectaraPrincipal{}, false, false
+		return principal{}, false, false
 	}
 	if !now.Before(t.expires) {
-		return vectaraPrincipal{}, true, false
+		return principal{}, true, false
 	}
 	c, found := f.clients[t.clientID]
 	if !found {
-		return vectaraPrincipal{}, false, false
+		return principal{}, false, false
 	}
-	return vectaraPrincipal{name: t.clientID, kind: "oauth2", roles: append([]vectara.ApiRole{}, c.roles...)}, false, true
+	return principal{name: t.clientID, kind: "oauth2", roles: append([]vectara.ApiRole{}, c.roles...)}, false, true
 }
 
 // issueToken returns a new access token for clientID, valid until
 // now+lifetime.
-func (f *VectaraFake) issueToken(clientID string, now time.Time, lifetime time.Duration) string {
+func (f *Fake) issueToken(clientID string, now time.Time, lifetime time.Duration) string {
 	f.tokenSeq++
 	sum := sha256.Sum256(fmt.Appendf(nil, "vectara-token/%s/%d", clientID, f.tokenSeq))
 	tok := "vat_" + base64.RawURLEncoding.EncodeToString(sum[:24])
-	f.tokens[tok] = vectaraToken{clientID: clientID, expires: now.Add(lifetime)}
+	f.tokens[tok] = accessToken{clientID: clientID, expires: now.Add(lifetime)}
 	// Forget tokens long expired so that the map stays small.
 	for k, t := range f.tokens {
 		if now.Sub(t.expires) > 24*time.Hour {

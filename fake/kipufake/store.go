@@ -1,4 +1,4 @@
-package fake
+package kipufake
 
 import (
 	"cmp"
@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -14,48 +15,54 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 
 	"github.com/userapis/userapis-go/gen/kipu"
+	"github.com/userapis/userapis-go/internal/fakekit"
 )
 
-// Domain errors of the Kipu store; the strict-server methods map them to
-// the document's typed responses (see kipuStatus).
+// Domain errors of the Kipu store, with the status the service answers;
+// renderError writes them as Spring Boot's error body.
 var (
-	// errKipuUnauthenticated: the token is unknown, deleted, expired, or its
+	// errUnauthenticated: the token is unknown, deleted, expired, or its
 	// identity is gone.
-	errKipuUnauthenticated = errors.New("invalid or expired personal access token")
-	// errKipuNotProvisioned: the identity is valid but GET /me has not yet
+	errUnauthenticated = &fakekit.Error{Status: http.StatusUnauthorized, Message: "invalid or expired personal access token"}
+	// errNotProvisioned: the identity is valid but GET /me has not yet
 	// created its user profile.
-	errKipuNotProvisioned = errors.New("user profile not provisioned; call GET /me first")
-	errKipuUserNotFound   = errors.New("User not found")
-	errKipuTokenNotFound  = errors.New("Access token not found")
-	errKipuForbidden      = errors.New("Access denied")
-	errKipuNoImage        = errors.New("user has no profile image")
-	errKipuInvalid        = errors.New("invalid request")
+	errNotProvisioned = &fakekit.Error{Status: http.StatusForbidden, Message: "user profile not provisioned; call GET /me first"}
+	errUserNotFound   = &fakekit.Error{Status: http.StatusNotFound, Message: "User not found"}
+	errTokenNotFound  = &fakekit.Error{Status: http.StatusNotFound, Message: "Access token not found"}
+	errForbidden      = &fakekit.Error{Status: http.StatusForbidden, Message: "Access denied"}
+	// errNoImage is not an HTTP error: the image is null.
+	errNoImage = errors.New("user has no profile image")
 )
 
-// kipuTimeLayout is the wire format of AccessTokenDto.createdAt/usedAt.
-const kipuTimeLayout = "2006-01-02 15:04:05"
+// invalidf is a 400 for a request the service refuses.
+func invalidf(format string, args ...any) error {
+	return fakekit.Errorf(http.StatusBadRequest, format, args...)
+}
 
-// kipuDefaultTokenName is the name the default token carries in principals.
-const kipuDefaultTokenName = "default"
+// timeLayout is the wire format of AccessTokenDto.createdAt/usedAt.
+const timeLayout = "2006-01-02 15:04:05"
 
-// kipuIdentity is an identity-provider account: it owns tokens, and its
-// first GET /me provisions a kipuUser from it.
-type kipuIdentity struct {
+// defaultTokenName is the name the default token carries in principals.
+const defaultTokenName = "default"
+
+// identity is an identity-provider account: it owns tokens, and its
+// first GET /me provisions a userRow from it.
+type identity struct {
 	id, username, email, firstname, lastname string
 }
 
-// kipuUser is a provisioned user-service profile.
-type kipuUser struct {
-	kipuIdentity
+// userRow is a provisioned user-service profile.
+type userRow struct {
+	identity
 	seq                              uint64
 	currentPosition, homepage, about *string
 	image                            []byte
 	imageType                        string
 }
 
-// kipuToken is a personal access token. The default token of an identity
+// token is a personal access token. The default token of an identity
 // has isDefault set and is not listed among its accessTokens.
-type kipuToken struct {
+type token struct {
 	id, owner, name, value string
 	isDefault              bool
 	seq                    uint64
@@ -66,7 +73,7 @@ type kipuToken struct {
 
 // expired reports whether t is no longer valid at now: a token is valid
 // through the whole (UTC) day of its expiresAt date.
-func (t *kipuToken) expired(now time.Time) bool {
+func (t *token) expired(now time.Time) bool {
 	if t.expiresAt == nil {
 		return false
 	}
@@ -74,12 +81,12 @@ func (t *kipuToken) expired(now time.Time) bool {
 }
 
 // dto renders t's metadata; the raw value is never included.
-func (t *kipuToken) dto() kipu.AccessTokenDto {
+func (t *token) dto() kipu.AccessTokenDto {
 	d := kipu.AccessTokenDto{Id: t.id, Name: t.name, ExpiresAt: t.expiresAt}
-	c := t.createdAt.UTC().Format(kipuTimeLayout)
+	c := t.createdAt.UTC().Format(timeLayout)
 	d.CreatedAt = &c
 	if t.usedAt != nil {
-		u := t.usedAt.UTC().Format(kipuTimeLayout)
+		u := t.usedAt.UTC().Format(timeLayout)
 		d.UsedAt = &u
 	}
 	if t.expiresAt != nil {
@@ -89,13 +96,13 @@ func (t *kipuToken) dto() kipu.AccessTokenDto {
 	return d
 }
 
-type kipuRegistration struct {
+type registration struct {
 	status  kipu.RegistrationResponseStatus
 	message string
 }
 
-// kipuRegistrationMessages are the messages the service gives per status.
-var kipuRegistrationMessages = map[kipu.RegistrationResponseStatus]string{
+// registrationMessages are the messages the service gives per status.
+var registrationMessages = map[kipu.RegistrationResponseStatus]string{
 	kipu.RegistrationResponseStatusAPPROVED:         "The user is registered and approved.",
 	kipu.RegistrationResponseStatusPENDING:          "The registration is awaiting approval.",
 	kipu.RegistrationResponseStatusREJECTED:         "The registration was rejected.",
@@ -103,69 +110,69 @@ var kipuRegistrationMessages = map[kipu.RegistrationResponseStatus]string{
 	kipu.RegistrationResponseStatusNOTFOUND:         "No user is registered with this email address.",
 }
 
-// kipuPrincipal is who a token authenticates.
-type kipuPrincipal struct {
+// principal is who a token authenticates.
+type principal struct {
 	userID  string
 	tokenID string
 	token   kipu.AccessTokenDto
 }
 
-// kipuStore is the Kipu fake's state, safe for concurrent use. Methods take
+// store is the Kipu fake's state, safe for concurrent use. Methods take
 // the current time from the caller so that the fake's clock is injectable.
-type kipuStore struct {
+type store struct {
 	mu            sync.Mutex
 	seq           uint64
-	identities    map[string]*kipuIdentity
-	users         map[string]*kipuUser
-	tokens        map[string]*kipuToken // by id
-	byValue       map[string]string     // raw value -> token id
-	accessTokens  map[string]string     // OAuth2 access token -> identity id
-	registrations map[string]kipuRegistration
+	identities    map[string]*identity
+	users         map[string]*userRow
+	tokens        map[string]*token // by id
+	byValue       map[string]string // raw value -> token id
+	accessTokens  map[string]string // OAuth2 access token -> identity id
+	registrations map[string]registration
 }
 
-func newKipuStore() *kipuStore {
-	return &kipuStore{
-		identities:    map[string]*kipuIdentity{},
-		users:         map[string]*kipuUser{},
-		tokens:        map[string]*kipuToken{},
+func newStore() *store {
+	return &store{
+		identities:    map[string]*identity{},
+		users:         map[string]*userRow{},
+		tokens:        map[string]*token{},
 		byValue:       map[string]string{},
 		accessTokens:  map[string]string{},
-		registrations: map[string]kipuRegistration{},
+		registrations: map[string]registration{},
 	}
 }
 
 // next returns a fresh sequence number; mu must be held.
-func (s *kipuStore) next() uint64 {
+func (s *store) next() uint64 {
 	s.seq++
 	return s.seq
 }
 
-// kipuHash returns deterministic hex derived from kind and n.
-func kipuHash(kind string, n uint64) string {
+// hashOf returns deterministic hex derived from kind and n.
+func hashOf(kind string, n uint64) string {
 	sum := sha256.Sum256([]byte(fmt.Sprintf("kipu-fake/%s/%d", kind, n)))
 	return hex.EncodeToString(sum[:])
 }
 
 // newID returns a deterministic, UUID-shaped id; mu must be held.
-func (s *kipuStore) newID(kind string) string {
-	h := kipuHash(kind, s.next())
+func (s *store) newID(kind string) string {
+	h := hashOf(kind, s.next())
 	return h[0:8] + "-" + h[8:12] + "-4" + h[13:16] + "-a" + h[17:20] + "-" + h[20:32]
 }
 
 // newValue returns a deterministic raw token value; mu must be held.
-func (s *kipuStore) newValue(isDefault bool) string {
+func (s *store) newValue(isDefault bool) string {
 	if isDefault {
-		return "kqh_default_" + kipuHash("default", s.next())[:20]
+		return "kqh_default_" + hashOf("default", s.next())[:20]
 	}
-	return "kqh_pat_" + kipuHash("pat", s.next())[:20]
+	return "kqh_pat_" + hashOf("pat", s.next())[:20]
 }
 
-func kipuEmailKey(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+func emailKey(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
 
 // addIdentity stores ident (with a generated id when empty), an APPROVED
 // registration for its email, and a default token whose raw value it
 // returns. With provision, the user profile is created at once.
-func (s *kipuStore) addIdentity(ident kipuIdentity, provision bool, now time.Time) (string, string) {
+func (s *store) addIdentity(ident identity, provision bool, now time.Time) (string, string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if ident.id == "" {
@@ -178,41 +185,41 @@ func (s *kipuStore) addIdentity(ident kipuIdentity, provision bool, now time.Tim
 	id := ident
 	s.identities[ident.id] = &id
 	if ident.email != "" {
-		s.registrations[kipuEmailKey(ident.email)] = kipuRegistration{
-			status: kipu.RegistrationResponseStatusAPPROVED, message: kipuRegistrationMessages[kipu.RegistrationResponseStatusAPPROVED],
+		s.registrations[emailKey(ident.email)] = registration{
+			status: kipu.RegistrationResponseStatusAPPROVED, message: registrationMessages[kipu.RegistrationResponseStatusAPPROVED],
 		}
 	}
 	if provision {
-		s.users[ident.id] = &kipuUser{kipuIdentity: ident, seq: s.next()}
+		s.users[ident.id] = &userRow{identity: ident, seq: s.next()}
 	}
-	tok := s.putTokenLocked(ident.id, kipuDefaultTokenName, "", "", true, now, nil)
+	tok := s.putTokenLocked(ident.id, defaultTokenName, "", "", true, now, nil)
 	return ident.id, tok.value
 }
 
 // putTokenLocked stores a new token (generated id and value when empty).
-func (s *kipuStore) putTokenLocked(owner, name, id, value string, isDefault bool, created time.Time, expires *openapi_types.Date) *kipuToken {
+func (s *store) putTokenLocked(owner, name, id, value string, isDefault bool, created time.Time, expires *openapi_types.Date) *token {
 	if id == "" {
 		id = s.newID("token")
 	}
 	if value == "" {
 		value = s.newValue(isDefault)
 	}
-	t := &kipuToken{id: id, owner: owner, name: name, value: value, isDefault: isDefault, seq: s.next(), createdAt: created, expiresAt: expires}
+	t := &token{id: id, owner: owner, name: name, value: value, isDefault: isDefault, seq: s.next(), createdAt: created, expiresAt: expires}
 	s.tokens[id] = t
 	s.byValue[value] = id
 	return t
 }
 
-func (s *kipuStore) deleteTokenLocked(t *kipuToken) {
+func (s *store) deleteTokenLocked(t *token) {
 	delete(s.tokens, t.id)
 	delete(s.byValue, t.value)
 }
 
 // removeUserLocked deletes an identity, its profile, tokens and
 // registration.
-func (s *kipuStore) removeUserLocked(id string) {
+func (s *store) removeUserLocked(id string) {
 	if ident, ok := s.identities[id]; ok && ident.email != "" {
-		delete(s.registrations, kipuEmailKey(ident.email))
+		delete(s.registrations, emailKey(ident.email))
 	}
 	delete(s.identities, id)
 	delete(s.users, id)
@@ -225,86 +232,86 @@ func (s *kipuStore) removeUserLocked(id string) {
 
 // issueAccessToken plays the identity provider: a new (deterministic)
 // OAuth2 access token for identity id, good until the identity is deleted.
-func (s *kipuStore) issueAccessToken(id string) string {
+func (s *store) issueAccessToken(id string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	tok := "kipu-at-" + kipuHash("access", s.next())[:32]
+	tok := "kipu-at-" + hashOf("access", s.next())[:32]
 	s.accessTokens[tok] = id
 	return tok
 }
 
 // authenticateBearer resolves an OAuth2 access token. Such a principal has
 // no personal access token of its own.
-func (s *kipuStore) authenticateBearer(tok string) (kipuPrincipal, error) {
+func (s *store) authenticateBearer(tok string) (principal, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	id, ok := s.accessTokens[tok]
 	if !ok || s.identities[id] == nil {
-		return kipuPrincipal{}, errKipuUnauthenticated
+		return principal{}, errUnauthenticated
 	}
-	return kipuPrincipal{userID: id}, nil
+	return principal{userID: id}, nil
 }
 
 // authenticate resolves a raw token value and records its use.
-func (s *kipuStore) authenticate(value string, now time.Time) (kipuPrincipal, error) {
+func (s *store) authenticate(value string, now time.Time) (principal, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	id, ok := s.byValue[value]
 	if !ok {
-		return kipuPrincipal{}, errKipuUnauthenticated
+		return principal{}, errUnauthenticated
 	}
 	t := s.tokens[id]
 	if t == nil || t.expired(now) || s.identities[t.owner] == nil {
-		return kipuPrincipal{}, errKipuUnauthenticated
+		return principal{}, errUnauthenticated
 	}
 	used := now.UTC().Truncate(time.Second)
 	t.usedAt = &used
-	return kipuPrincipal{userID: t.owner, tokenID: t.id, token: t.dto()}, nil
+	return principal{userID: t.owner, tokenID: t.id, token: t.dto()}, nil
 }
 
 // userLocked returns the provisioned profile of identity id.
-func (s *kipuStore) userLocked(id string) (*kipuUser, error) {
+func (s *store) userLocked(id string) (*userRow, error) {
 	if s.identities[id] == nil {
-		return nil, errKipuUnauthenticated
+		return nil, errUnauthenticated
 	}
 	u := s.users[id]
 	if u == nil {
-		return nil, errKipuNotProvisioned
+		return nil, errNotProvisioned
 	}
 	return u, nil
 }
 
 // currentUser returns the profile of identity id, provisioning it from the
 // identity on first call.
-func (s *kipuStore) currentUser(id string) (kipu.UserDto, error) {
+func (s *store) currentUser(id string) (kipu.UserDto, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ident := s.identities[id]
 	if ident == nil {
-		return kipu.UserDto{}, errKipuUnauthenticated
+		return kipu.UserDto{}, errUnauthenticated
 	}
 	u := s.users[id]
 	if u == nil {
-		u = &kipuUser{kipuIdentity: *ident, seq: s.next()}
+		u = &userRow{identity: *ident, seq: s.next()}
 		s.users[id] = u
 	}
 	return u.dto(), nil
 }
 
-func (s *kipuStore) updateProfile(id string, req kipu.UpdateUserRequest) (kipu.UserDto, error) {
+func (s *store) updateProfile(id string, req kipu.UpdateUserRequest) (kipu.UserDto, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	u, err := s.userLocked(id)
 	if err != nil {
 		return kipu.UserDto{}, err
 	}
-	u.currentPosition = kipuClone(req.CurrentPosition)
-	u.homepage = kipuClone(req.Homepage)
-	u.about = kipuClone(req.About)
+	u.currentPosition = clone(req.CurrentPosition)
+	u.homepage = clone(req.Homepage)
+	u.about = clone(req.About)
 	return u.dto(), nil
 }
 
-func (s *kipuStore) deleteUser(id string) error {
+func (s *store) deleteUser(id string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, err := s.userLocked(id); err != nil {
@@ -314,7 +321,7 @@ func (s *kipuStore) deleteUser(id string) error {
 	return nil
 }
 
-func (s *kipuStore) setImage(id string, data []byte, contentType string) error {
+func (s *store) setImage(id string, data []byte, contentType string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	u, err := s.userLocked(id)
@@ -326,7 +333,7 @@ func (s *kipuStore) setImage(id string, data []byte, contentType string) error {
 	return nil
 }
 
-func (s *kipuStore) deleteImage(id string) error {
+func (s *store) deleteImage(id string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	u, err := s.userLocked(id)
@@ -338,14 +345,14 @@ func (s *kipuStore) deleteImage(id string) error {
 }
 
 // ownTokensLocked returns id's tokens in creation order.
-func (s *kipuStore) ownTokensLocked(id string) []*kipuToken {
-	var out []*kipuToken
+func (s *store) ownTokensLocked(id string) []*token {
+	var out []*token
 	for _, t := range s.tokens {
 		if t.owner == id {
 			out = append(out, t)
 		}
 	}
-	slices.SortFunc(out, func(a, b *kipuToken) int {
+	slices.SortFunc(out, func(a, b *token) int {
 		if c := a.createdAt.Compare(b.createdAt); c != 0 {
 			return c
 		}
@@ -354,7 +361,7 @@ func (s *kipuStore) ownTokensLocked(id string) []*kipuToken {
 	return out
 }
 
-func (s *kipuStore) listTokens(id string) (kipu.AccessTokensDto, error) {
+func (s *store) listTokens(id string) (kipu.AccessTokensDto, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, err := s.userLocked(id); err != nil {
@@ -373,15 +380,15 @@ func (s *kipuStore) listTokens(id string) (kipu.AccessTokensDto, error) {
 	return kipu.AccessTokensDto{DefaultToken: def, AccessTokens: &list}, nil
 }
 
-func (s *kipuStore) createToken(id string, req kipu.CreateAccessTokenRequest, now time.Time) (kipu.AccessTokenDto, error) {
+func (s *store) createToken(id string, req kipu.CreateAccessTokenRequest, now time.Time) (kipu.AccessTokenDto, error) {
 	name := strings.TrimSpace(req.Name)
 	if name == "" {
-		return kipu.AccessTokenDto{}, fmt.Errorf("%w: name: must not be blank", errKipuInvalid)
+		return kipu.AccessTokenDto{}, invalidf("name: must not be blank")
 	}
 	if req.ExpiresAt != nil {
-		tok := kipuToken{expiresAt: req.ExpiresAt}
+		tok := token{expiresAt: req.ExpiresAt}
 		if tok.expired(now) {
-			return kipu.AccessTokenDto{}, fmt.Errorf("%w: expiresAt: must not be in the past", errKipuInvalid)
+			return kipu.AccessTokenDto{}, invalidf("expiresAt: must not be in the past")
 		}
 	}
 	s.mu.Lock()
@@ -401,7 +408,7 @@ func (s *kipuStore) createToken(id string, req kipu.CreateAccessTokenRequest, no
 	return d, nil
 }
 
-func (s *kipuStore) deleteToken(id, tokenID string) error {
+func (s *store) deleteToken(id, tokenID string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, err := s.userLocked(id); err != nil {
@@ -409,17 +416,17 @@ func (s *kipuStore) deleteToken(id, tokenID string) error {
 	}
 	t := s.tokens[tokenID]
 	if t == nil {
-		return errKipuTokenNotFound
+		return errTokenNotFound
 	}
 	if t.owner != id {
-		return errKipuForbidden
+		return errForbidden
 	}
 	s.deleteTokenLocked(t)
 	return nil
 }
 
 // regenerateDefault replaces id's default token and returns the new value.
-func (s *kipuStore) regenerateDefault(id string, now time.Time) (string, error) {
+func (s *store) regenerateDefault(id string, now time.Time) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, err := s.userLocked(id); err != nil {
@@ -430,73 +437,73 @@ func (s *kipuStore) regenerateDefault(id string, now time.Time) (string, error) 
 			s.deleteTokenLocked(t)
 		}
 	}
-	t := s.putTokenLocked(id, kipuDefaultTokenName, "", "", true, now.UTC().Truncate(time.Second), nil)
+	t := s.putTokenLocked(id, defaultTokenName, "", "", true, now.UTC().Truncate(time.Second), nil)
 	return t.value, nil
 }
 
-func (s *kipuStore) overview(id string) (kipu.UserOverviewDto, error) {
+func (s *store) overview(id string) (kipu.UserOverviewDto, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	u := s.users[id]
 	if u == nil {
-		return kipu.UserOverviewDto{}, errKipuUserNotFound
+		return kipu.UserOverviewDto{}, errUserNotFound
 	}
-	return kipu.UserOverviewDto{Id: u.id, Firstname: kipuOpt(u.firstname), Lastname: kipuOpt(u.lastname)}, nil
+	return kipu.UserOverviewDto{Id: u.id, Firstname: opt(u.firstname), Lastname: opt(u.lastname)}, nil
 }
 
-func (s *kipuStore) exists(id string) bool {
+func (s *store) exists(id string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.users[id] != nil
 }
 
-func (s *kipuStore) image(id string) ([]byte, string, error) {
+func (s *store) image(id string) ([]byte, string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	u := s.users[id]
 	if u == nil {
-		return nil, "", errKipuUserNotFound
+		return nil, "", errUserNotFound
 	}
 	if u.image == nil {
-		return nil, "", errKipuNoImage
+		return nil, "", errNoImage
 	}
 	return slices.Clone(u.image), u.imageType, nil
 }
 
-func (s *kipuStore) registration(email string) (kipuRegistration, error) {
-	key := kipuEmailKey(email)
+func (s *store) registration(email string) (registration, error) {
+	key := emailKey(email)
 	if key == "" {
-		return kipuRegistration{}, fmt.Errorf("%w: email: must not be blank", errKipuInvalid)
+		return registration{}, invalidf("email: must not be blank")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r, ok := s.registrations[key]
 	if !ok {
 		st := kipu.RegistrationResponseStatusNOTFOUND
-		return kipuRegistration{status: st, message: kipuRegistrationMessages[st]}, nil
+		return registration{status: st, message: registrationMessages[st]}, nil
 	}
 	return r, nil
 }
 
-func (s *kipuStore) setRegistration(email string, status kipu.RegistrationResponseStatus, message string) {
+func (s *store) setRegistration(email string, status kipu.RegistrationResponseStatus, message string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if message == "" {
-		message = kipuRegistrationMessages[status]
+		message = registrationMessages[status]
 	}
-	s.registrations[kipuEmailKey(email)] = kipuRegistration{status: status, message: message}
+	s.registrations[emailKey(email)] = registration{status: status, message: message}
 }
 
 // search is a case-insensitive substring match over first name, last name,
 // username and email of provisioned users, in provisioning order.
-func (s *kipuStore) search(q string) ([]kipu.UserSearchDto, error) {
+func (s *store) search(q string) ([]kipu.UserSearchDto, error) {
 	q = strings.ToLower(strings.TrimSpace(q))
 	if q == "" {
-		return nil, fmt.Errorf("%w: q: must not be blank", errKipuInvalid)
+		return nil, invalidf("q: must not be blank")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var hits []*kipuUser
+	var hits []*userRow
 	for _, u := range s.users {
 		for _, f := range []string{u.firstname, u.lastname, u.username, u.email} {
 			if strings.Contains(strings.ToLower(f), q) {
@@ -505,36 +512,36 @@ func (s *kipuStore) search(q string) ([]kipu.UserSearchDto, error) {
 			}
 		}
 	}
-	slices.SortFunc(hits, func(a, b *kipuUser) int { return cmp.Compare(a.seq, b.seq) })
+	slices.SortFunc(hits, func(a, b *userRow) int { return cmp.Compare(a.seq, b.seq) })
 	out := make([]kipu.UserSearchDto, 0, len(hits))
 	for _, u := range hits {
-		out = append(out, kipu.UserSearchDto{Id: u.id, Firstname: kipuOpt(u.firstname), Lastname: kipuOpt(u.lastname)})
+		out = append(out, kipu.UserSearchDto{Id: u.id, Firstname: opt(u.firstname), Lastname: opt(u.lastname)})
 	}
 	return out, nil
 }
 
-func (u *kipuUser) dto() kipu.UserDto {
+func (u *userRow) dto() kipu.UserDto {
 	return kipu.UserDto{
 		Id:              u.id,
-		Username:        kipuOpt(u.username),
-		Email:           kipuOpt(u.email),
-		Firstname:       kipuOpt(u.firstname),
-		Lastname:        kipuOpt(u.lastname),
-		CurrentPosition: kipuClone(u.currentPosition),
-		Homepage:        kipuClone(u.homepage),
-		About:           kipuClone(u.about),
+		Username:        opt(u.username),
+		Email:           opt(u.email),
+		Firstname:       opt(u.firstname),
+		Lastname:        opt(u.lastname),
+		CurrentPosition: clone(u.currentPosition),
+		Homepage:        clone(u.homepage),
+		About:           clone(u.about),
 	}
 }
 
-// kipuOpt is nil for "" (Jackson's null for an unset property).
-func kipuOpt(s string) *string {
+// opt is nil for "" (Jackson's null for an unset property).
+func opt(s string) *string {
 	if s == "" {
 		return nil
 	}
 	return &s
 }
 
-func kipuClone(p *string) *string {
+func clone(p *string) *string {
 	if p == nil {
 		return nil
 	}

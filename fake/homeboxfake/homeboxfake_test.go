@@ -1,4 +1,4 @@
-package fake_test
+package homeboxfake_test
 
 import (
 	"context"
@@ -21,47 +21,48 @@ import (
 
 	"github.com/userapis/userapis-go/client"
 	"github.com/userapis/userapis-go/fake"
+	"github.com/userapis/userapis-go/fake/homeboxfake"
 	"github.com/userapis/userapis-go/gen/homebox"
 	"github.com/userapis/userapis-go/internal/contract"
 )
 
-// homeboxClock is a settable clock for HomeboxFake.Now.
-type homeboxClock struct {
+// clock is a settable clock for Fake.Now.
+type clock struct {
 	mu sync.Mutex
 	t  time.Time
 }
 
-func (c *homeboxClock) Now() time.Time {
+func (c *clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.t
 }
 
-func (c *homeboxClock) Advance(d time.Duration) {
+func (c *clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
 }
 
-var homeboxTokenRe = regexp.MustCompile(`^Bearer [A-Z2-7]{26}$`)
+var tokenRe = regexp.MustCompile(`^Bearer [A-Z2-7]{26}$`)
 
-// homeboxStart starts a fake with a fixed clock and a contract-checking
+// start starts a fake with a fixed clock and a contract-checking
 // transport; both are torn down with the test.
-func homeboxStart(t *testing.T) (*fake.HomeboxServer, *homeboxClock, *contract.Transport) {
+func start(t *testing.T) (*homeboxfake.Server, *clock, *contract.Transport) {
 	t.Helper()
-	srv := fake.StartHomebox()
+	srv := homeboxfake.Start()
 	t.Cleanup(srv.Close)
-	clock := &homeboxClock{t: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)}
+	clock := &clock{t: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)}
 	srv.Fake.Now = clock.Now
-	doc, err := openapi3.NewLoader().LoadFromFile("../api/homebox.yaml")
+	doc, err := openapi3.NewLoader().LoadFromFile("../../api/homebox.yaml")
 	require.NoError(t, err)
 	v, err := contract.New(doc, srv.URL)
 	require.NoError(t, err)
 	return srv, clock, &contract.Transport{V: v, Next: srv.Client().Transport}
 }
 
-// homeboxClient is a facade client over rt with fast retries.
-func homeboxClient(t *testing.T, srv *fake.HomeboxServer, rt http.RoundTripper, opts ...client.Option) *client.Homebox {
+// newClient is a facade client over rt with fast retries.
+func newClient(t *testing.T, srv *homeboxfake.Server, rt http.RoundTripper, opts ...client.Option) *client.Homebox {
 	t.Helper()
 	base := []client.Option{
 		client.WithBaseURL(srv.URL),
@@ -73,9 +74,9 @@ func homeboxClient(t *testing.T, srv *fake.HomeboxServer, rt http.RoundTripper, 
 	return hb
 }
 
-// homeboxAPIErr asserts err is an *APIError of status with message msg
+// apiErr asserts err is an *APIError of status with message msg
 // (any message when msg is "").
-func homeboxAPIErr(t *testing.T, err error, sentinel error, status int, msg string) *client.APIError {
+func apiErr(t *testing.T, err error, sentinel error, status int, msg string) *client.APIError {
 	t.Helper()
 	require.Error(t, err)
 	var ae *client.APIError
@@ -88,8 +89,8 @@ func homeboxAPIErr(t *testing.T, err error, sentinel error, status int, msg stri
 	return ae
 }
 
-// homeboxRaw sends a request without the facade.
-func homeboxRaw(t *testing.T, srv *fake.HomeboxServer, method, path, body string, hdr map[string]string) (*http.Response, []byte) {
+// raw sends a request without the facade.
+func rawCall(t *testing.T, srv *homeboxfake.Server, method, path, body string, hdr map[string]string) (*http.Response, []byte) {
 	t.Helper()
 	var rd io.Reader
 	if body != "" {
@@ -108,7 +109,7 @@ func homeboxRaw(t *testing.T, srv *fake.HomeboxServer, method, path, body string
 	return resp, b
 }
 
-func homeboxErrorOf(t *testing.T, b []byte) string {
+func errorOf(t *testing.T, b []byte) string {
 	t.Helper()
 	var e homebox.ErrorResponse
 	require.NoError(t, json.Unmarshal(b, &e), "body %s", b)
@@ -118,9 +119,9 @@ func homeboxErrorOf(t *testing.T, b []byte) string {
 // TestHomeboxEveryOperation walks every operation of the document through
 // the facade, with every request and response checked against it.
 func TestHomeboxEveryOperation(t *testing.T) {
-	srv, clock, tr := homeboxStart(t)
+	srv, clock, tr := start(t)
 	ctx := context.Background()
-	hb := homeboxClient(t, srv, tr)
+	hb := newClient(t, srv, tr)
 	start := clock.Now()
 	cfg := srv.Fake.Config()
 	cfg.OIDCEnabled = true // off by default, as on a real server without OIDC settings
@@ -130,15 +131,15 @@ func TestHomeboxEveryOperation(t *testing.T) {
 	_, err := hb.RegisterNewUser(ctx, homebox.UserRegistration{Name: "Jane", Email: "Jane@Example.com", Password: "correct-horse"})
 	require.NoError(t, err)
 	_, err = hb.RegisterNewUser(ctx, homebox.UserRegistration{Name: "Jane 2", Email: "JANE@example.COM", Password: "correct-horse"})
-	ae := homeboxAPIErr(t, err, client.ErrServer, 500, "")
+	ae := apiErr(t, err, client.ErrServer, 500, "")
 	assert.Contains(t, ae.Message, "UNIQUE constraint failed: users.email")
 
 	// Login: wrong password → 401 unauthorized; right → Bearer + 26 base32, 7 days.
 	_, _, err = hb.UserLogin(ctx, "jane@example.com", "wrong-password", false)
-	homeboxAPIErr(t, err, client.ErrUnauthorized, 401, "unauthorized")
+	apiErr(t, err, client.ErrUnauthorized, 401, "unauthorized")
 	tok, resp, err := hb.UserLogin(ctx, "JANE@example.com", "correct-horse", false)
 	require.NoError(t, err)
-	assert.Regexp(t, homeboxTokenRe, tok.Token)
+	assert.Regexp(t, tokenRe, tok.Token)
 	assert.Equal(t, tok.Token, hb.Token())
 	assert.True(t, tok.ExpiresAt.Equal(start.Add(7*24*time.Hour)), "expiresAt %s", tok.ExpiresAt)
 	assert.NotEmpty(t, tok.AttachmentToken)
@@ -148,7 +149,7 @@ func TestHomeboxEveryOperation(t *testing.T) {
 	}
 	assert.ElementsMatch(t, []string{"hb.auth.remember", "hb.auth.token", "hb.auth.session", "hb.auth.attachment_token"}, cookieNames)
 
-	long := homeboxClient(t, srv, tr)
+	long := newClient(t, srv, tr)
 	ltok, _, err := long.UserLogin(ctx, "jane@example.com", "correct-horse", true)
 	require.NoError(t, err)
 	assert.True(t, ltok.ExpiresAt.Equal(start.Add(28*24*time.Hour)), "stayLoggedIn expiresAt %s", ltok.ExpiresAt)
@@ -162,7 +163,7 @@ func TestHomeboxEveryOperation(t *testing.T) {
 	assert.Equal(t, me.DefaultGroupId, me.GroupIds[0])
 	assert.Nil(t, me.OidcIssuer)
 	assert.Nil(t, me.OidcSubject)
-	assert.NotEqual(t, fake.HomeboxSeedGroupID, me.DefaultGroupId, "registration makes a new group")
+	assert.NotEqual(t, homeboxfake.SeedGroupID, me.DefaultGroupId, "registration makes a new group")
 
 	upd, _, err := hb.UpdateAccount(ctx, homebox.UserUpdate{Name: "Jane Doe", Email: "Jane.Doe@Example.com"})
 	require.NoError(t, err)
@@ -171,7 +172,7 @@ func TestHomeboxEveryOperation(t *testing.T) {
 	assert.Equal(t, "jane.doe@example.com", upd.Email)
 	assert.Equal(t, me.GroupIds, upd.GroupIds, "the response is the full user")
 	_, _, err = hb.UpdateAccount(ctx, homebox.UserUpdate{Name: "Jane Doe", Email: srv.Email})
-	homeboxAPIErr(t, err, client.ErrServer, 500, "")
+	apiErr(t, err, client.ErrServer, 500, "")
 	me, _, err = hb.GetUserSelf(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, "jane.doe@example.com", me.Email, "a failed update changes nothing")
@@ -223,7 +224,7 @@ func TestHomeboxEveryOperation(t *testing.T) {
 	assert.NotContains(t, string(resp.RawBody), `"token"`)
 
 	// An API key authenticates as the user but cannot log out or refresh.
-	byKey := homeboxClient(t, srv, tr, client.WithAPIKey(k1.Token))
+	byKey := newClient(t, srv, tr, client.WithAPIKey(k1.Token))
 	kme, _, err := byKey.GetUserSelf(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, me.Id, kme.Id)
@@ -231,26 +232,26 @@ func TestHomeboxEveryOperation(t *testing.T) {
 	require.NoError(t, err)
 	require.NotNil(t, keys[1].LastUsedAt, "use is recorded")
 	_, err = byKey.UserLogout(ctx)
-	homeboxAPIErr(t, err, client.ErrBadRequest, 400, "")
+	apiErr(t, err, client.ErrBadRequest, 400, "")
 	_, _, err = byKey.UserTokenRefresh(ctx)
-	homeboxAPIErr(t, err, client.ErrBadRequest, 400, "")
+	apiErr(t, err, client.ErrBadRequest, 400, "")
 	_, err = hb.DeleteAPIKey(ctx, k1.Id)
 	require.NoError(t, err)
 	_, _, err = byKey.GetUserSelf(ctx)
-	homeboxAPIErr(t, err, client.ErrUnauthorized, 401, "valid authorization token is required")
+	apiErr(t, err, client.ErrUnauthorized, 401, "valid authorization token is required")
 	_, err = hb.DeleteAPIKey(ctx, k1.Id)
-	homeboxAPIErr(t, err, client.ErrNotFound, 404, "")
+	apiErr(t, err, client.ErrNotFound, 404, "")
 	keys, _, err = hb.ListAPIKeys(ctx)
 	require.NoError(t, err)
 	require.Len(t, keys, 1)
 	assert.Equal(t, k2.Id, keys[0].Id)
 
 	// Another user's key is not found, and cannot be deleted.
-	admin := homeboxClient(t, srv, tr)
+	admin := newClient(t, srv, tr)
 	_, _, err = admin.UserLogin(ctx, srv.Email, srv.Password, false)
 	require.NoError(t, err)
 	_, err = admin.DeleteAPIKey(ctx, k2.Id)
-	homeboxAPIErr(t, err, client.ErrNotFound, 404, "")
+	apiErr(t, err, client.ErrNotFound, 404, "")
 	adminKeys, _, err := admin.ListAPIKeys(ctx)
 	require.NoError(t, err)
 	assert.Empty(t, adminKeys)
@@ -262,26 +263,26 @@ func TestHomeboxEveryOperation(t *testing.T) {
 	ref, _, err := long.UserTokenRefresh(ctx)
 	require.NoError(t, err)
 	assert.False(t, strings.HasPrefix(ref.Raw, "Bearer "))
-	assert.Regexp(t, homeboxTokenRe, "Bearer "+ref.Raw)
+	assert.Regexp(t, tokenRe, "Bearer "+ref.Raw)
 	assert.True(t, ref.ExpiresAt.Equal(clock.Now().Add(7*24*time.Hour)), "refresh is always 7 days, got %s", ref.ExpiresAt)
 	assert.Equal(t, "Bearer "+ref.Raw, long.Token())
-	_, _, err = homeboxClient(t, srv, tr, client.WithBearerToken(ltok.Token)).GetUserSelf(ctx)
-	homeboxAPIErr(t, err, client.ErrUnauthorized, 401, "valid authorization token is required")
+	_, _, err = newClient(t, srv, tr, client.WithBearerToken(ltok.Token)).GetUserSelf(ctx)
+	apiErr(t, err, client.ErrUnauthorized, 401, "valid authorization token is required")
 	_, _, err = long.GetUserSelf(ctx)
 	require.NoError(t, err)
 
 	// Change password: wrong current → 500; right → other sessions die, this one stays.
 	_, err = hb.ChangePassword(ctx, "not-it", "new-secret")
-	homeboxAPIErr(t, err, client.ErrServer, 500, "")
+	apiErr(t, err, client.ErrServer, 500, "")
 	_, err = hb.ChangePassword(ctx, "correct-horse", "new-secret")
 	require.NoError(t, err)
 	assert.Equal(t, old, hb.Token())
 	_, _, err = hb.GetUserSelf(ctx)
 	require.NoError(t, err, "the calling session stays")
 	_, _, err = long.GetUserSelf(ctx)
-	homeboxAPIErr(t, err, client.ErrUnauthorized, 401, "valid authorization token is required")
-	_, _, err = homeboxClient(t, srv, tr).UserLogin(ctx, "jane.doe@example.com", "correct-horse", false)
-	homeboxAPIErr(t, err, client.ErrUnauthorized, 401, "unauthorized")
+	apiErr(t, err, client.ErrUnauthorized, 401, "valid authorization token is required")
+	_, _, err = newClient(t, srv, tr).UserLogin(ctx, "jane.doe@example.com", "correct-horse", false)
+	apiErr(t, err, client.ErrUnauthorized, 401, "unauthorized")
 
 	// Forgot / reset: 204 always, single-use token, every session revoked.
 	_, err = hb.ForgotPassword(ctx, "nobody@example.com")
@@ -292,15 +293,15 @@ func TestHomeboxEveryOperation(t *testing.T) {
 	reset := srv.Fake.LastResetToken("jane.doe@example.com")
 	require.NotEmpty(t, reset)
 	_, err = hb.ResetPassword(ctx, strings.Repeat("x", 32), "whatever-123")
-	homeboxAPIErr(t, err, client.ErrBadRequest, 400, "")
+	apiErr(t, err, client.ErrBadRequest, 400, "")
 	_, err = hb.ResetPassword(ctx, reset, "reset-secret")
 	require.NoError(t, err)
 	_, _, err = hb.GetUserSelf(ctx)
-	homeboxAPIErr(t, err, client.ErrUnauthorized, 401, "valid authorization token is required")
+	apiErr(t, err, client.ErrUnauthorized, 401, "valid authorization token is required")
 	_, err = hb.ResetPassword(ctx, reset, "reset-again")
-	homeboxAPIErr(t, err, client.ErrBadRequest, 400, "")
+	apiErr(t, err, client.ErrBadRequest, 400, "")
 	_, _, err = hb.UserLogin(ctx, "jane.doe@example.com", "new-secret", false)
-	homeboxAPIErr(t, err, client.ErrUnauthorized, 401, "")
+	apiErr(t, err, client.ErrUnauthorized, 401, "")
 	_, _, err = hb.UserLogin(ctx, "jane.doe@example.com", "reset-secret", false)
 	require.NoError(t, err)
 
@@ -314,7 +315,7 @@ func TestHomeboxEveryOperation(t *testing.T) {
 	state := idp.Query().Get("state")
 	require.NotEmpty(t, state)
 	assert.Equal(t, srv.URL+"/api/v1/users/login/oidc/callback", idp.Query().Get("redirect_uri"))
-	code, err := srv.Fake.OIDCAuthorize(state, fake.HomeboxOIDCIdentity{Subject: "248289761001", Email: "Oidc.User@Example.com", Name: "Oidc User"})
+	code, err := srv.Fake.OIDCAuthorize(state, homeboxfake.OIDCIdentity{Subject: "248289761001", Email: "Oidc.User@Example.com", Name: "Oidc User"})
 	require.NoError(t, err)
 	home, resp, err := hb.OIDCCallback(ctx, code, state)
 	require.NoError(t, err)
@@ -326,7 +327,7 @@ func TestHomeboxEveryOperation(t *testing.T) {
 		}
 	}
 	require.NotEmpty(t, session)
-	oidcMe, _, err := homeboxClient(t, srv, tr, client.WithBearerToken(session)).GetUserSelf(ctx)
+	oidcMe, _, err := newClient(t, srv, tr, client.WithBearerToken(session)).GetUserSelf(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, "oidc.user@example.com", oidcMe.Email)
 	require.NotNil(t, oidcMe.OidcIssuer)
@@ -343,8 +344,8 @@ func TestHomeboxEveryOperation(t *testing.T) {
 	_, err = hb.UserLogout(ctx)
 	require.NoError(t, err)
 	assert.Empty(t, hb.Token())
-	_, _, err = homeboxClient(t, srv, tr, client.WithBearerToken(logoutTok)).GetUserSelf(ctx)
-	homeboxAPIErr(t, err, client.ErrUnauthorized, 401, "valid authorization token is required")
+	_, _, err = newClient(t, srv, tr, client.WithBearerToken(logoutTok)).GetUserSelf(ctx)
+	apiErr(t, err, client.ErrUnauthorized, 401, "valid authorization token is required")
 
 	// Logout everywhere: 204, the token is refused.
 	_, _, err = hb.UserLogin(ctx, "jane.doe@example.com", "reset-secret", false)
@@ -353,8 +354,8 @@ func TestHomeboxEveryOperation(t *testing.T) {
 	_, err = hb.UserLogoutAll(ctx)
 	require.NoError(t, err)
 	assert.Empty(t, hb.Token())
-	_, _, err = homeboxClient(t, srv, tr, client.WithBearerToken(allTok)).GetUserSelf(ctx)
-	homeboxAPIErr(t, err, client.ErrUnauthorized, 401, "valid authorization token is required")
+	_, _, err = newClient(t, srv, tr, client.WithBearerToken(allTok)).GetUserSelf(ctx)
+	apiErr(t, err, client.ErrUnauthorized, 401, "valid authorization token is required")
 
 	// Delete account: token dies, the email can register again.
 	_, _, err = hb.UserLogin(ctx, "jane.doe@example.com", "reset-secret", false)
@@ -362,8 +363,8 @@ func TestHomeboxEveryOperation(t *testing.T) {
 	delTok := hb.Token()
 	_, err = hb.DeleteAccount(ctx)
 	require.NoError(t, err)
-	_, _, err = homeboxClient(t, srv, tr, client.WithBearerToken(delTok)).GetUserSelf(ctx)
-	homeboxAPIErr(t, err, client.ErrUnauthorized, 401, "valid authorization token is required")
+	_, _, err = newClient(t, srv, tr, client.WithBearerToken(delTok)).GetUserSelf(ctx)
+	apiErr(t, err, client.ErrUnauthorized, 401, "valid authorization token is required")
 	_, ok := srv.Fake.User("jane.doe@example.com")
 	assert.False(t, ok)
 	_, err = hb.RegisterNewUser(ctx, homebox.UserRegistration{Name: "Jane again", Email: "jane.doe@example.com", Password: "another-one"})
@@ -384,38 +385,38 @@ func TestHomeboxEveryOperation(t *testing.T) {
 // the exact login Content-Type rule, form logins, cookie, query and bare
 // tokens, attachment tokens, X-Tenant, and the two 401 messages.
 func TestHomeboxTokenSourcesAndContentType(t *testing.T) {
-	srv, _, _ := homeboxStart(t)
+	srv, _, _ := start(t)
 	srv.Fake.DisableRateLimit()
 	login := `{"username":"admin@admin.com","password":"admin"}`
 
-	resp, b := homeboxRaw(t, srv, "POST", "/api/v1/users/login", login, map[string]string{"Content-Type": "application/json; charset=utf-8"})
+	resp, b := rawCall(t, srv, "POST", "/api/v1/users/login", login, map[string]string{"Content-Type": "application/json; charset=utf-8"})
 	assert.Equal(t, 401, resp.StatusCode)
-	assert.Equal(t, "unauthorized", homeboxErrorOf(t, b))
-	resp, b = homeboxRaw(t, srv, "POST", "/api/v1/users/login", login, map[string]string{"Content-Type": "text/plain"})
+	assert.Equal(t, "unauthorized", errorOf(t, b))
+	resp, b = rawCall(t, srv, "POST", "/api/v1/users/login", login, map[string]string{"Content-Type": "text/plain"})
 	assert.Equal(t, 401, resp.StatusCode)
-	assert.Equal(t, "unauthorized", homeboxErrorOf(t, b))
-	resp, b = homeboxRaw(t, srv, "POST", "/api/v1/users/login", `{"username":"admin@admin.com"}`, map[string]string{"Content-Type": "application/json"})
+	assert.Equal(t, "unauthorized", errorOf(t, b))
+	resp, b = rawCall(t, srv, "POST", "/api/v1/users/login", `{"username":"admin@admin.com"}`, map[string]string{"Content-Type": "application/json"})
 	assert.Equal(t, 401, resp.StatusCode, "a login without password is 401 as on the real server")
-	assert.Equal(t, "unauthorized", homeboxErrorOf(t, b))
-	resp, b = homeboxRaw(t, srv, "POST", "/api/v1/users/login?provider=ldap", login, map[string]string{"Content-Type": "application/json"})
+	assert.Equal(t, "unauthorized", errorOf(t, b))
+	resp, b = rawCall(t, srv, "POST", "/api/v1/users/login?provider=ldap", login, map[string]string{"Content-Type": "application/json"})
 	assert.Equal(t, 400, resp.StatusCode)
-	assert.Equal(t, "invalid auth provider", homeboxErrorOf(t, b))
+	assert.Equal(t, "invalid auth provider", errorOf(t, b))
 
 	form := url.Values{"username": {"ADMIN@admin.com"}, "password": {"admin"}, "stayLoggedIn": {"true"}}.Encode()
-	resp, b = homeboxRaw(t, srv, "POST", "/api/v1/users/login", form, map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
+	resp, b = rawCall(t, srv, "POST", "/api/v1/users/login", form, map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
 	require.Equal(t, 200, resp.StatusCode, "%s", b)
 	var tok homebox.TokenResponse
 	require.NoError(t, json.Unmarshal(b, &tok))
-	assert.Regexp(t, homeboxTokenRe, tok.Token)
+	assert.Regexp(t, tokenRe, tok.Token)
 	raw := strings.TrimPrefix(tok.Token, "Bearer ")
 
 	self := "/api/v1/users/self"
-	resp, b = homeboxRaw(t, srv, "GET", self, "", nil)
+	resp, b = rawCall(t, srv, "GET", self, "", nil)
 	assert.Equal(t, 401, resp.StatusCode)
-	assert.Equal(t, "authorization header or query is required", homeboxErrorOf(t, b))
-	resp, b = homeboxRaw(t, srv, "GET", self, "", map[string]string{"Authorization": "Bearer nope"})
+	assert.Equal(t, "authorization header or query is required", errorOf(t, b))
+	resp, b = rawCall(t, srv, "GET", self, "", map[string]string{"Authorization": "Bearer nope"})
 	assert.Equal(t, 401, resp.StatusCode)
-	assert.Equal(t, "valid authorization token is required", homeboxErrorOf(t, b))
+	assert.Equal(t, "valid authorization token is required", errorOf(t, b))
 
 	for name, hdr := range map[string]map[string]string{
 		"header with prefix": {"Authorization": tok.Token},
@@ -423,75 +424,75 @@ func TestHomeboxTokenSourcesAndContentType(t *testing.T) {
 		"cookies":            {"Cookie": "hb.auth.token=" + raw + "; hb.auth.remember=true"},
 		"websocket protocol": {"Sec-WebSocket-Protocol": "homebox, " + raw},
 	} {
-		resp, b = homeboxRaw(t, srv, "GET", self, "", hdr)
+		resp, b = rawCall(t, srv, "GET", self, "", hdr)
 		assert.Equal(t, 200, resp.StatusCode, "%s: %s", name, b)
 	}
-	resp, _ = homeboxRaw(t, srv, "GET", self+"?access_token="+url.QueryEscape(tok.Token), "", nil)
+	resp, _ = rawCall(t, srv, "GET", self+"?access_token="+url.QueryEscape(tok.Token), "", nil)
 	assert.Equal(t, 200, resp.StatusCode, "query token")
 	for name, hdr := range map[string]map[string]string{
 		"lower-case bearer":  {"Authorization": "bearer " + raw},
 		"double prefix":      {"Authorization": "Bearer " + tok.Token},
 		"cookie w/o partner": {"Cookie": "hb.auth.token=" + raw},
 	} {
-		resp, _ = homeboxRaw(t, srv, "GET", self, "", hdr)
+		resp, _ = rawCall(t, srv, "GET", self, "", hdr)
 		assert.Equal(t, 401, resp.StatusCode, name)
 	}
 
 	// The attachment token authenticates, but lacks the user role.
-	resp, b = homeboxRaw(t, srv, "GET", self, "", map[string]string{"Authorization": "Bearer " + tok.AttachmentToken})
+	resp, b = rawCall(t, srv, "GET", self, "", map[string]string{"Authorization": "Bearer " + tok.AttachmentToken})
 	assert.Equal(t, 403, resp.StatusCode)
-	assert.Equal(t, "Forbidden", homeboxErrorOf(t, b))
+	assert.Equal(t, "Forbidden", errorOf(t, b))
 
 	// X-Tenant: malformed → 400, another group → 403, own group → 200.
-	resp, b = homeboxRaw(t, srv, "GET", self, "", map[string]string{"Authorization": tok.Token, "X-Tenant": "not-a-uuid"})
+	resp, b = rawCall(t, srv, "GET", self, "", map[string]string{"Authorization": tok.Token, "X-Tenant": "not-a-uuid"})
 	assert.Equal(t, 400, resp.StatusCode, "%s", b)
-	resp, _ = homeboxRaw(t, srv, "GET", self, "", map[string]string{"Authorization": tok.Token, "X-Tenant": "0e6f2a4b-8c1d-4e3f-9a5b-7c6d5e4f3a2b"})
+	resp, _ = rawCall(t, srv, "GET", self, "", map[string]string{"Authorization": tok.Token, "X-Tenant": "0e6f2a4b-8c1d-4e3f-9a5b-7c6d5e4f3a2b"})
 	assert.Equal(t, 403, resp.StatusCode)
-	resp, _ = homeboxRaw(t, srv, "GET", self, "", map[string]string{"Authorization": tok.Token, "X-Tenant": fake.HomeboxSeedGroupID.String()})
+	resp, _ = rawCall(t, srv, "GET", self, "", map[string]string{"Authorization": tok.Token, "X-Tenant": homeboxfake.SeedGroupID.String()})
 	assert.Equal(t, 200, resp.StatusCode)
 
 	// An API key works in the Authorization header only.
-	hb := homeboxClient(t, srv, srv.Client().Transport, client.WithBearerToken(tok.Token))
+	hb := newClient(t, srv, srv.Client().Transport, client.WithBearerToken(tok.Token))
 	k, _, err := hb.CreateAPIKey(context.Background(), homebox.APIKeyCreate{Name: "script"})
 	require.NoError(t, err)
-	resp, _ = homeboxRaw(t, srv, "GET", self, "", map[string]string{"Authorization": k.Token})
+	resp, _ = rawCall(t, srv, "GET", self, "", map[string]string{"Authorization": k.Token})
 	assert.Equal(t, 200, resp.StatusCode)
-	resp, _ = homeboxRaw(t, srv, "GET", self+"?access_token="+url.QueryEscape(k.Token), "", nil)
+	resp, _ = rawCall(t, srv, "GET", self+"?access_token="+url.QueryEscape(k.Token), "", nil)
 	assert.Equal(t, 401, resp.StatusCode)
 }
 
 // TestHomeboxExpiry moves the fake's clock past token and API key expiry.
 func TestHomeboxExpiry(t *testing.T) {
-	srv, clock, tr := homeboxStart(t)
+	srv, clock, tr := start(t)
 	ctx := context.Background()
-	short := homeboxClient(t, srv, tr)
+	short := newClient(t, srv, tr)
 	_, _, err := short.UserLogin(ctx, srv.Email, srv.Password, false)
 	require.NoError(t, err)
-	long := homeboxClient(t, srv, tr)
+	long := newClient(t, srv, tr)
 	_, _, err = long.UserLogin(ctx, srv.Email, srv.Password, true)
 	require.NoError(t, err)
 	exp := clock.Now().Add(24 * time.Hour)
 	k, _, err := long.CreateAPIKey(ctx, homebox.APIKeyCreate{Name: "one day", ExpiresAt: &exp})
 	require.NoError(t, err)
-	byKey := homeboxClient(t, srv, tr, client.WithAPIKey(k.Token))
+	byKey := newClient(t, srv, tr, client.WithAPIKey(k.Token))
 	_, _, err = byKey.GetUserSelf(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, 2, srv.Fake.Sessions(srv.Email))
 
 	clock.Advance(24 * time.Hour)
 	_, _, err = byKey.GetUserSelf(ctx)
-	homeboxAPIErr(t, err, client.ErrUnauthorized, 401, "valid authorization token is required")
+	apiErr(t, err, client.ErrUnauthorized, 401, "valid authorization token is required")
 	clock.Advance(6*24*time.Hour - time.Second)
 	_, _, err = short.GetUserSelf(ctx)
 	require.NoError(t, err, "still inside 7 days")
 	clock.Advance(time.Second)
 	_, _, err = short.GetUserSelf(ctx)
-	homeboxAPIErr(t, err, client.ErrUnauthorized, 401, "valid authorization token is required")
+	apiErr(t, err, client.ErrUnauthorized, 401, "valid authorization token is required")
 	_, _, err = long.GetUserSelf(ctx)
 	require.NoError(t, err, "stayLoggedIn lasts 28 days")
 	clock.Advance(21 * 24 * time.Hour)
 	_, _, err = long.GetUserSelf(ctx)
-	homeboxAPIErr(t, err, client.ErrUnauthorized, 401, "")
+	apiErr(t, err, client.ErrUnauthorized, 401, "")
 	assert.Equal(t, 0, srv.Fake.Sessions(srv.Email))
 	assert.Empty(t, tr.Errors())
 }
@@ -499,34 +500,34 @@ func TestHomeboxExpiry(t *testing.T) {
 // TestHomeboxRateLimit: more than 5 failed logins per IP and path in a
 // minute lock the client out with 429 and Retry-After, doubling.
 func TestHomeboxRateLimit(t *testing.T) {
-	srv, clock, tr := homeboxStart(t)
+	srv, clock, tr := start(t)
 	ctx := context.Background()
-	hb := homeboxClient(t, srv, tr, client.WithMaxRetries(0))
+	hb := newClient(t, srv, tr, client.WithMaxRetries(0))
 	for i := 0; i < 6; i++ {
 		_, _, err := hb.UserLogin(ctx, srv.Email, "wrong", false)
-		homeboxAPIErr(t, err, client.ErrUnauthorized, 401, "unauthorized")
+		apiErr(t, err, client.ErrUnauthorized, 401, "unauthorized")
 	}
 	_, _, err := hb.UserLogin(ctx, srv.Email, srv.Password, false)
-	ae := homeboxAPIErr(t, err, client.ErrRateLimited, 429, "too many authentication attempts")
+	ae := apiErr(t, err, client.ErrRateLimited, 429, "too many authentication attempts")
 	assert.Equal(t, "10", ae.Header.Get("Retry-After"))
 	assert.Equal(t, 10*time.Second, ae.RetryAfter)
 
 	// Other paths, and other clients (X-Real-IP), are not locked.
 	_, err = hb.ForgotPassword(ctx, srv.Email)
 	require.NoError(t, err)
-	other := homeboxClient(t, srv, tr, client.WithMaxRetries(0), client.WithHeader("X-Real-IP", "203.0.113.9"))
+	other := newClient(t, srv, tr, client.WithMaxRetries(0), client.WithHeader("X-Real-IP", "203.0.113.9"))
 	_, _, err = other.UserLogin(ctx, srv.Email, srv.Password, false)
 	require.NoError(t, err)
 
 	clock.Advance(4 * time.Second)
 	_, _, err = hb.UserLogin(ctx, srv.Email, srv.Password, false)
-	ae = homeboxAPIErr(t, err, client.ErrRateLimited, 429, "")
+	ae = apiErr(t, err, client.ErrRateLimited, 429, "")
 	assert.Equal(t, "6", ae.Header.Get("Retry-After"))
 	clock.Advance(6 * time.Second)
 	_, _, err = hb.UserLogin(ctx, srv.Email, "wrong", false)
-	homeboxAPIErr(t, err, client.ErrUnauthorized, 401, "")
+	apiErr(t, err, client.ErrUnauthorized, 401, "")
 	_, _, err = hb.UserLogin(ctx, srv.Email, srv.Password, false)
-	ae = homeboxAPIErr(t, err, client.ErrRateLimited, 429, "")
+	ae = apiErr(t, err, client.ErrRateLimited, 429, "")
 	assert.Equal(t, "20", ae.Header.Get("Retry-After"), "the lock-out doubles")
 
 	// After the lock-out a success clears the record.
@@ -534,13 +535,13 @@ func TestHomeboxRateLimit(t *testing.T) {
 	_, _, err = hb.UserLogin(ctx, srv.Email, srv.Password, false)
 	require.NoError(t, err)
 	_, _, err = hb.UserLogin(ctx, srv.Email, "wrong", false)
-	homeboxAPIErr(t, err, client.ErrUnauthorized, 401, "")
+	apiErr(t, err, client.ErrUnauthorized, 401, "")
 
 	// Disabled: no lock-out however many failures.
 	srv.Fake.DisableRateLimit()
 	for i := 0; i < 8; i++ {
 		_, _, err = hb.UserLogin(ctx, srv.Email, "wrong", false)
-		homeboxAPIErr(t, err, client.ErrUnauthorized, 401, "")
+		apiErr(t, err, client.ErrUnauthorized, 401, "")
 	}
 	_, _, err = hb.UserLogin(ctx, srv.Email, srv.Password, false)
 	require.NoError(t, err)
@@ -550,79 +551,79 @@ func TestHomeboxRateLimit(t *testing.T) {
 // TestHomeboxConfigSwitches: OIDC off (404), registration off (403 unless
 // invited), local login off (403).
 func TestHomeboxConfigSwitches(t *testing.T) {
-	srv, _, tr := homeboxStart(t)
+	srv, _, tr := start(t)
 	ctx := context.Background()
-	hb := homeboxClient(t, srv, tr)
+	hb := newClient(t, srv, tr)
 
 	cfg := srv.Fake.Config()
 	assert.False(t, cfg.OIDCEnabled, "OIDC is off unless configured")
 	cfg.RegistrationEnabled = false
 	srv.Fake.SetConfig(cfg)
 	_, _, err := hb.OIDCLogin(ctx)
-	homeboxAPIErr(t, err, client.ErrNotFound, 404, "")
+	apiErr(t, err, client.ErrNotFound, 404, "")
 	_, _, err = hb.OIDCCallback(ctx, "code", "state")
-	homeboxAPIErr(t, err, client.ErrNotFound, 404, "")
+	apiErr(t, err, client.ErrNotFound, 404, "")
 
 	_, err = hb.RegisterNewUser(ctx, homebox.UserRegistration{Name: "Eve", Email: "eve@example.com", Password: "password1"})
-	homeboxAPIErr(t, err, client.ErrForbidden, 403, "user registration disabled")
-	inv := srv.Fake.CreateInvitation(fake.HomeboxSeedGroupID, 1)
+	apiErr(t, err, client.ErrForbidden, 403, "user registration disabled")
+	inv := srv.Fake.CreateInvitation(homeboxfake.SeedGroupID, 1)
 	_, err = hb.RegisterNewUser(ctx, homebox.UserRegistration{Name: "Eve", Email: "eve@example.com", Password: "password1", Token: &inv})
 	require.NoError(t, err)
 	eve, ok := srv.Fake.User("EVE@example.com")
 	require.True(t, ok)
-	assert.Equal(t, fake.HomeboxSeedGroupID, eve.DefaultGroupId, "an invitation joins its group")
+	assert.Equal(t, homeboxfake.SeedGroupID, eve.DefaultGroupId, "an invitation joins its group")
 	_, err = hb.RegisterNewUser(ctx, homebox.UserRegistration{Name: "Mallory", Email: "m@example.com", Password: "password1", Token: &inv})
-	homeboxAPIErr(t, err, client.ErrServer, 500, "")
+	apiErr(t, err, client.ErrServer, 500, "")
 
 	cfg.LocalLoginEnabled = false
 	srv.Fake.SetConfig(cfg)
 	_, _, err = hb.UserLogin(ctx, srv.Email, srv.Password, false)
-	homeboxAPIErr(t, err, client.ErrForbidden, 403, "local login is not enabled")
+	apiErr(t, err, client.ErrForbidden, 403, "local login is not enabled")
 	_, err = hb.ForgotPassword(ctx, srv.Email)
-	homeboxAPIErr(t, err, client.ErrForbidden, 403, "")
+	apiErr(t, err, client.ErrForbidden, 403, "")
 	assert.Empty(t, tr.Errors())
 }
 
 // TestHomeboxBadRequests: requests the document refuses get the service's
 // own error shapes, never a panic or plain text.
 func TestHomeboxBadRequests(t *testing.T) {
-	srv, _, _ := homeboxStart(t)
+	srv, _, _ := start(t)
 	ctx := context.Background()
-	hb := homeboxClient(t, srv, srv.Client().Transport)
+	hb := newClient(t, srv, srv.Client().Transport)
 	tok, _, err := hb.UserLogin(ctx, srv.Email, srv.Password, false)
 	require.NoError(t, err)
 	auth := map[string]string{"Authorization": tok.Token, "Content-Type": "application/json"}
 
-	resp, b := homeboxRaw(t, srv, "PUT", "/api/v1/users/self", `{"name":1}`, auth)
+	resp, b := rawCall(t, srv, "PUT", "/api/v1/users/self", `{"name":1}`, auth)
 	assert.Equal(t, 400, resp.StatusCode)
 	assert.Equal(t, "application/json; charset=utf-8", resp.Header.Get("Content-Type"))
-	assert.NotEmpty(t, homeboxErrorOf(t, b))
-	resp, b = homeboxRaw(t, srv, "PUT", "/api/v1/users/self/settings", `{not json`, auth)
+	assert.NotEmpty(t, errorOf(t, b))
+	resp, b = rawCall(t, srv, "PUT", "/api/v1/users/self/settings", `{not json`, auth)
 	assert.Equal(t, 400, resp.StatusCode)
-	assert.NotEmpty(t, homeboxErrorOf(t, b))
-	resp, b = homeboxRaw(t, srv, "PUT", "/api/v1/users/self/settings", `{"blob":"`+strings.Repeat("x", 70<<10)+`"}`, auth)
+	assert.NotEmpty(t, errorOf(t, b))
+	resp, b = rawCall(t, srv, "PUT", "/api/v1/users/self/settings", `{"blob":"`+strings.Repeat("x", 70<<10)+`"}`, auth)
 	assert.Equal(t, 400, resp.StatusCode, "settings over 64 KiB")
-	assert.NotEmpty(t, homeboxErrorOf(t, b))
-	resp, b = homeboxRaw(t, srv, "DELETE", "/api/v1/users/self/api-keys/not-a-uuid", "", auth)
+	assert.NotEmpty(t, errorOf(t, b))
+	resp, b = rawCall(t, srv, "DELETE", "/api/v1/users/self/api-keys/not-a-uuid", "", auth)
 	assert.Equal(t, 400, resp.StatusCode)
-	assert.NotEmpty(t, homeboxErrorOf(t, b))
+	assert.NotEmpty(t, errorOf(t, b))
 	// Registration failures are 500 on the real server, never 400.
-	resp, b = homeboxRaw(t, srv, "POST", "/api/v1/users/register", `{"name":"x","email":"x@example.com","password":"short"}`, map[string]string{"Content-Type": "application/json"})
+	resp, b = rawCall(t, srv, "POST", "/api/v1/users/register", `{"name":"x","email":"x@example.com","password":"short"}`, map[string]string{"Content-Type": "application/json"})
 	assert.Equal(t, 500, resp.StatusCode)
-	assert.Equal(t, "password must be at least 6 characters", homeboxErrorOf(t, b))
-	resp, b = homeboxRaw(t, srv, "GET", "/api/v1/nothing-here", "", nil)
+	assert.Equal(t, "password must be at least 6 characters", errorOf(t, b))
+	resp, b = rawCall(t, srv, "GET", "/api/v1/nothing-here", "", nil)
 	assert.Equal(t, 404, resp.StatusCode)
 	assert.Equal(t, "404 page not found\n", string(b))
 
 	// createApiKey validation failures are 422 with fields keyed by the Go
 	// field name, as on the real server.
 	_, _, err = hb.CreateAPIKey(ctx, homebox.APIKeyCreate{Name: ""})
-	ae := homeboxAPIErr(t, err, client.ErrBadRequest, 422, "Validation Error")
+	ae := apiErr(t, err, client.ErrBadRequest, 422, "Validation Error")
 	assert.Equal(t, map[string]string{"Name": "Key: 'APIKeyCreate.Name' Error:Field validation for 'Name' failed on the 'required' tag"}, ae.Fields)
 	_, _, err = hb.CreateAPIKey(ctx, homebox.APIKeyCreate{Name: strings.Repeat("n", 256)})
-	ae = homeboxAPIErr(t, err, client.ErrBadRequest, 422, "Validation Error")
+	ae = apiErr(t, err, client.ErrBadRequest, 422, "Validation Error")
 	assert.Equal(t, map[string]string{"Name": "Key: 'APIKeyCreate.Name' Error:Field validation for 'Name' failed on the 'max' tag"}, ae.Fields)
-	resp, b = homeboxRaw(t, srv, "POST", "/api/v1/users/self/api-keys", `{}`, auth)
+	resp, b = rawCall(t, srv, "POST", "/api/v1/users/self/api-keys", `{}`, auth)
 	assert.Equal(t, 422, resp.StatusCode, "a missing name is the validator's 'required', not a 400")
 	assert.Contains(t, string(b), `"Name"`)
 	k, _, err := hb.CreateAPIKey(ctx, homebox.APIKeyCreate{Name: "   "})
@@ -633,20 +634,20 @@ func TestHomeboxBadRequests(t *testing.T) {
 // TestHomeboxRealServerAnswers: each difference the second real-server run
 // found between the fake and Homebox v0.26.2-46 (NOTES.md, last section).
 func TestHomeboxRealServerAnswers(t *testing.T) {
-	srv, clock, tr := homeboxStart(t)
+	srv, clock, tr := start(t)
 	ctx := context.Background()
-	hb := homeboxClient(t, srv, tr, client.WithMaxRetries(0))
+	hb := newClient(t, srv, tr, client.WithMaxRetries(0))
 	tok, _, err := hb.UserLogin(ctx, srv.Email, srv.Password, false)
 	require.NoError(t, err)
 	auth := map[string]string{"Authorization": tok.Token, "Content-Type": "application/json"}
 
 	// Router level: the upstream spec's change-password path is not routed
 	// (404 text/plain); a wrong method is 405 with an empty body and Allow.
-	resp, b := homeboxRaw(t, srv, "PUT", "/api/v1/users/change-password", `{"current":"a","new":"b"}`, auth)
+	resp, b := rawCall(t, srv, "PUT", "/api/v1/users/change-password", `{"current":"a","new":"b"}`, auth)
 	assert.Equal(t, 404, resp.StatusCode)
 	assert.Equal(t, "text/plain; charset=utf-8", resp.Header.Get("Content-Type"))
 	assert.Equal(t, "404 page not found\n", string(b))
-	resp, b = homeboxRaw(t, srv, "PATCH", "/api/v1/users/self", `{}`, auth)
+	resp, b = rawCall(t, srv, "PATCH", "/api/v1/users/self", `{}`, auth)
 	assert.Equal(t, 405, resp.StatusCode)
 	assert.Empty(t, b)
 	assert.Equal(t, "GET, PUT, DELETE", resp.Header.Get("Allow"))
@@ -657,11 +658,11 @@ func TestHomeboxRealServerAnswers(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "application/json; charset=utf-8", r.Header.Get("Content-Type"))
 	_, _, err = hb.UserLogin(ctx, srv.Email, "wrong", false)
-	ae := homeboxAPIErr(t, err, client.ErrUnauthorized, 401, "unauthorized")
+	ae := apiErr(t, err, client.ErrUnauthorized, 401, "unauthorized")
 	assert.Equal(t, "application/json; charset=utf-8", ae.Header.Get("Content-Type"))
 
 	// OIDC routes are not mounted by default: plain-text 404.
-	resp, b = homeboxRaw(t, srv, "GET", "/api/v1/users/login/oidc", "", nil)
+	resp, b = rawCall(t, srv, "GET", "/api/v1/users/login/oidc", "", nil)
 	assert.Equal(t, 404, resp.StatusCode)
 	assert.Equal(t, "text/plain; charset=utf-8", resp.Header.Get("Content-Type"))
 	assert.Equal(t, "404 page not found\n", string(b))
@@ -673,42 +674,42 @@ func TestHomeboxRealServerAnswers(t *testing.T) {
 		`{"name":"A","email":"","password":"123456"}`:             `ent: validator failed for field "User.email": value is less than the required length`,
 		`{"name":"A","email":"a@example.com"}`:                    "password must be at least 6 characters",
 	} {
-		resp, b = homeboxRaw(t, srv, "POST", "/api/v1/users/register", body, map[string]string{"Content-Type": "application/json"})
+		resp, b = rawCall(t, srv, "POST", "/api/v1/users/register", body, map[string]string{"Content-Type": "application/json"})
 		assert.Equal(t, 500, resp.StatusCode, body)
-		assert.Equal(t, msg, homeboxErrorOf(t, b), body)
+		assert.Equal(t, msg, errorOf(t, b), body)
 	}
-	resp, _ = homeboxRaw(t, srv, "POST", "/api/v1/users/register", `{not json`, map[string]string{"Content-Type": "application/json"})
+	resp, _ = rawCall(t, srv, "POST", "/api/v1/users/register", `{not json`, map[string]string{"Content-Type": "application/json"})
 	assert.Equal(t, 500, resp.StatusCode, "an undecodable registration is 500")
 
 	// Reset password: a short or unknown token is the real message; a short
 	// password is checked first.
 	for _, token := range []string{"x", "0123456789abcdefghijklmnop"} {
 		_, err = hb.ResetPassword(ctx, token, "long-enough")
-		homeboxAPIErr(t, err, client.ErrBadRequest, 400, "password reset link is invalid or has expired")
+		apiErr(t, err, client.ErrBadRequest, 400, "password reset link is invalid or has expired")
 	}
 	_, err = hb.ResetPassword(ctx, "x", "short")
-	homeboxAPIErr(t, err, client.ErrBadRequest, 400, "password must be at least 6 characters")
+	apiErr(t, err, client.ErrBadRequest, 400, "password must be at least 6 characters")
 
 	// API key as the credential: refresh and logout refuse with the real texts.
 	key, _, err := hb.CreateAPIKey(ctx, homebox.APIKeyCreate{Name: "script"})
 	require.NoError(t, err)
-	byKey := homeboxClient(t, srv, tr, client.WithBearerToken(key.Token), client.WithMaxRetries(0))
+	byKey := newClient(t, srv, tr, client.WithBearerToken(key.Token), client.WithMaxRetries(0))
 	_, _, err = byKey.UserTokenRefresh(ctx)
-	homeboxAPIErr(t, err, client.ErrBadRequest, 400, "API keys do not require refresh")
+	apiErr(t, err, client.ErrBadRequest, 400, "API keys do not require refresh")
 	_, err = byKey.UserLogout(ctx)
-	homeboxAPIErr(t, err, client.ErrBadRequest, 400, "API keys cannot be logged out; revoke them from the API keys page")
+	apiErr(t, err, client.ErrBadRequest, 400, "API keys cannot be logged out; revoke them from the API keys page")
 
 	// Change password without "new": taken as "" and accepted (204); the
 	// empty password then logs nobody in.
-	resp, b = homeboxRaw(t, srv, "PUT", "/api/v1/users/self/change-password", `{"current":"`+srv.Password+`"}`, auth)
+	resp, b = rawCall(t, srv, "PUT", "/api/v1/users/self/change-password", `{"current":"`+srv.Password+`"}`, auth)
 	assert.Equal(t, 204, resp.StatusCode, "body %s", b)
 	_, _, err = hb.UserLogin(ctx, srv.Email, srv.Password, false)
-	homeboxAPIErr(t, err, client.ErrUnauthorized, 401, "unauthorized")
+	apiErr(t, err, client.ErrUnauthorized, 401, "unauthorized")
 	// A wrong current password is 500 every time.
 	for range 2 {
-		resp, b = homeboxRaw(t, srv, "PUT", "/api/v1/users/self/change-password", `{"current":"nope","new":"x"}`, auth)
+		resp, b = rawCall(t, srv, "PUT", "/api/v1/users/self/change-password", `{"current":"nope","new":"x"}`, auth)
 		assert.Equal(t, 500, resp.StatusCode)
-		assert.Equal(t, "Internal Server Error", homeboxErrorOf(t, b))
+		assert.Equal(t, "Internal Server Error", errorOf(t, b))
 	}
 	_ = clock
 }
@@ -716,10 +717,10 @@ func TestHomeboxRealServerAnswers(t *testing.T) {
 // TestHomeboxLogoutAll: every session of the user ends, the caller's too;
 // API keys survive and may make the call.
 func TestHomeboxLogoutAll(t *testing.T) {
-	srv, _, tr := homeboxStart(t)
+	srv, _, tr := start(t)
 	ctx := context.Background()
-	a := homeboxClient(t, srv, tr)
-	b := homeboxClient(t, srv, tr)
+	a := newClient(t, srv, tr)
+	b := newClient(t, srv, tr)
 	_, _, err := a.UserLogin(ctx, srv.Email, srv.Password, false)
 	require.NoError(t, err)
 	_, _, err = b.UserLogin(ctx, srv.Email, srv.Password, true)
@@ -734,9 +735,9 @@ func TestHomeboxLogoutAll(t *testing.T) {
 	assert.Empty(t, a.Token(), "the caller's token is forgotten")
 	assert.Equal(t, 0, srv.Fake.Sessions(srv.Email))
 	_, _, err = b.GetUserSelf(ctx)
-	homeboxAPIErr(t, err, client.ErrUnauthorized, 401, "valid authorization token is required")
+	apiErr(t, err, client.ErrUnauthorized, 401, "valid authorization token is required")
 
-	byKey := homeboxClient(t, srv, tr, client.WithBearerToken(key.Token))
+	byKey := newClient(t, srv, tr, client.WithBearerToken(key.Token))
 	_, _, err = byKey.GetUserSelf(ctx)
 	require.NoError(t, err, "API keys are not sessions")
 	_, err = byKey.UserLogoutAll(ctx)
@@ -746,9 +747,9 @@ func TestHomeboxLogoutAll(t *testing.T) {
 
 // TestHomeboxFaults: injected failures for users' own retry tests.
 func TestHomeboxFaults(t *testing.T) {
-	srv, _, _ := homeboxStart(t)
+	srv, _, _ := start(t)
 	ctx := context.Background()
-	hb := homeboxClient(t, srv, srv.Client().Transport)
+	hb := newClient(t, srv, srv.Client().Transport)
 	_, _, err := hb.UserLogin(ctx, srv.Email, srv.Password, false)
 	require.NoError(t, err)
 
@@ -771,7 +772,7 @@ func TestHomeboxFaults(t *testing.T) {
 	// Out of retries: the fault's body is the service's error shape.
 	srv.Faults.FailNext(5, "getUserSelf", http.StatusServiceUnavailable, "0")
 	_, _, err = hb.GetUserSelf(ctx, client.WithMaxRetries(1))
-	homeboxAPIErr(t, err, client.ErrServer, 503, "Service Unavailable")
+	apiErr(t, err, client.ErrServer, 503, "Service Unavailable")
 	srv.Faults.Reset()
 
 	srv.Faults.Inject(fake.Fault{Operation: "getUserSelf", Drop: true, Count: 10})
@@ -791,10 +792,10 @@ func TestHomeboxFaults(t *testing.T) {
 
 // TestHomeboxConcurrency: many goroutines writing through the facade.
 func TestHomeboxConcurrency(t *testing.T) {
-	srv, _, tr := homeboxStart(t)
+	srv, _, tr := start(t)
 	srv.Fake.DisableRateLimit()
 	ctx := context.Background()
-	hb := homeboxClient(t, srv, tr)
+	hb := newClient(t, srv, tr)
 	_, _, err := hb.UserLogin(ctx, srv.Email, srv.Password, false)
 	require.NoError(t, err)
 
@@ -809,7 +810,7 @@ func TestHomeboxConcurrency(t *testing.T) {
 				errs <- err
 			}
 			email := fmt.Sprintf("user%d@example.com", i)
-			own := homeboxClient(t, srv, tr)
+			own := newClient(t, srv, tr)
 			if _, err := own.RegisterNewUser(ctx, homebox.UserRegistration{Name: "U", Email: email, Password: "password"}); err != nil {
 				errs <- err
 				return
@@ -847,9 +848,9 @@ func TestHomeboxConcurrency(t *testing.T) {
 // TestHomeboxUpdateAccountChecks: the database checks name and email on
 // update as on create (NOTES: PUT /self without email → 500).
 func TestHomeboxUpdateAccountChecks(t *testing.T) {
-	srv, _, _ := homeboxStart(t)
+	srv, _, _ := start(t)
 	ctx := context.Background()
-	hb := homeboxClient(t, srv, srv.Client().Transport, client.WithMaxRetries(0))
+	hb := newClient(t, srv, srv.Client().Transport, client.WithMaxRetries(0))
 	tok, _, err := hb.UserLogin(ctx, srv.Email, srv.Password, false)
 	require.NoError(t, err)
 	auth := map[string]string{"Authorization": tok.Token, "Content-Type": "application/json"}
@@ -858,11 +859,11 @@ func TestHomeboxUpdateAccountChecks(t *testing.T) {
 		`{"email":"admin@admin.com"}`: `ent: validator failed for field "User.name": value is less than the required length`,
 		`{"name":"` + strings.Repeat("n", 256) + `","email":"admin@admin.com"}`: `ent: validator failed for field "User.name": value is greater than the required length`,
 	} {
-		resp, b := homeboxRaw(t, srv, "PUT", "/api/v1/users/self", body, auth)
+		resp, b := rawCall(t, srv, "PUT", "/api/v1/users/self", body, auth)
 		assert.Equal(t, 500, resp.StatusCode, body)
-		assert.Equal(t, msg, homeboxErrorOf(t, b))
+		assert.Equal(t, msg, errorOf(t, b))
 	}
 	me, ok := srv.Fake.User(srv.Email)
 	require.True(t, ok, "a refused update changes nothing")
-	assert.Equal(t, fake.HomeboxSeedName, me.Name)
+	assert.Equal(t, homeboxfake.SeedName, me.Name)
 }

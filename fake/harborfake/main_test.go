@@ -1,4 +1,4 @@
-package fake_test
+package harborfake_test
 
 import (
 	"testing"

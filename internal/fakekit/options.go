@@ -1,22 +1,13 @@
-// The fakes' check of their own answers: every answer a handler gives is
-// validated against the service's document (status declared, headers,
-// body schema) before it is sent, so an answer the real service could not
-// give fails loudly instead of passing a test.
-package fake
+// Options of a fake's handler and the record of the answers its check
+// refused: on by default in test binaries, reported through the log or a
+// caller's callback, counted for a TestMain.
+package fakekit
 
 import (
-	"bytes"
-	"fmt"
 	"log"
-	"maps"
-	"net/http"
 	"sync"
 	"sync/atomic"
 	"testing"
-
-	"github.com/getkin/kin-openapi/openapi3filter"
-
-	"github.com/userapis/userapis-go/internal/contract"
 )
 
 // Option configures a fake's HTTP handler; StartX, ListenX and the
@@ -121,86 +112,3 @@ func recordInto(l *violationLog, opts []Option) []Option {
 	}
 	return append(append([]Option(nil), opts...), record)
 }
-
-// captureWriter holds an answer back until it has been checked. Headers
-// already set by outer layers (a request id) are part of the answer.
-type captureWriter struct {
-	real   http.ResponseWriter
-	header http.Header
-	status int
-	body   bytes.Buffer
-}
-
-func newCaptureWriter(w http.ResponseWriter) *captureWriter {
-	return &captureWriter{real: w, header: w.Header().Clone()}
-}
-
-func (c *captureWriter) Header() http.Header { return c.header }
-
-func (c *captureWriter) WriteHeader(code int) {
-	if c.status == 0 {
-		c.status = code
-	}
-}
-
-func (c *captureWriter) Write(b []byte) (int, error) {
-	if c.status == 0 {
-		c.status = http.StatusOK
-	}
-	return c.body.Write(b)
-}
-
-// Flush does nothing: the answer leaves only once it has been checked.
-func (c *captureWriter) Flush() {}
-
-// Unwrap lets the services find their own writer (and its request)
-// beneath this one.
-func (c *captureWriter) Unwrap() http.ResponseWriter { return c.real }
-
-// finish checks the held answer against in's operation and sends it, or
-// sends the violation in its place.
-func (c *captureWriter) finish(v *validator, in *openapi3filter.RequestValidationInput) {
-	if c.status == 0 {
-		c.status = http.StatusOK
-	}
-	real := c.real
-	err := contract.CheckResponse(in, c.status, c.header, c.body.Bytes())
-	if err != nil {
-		err = fmt.Errorf("fake %s: %s %s (%s) answered %d, which api/%s.yaml does not allow: %w",
-			v.service, in.Request.Method, in.Request.URL.Path, in.Route.Operation.OperationID, c.status, v.service, err)
-		v.opts.report(err)
-		h := real.Header()
-		h.Del("Content-Length")
-		h.Set("Content-Type", "text/plain; charset=utf-8")
-		h.Set(ViolationHeader, "true")
-		real.WriteHeader(http.StatusInternalServerError)
-		_, _ = fmt.Fprintln(real, err)
-		return
-	}
-	h := real.Header()
-	clear(h)
-	maps.Copy(h, c.header)
-	real.WriteHeader(c.status)
-	_, _ = real.Write(c.body.Bytes())
-}
-
-// writerOf finds a writer of type T in w or beneath it (Unwrap), for the
-// services' error writers that need their own wrapper's request.
-func writerOf[T http.ResponseWriter](w http.ResponseWriter) (T, bool) {
-	for w != nil {
-		if t, ok := w.(T); ok {
-			return t, true
-		}
-		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
-		if !ok {
-			break
-		}
-		w = u.Unwrap()
-	}
-	var zero T
-	return zero, false
-}
-
-// Violations returns the answers this server's fake refused to send
-// because they broke the service's document (see ValidateResponses).
-func (s *Server) Violations() []error { return s.violations.list() }

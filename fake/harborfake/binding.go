@@ -1,4 +1,7 @@
-package fake
+// The binding errors of Harbor's go-swagger server (422, 415, 404, 405):
+// what the real server answers for a request it refuses before any
+// handler runs, built from kin-openapi's first error line.
+package harborfake
 
 import (
 	"bytes"
@@ -10,48 +13,37 @@ import (
 	"strings"
 
 	"github.com/userapis/userapis-go/gen/harbor"
+	"github.com/userapis/userapis-go/internal/fakekit"
 )
 
-// harborBadRequest answers a request the validator refused, in the shape
+// badRequest answers a request the validator refused, in the shape
 // Harbor's go-swagger binding gives before any handler runs: 422
 // UNPROCESSABLE_ENTITY with "validation failure list:\n<problem>" for a bad
 // parameter or body, 415 for a body that is not JSON, 404 and 405 for no
 // route.
-func harborBadRequest(w http.ResponseWriter, status int, msg string) {
-	var r *http.Request
-	if hw, ok := writerOf[*harborRW](w); ok {
-		r = hw.req
-	}
-	switch status {
+func badRequest(w http.ResponseWriter, r *http.Request, e fakekit.RequestError) {
+	switch e.Status {
 	case http.StatusNotFound:
-		path := ""
-		if r != nil {
-			path = r.URL.Path
-		}
-		harborWriteError(w, status, fmt.Sprintf("path %s was not found", path))
+		writeError(w, e.Status, fmt.Sprintf("path %s was not found", r.URL.Path))
 		return
 	case http.StatusMethodNotAllowed:
-		method := ""
-		if r != nil {
-			method = r.Method
-		}
-		harborWriteError(w, status, fmt.Sprintf("method %s is not allowed", method))
+		writeError(w, e.Status, fmt.Sprintf("method %s is not allowed", r.Method))
 		return
 	}
-	status, msg = harborBindingError(r, msg)
-	harborWriteError(w, status, msg)
+	status, msg := bindingError(r, e.Message)
+	writeError(w, status, msg)
 }
 
 var (
-	harborParamErrRe  = regexp.MustCompile(`^parameter "([^"]+)" in (\w+) has an error: (.*)$`)
-	harborSchemaErrRe = regexp.MustCompile(`Error at "/([^"]*)": (.*)$`)
+	paramErrRe  = regexp.MustCompile(`^parameter "([^"]+)" in (\w+) has an error: (.*)$`)
+	schemaErrRe = regexp.MustCompile(`Error at "/([^"]*)": (.*)$`)
 )
 
-// harborBindingError turns kin-openapi's first error line into go-swagger's
+// bindingError turns kin-openapi's first error line into go-swagger's
 // message for the same problem.
-func harborBindingError(r *http.Request, msg string) (int, string) {
+func bindingError(r *http.Request, msg string) (int, string) {
 	const prefix = "validation failure list:\n"
-	if m := harborParamErrRe.FindStringSubmatch(msg); m != nil {
+	if m := paramErrRe.FindStringSubmatch(msg); m != nil {
 		name, in, why := m[1], m[2], m[3]
 		raw := ""
 		if r != nil {
@@ -87,7 +79,7 @@ func harborBindingError(r *http.Request, msg string) (int, string) {
 		return http.StatusUnprocessableEntity, prefix + detail
 	}
 	if rest, ok := strings.CutPrefix(msg, "request body has an error: "); ok {
-		name, target := harborBodyParam(r)
+		name, target := bodyParam(r)
 		if ct, ok := strings.CutPrefix(rest, "header Content-Type has unexpected value "); ok {
 			return http.StatusUnsupportedMediaType, fmt.Sprintf("unsupported media type %s, only [application/json] are allowed", ct)
 		}
@@ -106,7 +98,7 @@ func harborBindingError(r *http.Request, msg string) (int, string) {
 				return http.StatusUnprocessableEntity, fmt.Sprintf("%sparsing %s body from \"\" failed, because %v", prefix, name, err)
 			}
 		}
-		if m := harborSchemaErrRe.FindStringSubmatch(rest); m != nil {
+		if m := schemaErrRe.FindStringSubmatch(rest); m != nil {
 			field := strings.ReplaceAll(m[1], "/", ".")
 			if n, ok := strings.CutPrefix(m[2], "maximum string length is "); ok {
 				return http.StatusUnprocessableEntity, fmt.Sprintf("%s%s in body should be at most %s chars long", prefix, field, n)
@@ -118,9 +110,9 @@ func harborBindingError(r *http.Request, msg string) (int, string) {
 	return http.StatusUnprocessableEntity, prefix + msg
 }
 
-// harborBodyParam names the body parameter of the operation r is for, as
+// bodyParam names the body parameter of the operation r is for, as
 // upstream's document does, with a value to decode it into.
-func harborBodyParam(r *http.Request) (string, any) {
+func bodyParam(r *http.Request) (string, any) {
 	if r == nil {
 		return "body", nil
 	}

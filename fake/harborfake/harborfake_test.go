@@ -1,4 +1,4 @@
-package fake_test
+package harborfake_test
 
 import (
 	"context"
@@ -18,27 +18,28 @@ import (
 
 	"github.com/userapis/userapis-go/client"
 	"github.com/userapis/userapis-go/fake"
+	"github.com/userapis/userapis-go/fake/harborfake"
 	"github.com/userapis/userapis-go/gen/harbor"
 	"github.com/userapis/userapis-go/internal/contract"
 )
 
-// harborHarness is a started fake with a contract-checking transport.
-type harborHarness struct {
-	srv *fake.HarborServer
+// harness is a started fake with a contract-checking transport.
+type harness struct {
+	srv *harborfake.Server
 	tr  *contract.Transport
 	ops []string
 }
 
-func newHarborHarness(t *testing.T) *harborHarness {
+func newHarness(t *testing.T) *harness {
 	t.Helper()
-	doc, err := openapi3.NewLoader().LoadFromFile("../api/harbor.yaml")
+	doc, err := openapi3.NewLoader().LoadFromFile("../../api/harbor.yaml")
 	require.NoError(t, err)
 	ops := contract.OperationIDs(doc)
-	srv := fake.StartHarbor()
+	srv := harborfake.Start()
 	t.Cleanup(srv.Close)
 	v, err := contract.New(doc, srv.URL)
 	require.NoError(t, err)
-	h := &harborHarness{srv: srv, tr: &contract.Transport{V: v, Next: srv.Client().Transport}, ops: ops}
+	h := &harness{srv: srv, tr: &contract.Transport{V: v, Next: srv.Client().Transport}, ops: ops}
 	t.Cleanup(func() {
 		for _, e := range h.tr.Errors() {
 			t.Errorf("contract violation: %v", e)
@@ -49,7 +50,7 @@ func newHarborHarness(t *testing.T) *harborHarness {
 
 // as returns a facade client for user/pass whose traffic is checked
 // against the document.
-func (h *harborHarness) as(t *testing.T, user, pass string, opts ...client.Option) *client.Harbor {
+func (h *harness) as(t *testing.T, user, pass string, opts ...client.Option) *client.Harbor {
 	t.Helper()
 	base := []client.Option{
 		client.WithBaseURL(h.srv.URL),
@@ -62,17 +63,17 @@ func (h *harborHarness) as(t *testing.T, user, pass string, opts ...client.Optio
 	return c
 }
 
-func (h *harborHarness) admin(t *testing.T) *client.Harbor {
+func (h *harness) admin(t *testing.T) *client.Harbor {
 	return h.as(t, h.srv.AdminUser, h.srv.AdminPassword)
 }
 
-func (h *harborHarness) user(t *testing.T) *client.Harbor {
+func (h *harness) user(t *testing.T) *client.Harbor {
 	return h.as(t, h.srv.User, h.srv.UserPassword)
 }
 
 // raw sends a request without the facade or the contract check (for
 // requests the document forbids) and decodes a Harbor Errors body.
-func (h *harborHarness) raw(t *testing.T, method, path, body string, hdr map[string]string) (*http.Response, harbor.Errors) {
+func (h *harness) raw(t *testing.T, method, path, body string, hdr map[string]string) (*http.Response, harbor.Errors) {
 	t.Helper()
 	req, err := http.NewRequest(method, h.srv.URL+path, strings.NewReader(body))
 	require.NoError(t, err)
@@ -95,19 +96,19 @@ func (h *harborHarness) raw(t *testing.T, method, path, body string, hdr map[str
 	return resp, e
 }
 
-func (h *harborHarness) rawAdmin(t *testing.T, method, path, body string) (*http.Response, harbor.Errors) {
-	return h.raw(t, method, path, body, map[string]string{"Authorization": harborBasic(h.srv.AdminUser, h.srv.AdminPassword)})
+func (h *harness) rawAdmin(t *testing.T, method, path, body string) (*http.Response, harbor.Errors) {
+	return h.raw(t, method, path, body, map[string]string{"Authorization": basic(h.srv.AdminUser, h.srv.AdminPassword)})
 }
 
-func harborBasic(u, p string) string {
+func basic(u, p string) string {
 	r, _ := http.NewRequest(http.MethodGet, "http://x", nil)
 	r.SetBasicAuth(u, p)
 	return r.Header.Get("Authorization")
 }
 
-// harborAPIError asserts err is an *APIError of the sentinel class and
+// apiError asserts err is an *APIError of the sentinel class and
 // returns it.
-func harborAPIError(t *testing.T, err error, sentinel error) *client.APIError {
+func apiError(t *testing.T, err error, sentinel error) *client.APIError {
 	t.Helper()
 	require.Error(t, err)
 	var ae *client.APIError
@@ -116,17 +117,17 @@ func harborAPIError(t *testing.T, err error, sentinel error) *client.APIError {
 	return ae
 }
 
-func harborPtr[T any](v T) *T { return &v }
+func ptr[T any](v T) *T { return &v }
 
-func harborNewUser(name string) harbor.UserCreationReq {
+func newUserReq(name string) harbor.UserCreationReq {
 	return harbor.UserCreationReq{
 		Username: name, Email: name + "@example.org", Realname: "User " + name,
-		Password: "Secr3tPassword", Comment: harborPtr("created by test"),
+		Password: "Secr3tPassword", Comment: ptr("created by test"),
 	}
 }
 
 func TestHarborContractCoversEveryOperation(t *testing.T) {
-	h := newHarborHarness(t)
+	h := newHarness(t)
 	ctx := context.Background()
 	admin := h.admin(t)
 
@@ -135,7 +136,7 @@ func TestHarborContractCoversEveryOperation(t *testing.T) {
 	assert.Len(t, users, 3)
 	assert.Equal(t, 3, resp.TotalCount)
 
-	id, resp, err := admin.CreateUser(ctx, harborNewUser("dave"))
+	id, resp, err := admin.CreateUser(ctx, newUserReq("dave"))
 	require.NoError(t, err)
 	assert.Equal(t, int64(6), id)
 	assert.Equal(t, "/api/v2.0/users/6", resp.Header.Get("Location"))
@@ -159,17 +160,17 @@ func TestHarborContractCoversEveryOperation(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, int64(1), me.UserId)
 
-	perms, _, err := admin.GetCurrentUserPermissions(ctx, &harbor.GetCurrentUserPermissionsParams{Scope: harborPtr("/system")})
+	perms, _, err := admin.GetCurrentUserPermissions(ctx, &harbor.GetCurrentUserPermissionsParams{Scope: ptr("/system")})
 	require.NoError(t, err)
 	assert.NotEmpty(t, perms)
 
 	_, err = admin.SetCliSecret(ctx, id, "CliSecret2024")
-	harborAPIError(t, err, client.ErrPreconditionFailed)
+	apiError(t, err, client.ErrPreconditionFailed)
 
 	_, err = admin.DeleteUser(ctx, id)
 	require.NoError(t, err)
 
-	h.srv.Fake.SetAuthMode(fake.HarborAuthOIDC)
+	h.srv.Fake.SetAuthMode(harborfake.AuthOIDC)
 	_, err = admin.SetCliSecret(ctx, h.srv.UserID, "CliSecret2024")
 	require.NoError(t, err)
 
@@ -180,7 +181,7 @@ func TestHarborContractCoversEveryOperation(t *testing.T) {
 }
 
 func TestHarborAuthAndRequestID(t *testing.T) {
-	h := newHarborHarness(t)
+	h := newHarness(t)
 	ctx := context.Background()
 
 	// No credentials: 401 in Harbor's Errors shape, with a generated request id.
@@ -195,7 +196,7 @@ func TestHarborAuthAndRequestID(t *testing.T) {
 
 	// Wrong password through the facade: typed error with the code.
 	_, _, err := h.as(t, h.srv.AdminUser, "wrong").GetCurrentUserInfo(ctx)
-	ae := harborAPIError(t, err, client.ErrUnauthorized)
+	ae := apiError(t, err, client.ErrUnauthorized)
 	assert.Equal(t, "UNAUTHORIZED", ae.Code)
 	assert.NotEmpty(t, ae.RequestID)
 
@@ -207,7 +208,7 @@ func TestHarborAuthAndRequestID(t *testing.T) {
 	assert.Equal(t, h.srv.UserID, me.UserId)
 	assert.False(t, me.SysadminFlag)
 	_, _, err = h.user(t).ListUsers(ctx, nil, client.WithRequestID("req-43"))
-	ae = harborAPIError(t, err, client.ErrForbidden)
+	ae = apiError(t, err, client.ErrForbidden)
 	assert.Equal(t, "req-43", ae.RequestID)
 
 	// Harbor accepts the email as the login name.
@@ -217,10 +218,10 @@ func TestHarborAuthAndRequestID(t *testing.T) {
 
 	// A robot is authenticated but not a local user.
 	_, _, err = h.as(t, h.srv.RobotUser, h.srv.RobotPassword).GetCurrentUserInfo(ctx)
-	ae = harborAPIError(t, err, client.ErrPreconditionFailed)
+	ae = apiError(t, err, client.ErrPreconditionFailed)
 	assert.Equal(t, "PRECONDITION", ae.Code)
 	_, _, err = h.as(t, h.srv.RobotUser, "nope").GetCurrentUserInfo(ctx)
-	harborAPIError(t, err, client.ErrUnauthorized)
+	apiError(t, err, client.ErrUnauthorized)
 
 	// Unknown endpoint and method: Errors shape too.
 	resp, e = h.rawAdmin(t, http.MethodGet, "/api/v2.0/nothing", "")
@@ -232,13 +233,13 @@ func TestHarborAuthAndRequestID(t *testing.T) {
 }
 
 func TestHarborCreateUser(t *testing.T) {
-	h := newHarborHarness(t)
+	h := newHarness(t)
 	ctx := context.Background()
 	admin := h.admin(t)
 	t0 := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
 	h.srv.Fake.SetClock(func() time.Time { return t0 })
 
-	id, _, err := admin.CreateUser(ctx, harborNewUser("erin"))
+	id, _, err := admin.CreateUser(ctx, newUserReq("erin"))
 	require.NoError(t, err)
 	u, _, err := admin.GetUser(ctx, id)
 	require.NoError(t, err)
@@ -254,24 +255,24 @@ func TestHarborCreateUser(t *testing.T) {
 	assert.Equal(t, id, me.UserId)
 
 	// Duplicates: username or email.
-	_, _, err = admin.CreateUser(ctx, harborNewUser("erin"))
-	ae := harborAPIError(t, err, client.ErrConflict)
+	_, _, err = admin.CreateUser(ctx, newUserReq("erin"))
+	ae := apiError(t, err, client.ErrConflict)
 	assert.Equal(t, "CONFLICT", ae.Code)
-	dup := harborNewUser("erin2")
+	dup := newUserReq("erin2")
 	dup.Email = "alice@example.com"
 	_, _, err = admin.CreateUser(ctx, dup)
-	harborAPIError(t, err, client.ErrConflict)
+	apiError(t, err, client.ErrConflict)
 
 	// Password rule: 8-128 characters with upper, lower and digit.
 	for _, pw := range []string{"Sh0rt", "alllower1", "ALLUPPER1", "NoDigitsHere", "A1" + strings.Repeat("a", 127)} {
-		req := harborNewUser("weak")
+		req := newUserReq("weak")
 		req.Password = pw
 		_, _, err = admin.CreateUser(ctx, req)
-		ae = harborAPIError(t, err, client.ErrBadRequest)
+		ae = apiError(t, err, client.ErrBadRequest)
 		assert.Equal(t, http.StatusBadRequest, ae.StatusCode, pw)
 		assert.Contains(t, ae.Message, "password or secret", pw)
 	}
-	ok := harborNewUser("edge")
+	ok := newUserReq("edge")
 	ok.Password = "A1" + strings.Repeat("a", 126)
 	_, _, err = admin.CreateUser(ctx, ok)
 	require.NoError(t, err)
@@ -280,13 +281,13 @@ func TestHarborCreateUser(t *testing.T) {
 	for msg, mutate := range map[string]func(*harbor.UserCreationReq){
 		"email with illegal format":            func(r *harbor.UserCreationReq) { r.Email = "not-an-email" },
 		"realname contains illegal characters": func(r *harbor.UserCreationReq) { r.Realname = "a,b" },
-		"comment with illegal length":          func(r *harbor.UserCreationReq) { r.Comment = harborPtr(strings.Repeat("c", 31)) },
+		"comment with illegal length":          func(r *harbor.UserCreationReq) { r.Comment = ptr(strings.Repeat("c", 31)) },
 		"username contains illegal characters": func(r *harbor.UserCreationReq) { r.Username = "a#b" },
 	} {
-		req := harborNewUser("rules")
+		req := newUserReq("rules")
 		mutate(&req)
 		_, _, err = admin.CreateUser(ctx, req)
-		ae = harborAPIError(t, err, client.ErrBadRequest)
+		ae = apiError(t, err, client.ErrBadRequest)
 		assert.Equal(t, msg, ae.Message)
 	}
 
@@ -308,31 +309,31 @@ func TestHarborCreateUser(t *testing.T) {
 
 	// Only a system admin, unless self-registration (which the API refuses
 	// to anyone but an admin all the same).
-	_, _, err = h.user(t).CreateUser(ctx, harborNewUser("frank"))
-	harborAPIError(t, err, client.ErrForbidden)
+	_, _, err = h.user(t).CreateUser(ctx, newUserReq("frank"))
+	apiError(t, err, client.ErrForbidden)
 	resp, e = h.raw(t, http.MethodPost, "/api/v2.0/users", `{"username":"frank"}`, nil)
 	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, e)
 	h.srv.Fake.SetSelfRegistration(true)
-	_, _, err = h.user(t).CreateUser(ctx, harborNewUser("frank"))
-	ae = harborAPIError(t, err, client.ErrForbidden)
+	_, _, err = h.user(t).CreateUser(ctx, newUserReq("frank"))
+	ae = apiError(t, err, client.ErrForbidden)
 	assert.Equal(t, "self-registration cannot be triggered via API", ae.Message)
 	resp, e = h.raw(t, http.MethodPost, "/api/v2.0/users", `{"username":"frank"}`, nil)
 	assert.Equal(t, http.StatusForbidden, resp.StatusCode)
 	assert.Equal(t, "self-registration cannot be triggered via API", e.Errors[0].Message)
-	_, _, err = admin.CreateUser(ctx, harborNewUser("frank"))
+	_, _, err = admin.CreateUser(ctx, newUserReq("frank"))
 	require.NoError(t, err)
 
 	// Only under db_auth.
-	h.srv.Fake.SetAuthMode(fake.HarborAuthLDAP)
-	_, _, err = admin.CreateUser(ctx, harborNewUser("gina"))
-	ae = harborAPIError(t, err, client.ErrForbidden)
+	h.srv.Fake.SetAuthMode(harborfake.AuthLDAP)
+	_, _, err = admin.CreateUser(ctx, newUserReq("gina"))
+	ae = apiError(t, err, client.ErrForbidden)
 	assert.Contains(t, ae.Message, "ldap_auth")
 	_, ok2 := h.srv.Fake.UserByName("gina")
 	assert.False(t, ok2)
 }
 
 func TestHarborGetUser(t *testing.T) {
-	h := newHarborHarness(t)
+	h := newHarness(t)
 	ctx := context.Background()
 
 	me, _, err := h.user(t).GetUser(ctx, h.srv.UserID)
@@ -344,7 +345,7 @@ func TestHarborGetUser(t *testing.T) {
 	// RequireSystemAccess's 403 carries the caller's username (REAL-SERVER 4),
 	// with the error Content-Type of the real server (REAL-SERVER 3).
 	_, resp0, err := h.user(t).GetUser(ctx, 4)
-	ae := harborAPIError(t, err, client.ErrForbidden)
+	ae := apiError(t, err, client.ErrForbidden)
 	assert.Equal(t, "alice", ae.Message)
 	assert.Equal(t, "application/json; charset=utf-8", resp0.Header.Get("Content-Type"))
 	_, resp0, err = h.user(t).GetUser(ctx, h.srv.UserID)
@@ -357,9 +358,9 @@ func TestHarborGetUser(t *testing.T) {
 	assert.Nil(t, bob.Comment, "empty properties are omitted")
 
 	_, _, err = h.admin(t).GetUser(ctx, 2) // the built-in anonymous user is deleted
-	harborAPIError(t, err, client.ErrNotFound)
+	apiError(t, err, client.ErrNotFound)
 	_, _, err = h.admin(t).GetUser(ctx, 999)
-	ae = harborAPIError(t, err, client.ErrNotFound)
+	ae = apiError(t, err, client.ErrNotFound)
 	assert.Equal(t, "NOT_FOUND", ae.Code)
 	assert.Equal(t, "user 999 not found", ae.Message)
 
@@ -377,7 +378,7 @@ func TestHarborGetUser(t *testing.T) {
 }
 
 func TestHarborUpdateUserProfile(t *testing.T) {
-	h := newHarborHarness(t)
+	h := newHarness(t)
 	ctx := context.Background()
 	t1 := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 	h.srv.Fake.SetClock(func() time.Time { return t1 })
@@ -396,9 +397,9 @@ func TestHarborUpdateUserProfile(t *testing.T) {
 	require.NoError(t, err)
 
 	_, err = h.user(t).UpdateUserProfile(ctx, 4, harbor.UserProfile{Email: "bob@example.org", Realname: "Bob"})
-	ae := harborAPIError(t, err, client.ErrForbidden)
+	ae := apiError(t, err, client.ErrForbidden)
 	assert.Equal(t, "alice", ae.Message, "db_auth: RequireSystemAccess names the caller")
-	_, err = h.admin(t).UpdateUserProfile(ctx, 4, harbor.UserProfile{Email: "bob@example.org", Realname: "Bob", Comment: harborPtr("x")})
+	_, err = h.admin(t).UpdateUserProfile(ctx, 4, harbor.UserProfile{Email: "bob@example.org", Realname: "Bob", Comment: ptr("x")})
 	require.NoError(t, err)
 	bob, _ := h.srv.Fake.User(4)
 	assert.Equal(t, "bob@example.org", bob.Email)
@@ -407,52 +408,52 @@ func TestHarborUpdateUserProfile(t *testing.T) {
 		"email with illegal format":            {Email: "x@", Realname: "R"},
 		"realname with illegal length":         {Email: "a@b.co", Realname: strings.Repeat("r", 256)},
 		"realname contains illegal characters": {Email: "a@b.co", Realname: "50%"},
-		"comment with illegal length":          {Email: "a@b.co", Realname: "R", Comment: harborPtr(strings.Repeat("c", 31))},
+		"comment with illegal length":          {Email: "a@b.co", Realname: "R", Comment: ptr(strings.Repeat("c", 31))},
 	} {
 		_, err = h.user(t).UpdateUserProfile(ctx, h.srv.UserID, p)
-		ae = harborAPIError(t, err, client.ErrBadRequest)
+		ae = apiError(t, err, client.ErrBadRequest)
 		assert.Equal(t, msg, ae.Message)
 	}
-	resp, e := h.raw(t, http.MethodPut, "/api/v2.0/users/3", `{"realname":"R"}`, map[string]string{"Authorization": harborBasic(h.srv.User, h.srv.UserPassword)})
+	resp, e := h.raw(t, http.MethodPut, "/api/v2.0/users/3", `{"realname":"R"}`, map[string]string{"Authorization": basic(h.srv.User, h.srv.UserPassword)})
 	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
 	assert.Equal(t, "email can't be empty", e.Errors[0].Message)
 
 	_, err = h.admin(t).UpdateUserProfile(ctx, 999, harbor.UserProfile{Email: "a@b.co", Realname: "R"})
-	ae = harborAPIError(t, err, client.ErrNotFound)
+	ae = apiError(t, err, client.ErrNotFound)
 	assert.Equal(t, "user with id 999 not found", ae.Message)
 
 	// Outside db_auth only user 1 can be updated, by a system admin.
-	h.srv.Fake.SetAuthMode(fake.HarborAuthLDAP)
+	h.srv.Fake.SetAuthMode(harborfake.AuthLDAP)
 	_, err = h.user(t).UpdateUserProfile(ctx, h.srv.UserID, harbor.UserProfile{Email: "a@b.co", Realname: "R"})
-	ae = harborAPIError(t, err, client.ErrForbidden)
+	ae = apiError(t, err, client.ErrForbidden)
 	assert.Equal(t, "User with ID 3 can't be updated", ae.Message)
 	_, err = h.admin(t).UpdateUserProfile(ctx, 1, harbor.UserProfile{Email: "root@example.com", Realname: "root"})
 	require.NoError(t, err)
 }
 
 func TestHarborDeleteUser(t *testing.T) {
-	h := newHarborHarness(t)
+	h := newHarness(t)
 	ctx := context.Background()
 	admin := h.admin(t)
 	carol := h.as(t, "carol", "Passw0rdCarol") // a second system admin
 
 	_, err := h.user(t).DeleteUser(ctx, 4)
-	ae := harborAPIError(t, err, client.ErrForbidden)
+	ae := apiError(t, err, client.ErrForbidden)
 	assert.Equal(t, "alice", ae.Message)
 	_, err = admin.DeleteUser(ctx, 1)
-	harborAPIError(t, err, client.ErrForbidden)
+	apiError(t, err, client.ErrForbidden)
 	_, err = carol.DeleteUser(ctx, 1)
-	ae = harborAPIError(t, err, client.ErrForbidden)
+	ae = apiError(t, err, client.ErrForbidden)
 	assert.Equal(t, "User with ID 1 cannot be deleted", ae.Message)
 	_, err = carol.DeleteUser(ctx, 5)
-	harborAPIError(t, err, client.ErrForbidden)
+	apiError(t, err, client.ErrForbidden)
 
 	_, err = admin.DeleteUser(ctx, 4)
 	require.NoError(t, err)
 
 	// Gone from every read; the row stays, renamed.
 	_, _, err = admin.GetUser(ctx, 4)
-	harborAPIError(t, err, client.ErrNotFound)
+	apiError(t, err, client.ErrNotFound)
 	users, resp, err := admin.ListUsers(ctx, nil)
 	require.NoError(t, err)
 	assert.Equal(t, 2, resp.TotalCount)
@@ -463,14 +464,14 @@ func TestHarborDeleteUser(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, found)
 	_, _, err = h.as(t, "bob", "Passw0rdBob1").GetCurrentUserInfo(ctx)
-	harborAPIError(t, err, client.ErrUnauthorized)
+	apiError(t, err, client.ErrUnauthorized)
 	row, ok := h.srv.Fake.User(4)
 	require.True(t, ok)
 	assert.True(t, row.Deleted)
 	assert.Equal(t, "bob#4", row.Username)
 
 	_, err = admin.DeleteUser(ctx, 4)
-	ae = harborAPIError(t, err, client.ErrNotFound)
+	ae = apiError(t, err, client.ErrNotFound)
 	assert.Equal(t, "user 4 not found", ae.Message)
 
 	// Username and email are free again.
@@ -480,14 +481,14 @@ func TestHarborDeleteUser(t *testing.T) {
 }
 
 func TestHarborSetUserSysAdmin(t *testing.T) {
-	h := newHarborHarness(t)
+	h := newHarness(t)
 	ctx := context.Background()
 	alice := h.user(t)
 
 	_, err := alice.SetUserSysAdmin(ctx, h.srv.UserID, true)
-	harborAPIError(t, err, client.ErrForbidden)
+	apiError(t, err, client.ErrForbidden)
 	_, _, err = alice.ListUsers(ctx, nil)
-	harborAPIError(t, err, client.ErrForbidden)
+	apiError(t, err, client.ErrForbidden)
 
 	_, err = h.admin(t).SetUserSysAdmin(ctx, h.srv.UserID, true)
 	require.NoError(t, err)
@@ -501,36 +502,36 @@ func TestHarborSetUserSysAdmin(t *testing.T) {
 	_, err = h.admin(t).SetUserSysAdmin(ctx, h.srv.UserID, false)
 	require.NoError(t, err)
 	_, _, err = alice.ListUsers(ctx, nil)
-	harborAPIError(t, err, client.ErrForbidden)
+	apiError(t, err, client.ErrForbidden)
 
 	_, err = h.admin(t).SetUserSysAdmin(ctx, 999, true)
-	harborAPIError(t, err, client.ErrNotFound)
+	apiError(t, err, client.ErrNotFound)
 }
 
 func TestHarborUpdateUserPassword(t *testing.T) {
-	h := newHarborHarness(t)
+	h := newHarness(t)
 	ctx := context.Background()
 	alice := h.user(t)
 
 	// Own password: the old one is required and verified.
-	_, err := alice.UpdateUserPassword(ctx, h.srv.UserID, harbor.PasswordReq{OldPassword: harborPtr("wrong"), NewPassword: "N3wPassw0rd"})
-	ae := harborAPIError(t, err, client.ErrForbidden)
+	_, err := alice.UpdateUserPassword(ctx, h.srv.UserID, harbor.PasswordReq{OldPassword: ptr("wrong"), NewPassword: "N3wPassw0rd"})
+	ae := apiError(t, err, client.ErrForbidden)
 	assert.Equal(t, "Current password is incorrect", ae.Message)
 	_, err = alice.UpdateUserPassword(ctx, h.srv.UserID, harbor.PasswordReq{NewPassword: "N3wPassw0rd"})
-	harborAPIError(t, err, client.ErrForbidden)
+	apiError(t, err, client.ErrForbidden)
 	_, err = alice.UpdateUserPassword(ctx, h.srv.UserID, harbor.PasswordReq{OldPassword: &h.srv.UserPassword, NewPassword: h.srv.UserPassword})
-	ae = harborAPIError(t, err, client.ErrBadRequest)
+	ae = apiError(t, err, client.ErrBadRequest)
 	assert.Equal(t, "New password is identical to old password", ae.Message)
 	_, err = alice.UpdateUserPassword(ctx, h.srv.UserID, harbor.PasswordReq{OldPassword: &h.srv.UserPassword, NewPassword: "weak"})
-	ae = harborAPIError(t, err, client.ErrBadRequest)
+	ae = apiError(t, err, client.ErrBadRequest)
 	assert.Contains(t, ae.Message, "password or secret")
-	_, err = alice.UpdateUserPassword(ctx, 4, harbor.PasswordReq{OldPassword: harborPtr("Passw0rdBob1"), NewPassword: "N3wPassw0rd"})
-	harborAPIError(t, err, client.ErrForbidden)
+	_, err = alice.UpdateUserPassword(ctx, 4, harbor.PasswordReq{OldPassword: ptr("Passw0rdBob1"), NewPassword: "N3wPassw0rd"})
+	apiError(t, err, client.ErrForbidden)
 
 	_, err = alice.UpdateUserPassword(ctx, h.srv.UserID, harbor.PasswordReq{OldPassword: &h.srv.UserPassword, NewPassword: "N3wPassw0rd"})
 	require.NoError(t, err)
 	_, _, err = alice.GetCurrentUserInfo(ctx)
-	harborAPIError(t, err, client.ErrUnauthorized)
+	apiError(t, err, client.ErrUnauthorized)
 	_, _, err = h.as(t, h.srv.User, "N3wPassw0rd").GetCurrentUserInfo(ctx)
 	require.NoError(t, err)
 
@@ -540,20 +541,20 @@ func TestHarborUpdateUserPassword(t *testing.T) {
 	_, _, err = h.as(t, "bob", "B0bNewPassword").GetCurrentUserInfo(ctx)
 	require.NoError(t, err)
 	_, err = h.admin(t).UpdateUserPassword(ctx, 999, harbor.PasswordReq{NewPassword: "B0bNewPassword2"})
-	ae = harborAPIError(t, err, client.ErrNotFound)
+	ae = apiError(t, err, client.ErrNotFound)
 	assert.Equal(t, "user 999 not found", ae.Message)
 
 	// The new password is compared with the target's current one, whoever
 	// the caller is (REAL-SERVER 12): the admin setting bob's to what it is.
 	_, err = h.admin(t).UpdateUserPassword(ctx, 4, harbor.PasswordReq{NewPassword: "B0bNewPassword"})
-	ae = harborAPIError(t, err, client.ErrBadRequest)
+	ae = apiError(t, err, client.ErrBadRequest)
 	assert.Equal(t, "New password is identical to old password", ae.Message)
 	// ... and not with the caller's own.
 	_, err = h.admin(t).UpdateUserPassword(ctx, 4, harbor.PasswordReq{NewPassword: h.srv.AdminPassword})
 	require.NoError(t, err)
 	// The rule's exact message (REAL-SERVER 5).
 	_, err = h.admin(t).UpdateUserPassword(ctx, 4, harbor.PasswordReq{NewPassword: "short"})
-	ae = harborAPIError(t, err, client.ErrBadRequest)
+	ae = apiError(t, err, client.ErrBadRequest)
 	assert.Equal(t, "the password or secret must be 8-128, inclusively, characters long with at least 1 uppercase letter, 1 lowercase letter and 1 number", ae.Message)
 }
 
@@ -561,12 +562,12 @@ func TestHarborUpdateUserPassword(t *testing.T) {
 // handler reaches matchUserID gets 500 with no body and no Content-Type,
 // only X-Request-Id (REAL-SERVER 2); the facade makes it an *APIError.
 func TestHarborAnonymousBare500(t *testing.T) {
-	h := newHarborHarness(t)
+	h := newHarness(t)
 	ctx := context.Background()
 	anon := h.as(t, "nobody", "wrong", client.WithMaxRetries(0))
 	check := func(what string, resp *client.Response, err error) {
 		t.Helper()
-		ae := harborAPIError(t, err, client.ErrServer)
+		ae := apiError(t, err, client.ErrServer)
 		assert.Equal(t, http.StatusInternalServerError, ae.StatusCode, what)
 		assert.Empty(t, ae.Body, what)
 		require.NotNil(t, resp, what)
@@ -589,39 +590,39 @@ func TestHarborAnonymousBare500(t *testing.T) {
 	assert.Empty(t, body)
 	// The others start with RequireAuthenticated: 401 in the Errors shape.
 	_, _, err = anon.GetCurrentUserInfo(ctx)
-	harborAPIError(t, err, client.ErrUnauthorized)
+	apiError(t, err, client.ErrUnauthorized)
 	_, err = anon.DeleteUser(ctx, 4)
-	harborAPIError(t, err, client.ErrUnauthorized)
+	apiError(t, err, client.ErrUnauthorized)
 	_, err = anon.SetUserSysAdmin(ctx, 4, true)
-	harborAPIError(t, err, client.ErrUnauthorized)
+	apiError(t, err, client.ErrUnauthorized)
 	// Under oidc_auth the same happens to setCliSecret, and an update of a
 	// user other than 1 is refused before matchUserID is reached.
-	h.srv.Fake.SetAuthMode(fake.HarborAuthOIDC)
+	h.srv.Fake.SetAuthMode(harborfake.AuthOIDC)
 	resp, err = anon.SetCliSecret(ctx, 3, "CliSecret2024")
 	check("setCliSecret (oidc_auth)", resp, err)
 	_, err = anon.UpdateUserProfile(ctx, 3, harbor.UserProfile{Email: "a@b.co", Realname: "R"})
-	ae := harborAPIError(t, err, client.ErrForbidden)
+	ae := apiError(t, err, client.ErrForbidden)
 	assert.Equal(t, "User with ID 3 can't be updated", ae.Message)
 	_, err = anon.UpdateUserPassword(ctx, 1, harbor.PasswordReq{NewPassword: "N3wPassw0rd"})
-	harborAPIError(t, err, client.ErrUnauthorized)
+	apiError(t, err, client.ErrUnauthorized)
 }
 
 func TestHarborCliSecret(t *testing.T) {
-	h := newHarborHarness(t)
+	h := newHarness(t)
 	ctx := context.Background()
 	admin := h.admin(t)
 
 	_, err := h.user(t).SetCliSecret(ctx, h.srv.UserID, "CliSecret2024")
-	ae := harborAPIError(t, err, client.ErrPreconditionFailed)
+	ae := apiError(t, err, client.ErrPreconditionFailed)
 	assert.Equal(t, "unable to update CLI secret under authmode: db_auth", ae.Message)
 	// Harbor checks the auth mode before the credentials and the id.
 	resp, e := h.raw(t, http.MethodPut, "/api/v2.0/users/3/cli_secret", `{"secret":"CliSecret2024"}`, nil)
 	assert.Equal(t, http.StatusPreconditionFailed, resp.StatusCode)
 	assert.Equal(t, "PRECONDITION", e.Errors[0].Code)
 	_, err = admin.SetCliSecret(ctx, 999, "CliSecret2024")
-	harborAPIError(t, err, client.ErrPreconditionFailed)
+	apiError(t, err, client.ErrPreconditionFailed)
 
-	h.srv.Fake.SetAuthMode(fake.HarborAuthOIDC)
+	h.srv.Fake.SetAuthMode(harborfake.AuthOIDC)
 	_, err = admin.SetCliSecret(ctx, h.srv.UserID, "CliSecret2024")
 	require.NoError(t, err)
 	u, _, err := admin.GetUser(ctx, h.srv.UserID)
@@ -636,17 +637,17 @@ func TestHarborCliSecret(t *testing.T) {
 	// CLI secrets are not credentials on /users* (REAL-SERVER 8): an OIDC
 	// user with its secret is anonymous here; so is its password.
 	_, _, err = h.user(t).GetCurrentUserInfo(ctx)
-	harborAPIError(t, err, client.ErrUnauthorized)
+	apiError(t, err, client.ErrUnauthorized)
 	alice := h.as(t, h.srv.User, "CliSecret2024", client.WithMaxRetries(0))
 	_, _, err = alice.GetCurrentUserInfo(ctx)
-	harborAPIError(t, err, client.ErrUnauthorized)
+	apiError(t, err, client.ErrUnauthorized)
 	_, err = alice.SetCliSecret(ctx, h.srv.UserID, "Rotated2025x")
-	ae = harborAPIError(t, err, client.ErrServer)
+	ae = apiError(t, err, client.ErrServer)
 	assert.Empty(t, ae.Body, "its own setCliSecret is the bare 500")
 
 	// A weak secret is refused before the user is looked up.
 	_, err = admin.SetCliSecret(ctx, 999, "weak")
-	harborAPIError(t, err, client.ErrBadRequest)
+	apiError(t, err, client.ErrBadRequest)
 	// An empty secret makes the server generate a 9-character one.
 	_, err = admin.SetCliSecret(ctx, h.srv.UserID, "")
 	require.NoError(t, err)
@@ -657,28 +658,28 @@ func TestHarborCliSecret(t *testing.T) {
 
 	// No OIDC record (user 1, a missing id): 404 with the server's wording.
 	_, err = admin.SetCliSecret(ctx, 1, "AdminSecret1")
-	ae = harborAPIError(t, err, client.ErrNotFound)
+	ae = apiError(t, err, client.ErrNotFound)
 	assert.Equal(t, "oidc info for user 1 not found", ae.Message)
 	_, err = admin.SetCliSecret(ctx, 999, "AdminSecret1")
-	ae = harborAPIError(t, err, client.ErrNotFound)
+	ae = apiError(t, err, client.ErrNotFound)
 	assert.Equal(t, "oidc info for user 999 not found", ae.Message)
 	// Local user management is closed under OIDC (REAL-SERVER 9).
-	_, _, err = admin.CreateUser(ctx, harborNewUser("oidcuser"))
-	ae = harborAPIError(t, err, client.ErrForbidden)
+	_, _, err = admin.CreateUser(ctx, newUserReq("oidcuser"))
+	ae = apiError(t, err, client.ErrForbidden)
 	assert.Equal(t, "creating local user is not allowed under auth mode: oidc_auth", ae.Message)
 	_, err = admin.UpdateUserPassword(ctx, h.srv.UserID, harbor.PasswordReq{NewPassword: "N3wPassw0rd"})
-	ae = harborAPIError(t, err, client.ErrForbidden)
+	ae = apiError(t, err, client.ErrForbidden)
 	assert.Equal(t, "User with ID 3 can't be updated", ae.Message)
 }
 
 func TestHarborPermissions(t *testing.T) {
-	h := newHarborHarness(t)
+	h := newHarness(t)
 	ctx := context.Background()
 	perms := func(c *client.Harbor, scope string, relative bool) []harbor.Permission {
 		t.Helper()
 		p := &harbor.GetCurrentUserPermissionsParams{Scope: &scope}
 		if relative {
-			p.Relative = harborPtr(true)
+			p.Relative = ptr(true)
 		}
 		list, _, err := c.GetCurrentUserPermissions(ctx, p)
 		require.NoError(t, err)
@@ -728,13 +729,13 @@ func TestHarborPermissions(t *testing.T) {
 	assert.Equal(t, "[]", strings.TrimSpace(string(resp.RawBody)))
 
 	// relative must be a boolean: 422.
-	resp2, e := h.raw(t, http.MethodGet, "/api/v2.0/users/current/permissions?relative=maybe", "", map[string]string{"Authorization": harborBasic(h.srv.User, h.srv.UserPassword)})
+	resp2, e := h.raw(t, http.MethodGet, "/api/v2.0/users/current/permissions?relative=maybe", "", map[string]string{"Authorization": basic(h.srv.User, h.srv.UserPassword)})
 	assert.Equal(t, http.StatusUnprocessableEntity, resp2.StatusCode)
 	assert.Equal(t, "validation failure list:\nrelative in query must be of type bool: \"maybe\"", e.Errors[0].Message)
 }
 
 func TestHarborListUsersPagingAndLinks(t *testing.T) {
-	h := newHarborHarness(t)
+	h := newHarness(t)
 	ctx := context.Background()
 	admin := h.admin(t)
 	ids := h.srv.Fake.SeedUsers(22) // 3 seeded users + 22 = 25 listed (admin never is)
@@ -746,7 +747,7 @@ func TestHarborListUsersPagingAndLinks(t *testing.T) {
 	assert.Equal(t, "alice", users[0].Username, "sorted by username")
 	assert.Equal(t, `</api/v2.0/users?page=2&page_size=10>; rel="next"`, resp.Header.Get("Link"))
 
-	users, resp, err = admin.ListUsers(ctx, &harbor.ListUsersParams{Page: harborPtr[int64](2), PageSize: harborPtr[int64](10), Sort: harborPtr("-username")})
+	users, resp, err = admin.ListUsers(ctx, &harbor.ListUsersParams{Page: ptr[int64](2), PageSize: ptr[int64](10), Sort: ptr("-username")})
 	require.NoError(t, err)
 	require.Len(t, users, 10)
 	assert.Equal(t, fmt.Sprintf("seed-%07d", ids[11]), users[0].Username)
@@ -754,33 +755,33 @@ func TestHarborListUsersPagingAndLinks(t *testing.T) {
 		resp.Header.Get("Link"))
 	assert.Equal(t, "/api/v2.0/users?page=3&page_size=10&sort=-username", resp.Links["next"])
 
-	users, resp, err = admin.ListUsers(ctx, &harbor.ListUsersParams{Page: harborPtr[int64](3), PageSize: harborPtr[int64](10)})
+	users, resp, err = admin.ListUsers(ctx, &harbor.ListUsersParams{Page: ptr[int64](3), PageSize: ptr[int64](10)})
 	require.NoError(t, err)
 	assert.Len(t, users, 5)
 	assert.Equal(t, `</api/v2.0/users?page=2&page_size=10>; rel="prev"`, resp.Header.Get("Link"))
-	users, resp, err = admin.ListUsers(ctx, &harbor.ListUsersParams{Page: harborPtr[int64](9)})
+	users, resp, err = admin.ListUsers(ctx, &harbor.ListUsersParams{Page: ptr[int64](9)})
 	require.NoError(t, err)
 	assert.Empty(t, users)
 	assert.Equal(t, "[]", strings.TrimSpace(string(resp.RawBody)))
 	assert.Equal(t, 25, resp.TotalCount)
 	assert.Empty(t, resp.Header.Get("Link"), "page 8 has no items, so no prev either")
 
-	users, resp, err = admin.ListUsers(ctx, &harbor.ListUsersParams{PageSize: harborPtr[int64](100)})
+	users, resp, err = admin.ListUsers(ctx, &harbor.ListUsersParams{PageSize: ptr[int64](100)})
 	require.NoError(t, err)
 	assert.Len(t, users, 25)
 	assert.Empty(t, resp.Header.Values("Link"))
 
 	// Sorting by other keys; keys Harbor cannot sort by are skipped, as its
 	// ORM does, so the order falls back to the next key or to username.
-	users, _, err = admin.ListUsers(ctx, &harbor.ListUsersParams{Sort: harborPtr("-sysadmin_flag,user_id"), PageSize: harborPtr[int64](3)})
+	users, _, err = admin.ListUsers(ctx, &harbor.ListUsersParams{Sort: ptr("-sysadmin_flag,user_id"), PageSize: ptr[int64](3)})
 	require.NoError(t, err)
-	assert.Equal(t, []string{"carol", "alice", "bob"}, harborNames(users))
-	users, _, err = admin.ListUsers(ctx, &harbor.ListUsersParams{Sort: harborPtr("shoe_size,-sysadmin_flag,user_id"), PageSize: harborPtr[int64](3)})
+	assert.Equal(t, []string{"carol", "alice", "bob"}, userNames(users))
+	users, _, err = admin.ListUsers(ctx, &harbor.ListUsersParams{Sort: ptr("shoe_size,-sysadmin_flag,user_id"), PageSize: ptr[int64](3)})
 	require.NoError(t, err)
-	assert.Equal(t, []string{"carol", "alice", "bob"}, harborNames(users), "unknown key skipped")
-	users, _, err = admin.ListUsers(ctx, &harbor.ListUsersParams{Sort: harborPtr("shoe_size"), PageSize: harborPtr[int64](3)})
+	assert.Equal(t, []string{"carol", "alice", "bob"}, userNames(users), "unknown key skipped")
+	users, _, err = admin.ListUsers(ctx, &harbor.ListUsersParams{Sort: ptr("shoe_size"), PageSize: ptr[int64](3)})
 	require.NoError(t, err)
-	assert.Equal(t, []string{"alice", "bob", "carol"}, harborNames(users), "only unknown keys: username order")
+	assert.Equal(t, []string{"alice", "bob", "carol"}, userNames(users), "only unknown keys: username order")
 
 	// page_size over 100 is go-swagger's 422.
 	resp2, e := h.rawAdmin(t, http.MethodGet, "/api/v2.0/users?page_size=101", "")
@@ -789,7 +790,7 @@ func TestHarborListUsersPagingAndLinks(t *testing.T) {
 
 	// The iterator walks every page.
 	var all []string
-	for u, err := range admin.ListUsersIter(ctx, &harbor.ListUsersParams{PageSize: harborPtr[int64](7)}) {
+	for u, err := range admin.ListUsersIter(ctx, &harbor.ListUsersParams{PageSize: ptr[int64](7)}) {
 		require.NoError(t, err)
 		all = append(all, u.Username)
 	}
@@ -797,7 +798,7 @@ func TestHarborListUsersPagingAndLinks(t *testing.T) {
 	assert.True(t, slices.IsSorted(all))
 }
 
-func harborNames(users []harbor.UserResp) []string {
+func userNames(users []harbor.UserResp) []string {
 	out := make([]string, len(users))
 	for i, u := range users {
 		out[i] = u.Username
@@ -806,7 +807,7 @@ func harborNames(users []harbor.UserResp) []string {
 }
 
 func TestHarborListUsersQuery(t *testing.T) {
-	h := newHarborHarness(t)
+	h := newHarness(t)
 	ctx := context.Background()
 	admin := h.admin(t)
 	list := func(q *client.HarborQuery, extra ...string) ([]string, int) {
@@ -815,7 +816,7 @@ func TestHarborListUsersQuery(t *testing.T) {
 		require.NoError(t, err)
 		users, resp, err := admin.ListUsers(ctx, &harbor.ListUsersParams{Q: &s})
 		require.NoError(t, err, "q=%s", s)
-		return harborNames(users), resp.TotalCount
+		return userNames(users), resp.TotalCount
 	}
 
 	names, total := list(client.NewHarborQuery().Exact("username", "bob"))
@@ -855,11 +856,11 @@ func TestHarborListUsersQuery(t *testing.T) {
 
 	// A filter on user_id lists the built-in admin (a quirk of Harbor's user
 	// manager), though the total never counts it.
-	users, resp, err := admin.ListUsers(ctx, &harbor.ListUsersParams{Q: harborPtr("user_id={1 3}")})
+	users, resp, err := admin.ListUsers(ctx, &harbor.ListUsersParams{Q: ptr("user_id={1 3}")})
 	require.NoError(t, err)
-	assert.Equal(t, []string{"admin", "alice"}, harborNames(users))
+	assert.Equal(t, []string{"admin", "alice"}, userNames(users))
 	assert.Equal(t, 1, resp.TotalCount)
-	users, resp, err = admin.ListUsers(ctx, &harbor.ListUsersParams{Q: harborPtr("user_id=1")})
+	users, resp, err = admin.ListUsers(ctx, &harbor.ListUsersParams{Q: ptr("user_id=1")})
 	require.NoError(t, err)
 	assert.Empty(t, users)
 	assert.Equal(t, 0, resp.TotalCount)
@@ -878,18 +879,18 @@ func TestHarborListUsersQuery(t *testing.T) {
 		"user_id=[~]":   "invalid query string value: [~]",
 		"username={a b": "invalid query string value: {a b",
 	} {
-		_, _, err := admin.ListUsers(ctx, &harbor.ListUsersParams{Q: harborPtr(q)})
-		ae := harborAPIError(t, err, client.ErrBadRequest)
+		_, _, err := admin.ListUsers(ctx, &harbor.ListUsersParams{Q: ptr(q)})
+		ae := apiError(t, err, client.ErrBadRequest)
 		assert.Equal(t, msg, ae.Message, q)
 	}
 	// A value the database cannot compare is the server's 500.
-	_, _, err = admin.ListUsers(ctx, &harbor.ListUsersParams{Q: harborPtr("user_id=abc")}, client.WithMaxRetries(0))
-	ae := harborAPIError(t, err, client.ErrServer)
+	_, _, err = admin.ListUsers(ctx, &harbor.ListUsersParams{Q: ptr("user_id=abc")}, client.WithMaxRetries(0))
+	ae := apiError(t, err, client.ErrServer)
 	assert.Equal(t, "UNKNOWN", ae.Code)
 
 	// q is kept in Link, unescaped as Harbor writes it.
 	h.srv.Fake.SeedUsers(12)
-	_, resp, err = admin.ListUsers(ctx, &harbor.ListUsersParams{Q: harborPtr("username=~seed"), PageSize: harborPtr[int64](5)})
+	_, resp, err = admin.ListUsers(ctx, &harbor.ListUsersParams{Q: ptr("username=~seed"), PageSize: ptr[int64](5)})
 	require.NoError(t, err)
 	assert.Equal(t, 12, resp.TotalCount)
 	assert.Equal(t, `</api/v2.0/users?page=2&page_size=5&q=username=~seed>; rel="next"`, resp.Header.Get("Link"))
@@ -899,12 +900,12 @@ func TestHarborListUsersQuery(t *testing.T) {
 // the first page_size LIKE matches ordered by length, then name, whatever
 // page says; X-Total-Count and Link describe pages as if it paged.
 func TestHarborSearchUsers(t *testing.T) {
-	h := newHarborHarness(t)
+	h := newHarness(t)
 	ctx := context.Background()
 	alice := h.user(t)
 	h.srv.Fake.SeedUsers(15) // seed-0000006 ... seed-0000020
 
-	items, resp, err := alice.SearchUsers(ctx, "seed-", &harbor.SearchUsersParams{PageSize: harborPtr[int64](5)})
+	items, resp, err := alice.SearchUsers(ctx, "seed-", &harbor.SearchUsersParams{PageSize: ptr[int64](5)})
 	require.NoError(t, err)
 	require.Len(t, items, 5)
 	assert.Equal(t, "seed-0000006", items[0].Username)
@@ -913,7 +914,7 @@ func TestHarborSearchUsers(t *testing.T) {
 
 	// page=2 (sent raw: the facade refuses it) returns the same items; only
 	// Link moves.
-	auth := map[string]string{"Authorization": harborBasic(h.srv.User, h.srv.UserPassword)}
+	auth := map[string]string{"Authorization": basic(h.srv.User, h.srv.UserPassword)}
 	for _, page := range []string{"2", "3", "9"} {
 		req, err := http.NewRequest(http.MethodGet, h.srv.URL+"/api/v2.0/users/search?username=seed-&page_size=5&page="+page, nil)
 		require.NoError(t, err)
@@ -952,7 +953,7 @@ func TestHarborSearchUsers(t *testing.T) {
 	assert.Equal(t, 15, resp.TotalCount)
 	// _ and % in the name are LIKE wildcards.
 	for _, name := range []string{"ab_c1", "abxc1"} {
-		_, err := h.srv.Fake.AddUser(fake.HarborUser{Username: name, Email: name + "@example.com", Realname: "W"})
+		_, err := h.srv.Fake.AddUser(harborfake.User{Username: name, Email: name + "@example.com", Realname: "W"})
 		require.NoError(t, err)
 	}
 	items, resp, err = alice.SearchUsers(ctx, "ab_c", nil)
@@ -981,7 +982,7 @@ func TestHarborSearchUsers(t *testing.T) {
 // TestHarborFaults runs without the contract check: injected statuses are
 // not in the document.
 func TestHarborFaults(t *testing.T) {
-	srv := fake.StartHarbor()
+	srv := harborfake.Start()
 	defer srv.Close()
 	ctx := context.Background()
 	c, err := client.NewHarbor(client.WithBaseURL(srv.URL), client.WithBasicAuth(srv.AdminUser, srv.AdminPassword),
@@ -999,16 +1000,16 @@ func TestHarborFaults(t *testing.T) {
 	// Without retries the injected answer is Harbor's Errors shape.
 	srv.Faults.FailNext(1, "", http.StatusTooManyRequests, "0")
 	_, _, err = c.ListUsers(ctx, nil, client.WithMaxRetries(0))
-	ae := harborAPIError(t, err, client.ErrRateLimited)
+	ae := apiError(t, err, client.ErrRateLimited)
 	assert.Equal(t, "TOO_MANY_REQUESTS", ae.Code)
 	srv.Faults.FailNext(1, "", http.StatusServiceUnavailable, "")
 	_, _, err = c.ListUsers(ctx, nil, client.WithMaxRetries(0))
-	ae = harborAPIError(t, err, client.ErrServer)
+	ae = apiError(t, err, client.ErrServer)
 	assert.Equal(t, "internal server error", ae.Message)
 
 	// A create is retried on 503 (not processed) and creates once.
 	srv.Faults.FailNext(1, "createUser", http.StatusServiceUnavailable, "0")
-	id, resp, err := c.CreateUser(ctx, harborNewUser("retried"))
+	id, resp, err := c.CreateUser(ctx, newUserReq("retried"))
 	require.NoError(t, err)
 	assert.Equal(t, 2, resp.Attempts)
 	names, _, err := c.SearchUsers(ctx, "retried", nil)
@@ -1035,7 +1036,7 @@ func TestHarborFaults(t *testing.T) {
 }
 
 func TestHarborBadRequestShape(t *testing.T) {
-	h := newHarborHarness(t)
+	h := newHarness(t)
 	for _, tc := range []struct {
 		method, path, body string
 		status             int
@@ -1066,7 +1067,7 @@ func TestHarborBadRequestShape(t *testing.T) {
 }
 
 func TestHarborConcurrentWriters(t *testing.T) {
-	h := newHarborHarness(t)
+	h := newHarness(t)
 	ctx := context.Background()
 	admin := h.admin(t)
 	const workers, each = 32, 4
@@ -1079,7 +1080,7 @@ func TestHarborConcurrentWriters(t *testing.T) {
 			defer wg.Done()
 			for i := range each {
 				name := fmt.Sprintf("w%02d-%d", w, i)
-				id, _, err := admin.CreateUser(ctx, harborNewUser(name))
+				id, _, err := admin.CreateUser(ctx, newUserReq(name))
 				if err != nil {
 					errs <- err
 					continue
@@ -1113,7 +1114,7 @@ func TestHarborConcurrentWriters(t *testing.T) {
 	}
 	assert.Len(t, seen, workers*each)
 
-	_, resp, err := admin.ListUsers(ctx, &harbor.ListUsersParams{Q: harborPtr("email=~example.net")})
+	_, resp, err := admin.ListUsers(ctx, &harbor.ListUsersParams{Q: ptr("email=~example.net")})
 	require.NoError(t, err)
 	assert.Equal(t, workers*each/2, resp.TotalCount)
 	assert.Equal(t, 3+workers*each/2+1, h.srv.Fake.UserCount(), "admin, alice, bob, carol and the survivors")
@@ -1124,7 +1125,7 @@ func TestHarborManyUsers(t *testing.T) {
 	if testing.Short() {
 		t.Skip("large")
 	}
-	srv := fake.StartHarbor()
+	srv := harborfake.Start()
 	defer srv.Close()
 	ctx := context.Background()
 	const n = 100_000
@@ -1136,13 +1137,13 @@ func TestHarborManyUsers(t *testing.T) {
 	require.NoError(t, err)
 
 	start = time.Now()
-	users, resp, err := c.ListUsers(ctx, &harbor.ListUsersParams{Page: harborPtr[int64](1000), PageSize: harborPtr[int64](100)})
+	users, resp, err := c.ListUsers(ctx, &harbor.ListUsersParams{Page: ptr[int64](1000), PageSize: ptr[int64](100)})
 	require.NoError(t, err)
 	assert.Equal(t, n+3, resp.TotalCount)
 	assert.Len(t, users, 100)
 	assert.Equal(t, fmt.Sprintf("seed-%07d", ids[99900-3]), users[0].Username, "alice, bob and carol sort first")
 	count := 0
-	for _, err := range c.ListUsersIter(ctx, &harbor.ListUsersParams{Q: harborPtr("username=~seed-00000")}) {
+	for _, err := range c.ListUsersIter(ctx, &harbor.ListUsersParams{Q: ptr("username=~seed-00000")}) {
 		require.NoError(t, err)
 		count++
 	}
@@ -1153,24 +1154,24 @@ func TestHarborManyUsers(t *testing.T) {
 // TestHarborIDsSkipFailedInserts: a 409 on createUser uses up an id, as the
 // real server's sequence does (REAL-SERVER 11); the skipped id is a 404.
 func TestHarborIDsSkipFailedInserts(t *testing.T) {
-	h := newHarborHarness(t)
+	h := newHarness(t)
 	ctx := context.Background()
 	admin := h.admin(t)
-	first, _, err := admin.CreateUser(ctx, harborNewUser("dave"))
+	first, _, err := admin.CreateUser(ctx, newUserReq("dave"))
 	require.NoError(t, err)
-	_, _, err = admin.CreateUser(ctx, harborNewUser("dave"))
-	ae := harborAPIError(t, err, client.ErrConflict)
+	_, _, err = admin.CreateUser(ctx, newUserReq("dave"))
+	ae := apiError(t, err, client.ErrConflict)
 	assert.Equal(t, "user dave or email dave@example.org already exists", ae.Message)
-	next, _, err := admin.CreateUser(ctx, harborNewUser("erin"))
+	next, _, err := admin.CreateUser(ctx, newUserReq("erin"))
 	require.NoError(t, err)
 	assert.Equal(t, first+2, next)
 	_, _, err = admin.GetUser(ctx, first+1)
-	ae = harborAPIError(t, err, client.ErrNotFound)
+	ae = apiError(t, err, client.ErrNotFound)
 	assert.Equal(t, fmt.Sprintf("user %d not found", first+1), ae.Message)
 	_, err = admin.SetUserSysAdmin(ctx, first+1, true)
-	ae = harborAPIError(t, err, client.ErrNotFound)
+	ae = apiError(t, err, client.ErrNotFound)
 	assert.Equal(t, fmt.Sprintf("user with id %d not found", first+1), ae.Message)
-	users, _, err := admin.ListUsers(ctx, &harbor.ListUsersParams{PageSize: harborPtr[int64](100)})
+	users, _, err := admin.ListUsers(ctx, &harbor.ListUsersParams{PageSize: ptr[int64](100)})
 	require.NoError(t, err)
 	assert.Len(t, users, h.srv.Fake.UserCount()-1)
 }
@@ -1178,19 +1179,19 @@ func TestHarborIDsSkipFailedInserts(t *testing.T) {
 // TestHarborForbiddenNamesCaller: every 403 from a permission check
 // carries the caller's username as its message (REAL-SERVER 4).
 func TestHarborForbiddenNamesCaller(t *testing.T) {
-	h := newHarborHarness(t)
+	h := newHarness(t)
 	ctx := context.Background()
 	alice := h.user(t)
 	check := func(what string, err error) {
 		t.Helper()
-		ae := harborAPIError(t, err, client.ErrForbidden)
+		ae := apiError(t, err, client.ErrForbidden)
 		assert.Equal(t, "alice", ae.Message, what)
 		assert.Equal(t, "FORBIDDEN", ae.Code, what)
 		assert.Equal(t, "application/json; charset=utf-8", ae.Header.Get("Content-Type"), what)
 	}
 	_, _, err := alice.ListUsers(ctx, nil)
 	check("listUsers", err)
-	_, _, err = alice.CreateUser(ctx, harborNewUser("mallory"))
+	_, _, err = alice.CreateUser(ctx, newUserReq("mallory"))
 	check("createUser", err)
 	_, _, err = alice.GetUser(ctx, 4)
 	check("getUser of another user", err)
@@ -1200,18 +1201,18 @@ func TestHarborForbiddenNamesCaller(t *testing.T) {
 	check("deleteUser", err)
 	_, err = alice.UpdateUserProfile(ctx, 4, harbor.UserProfile{Email: "b@example.com", Realname: "B"})
 	check("updateUserProfile of another user", err)
-	_, err = alice.UpdateUserPassword(ctx, 4, harbor.PasswordReq{OldPassword: harborPtr("Passw0rdBob1"), NewPassword: "N3wPassw0rd"})
+	_, err = alice.UpdateUserPassword(ctx, 4, harbor.PasswordReq{OldPassword: ptr("Passw0rdBob1"), NewPassword: "N3wPassw0rd"})
 	check("updateUserPassword of another user", err)
 	robot := h.as(t, h.srv.RobotUser, h.srv.RobotPassword)
 	_, _, err = robot.ListUsers(ctx, nil)
-	ae := harborAPIError(t, err, client.ErrForbidden)
+	ae := apiError(t, err, client.ErrForbidden)
 	assert.Equal(t, h.srv.RobotUser, ae.Message, "a robot is named too")
 }
 
 // TestHarborIllegalCharacters: usernames and realnames refuse upstream's
 // IllegalCharsInUsername, `,"~#%$`, and nothing else of ASCII punctuation.
 func TestHarborIllegalCharacters(t *testing.T) {
-	h := newHarborHarness(t)
+	h := newHarness(t)
 	ctx := context.Background()
 	admin := h.admin(t)
 	user := func(name, realname string) harbor.UserCreationReq {
@@ -1219,10 +1220,10 @@ func TestHarborIllegalCharacters(t *testing.T) {
 	}
 	for i, c := range []string{",", `"`, "~", "#", "%", "$"} {
 		_, _, err := admin.CreateUser(ctx, user(fmt.Sprintf("bad%d%s", i, c), "Real"))
-		ae := harborAPIError(t, err, client.ErrBadRequest)
+		ae := apiError(t, err, client.ErrBadRequest)
 		assert.Equal(t, "username contains illegal characters", ae.Message, "%q", c)
 		_, _, err = admin.CreateUser(ctx, user(fmt.Sprintf("badreal%d", i), "Real "+c))
-		ae = harborAPIError(t, err, client.ErrBadRequest)
+		ae = apiError(t, err, client.ErrBadRequest)
 		assert.Equal(t, "realname contains illegal characters", ae.Message, "%q", c)
 	}
 	for i, c := range []string{"!", "&", "'", "*", "+", "@", "^", "|"} {
@@ -1234,7 +1235,7 @@ func TestHarborIllegalCharacters(t *testing.T) {
 // TestHarborUnsupportedMediaType: a body that is not JSON is go-swagger's
 // 415, declared by the document on every operation with a body.
 func TestHarborUnsupportedMediaType(t *testing.T) {
-	h := newHarborHarness(t)
+	h := newHarness(t)
 	req, err := http.NewRequest(http.MethodPost, h.srv.URL+"/api/v2.0/users", strings.NewReader("username=x"))
 	require.NoError(t, err)
 	req.SetBasicAuth(h.srv.AdminUser, h.srv.AdminPassword)

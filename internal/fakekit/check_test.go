@@ -1,7 +1,7 @@
-package fake
+package fakekit_test
 
-// Tests of the fakes' check of their own answers (check.go), with a
-// handler that misbehaves on purpose behind the real validator middleware.
+// Tests of the fakes' check of their own answers (writer.go), with a
+// handler that misbehaves on purpose behind the kit.
 
 import (
 	"io"
@@ -15,20 +15,31 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/userapis/userapis-go/gen/harbor"
+	"github.com/userapis/userapis-go/internal/fakekit"
 )
 
 // checkedHarbor serves api/harbor.yaml's routes with answer as the handler
 // of every operation, behind the shared middleware with opts.
-func checkedHarbor(t *testing.T, answer http.HandlerFunc, opts ...Option) (*httptest.Server, *Faults) {
+func checkedHarbor(t *testing.T, answer http.HandlerFunc, opts ...fakekit.Option) (*httptest.Server, *fakekit.Faults) {
+	t.Helper()
+	faults := fakekit.NewFaults(nil)
+	srv := httptest.NewServer(harborKit(t, faults, opts...).Handler(answer))
+	t.Cleanup(srv.Close)
+	return srv, faults
+}
+
+func harborKit(t *testing.T, faults *fakekit.Faults, opts ...fakekit.Option) *fakekit.Kit {
 	t.Helper()
 	doc, err := harbor.GetSpec()
 	require.NoError(t, err)
-	v, err := newValidator("harbor", doc, harborBasePath, newOptions(opts))
+	kit, err := fakekit.New(fakekit.Config{
+		Service: "harbor", Doc: doc, BasePath: "/api/v2.0", Faults: faults,
+		BadRequest: func(w http.ResponseWriter, _ *http.Request, e fakekit.RequestError) {
+			http.Error(w, e.Message, e.Status)
+		},
+	}, opts...)
 	require.NoError(t, err)
-	faults := &Faults{errFn: harborErrorBody}
-	srv := httptest.NewServer(v.middleware(faults, harborBadRequest, answer))
-	t.Cleanup(srv.Close)
-	return srv, faults
+	return kit
 }
 
 func checkGet(t *testing.T, srv *httptest.Server, path string) (*http.Response, string) {
@@ -84,14 +95,14 @@ func TestCheckOwnAnswers(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var mu sync.Mutex
 			var seen []error
-			srv, _ := checkedHarbor(t, tc.answer, ValidateResponses(true), OnViolation(func(err error) {
+			srv, _ := checkedHarbor(t, tc.answer, fakekit.ValidateResponses(true), fakekit.OnViolation(func(err error) {
 				mu.Lock()
 				defer mu.Unlock()
 				seen = append(seen, err)
 			}))
 			resp, body := checkGet(t, srv, "/api/v2.0/users/3")
 			assert.Equal(t, http.StatusInternalServerError, resp.StatusCode)
-			assert.Equal(t, "true", resp.Header.Get(ViolationHeader))
+			assert.Equal(t, "true", resp.Header.Get(fakekit.ViolationHeader))
 			assert.Equal(t, "text/plain; charset=utf-8", resp.Header.Get("Content-Type"))
 			assert.Contains(t, body, "api/harbor.yaml does not allow")
 			assert.Contains(t, body, tc.want)
@@ -101,10 +112,10 @@ func TestCheckOwnAnswers(t *testing.T) {
 			mu.Unlock()
 
 			// Switched off, the same answer goes out as it was.
-			off, _ := checkedHarbor(t, tc.answer, ValidateResponses(false))
+			off, _ := checkedHarbor(t, tc.answer, fakekit.ValidateResponses(false))
 			resp, _ = checkGet(t, off, "/api/v2.0/users/3")
 			assert.NotEqual(t, http.StatusInternalServerError, resp.StatusCode)
-			assert.Empty(t, resp.Header.Get(ViolationHeader))
+			assert.Empty(t, resp.Header.Get(fakekit.ViolationHeader))
 		})
 	}
 }
@@ -120,7 +131,7 @@ func TestCheckOwnAnswersPassesGoodOnes(t *testing.T) {
 		_, _ = io.WriteString(w, goodUser)
 	}
 	var violations []error
-	srv, faults := checkedHarbor(t, good, ValidateResponses(true), OnViolation(func(err error) { violations = append(violations, err) }))
+	srv, faults := checkedHarbor(t, good, fakekit.ValidateResponses(true), fakekit.OnViolation(func(err error) { violations = append(violations, err) }))
 	resp, body := checkGet(t, srv, "/api/v2.0/users/3")
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.JSONEq(t, goodUser, body)
@@ -128,9 +139,9 @@ func TestCheckOwnAnswersPassesGoodOnes(t *testing.T) {
 	resp, body = checkGet(t, srv, "/api/v2.0/users/4")
 	assert.Equal(t, http.StatusInternalServerError, resp.StatusCode)
 	assert.Empty(t, body)
-	assert.Empty(t, resp.Header.Get(ViolationHeader))
+	assert.Empty(t, resp.Header.Get(fakekit.ViolationHeader))
 	// Injected faults break the contract on purpose and are not checked.
-	faults.Inject(Fault{Operation: "getUser", Status: http.StatusTeapot})
+	faults.Inject(fakekit.Fault{Operation: "getUser", Status: http.StatusTeapot})
 	resp, _ = checkGet(t, srv, "/api/v2.0/users/3")
 	assert.Equal(t, http.StatusTeapot, resp.StatusCode)
 	assert.Empty(t, violations)
@@ -139,26 +150,19 @@ func TestCheckOwnAnswersPassesGoodOnes(t *testing.T) {
 // TestCheckDefaultsOnInTests: in a test binary the check is on unless a
 // caller switches it off, and a Server keeps what its fake refused to send.
 func TestCheckDefaultsOnInTests(t *testing.T) {
-	assert.True(t, newOptions(nil).validateResponses)
-	assert.False(t, newOptions([]Option{ValidateResponses(false)}).validateResponses)
-
-	doc, err := harbor.GetSpec()
-	require.NoError(t, err)
-	log := &violationLog{}
-	var called int
-	v, err := newValidator("harbor", doc, harborBasePath, newOptions(recordInto(log, []Option{OnViolation(func(error) { called++ })})))
-	require.NoError(t, err)
-	faults := &Faults{errFn: harborErrorBody}
 	teapot := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusTeapot) })
-	srv := start(v.middleware(faults, harborBadRequest, teapot), faults, "", log)
+	var called int
+	build := func(opts ...fakekit.Option) http.Handler {
+		return harborKit(t, fakekit.NewFaults(nil), opts...).Handler(teapot) // no ValidateResponses: the default
+	}
+	srv := fakekit.MustStart(build, fakekit.NewFaults(nil), "", []fakekit.Option{fakekit.OnViolation(func(error) { called++ })})
 	defer srv.Close()
-	req, err := http.NewRequest(http.MethodGet, srv.URL+"/api/v2.0/users/3", nil)
-	require.NoError(t, err)
-	resp, err := srv.Client().Do(req)
+	resp, err := srv.Client().Get(srv.URL + "/api/v2.0/users/3")
 	require.NoError(t, err)
 	_ = resp.Body.Close()
-	assert.Equal(t, http.StatusInternalServerError, resp.StatusCode)
+	assert.Equal(t, http.StatusInternalServerError, resp.StatusCode, "checked by default in a test binary")
 	require.Len(t, srv.Violations(), 1)
 	assert.Contains(t, srv.Violations()[0].Error(), "answered 418")
 	assert.Equal(t, 1, called, "the caller's OnViolation is called too")
+	assert.Zero(t, fakekit.UnhandledViolations(), "a violation an OnViolation took is not unhandled")
 }

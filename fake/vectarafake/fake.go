@@ -1,4 +1,11 @@
-package fake
+// Package vectarafake is an in-memory, stateful fake of Vectara's v2 users
+// API (api/vectara.yaml) with its OAuth2 client-credentials token endpoint:
+// Personal API keys, expiring bearer tokens, roles, page_key paging:
+//
+//	srv := vectarafake.Start()
+//	defer srv.Close()
+//	c, _ := client.NewVectara(client.WithBaseURL(srv.URL), client.WithAPIKey(srv.APIKey))
+package vectarafake
 
 import (
 	"bytes"
@@ -18,34 +25,35 @@ import (
 	"time"
 
 	"github.com/userapis/userapis-go/gen/vectara"
+	"github.com/userapis/userapis-go/internal/fakekit"
 )
 
 // Seed credentials of the Vectara fake. Vectara prefixes Personal keys
 // zut_, QueryService keys zqt_ and IndexService keys zwt_.
 const (
-	// VectaraSeedAPIKey is the Personal API key of the seeded account owner
+	// SeedAPIKey is the Personal API key of the seeded account owner
 	// (owner@example.com): every user operation is allowed.
-	VectaraSeedAPIKey = "zut_fake_owner_personal_key_0001"
-	// VectaraSeedLimitedAPIKey is the Personal API key of ada@example.com,
+	SeedAPIKey = "zut_fake_owner_personal_key_0001"
+	// SeedLimitedAPIKey is the Personal API key of ada@example.com,
 	// a corpus_administrator without the owner or administrator role: user
 	// operations answer 403.
-	VectaraSeedLimitedAPIKey = "zut_fake_ada_personal_key_0002"
-	// VectaraSeedQueryAPIKey is a QueryService key: user operations answer
+	SeedLimitedAPIKey = "zut_fake_ada_personal_key_0002"
+	// SeedQueryAPIKey is a QueryService key: user operations answer
 	// 403, as they need a Personal key.
-	VectaraSeedQueryAPIKey = "zqt_fake_query_service_key_0003"
-	// VectaraSeedClientID and VectaraSeedClientSecret are the OAuth2 client
+	SeedQueryAPIKey = "zqt_fake_query_service_key_0003"
+	// SeedClientID and SeedClientSecret are the OAuth2 client
 	// credentials of a seeded application client with the administrator role.
-	VectaraSeedClientID     = "vectara-fake-app-client"
-	VectaraSeedClientSecret = "fake-client-secret/with+reserved&chars"
-	// VectaraTokenPath is where the fake serves its OAuth2 token endpoint
+	SeedClientID     = "vectara-fake-app-client"
+	SeedClientSecret = "fake-client-secret/with+reserved&chars"
+	// TokenPath is where the fake serves its OAuth2 token endpoint
 	// (the real one is https://auth.vectara.io/oauth2/token).
-	VectaraTokenPath = "/oauth2/token"
-	// VectaraDefaultTokenLifetime is how long an access token lasts, as on
+	TokenPath = "/oauth2/token"
+	// DefaultTokenLifetime is how long an access token lasts, as on
 	// the real service (expires_in 1800).
-	VectaraDefaultTokenLifetime = 30 * time.Minute
+	DefaultTokenLifetime = 30 * time.Minute
 )
 
-// VectaraFake is an in-memory Vectara v2 users API (api/vectara.yaml) with
+// Fake is an in-memory Vectara v2 users API (api/vectara.yaml) with
 // its OAuth2 token endpoint. It is safe for concurrent use.
 //
 // Modelled: Personal API keys (x-api-key) and OAuth2 client-credentials
@@ -59,28 +67,28 @@ const (
 // updateUser changes only the fields sent; deleteUser answers 204 and then
 // 404. Usernames are addressed exactly as percent-decoded from one path
 // segment, so "a%2Fb" is user "a/b".
-type VectaraFake struct {
+type Fake struct {
 	// Faults injects failures into the API operations; Faults.Requests
 	// counts requests by operationId.
-	Faults *Faults
+	Faults *fakekit.Faults
 	// TokenFaults injects failures into the token endpoint, which is
 	// outside the document; its operation name is "oauth2Token".
-	TokenFaults *Faults
+	TokenFaults *fakekit.Faults
 	// Now is the fake's clock (default time.Now). Set it before the fake
 	// serves requests; to move it while it serves, use Advance.
 	Now func() time.Time
 	// TokenLifetime is the lifetime of issued access tokens (default
-	// VectaraDefaultTokenLifetime). Set it before the fake serves requests.
+	// DefaultTokenLifetime). Set it before the fake serves requests.
 	TokenLifetime time.Duration
 
 	mu         sync.Mutex
-	users      map[string]*vectaraUser // by username
-	sorted     []string                // usernames in order for listUsers; nil when stale
-	emails     map[string]string       // lower-cased e-mail → username
+	users      map[string]*userRow // by username
+	sorted     []string            // usernames in order for listUsers; nil when stale
+	emails     map[string]string   // lower-cased e-mail → username
 	corpora    map[string]bool
-	keys       map[string]vectaraKey
-	clients    map[string]vectaraClient
-	tokens     map[string]vectaraToken
+	keys       map[string]apiKeyRow
+	clients    map[string]appClient
+	tokens     map[string]accessToken
 	seq        int // users created
 	codes      int // one-time codes issued
 	tokenSeq   int // access tokens issued
@@ -91,27 +99,27 @@ type VectaraFake struct {
 	handler http.Handler
 }
 
-var _ vectara.StrictServerInterface = (*VectaraFake)(nil)
+var _ vectara.StrictServerInterface = (*Fake)(nil)
 
-// NewVectaraFake returns a fake with a deterministic seed: the users
+// New returns a fake with a deterministic seed: the users
 // ada@example.com (corpus_administrator), bob (disabled, no roles),
 // grace@example.com (administrator) and owner@example.com (owner); the
 // corpora my-corpus, support-docs and archive; the keys and the app client
 // of the VectaraSeed* constants.
-func NewVectaraFake() *VectaraFake {
-	f := &VectaraFake{
+func New() *Fake {
+	f := &Fake{
 		Now:           time.Now,
-		TokenLifetime: VectaraDefaultTokenLifetime,
-		users:         map[string]*vectaraUser{},
+		TokenLifetime: DefaultTokenLifetime,
+		users:         map[string]*userRow{},
 		emails:        map[string]string{},
 		corpora:       map[string]bool{"my-corpus": true, "support-docs": true, "archive": true},
-		keys:          map[string]vectaraKey{},
-		clients:       map[string]vectaraClient{},
-		tokens:        map[string]vectaraToken{},
+		keys:          map[string]apiKeyRow{},
+		clients:       map[string]appClient{},
+		tokens:        map[string]accessToken{},
 		pageSecret:    []byte("vectara-fake-page-key/v1"),
 	}
-	f.Faults = &Faults{errFn: f.faultBody}
-	f.TokenFaults = &Faults{errFn: vectaraOAuthFaultBody}
+	f.Faults = fakekit.NewFaults(f.faultBody)
+	f.TokenFaults = fakekit.NewFaults(oauthFaultBody)
 	at := func(s string) time.Time {
 		t, err := time.Parse(time.RFC3339, s)
 		if err != nil {
@@ -125,11 +133,11 @@ func NewVectaraFake() *VectaraFake {
 		created string
 	}{
 		{vectara.CreateUserRequest{
-			Email: "owner@example.com", Description: vectaraPtr("Account owner"),
+			Email: "owner@example.com", Description: ptr("Account owner"),
 			ApiRoles: &[]vectara.ApiRole{"owner"},
 		}, true, "2025-01-06T08:00:00Z"},
 		{vectara.CreateUserRequest{
-			Email: "ada@example.com", Description: vectaraPtr("Content manager"),
+			Email: "ada@example.com", Description: ptr("Content manager"),
 			ApiRoles:    &[]vectara.ApiRole{"corpus_administrator"},
 			CorpusRoles: &[]vectara.CorpusRole{{CorpusKey: "my-corpus", Role: "editor"}, {CorpusKey: "support-docs", Role: "viewer"}},
 			AgentRoles:  &[]vectara.AgentRole{{AgentKey: "support-agent", Role: "agent_user"}},
@@ -138,7 +146,7 @@ func NewVectaraFake() *VectaraFake {
 			Email: "grace@example.com", ApiRoles: &[]vectara.ApiRole{"administrator"},
 			CorpusRoles: &[]vectara.CorpusRole{{CorpusKey: "my-corpus", Role: "owner"}},
 		}, true, "2025-03-20T14:00:00Z"},
-		{vectara.CreateUserRequest{Email: "bob@example.com", Username: vectaraPtr("bob")}, false, "2025-04-01T08:00:00Z"},
+		{vectara.CreateUserRequest{Email: "bob@example.com", Username: ptr("bob")}, false, "2025-04-01T08:00:00Z"},
 	}
 	for _, s := range seed {
 		u, _, err := f.createUser(s.req, at(s.created))
@@ -148,17 +156,17 @@ func NewVectaraFake() *VectaraFake {
 		f.users[u.username].enabled = s.enabled
 	}
 	f.codes = 0
-	f.keys[VectaraSeedAPIKey] = vectaraKey{kind: VectaraKeyPersonal, owner: "owner@example.com"}
-	f.keys[VectaraSeedLimitedAPIKey] = vectaraKey{kind: VectaraKeyPersonal, owner: "ada@example.com"}
-	f.keys[VectaraSeedQueryAPIKey] = vectaraKey{kind: VectaraKeyQueryService, owner: "owner@example.com"}
-	f.clients[VectaraSeedClientID] = vectaraClient{secret: VectaraSeedClientSecret, roles: []vectara.ApiRole{"administrator"}}
+	f.keys[SeedAPIKey] = apiKeyRow{kind: KeyPersonal, owner: "owner@example.com"}
+	f.keys[SeedLimitedAPIKey] = apiKeyRow{kind: KeyPersonal, owner: "ada@example.com"}
+	f.keys[SeedQueryAPIKey] = apiKeyRow{kind: KeyQueryService, owner: "owner@example.com"}
+	f.clients[SeedClientID] = appClient{secret: SeedClientSecret, roles: []vectara.ApiRole{"administrator"}}
 	return f
 }
 
-func vectaraPtr[T any](v T) *T { return &v }
+func ptr[T any](v T) *T { return &v }
 
 // nowLocked reads the clock; f.mu must be held.
-func (f *VectaraFake) nowLocked() time.Time {
+func (f *Fake) nowLocked() time.Time {
 	now := time.Now
 	if f.Now != nil {
 		now = f.Now
@@ -168,7 +176,7 @@ func (f *VectaraFake) nowLocked() time.Time {
 
 // Advance moves the fake's clock forward by d (for example past an access
 // token's expiry). It is safe while the fake serves requests.
-func (f *VectaraFake) Advance(d time.Duration) {
+func (f *Fake) Advance(d time.Duration) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	prev := f.Now
@@ -180,7 +188,7 @@ func (f *VectaraFake) Advance(d time.Duration) {
 
 // AddUser creates a user directly, under the same rules as createUser
 // (username defaults to email; duplicates and unknown corpora are refused).
-func (f *VectaraFake) AddUser(req vectara.CreateUserRequest) (vectara.User, error) {
+func (f *Fake) AddUser(req vectara.CreateUserRequest) (vectara.User, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	u, _, err := f.createUser(req, f.nowLocked())
@@ -191,7 +199,7 @@ func (f *VectaraFake) AddUser(req vectara.CreateUserRequest) (vectara.User, erro
 }
 
 // User returns the stored user with this username.
-func (f *VectaraFake) User(username string) (vectara.User, bool) {
+func (f *Fake) User(username string) (vectara.User, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	u, ok := f.users[username]
@@ -202,7 +210,7 @@ func (f *VectaraFake) User(username string) (vectara.User, bool) {
 }
 
 // Usernames returns every username, sorted.
-func (f *VectaraFake) Usernames() []string {
+func (f *Fake) Usernames() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	names := make([]string, 0, len(f.users))
@@ -215,7 +223,7 @@ func (f *VectaraFake) Usernames() []string {
 
 // PasswordResets returns how many password resets were requested for the
 // user.
-func (f *VectaraFake) PasswordResets(username string) int {
+func (f *Fake) PasswordResets(username string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if u, ok := f.users[username]; ok {
@@ -225,43 +233,44 @@ func (f *VectaraFake) PasswordResets(username string) int {
 }
 
 // AddCorpus makes a corpus key known (for corpus roles and corpus_key).
-func (f *VectaraFake) AddCorpus(key string) {
+func (f *Fake) AddCorpus(key string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.corpora[key] = true
 }
 
-// AddAPIKey registers an API key of kind (VectaraKeyPersonal,
-// VectaraKeyQueryService or VectaraKeyIndexService). A Personal key acts as
+// AddAPIKey registers an API key of kind (KeyPersonal,
+// KeyQueryService or KeyIndexService). A Personal key acts as
 // the user owner and stops working when that user is disabled or deleted.
-func (f *VectaraFake) AddAPIKey(key, kind, owner string) {
+func (f *Fake) AddAPIKey(key, kind, owner string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.keys[key] = vectaraKey{kind: kind, owner: owner}
+	f.keys[key] = apiKeyRow{kind: kind, owner: owner}
 }
 
 // AddClient registers an OAuth2 application client with customer-level
 // roles (owner or administrator may manage users).
-func (f *VectaraFake) AddClient(id, secret string, roles ...vectara.ApiRole) {
+func (f *Fake) AddClient(id, secret string, roles ...vectara.ApiRole) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.clients[id] = vectaraClient{secret: secret, roles: append([]vectara.ApiRole{}, roles...)}
+	f.clients[id] = appClient{secret: secret, roles: append([]vectara.ApiRole{}, roles...)}
 }
 
 // TokenRequests returns how many requests reached the token endpoint,
 // failed and faulted ones included.
-func (f *VectaraFake) TokenRequests() int {
-	return f.TokenFaults.Requests(vectaraTokenOp)
+func (f *Fake) TokenRequests() int {
+	return f.TokenFaults.Requests(tokenOp)
 }
 
 // Handler returns the fake's complete handler: the token endpoint at
-// VectaraTokenPath, and the API behind fault injection, request validation
-// against api/vectara.yaml and authentication, mounted at the root (the
-// document's paths start with /v2).
+// TokenPath, and the API behind the kit (routing, fault injection,
+// validation of requests against api/vectara.yaml and of the fake's own
+// answers: see fake.ValidateResponses) and authentication, mounted at the
+// root (the document's paths start with /v2).
 //
 // Without options the handler is built once and shared; with options
 // (such as ValidateResponses) a new one is built.
-func (f *VectaraFake) Handler(opts ...Option) http.Handler {
+func (f *Fake) Handler(opts ...fakekit.Option) http.Handler {
 	if len(opts) > 0 {
 		return f.buildHandler(opts...)
 	}
@@ -269,33 +278,29 @@ func (f *VectaraFake) Handler(opts ...Option) http.Handler {
 	return f.handler
 }
 
-func (f *VectaraFake) buildHandler(opts ...Option) http.Handler {
+func (f *Fake) buildHandler(opts ...fakekit.Option) http.Handler {
 	doc, err := vectara.GetSpec()
 	if err != nil {
-		panic("vectara fake: embedded document: " + err.Error())
+		panic("vectarafake: document: " + err.Error())
 	}
-	v, err := newValidator("vectara", doc, "", newOptions(opts))
-	if err != nil {
-		panic("vectara fake: validator: " + err.Error())
-	}
+	kit := fakekit.MustNew(fakekit.Config{
+		Service: "vectara", Doc: doc, Faults: f.Faults, BadRequest: f.badRequest,
+	}, opts...)
 	strict := vectara.NewStrictHandlerWithOptions(f, nil, vectara.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc: func(w http.ResponseWriter, _ *http.Request, err error) {
 			f.writeBadRequest(w, nil, "Request body is invalid: "+err.Error())
 		},
-		ResponseErrorHandlerFunc: func(w http.ResponseWriter, _ *http.Request, err error) {
-			f.writeError(w, http.StatusInternalServerError, "Internal server error: "+err.Error())
-		},
+		ResponseErrorHandlerFunc: f.renderError,
 	})
-	mux := &vectaraMux{f: f}
 	api := vectara.HandlerWithOptions(strict, vectara.StdHTTPServerOptions{
-		BaseRouter: mux,
+		BaseRouter: &mux{f: f},
 		ErrorHandlerFunc: func(w http.ResponseWriter, _ *http.Request, err error) {
-			f.writeBadRequest(w, vectaraParamFields(err), err.Error())
+			f.writeBadRequest(w, paramFields(err), err.Error())
 		},
 	})
-	chain := v.middleware(f.Faults, f.validationError, f.authenticate(api))
+	chain := kit.Handler(f.authenticate(api))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == VectaraTokenPath {
+		if r.URL.Path == TokenPath {
 			f.serveToken(w, r)
 			return
 		}
@@ -305,32 +310,32 @@ func (f *VectaraFake) buildHandler(opts ...Option) http.Handler {
 
 // ---- errors ----
 
-func (f *VectaraFake) newRequestID() string {
+func (f *Fake) newRequestID() string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.reqSeq++
 	return fmt.Sprintf("%08x-0000-4000-8000-%012x", uint32(f.reqSeq)*2654435761, f.reqSeq)
 }
 
-func (f *VectaraFake) errorShape(msg string) vectara.Error {
-	return vectara.Error{Messages: &[]string{msg}, RequestId: vectaraPtr(f.newRequestID())}
+func (f *Fake) errorShape(msg string) vectara.Error {
+	return vectara.Error{Messages: &[]string{msg}, RequestId: ptr(f.newRequestID())}
 }
 
-func (f *VectaraFake) badRequestShape(fields map[string]string, msg string) vectara.BadRequestError {
-	e := vectara.BadRequestError{Messages: &[]string{msg}, RequestId: vectaraPtr(f.newRequestID())}
+func (f *Fake) badRequestShape(fields map[string]string, msg string) vectara.BadRequestError {
+	e := vectara.BadRequestError{Messages: &[]string{msg}, RequestId: ptr(f.newRequestID())}
 	if len(fields) > 0 {
 		e.FieldErrors = &fields
 	}
 	return e
 }
 
-func (f *VectaraFake) notFoundShape(id, msg string) vectara.NotFoundError {
-	return vectara.NotFoundError{Id: &id, Messages: &[]string{msg}, RequestId: vectaraPtr(f.newRequestID())}
+func (f *Fake) notFoundShape(id, msg string) vectara.NotFoundError {
+	return vectara.NotFoundError{Id: &id, Messages: &[]string{msg}, RequestId: ptr(f.newRequestID())}
 }
 
 // faultBody is the body of an injected fault: the shape the document gives
 // for the status.
-func (f *VectaraFake) faultBody(status int, msg string) []byte {
+func (f *Fake) faultBody(status int, msg string) []byte {
 	var v any
 	switch status {
 	case http.StatusBadRequest:
@@ -342,32 +347,50 @@ func (f *VectaraFake) faultBody(status int, msg string) []byte {
 	return b
 }
 
-func vectaraWriteJSON(w http.ResponseWriter, status int, v any) {
+func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }
 
 // writeError writes the general Error shape.
-func (f *VectaraFake) writeError(w http.ResponseWriter, status int, msg string) {
-	vectaraWriteJSON(w, status, f.errorShape(msg))
+func (f *Fake) writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, f.errorShape(msg))
 }
 
 // writeBadRequest writes the BadRequestError shape with status 400.
-func (f *VectaraFake) writeBadRequest(w http.ResponseWriter, fields map[string]string, msg string) {
-	vectaraWriteJSON(w, http.StatusBadRequest, f.badRequestShape(fields, msg))
+func (f *Fake) writeBadRequest(w http.ResponseWriter, fields map[string]string, msg string) {
+	writeJSON(w, http.StatusBadRequest, f.badRequestShape(fields, msg))
 }
 
 var (
-	vectaraParamRe = regexp.MustCompile(`parameter "([^"]+)"`)
-	vectaraBodyRe  = regexp.MustCompile(`Error at "/([^"]*)"`)
-	vectaraPropRe  = regexp.MustCompile(`property "([^"]+)" is missing`)
+	paramRe = regexp.MustCompile(`parameter "([^"]+)"`)
+	bodyRe  = regexp.MustCompile(`Error at "/([^"]*)"`)
+	propRe  = regexp.MustCompile(`property "([^"]+)" is missing`)
 )
 
-// validationError answers a request the document validator refused: 400
-// BadRequestError with the offending field when the message names one, and
-// the general shape for no route (404) or a wrong method (405).
-func (f *VectaraFake) validationError(w http.ResponseWriter, status int, msg string) {
+// renderError writes a handler's error in the shape the document gives
+// its status: BadRequestError (with field_errors) for 400, NotFoundError
+// (with the id) for 404, Error otherwise.
+func (f *Fake) renderError(w http.ResponseWriter, _ *http.Request, err error) {
+	e := fakekit.AsError(err)
+	switch e.Status {
+	case http.StatusBadRequest:
+		f.writeBadRequest(w, e.Fields, e.Message)
+	case http.StatusNotFound:
+		writeJSON(w, e.Status, f.notFoundShape(e.Resource, e.Message))
+	case http.StatusInternalServerError:
+		f.writeError(w, e.Status, "Internal server error: "+e.Message)
+	default:
+		f.writeError(w, e.Status, e.Message)
+	}
+}
+
+// badRequest answers a request the kit refused: 400 BadRequestError with
+// the offending field when the message names one, and the general shape
+// for no route (404) or a wrong method (405).
+func (f *Fake) badRequest(w http.ResponseWriter, _ *http.Request, e fakekit.RequestError) {
+	status, msg := e.Status, e.Message
 	if status != http.StatusBadRequest {
 		f.writeError(w, status, msg)
 		return
@@ -378,19 +401,19 @@ func (f *VectaraFake) validationError(w http.ResponseWriter, status int, msg str
 		problem = msg[i+2:]
 	}
 	switch {
-	case vectaraParamRe.MatchString(msg):
-		fields[vectaraParamRe.FindStringSubmatch(msg)[1]] = problem
-	case vectaraBodyRe.MatchString(msg):
-		fields[strings.ReplaceAll(vectaraBodyRe.FindStringSubmatch(msg)[1], "/", ".")] = problem
-	case vectaraPropRe.MatchString(msg):
-		fields[vectaraPropRe.FindStringSubmatch(msg)[1]] = "is required"
+	case paramRe.MatchString(msg):
+		fields[paramRe.FindStringSubmatch(msg)[1]] = problem
+	case bodyRe.MatchString(msg):
+		fields[strings.ReplaceAll(bodyRe.FindStringSubmatch(msg)[1], "/", ".")] = problem
+	case propRe.MatchString(msg):
+		fields[propRe.FindStringSubmatch(msg)[1]] = "is required"
 	}
 	f.writeBadRequest(w, fields, msg)
 }
 
-// vectaraParamFields names the parameter the generated router could not
+// paramFields names the parameter the generated router could not
 // bind.
-func vectaraParamFields(err error) map[string]string {
+func paramFields(err error) map[string]string {
 	var (
 		inv *vectara.InvalidParamFormatError
 		req *vectara.RequiredParamError
@@ -412,30 +435,30 @@ func vectaraParamFields(err error) map[string]string {
 
 // ---- authentication ----
 
-// vectaraPrincipalKey is the context key of the request's vectaraPrincipal.
-type vectaraPrincipalKey struct{}
+// principalKey is the context key of the request's principal.
+type principalKey struct{}
 
 // authenticate resolves x-api-key (preferred) or a bearer token and puts
 // the principal in the context: 401 when the credential is missing,
 // unknown, expired or its user gone; 403 when its type or roles may not
 // manage users.
-func (f *VectaraFake) authenticate(next http.Handler) http.Handler {
+func (f *Fake) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, status, msg := f.principal(r)
 		if status != 0 {
 			f.writeError(w, status, msg)
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), vectaraPrincipalKey{}, p)))
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
 	})
 }
 
-func (f *VectaraFake) principal(r *http.Request) (vectaraPrincipal, int, string) {
+func (f *Fake) principal(r *http.Request) (principal, int, string) {
 	key := r.Header.Get("X-Api-Key")
 	authz := r.Header.Get("Authorization")
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var p vectaraPrincipal
+	var p principal
 	switch {
 	case key != "":
 		var ok bool
@@ -469,12 +492,12 @@ func (f *VectaraFake) principal(r *http.Request) (vectaraPrincipal, int, string)
 
 // ---- OAuth2 token endpoint ----
 
-// vectaraTokenOp names the token endpoint in TokenFaults.
-const vectaraTokenOp = "oauth2Token"
+// tokenOp names the token endpoint in TokenFaults.
+const tokenOp = "oauth2Token"
 
-// vectaraOAuthFaultBody is an injected token-endpoint failure in the RFC
+// oauthFaultBody is an injected token-endpoint failure in the RFC
 // 6749 error shape.
-func vectaraOAuthFaultBody(status int, msg string) []byte {
+func oauthFaultBody(status int, msg string) []byte {
 	code := "server_error"
 	switch status {
 	case http.StatusBadRequest:
@@ -492,22 +515,22 @@ func vectaraOAuthFaultBody(status int, msg string) []byte {
 // form-encoded POST with grant_type=client_credentials, the client
 // authenticated with HTTP Basic (id and secret form-encoded first, as
 // RFC 6749 §2.3.1 says) or with client_id/client_secret in the form.
-func (f *VectaraFake) serveToken(w http.ResponseWriter, r *http.Request) {
+func (f *Fake) serveToken(w http.ResponseWriter, r *http.Request) {
 	// Read the (small) body first: once it is consumed the server notices a
 	// client that hangs up, so an injected latency ends with the request.
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 64<<10))
 	if err != nil {
-		vectaraWriteJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request", "error_description": "unreadable body"})
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request", "error_description": "unreadable body"})
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	if fault := f.TokenFaults.take(vectaraTokenOp); fault != nil && f.TokenFaults.apply(w, r, fault) {
+	if fault := f.TokenFaults.Take(tokenOp); fault != nil && f.TokenFaults.Apply(w, r, fault) {
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Pragma", "no-cache")
 	oauthErr := func(status int, code, desc string) {
-		vectaraWriteJSON(w, status, map[string]string{"error": code, "error_description": desc})
+		writeJSON(w, status, map[string]string{"error": code, "error_description": desc})
 	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
@@ -561,11 +584,11 @@ func (f *VectaraFake) serveToken(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	lifetime := f.TokenLifetime
 	if lifetime <= 0 {
-		lifetime = VectaraDefaultTokenLifetime
+		lifetime = DefaultTokenLifetime
 	}
 	tok := f.issueToken(id, f.nowLocked(), lifetime)
 	f.mu.Unlock()
-	vectaraWriteJSON(w, http.StatusOK, map[string]any{
+	writeJSON(w, http.StatusOK, map[string]any{
 		"access_token": tok,
 		"token_type":   "Bearer",
 		"expires_in":   int64(lifetime / time.Second),
@@ -574,7 +597,7 @@ func (f *VectaraFake) serveToken(w http.ResponseWriter, r *http.Request) {
 
 // ---- routing ----
 
-// vectaraMux is the generated router's base router. It routes exactly as
+// mux is the generated router's base router. It routes exactly as
 // the validator in front of it does (kin-openapi's gorillamux on the escaped
 // path): segment by segment, each {name} segment percent-decoded exactly
 // once into the path value, so "a%2Fb" is user "a/b" and
@@ -582,28 +605,28 @@ func (f *VectaraFake) serveToken(w http.ResponseWriter, r *http.Request) {
 // http.ServeMux it never cleans the path, so a literal "." or ".." segment
 // is a username lookup (404 NotFoundError) rather than a redirect, and it
 // never answers in plain text.
-type vectaraMux struct {
-	f      *VectaraFake
-	routes []vectaraRoute
+type mux struct {
+	f      *Fake
+	routes []route
 }
 
-type vectaraRoute struct {
+type route struct {
 	method   string
 	segments []string // "{name}" for a path parameter
 	handler  http.HandlerFunc
 }
 
 // HandleFunc registers a pattern "METHOD /path/{param}".
-func (m *vectaraMux) HandleFunc(pattern string, handler func(http.ResponseWriter, *http.Request)) {
+func (m *mux) HandleFunc(pattern string, handler func(http.ResponseWriter, *http.Request)) {
 	method, path, ok := strings.Cut(pattern, " ")
 	if !ok {
-		panic("vectaraMux: pattern without method: " + pattern)
+		panic("mux: pattern without method: " + pattern)
 	}
-	m.routes = append(m.routes, vectaraRoute{method: method, segments: strings.Split(path, "/"), handler: handler})
+	m.routes = append(m.routes, route{method: method, segments: strings.Split(path, "/"), handler: handler})
 }
 
 // ServeHTTP dispatches r to the route its escaped path matches.
-func (m *vectaraMux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (m *mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	segs := strings.Split(r.URL.EscapedPath(), "/")
 	methodMismatch := false
 	for _, rt := range m.routes {
@@ -628,7 +651,7 @@ func (m *vectaraMux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m.f.writeError(w, http.StatusNotFound, "No such endpoint: "+r.Method+" "+r.URL.EscapedPath())
 }
 
-func (rt vectaraRoute) match(segs []string) (map[string]string, bool) {
+func (rt route) match(segs []string) (map[string]string, bool) {
 	if len(segs) != len(rt.segments) {
 		return nil, false
 	}
@@ -654,16 +677,16 @@ func (rt vectaraRoute) match(segs []string) (map[string]string, bool) {
 
 // ---- server ----
 
-// VectaraServer is a running VectaraFake with the seeded credentials.
+// Server is a running Fake with the seeded credentials.
 //
-//	srv := fake.StartVectara()
+//	srv := fake.Start()
 //	defer srv.Close()
 //	c, _ := client.NewVectara(client.WithBaseURL(srv.URL), client.WithAPIKey(srv.APIKey))
 //	// or: client.WithClientCredentials(srv.ClientID, srv.ClientSecret, srv.TokenURL)
-type VectaraServer struct {
-	*Server
+type Server struct {
+	*fakekit.Server
 	// Fake is the server's state.
-	Fake *VectaraFake
+	Fake *Fake
 	// APIKey is a Personal API key of the account owner (x-api-key).
 	APIKey string
 	// LimitedAPIKey is a Personal API key of a user without the owner or
@@ -675,33 +698,33 @@ type VectaraServer struct {
 	// application client with the administrator role.
 	ClientID     string
 	ClientSecret string
-	// TokenURL is the fake's OAuth2 token endpoint (URL + VectaraTokenPath).
+	// TokenURL is the fake's OAuth2 token endpoint (URL + TokenPath).
 	TokenURL string
 }
 
-func newVectaraServer(s *Server, f *VectaraFake) *VectaraServer {
-	return &VectaraServer{
+func newServer(s *fakekit.Server, f *Fake) *Server {
+	return &Server{
 		Server: s, Fake: f,
-		APIKey: VectaraSeedAPIKey, LimitedAPIKey: VectaraSeedLimitedAPIKey, QueryAPIKey: VectaraSeedQueryAPIKey,
-		ClientID: VectaraSeedClientID, ClientSecret: VectaraSeedClientSecret,
-		TokenURL: s.URL + VectaraTokenPath,
+		APIKey: SeedAPIKey, LimitedAPIKey: SeedLimitedAPIKey, QueryAPIKey: SeedQueryAPIKey,
+		ClientID: SeedClientID, ClientSecret: SeedClientSecret,
+		TokenURL: s.URL + TokenPath,
 	}
 }
 
-// StartVectara starts a seeded Vectara fake on 127.0.0.1 with a random
+// Start starts a seeded Vectara fake on 127.0.0.1 with a random
 // port. Its URL is the base URL to give client.WithBaseURL.
-func StartVectara(opts ...Option) *VectaraServer {
-	f, log := NewVectaraFake(), &violationLog{}
-	return newVectaraServer(start(f.Handler(recordInto(log, opts)...), f.Faults, "", log), f)
+func Start(opts ...fakekit.Option) *Server {
+	f := New()
+	return newServer(fakekit.MustStart(f.Handler, f.Faults, "", opts), f)
 }
 
-// ListenVectara starts a seeded Vectara fake on addr, such as
+// Listen starts a seeded Vectara fake on addr, such as
 // 127.0.0.1:8084.
-func ListenVectara(addr string, opts ...Option) (*VectaraServer, error) {
-	f, log := NewVectaraFake(), &violationLog{}
-	s, err := listenOn(addr, f.Handler(recordInto(log, opts)...), f.Faults, "", log)
+func Listen(addr string, opts ...fakekit.Option) (*Server, error) {
+	f := New()
+	s, err := fakekit.Listen(addr, f.Handler, f.Faults, "", opts)
 	if err != nil {
 		return nil, err
 	}
-	return newVectaraServer(s, f), nil
+	return newServer(s, f), nil
 }

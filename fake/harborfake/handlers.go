@@ -1,0 +1,168 @@
+// The strict-server handlers of the Harbor fake: each asks the store and
+// maps its result to the generated response. A failure is the store's
+// error, returned as it is; renderError writes it in Harbor's shape and
+// the kit checks that its status is one the operation declares.
+package harborfake
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/userapis/userapis-go/gen/harbor"
+)
+
+// paging applies go-swagger's defaults: page 1, page_size 10.
+func paging(page, size *int64) (int64, int64) {
+	p, s := int64(1), int64(10)
+	if page != nil {
+		p = *page
+	}
+	if size != nil {
+		s = *size
+	}
+	return p, s
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// ok are the headers of an empty 200.
+func ok(ctx context.Context) harbor.OKResponseHeaders {
+	return harbor.OKResponseHeaders{XRequestId: requestOf(ctx).requestID}
+}
+
+// ListUsers lists users (system admin only), filtered by q and the
+// undocumented username/email parameters, sorted and paged.
+func (f *Fake) ListUsers(ctx context.Context, req harbor.ListUsersRequestObject) (harbor.ListUsersResponseObject, error) {
+	hr := requestOf(ctx)
+	page, size := paging(req.Params.Page, req.Params.PageSize)
+	query := hr.url.Query()
+	extra := map[string]string{"username": query.Get("username"), "email": query.Get("email")}
+	users, total, err := f.store.listUsers(hr.principal, deref(req.Params.Q), deref(req.Params.Sort), extra, page, size)
+	if err != nil {
+		return nil, err
+	}
+	resp := harbor.ListUsers200JSONResponse{Body: users, Headers: harbor.ListUsers200ResponseHeaders{
+		XRequestId: hr.requestID, XTotalCount: int(total),
+	}}
+	if link := links(hr.url, total, page, size); link != "" {
+		resp.Headers.Link = &link
+	}
+	return resp, nil
+}
+
+// CreateUser creates a local user (db_auth only) and answers 201 with its
+// Location.
+func (f *Fake) CreateUser(ctx context.Context, req harbor.CreateUserRequestObject) (harbor.CreateUserResponseObject, error) {
+	hr := requestOf(ctx)
+	id, err := f.store.createUser(hr.principal, *req.Body)
+	if err != nil {
+		return nil, err
+	}
+	return harbor.CreateUser201Response{Headers: harbor.CreatedResponseHeaders{
+		Location:   fmt.Sprintf("%s/%d", strings.TrimSuffix(hr.url.Path, "/"), id),
+		XRequestId: hr.requestID,
+	}}, nil
+}
+
+// GetCurrentUserInfo returns the authenticated user (412 for a robot).
+func (f *Fake) GetCurrentUserInfo(ctx context.Context, _ harbor.GetCurrentUserInfoRequestObject) (harbor.GetCurrentUserInfoResponseObject, error) {
+	hr := requestOf(ctx)
+	u, err := f.store.currentUser(hr.principal)
+	if err != nil {
+		return nil, err
+	}
+	return harbor.GetCurrentUserInfo200JSONResponse{Body: u, Headers: harbor.GetCurrentUserInfo200ResponseHeaders{XRequestId: hr.requestID}}, nil
+}
+
+// GetCurrentUserPermissions lists the caller's permissions in a scope.
+func (f *Fake) GetCurrentUserPermissions(ctx context.Context, req harbor.GetCurrentUserPermissionsRequestObject) (harbor.GetCurrentUserPermissionsResponseObject, error) {
+	hr := requestOf(ctx)
+	relative := req.Params.Relative != nil && *req.Params.Relative
+	perms, err := f.store.permissions(hr.principal, deref(req.Params.Scope), relative)
+	if err != nil {
+		return nil, err
+	}
+	return harbor.GetCurrentUserPermissions200JSONResponse{Body: perms, Headers: harbor.GetCurrentUserPermissions200ResponseHeaders{XRequestId: hr.requestID}}, nil
+}
+
+// SearchUsers finds users by a fragment of their username; page only
+// shapes Link (the real server does not page its search).
+func (f *Fake) SearchUsers(ctx context.Context, req harbor.SearchUsersRequestObject) (harbor.SearchUsersResponseObject, error) {
+	hr := requestOf(ctx)
+	if req.Params.Username == "" {
+		// go-swagger's RequiredString: present but empty is missing
+		return nil, errorf(422, "validation failure list:\nusername in query is required")
+	}
+	page, size := paging(req.Params.Page, req.Params.PageSize)
+	items, total, err := f.store.searchUsers(hr.principal, req.Params.Username, size)
+	if err != nil {
+		return nil, err
+	}
+	resp := harbor.SearchUsers200JSONResponse{Body: items, Headers: harbor.SearchUsers200ResponseHeaders{
+		XRequestId: hr.requestID, XTotalCount: int(total),
+	}}
+	if total == 0 {
+		return resp, nil // the handler answers early: no Link
+	}
+	if link := links(hr.url, total, page, size); link != "" {
+		resp.Headers.Link = &link
+	}
+	return resp, nil
+}
+
+// DeleteUser soft-deletes a user (system admin; not self, not user 1).
+func (f *Fake) DeleteUser(ctx context.Context, req harbor.DeleteUserRequestObject) (harbor.DeleteUserResponseObject, error) {
+	if err := f.store.deleteUser(requestOf(ctx).principal, req.UserId); err != nil {
+		return nil, err
+	}
+	return harbor.DeleteUser200Response{Headers: ok(ctx)}, nil
+}
+
+// GetUser returns a user (self, or anyone for a system admin).
+func (f *Fake) GetUser(ctx context.Context, req harbor.GetUserRequestObject) (harbor.GetUserResponseObject, error) {
+	hr := requestOf(ctx)
+	u, err := f.store.getUser(hr.principal, req.UserId)
+	if err != nil {
+		return nil, err
+	}
+	return harbor.GetUser200JSONResponse{Body: u, Headers: harbor.GetUser200ResponseHeaders{XRequestId: hr.requestID}}, nil
+}
+
+// UpdateUserProfile replaces email, realname and comment.
+func (f *Fake) UpdateUserProfile(ctx context.Context, req harbor.UpdateUserProfileRequestObject) (harbor.UpdateUserProfileResponseObject, error) {
+	if err := f.store.updateProfile(requestOf(ctx).principal, req.UserId, *req.Body); err != nil {
+		return nil, err
+	}
+	return harbor.UpdateUserProfile200Response{Headers: ok(ctx)}, nil
+}
+
+// SetCliSecret sets a user's OIDC CLI secret (oidc_auth only, else 412).
+func (f *Fake) SetCliSecret(ctx context.Context, req harbor.SetCliSecretRequestObject) (harbor.SetCliSecretResponseObject, error) {
+	if err := f.store.setCliSecret(requestOf(ctx).principal, req.UserId, deref(req.Body.Secret)); err != nil {
+		return nil, err
+	}
+	return harbor.SetCliSecret200Response{Headers: ok(ctx)}, nil
+}
+
+// UpdateUserPassword changes a password (old one verified for self).
+func (f *Fake) UpdateUserPassword(ctx context.Context, req harbor.UpdateUserPasswordRequestObject) (harbor.UpdateUserPasswordResponseObject, error) {
+	if err := f.store.updatePassword(requestOf(ctx).principal, req.UserId, *req.Body); err != nil {
+		return nil, err
+	}
+	return harbor.UpdateUserPassword200Response{Headers: ok(ctx)}, nil
+}
+
+// SetUserSysAdmin grants or revokes system admin (system admin only).
+func (f *Fake) SetUserSysAdmin(ctx context.Context, req harbor.SetUserSysAdminRequestObject) (harbor.SetUserSysAdminResponseObject, error) {
+	admin := req.Body.SysadminFlag != nil && *req.Body.SysadminFlag
+	if err := f.store.setSysAdmin(requestOf(ctx).principal, req.UserId, admin); err != nil {
+		return nil, err
+	}
+	return harbor.SetUserSysAdmin200Response{Headers: ok(ctx)}, nil
+}

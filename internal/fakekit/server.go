@@ -1,0 +1,62 @@
+// A fake as a running server: the httptest server on a 127.0.0.1 address,
+// its fault queue, and the violations its check of its own answers found.
+package fakekit
+
+import (
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"time"
+)
+
+// Server is a fake listening on 127.0.0.1.
+type Server struct {
+	// URL is the base URL to give a client of this module (WithBaseURL).
+	URL string
+	// Faults injects failures into this server's answers.
+	Faults *Faults
+
+	hs         *httptest.Server
+	violations *violationLog
+}
+
+// Listen starts the handler that build returns on addr (such as
+// 127.0.0.1:8081, or 127.0.0.1:0 for a random port). build gets opts
+// plus the recording of violations into the server. path is appended to
+// the server's address to make URL.
+func Listen(addr string, build func(opts ...Option) http.Handler, faults *Faults, path string, opts []Option) (*Server, error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	log := &violationLog{}
+	hs := httptest.NewUnstartedServer(build(recordInto(log, opts)...))
+	_ = hs.Listener.Close()
+	hs.Listener = l
+	hs.Config.ReadHeaderTimeout = 10 * time.Second
+	hs.Start()
+	return &Server{URL: hs.URL + path, Faults: faults, hs: hs, violations: log}, nil
+}
+
+// MustStart is Listen on a random 127.0.0.1 port; it panics when no port
+// can be had, as httptest.NewServer does.
+func MustStart(build func(opts ...Option) http.Handler, faults *Faults, path string, opts []Option) *Server {
+	s, err := Listen("127.0.0.1:0", build, faults, path, opts)
+	if err != nil {
+		panic("fakekit: listening on 127.0.0.1: " + err.Error())
+	}
+	return s
+}
+
+// Close shuts the server down and closes idle client connections to it.
+func (s *Server) Close() {
+	s.hs.CloseClientConnections()
+	s.hs.Close()
+}
+
+// Client returns an *http.Client for this server (plain HTTP on loopback).
+func (s *Server) Client() *http.Client { return s.hs.Client() }
+
+// Violations returns the answers this server's fake refused to send
+// because they broke the service's document (see ValidateResponses).
+func (s *Server) Violations() []error { return s.violations.list() }
