@@ -1,6 +1,7 @@
 // The binding errors of Harbor's go-swagger server (422, 415, 404, 405):
 // what the real server answers for a request it refuses before any
 // handler runs, built from kin-openapi's first error line.
+
 package harborfake
 
 import (

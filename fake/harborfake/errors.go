@@ -1,6 +1,7 @@
 // Harbor's error shape, and the one renderer of the fake's errors: the
 // store's *fakekit.Error as {"errors":[{"code","message"}]} with
 // "application/json; charset=utf-8", and the bare 500 of a handler panic.
+
 package harborfake
 
 import (

@@ -2,6 +2,7 @@
 // maps its result to the generated response. A failure is the store's
 // error, returned as it is; renderError writes it in Harbor's shape and
 // the kit checks that its status is one the operation declares.
+
 package harborfake
 
 import (

@@ -1,5 +1,6 @@
 // Listing and searching users: cached sorted views of the users not
 // deleted, filtered with q, paged as the real server pages.
+
 package harborfake
 
 import (

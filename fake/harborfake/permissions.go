@@ -1,4 +1,5 @@
 // Permissions by scope, from upstream's RBAC tables.
+
 package harborfake
 
 import (

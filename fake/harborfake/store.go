@@ -2,6 +2,7 @@
 // are never reused), OIDC records, robots and settings, the seed, and who
 // a request authenticates as. No HTTP here: failures are *fakekit.Error
 // with the status and message the real server answers.
+
 package harborfake
 
 import (

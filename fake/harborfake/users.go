@@ -1,5 +1,6 @@
 // The user operations of the Harbor fake's store, with the handler's
 // checks in the real server's order (src/server/v2.0/handler/user.go).
+
 package harborfake
 
 import (

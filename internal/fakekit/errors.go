@@ -2,6 +2,7 @@
 // service answers, kept free of HTTP so that a store can be read alone.
 // Handlers return them as they are; each service has one renderer that
 // writes them in its own error shape.
+
 package fakekit
 
 import (

@@ -1,6 +1,7 @@
 // The fault injection the fakes share: a queue of failures (statuses with
 // Retry-After, latency, dropped or truncated answers) taken per operation,
 // so that users of a fake can test their own retry handling.
+
 package fakekit
 
 import (

@@ -1,6 +1,7 @@
 // Options of a fake's handler and the record of the answers its check
 // refused: on by default in test binaries, reported through the log or a
 // caller's callback, counted for a TestMain.
+
 package fakekit
 
 import (

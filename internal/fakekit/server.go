@@ -1,5 +1,6 @@
 // A fake as a running server: the httptest server on a 127.0.0.1 address,
 // its fault queue, and the violations its check of its own answers found.
+
 package fakekit
 
 import (

@@ -3,6 +3,7 @@
 // types, passes Flush and Hijack through for fault injection, and, when
 // the fake checks its own answers, holds the answer back until it has
 // been validated against the document.
+
 package fakekit
 
 import (
