@@ -24,6 +24,7 @@ import (
 	"github.com/userapis/userapis-go/gen/kipu"
 	"github.com/userapis/userapis-go/gen/vectara"
 	"github.com/userapis/userapis-go/internal/contract"
+	"github.com/userapis/userapis-go/internal/services"
 )
 
 // transcript prints one line per step with its timing, and checks every
@@ -133,6 +134,11 @@ func ptr[T any](v T) *T { return &v }
 
 // runDemo walks a realistic scenario through every service with the client
 // package against in-process fakes.
+// scenarios are the demo's walk through each service of the table.
+var scenarios = map[string]func(context.Context, *transcript, []client.Option) error{
+	"kipu": demoKipu, "harbor": demoHarbor, "homebox": demoHomebox, "vectara": demoVectara,
+}
+
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -152,8 +158,12 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		common = append(common, client.WithLogger(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 	}
 	t := &transcript{w: stdout, start: time.Now()}
-	fmt.Fprintln(stdout, "userapis-go demo: four user-management APIs, in-process fakes, zero credentials")
-	for _, part := range []func(context.Context, *transcript, []client.Option) error{demoKipu, demoHarbor, demoHomebox, demoVectara} {
+	fmt.Fprintf(stdout, "userapis-go demo: %d user-management APIs, in-process fakes, zero credentials\n", len(services.All))
+	for _, svc := range services.All {
+		part := scenarios[svc.Name]
+		if part == nil {
+			return fmt.Errorf("no demo scenario for service %q", svc.Name)
+		}
 		if err := part(ctx, t, common); err != nil {
 			return err
 		}
@@ -161,7 +171,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := t.summary(); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "\n%d steps across 4 services in %s — every call went through the client package.\n", t.steps, round(time.Since(t.start)))
+	fmt.Fprintf(stdout, "\n%d steps across %d services in %s — every call went through the client package.\n", t.steps, len(services.All), round(time.Since(t.start)))
 	return nil
 }
 

@@ -19,14 +19,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/userapis/userapis-go/client"
-	"github.com/userapis/userapis-go/fake/harborfake"
 	"github.com/userapis/userapis-go/fake/homeboxfake"
-	"github.com/userapis/userapis-go/fake/kipufake"
 	"github.com/userapis/userapis-go/fake/vectarafake"
 	"github.com/userapis/userapis-go/gen/harbor"
 	"github.com/userapis/userapis-go/gen/homebox"
 	"github.com/userapis/userapis-go/gen/kipu"
 	"github.com/userapis/userapis-go/gen/vectara"
+	"github.com/userapis/userapis-go/internal/servicetest"
 )
 
 const (
@@ -58,9 +57,8 @@ func httpClient(t *testing.T) *http.Client {
 	return &http.Client{Transport: tr}
 }
 
-func common(t *testing.T, base string) []client.Option {
+func common(t *testing.T) []client.Option {
 	return []client.Option{
-		client.WithBaseURL(base),
 		client.WithHTTPClient(httpClient(t)),
 		client.WithRetryBackoff(time.Millisecond, 10*time.Millisecond),
 		client.WithTimeout(30 * time.Second),
@@ -71,11 +69,8 @@ func ptr[T any](v T) *T { return &v }
 
 func TestConcurrentHarbor(t *testing.T) {
 	ctx := context.Background()
-	srv := harborfake.Start()
-	t.Cleanup(srv.Close)
+	srv, admin := servicetest.Harbor(t, common(t)...)
 	before := srv.Fake.UserCount()
-	admin, err := client.NewHarbor(append(common(t, srv.URL), client.WithBasicAuth(srv.AdminUser, srv.AdminPassword))...)
-	require.NoError(t, err)
 
 	var mu sync.Mutex
 	ids := map[string]int64{}
@@ -148,7 +143,7 @@ func TestConcurrentVectara(t *testing.T) {
 	before := len(srv.Fake.Usernames())
 	// One client shared by every worker, with OAuth2 client credentials:
 	// its token cache is shared too.
-	v, err := client.NewVectara(append(common(t, srv.URL), client.WithClientCredentials(srv.ClientID, srv.ClientSecret, srv.TokenURL))...)
+	v, err := client.NewVectara(append(common(t), client.WithBaseURL(srv.URL), client.WithClientCredentials(srv.ClientID, srv.ClientSecret, srv.TokenURL))...)
 	require.NoError(t, err)
 
 	run(workers, func(w int) {
@@ -251,11 +246,8 @@ func TestConcurrentHomebox(t *testing.T) {
 
 func TestConcurrentKipu(t *testing.T) {
 	ctx := context.Background()
-	srv := kipufake.Start()
-	t.Cleanup(srv.Close)
+	srv, k := servicetest.Kipu(t, common(t)...)
 	before := len(srv.Fake.Tokens(srv.UserID))
-	k, err := client.NewKipu(append(common(t, srv.URL), client.WithPersonalAccessToken(srv.Token))...)
-	require.NoError(t, err)
 
 	var mu sync.Mutex
 	created := map[string]kipu.AccessTokenDto{} // by name

@@ -40,11 +40,10 @@ import (
 
 	"github.com/userapis/userapis-go/client"
 	"github.com/userapis/userapis-go/fake"
-	"github.com/userapis/userapis-go/fake/harborfake"
 	"github.com/userapis/userapis-go/fake/kipufake"
-	"github.com/userapis/userapis-go/fake/vectarafake"
 	"github.com/userapis/userapis-go/gen/kipu"
 	"github.com/userapis/userapis-go/gen/vectara"
+	"github.com/userapis/userapis-go/internal/servicetest"
 )
 
 const (
@@ -107,9 +106,7 @@ var columns = []column{
 	{
 		method: http.MethodGet, op: "getUser", desc: "harbor GetUser", idempotent: true, okStatus: 200,
 		open: func(t *testing.T, hc *http.Client) *target {
-			srv := harborfake.Start()
-			h, err := client.NewHarbor(append(baseOpts(hc), client.WithBaseURL(srv.URL), client.WithBasicAuth(srv.AdminUser, srv.AdminPassword))...)
-			require.NoError(t, err)
+			srv, h := servicetest.Harbor(t, baseOpts(hc)...)
 			return &target{
 				faults:  srv.Faults,
 				okBody:  []byte(`{"user_id":3,"username":"alice","email":"alice@example.com","realname":"Alice","sysadmin_flag":false,"admin_role_in_auth":false,"creation_time":"2025-01-01T00:00:00Z","update_time":"2025-01-01T00:00:00Z"}`),
@@ -128,9 +125,7 @@ var columns = []column{
 	{
 		method: http.MethodHead, op: "checkUserExists", desc: "kipu CheckUserExists", idempotent: true, okStatus: 200, bodyless: true,
 		open: func(t *testing.T, hc *http.Client) *target {
-			srv := kipufake.Start()
-			k, err := client.NewKipu(append(baseOpts(hc), client.WithBaseURL(srv.URL), client.WithPersonalAccessToken(srv.Token))...)
-			require.NoError(t, err)
+			srv, k := servicetest.Kipu(t, baseOpts(hc)...)
 			return &target{
 				faults:  srv.Faults,
 				secrets: []string{srv.Token},
@@ -148,9 +143,7 @@ var columns = []column{
 	{
 		method: http.MethodPut, op: "updateCurrentUser", desc: "kipu UpdateCurrentUser", idempotent: true, okStatus: 200,
 		open: func(t *testing.T, hc *http.Client) *target {
-			srv := kipufake.Start()
-			k, err := client.NewKipu(append(baseOpts(hc), client.WithBaseURL(srv.URL), client.WithPersonalAccessToken(srv.Token))...)
-			require.NoError(t, err)
+			srv, k := servicetest.Kipu(t, baseOpts(hc)...)
 			before, ok := srv.Fake.User(srv.UserID)
 			require.True(t, ok)
 			require.NotNil(t, before.About)
@@ -183,9 +176,7 @@ var columns = []column{
 	{
 		method: http.MethodPost, op: "createUser", desc: "vectara CreateUser", okStatus: 201,
 		open: func(t *testing.T, hc *http.Client) *target {
-			srv := vectarafake.Start()
-			v, err := client.NewVectara(append(baseOpts(hc), client.WithBaseURL(srv.URL), client.WithAPIKey(srv.APIKey))...)
-			require.NoError(t, err)
+			srv, v := servicetest.Vectara(t, baseOpts(hc)...)
 			const email = "new.hire@example.com"
 			base := len(srv.Fake.Usernames())
 			return &target{
@@ -217,9 +208,7 @@ var columns = []column{
 	{
 		method: http.MethodPatch, op: "updateUser", desc: "vectara UpdateUser", okStatus: 200,
 		open: func(t *testing.T, hc *http.Client) *target {
-			srv := vectarafake.Start()
-			v, err := client.NewVectara(append(baseOpts(hc), client.WithBaseURL(srv.URL), client.WithAPIKey(srv.APIKey))...)
-			require.NoError(t, err)
+			srv, v := servicetest.Vectara(t, baseOpts(hc)...)
 			const name = "ada@example.com"
 			before, ok := srv.Fake.User(name)
 			require.True(t, ok)
@@ -253,9 +242,7 @@ var columns = []column{
 	{
 		method: http.MethodDelete, op: "deleteUser", desc: "vectara DeleteUser", idempotent: true, okStatus: 204, bodyless: true,
 		open: func(t *testing.T, hc *http.Client) *target {
-			srv := vectarafake.Start()
-			v, err := client.NewVectara(append(baseOpts(hc), client.WithBaseURL(srv.URL), client.WithAPIKey(srv.APIKey))...)
-			require.NoError(t, err)
+			srv, v := servicetest.Vectara(t, baseOpts(hc)...)
 			const name = "grace@example.com"
 			_, ok := srv.Fake.User(name)
 			require.True(t, ok)

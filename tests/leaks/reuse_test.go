@@ -23,6 +23,7 @@ import (
 	"github.com/userapis/userapis-go/gen/harbor"
 	"github.com/userapis/userapis-go/gen/homebox"
 	"github.com/userapis/userapis-go/gen/vectara"
+	"github.com/userapis/userapis-go/internal/servicetest"
 )
 
 // sequentialCalls is how many calls each service makes on one client.
@@ -108,12 +109,11 @@ func TestConnectionReuseKipu(t *testing.T) {
 	srv := kipufake.Start()
 	t.Cleanup(srv.Close)
 	cc := newConnCounter(t)
-	k, err := client.NewKipu(client.WithBaseURL(srv.URL), client.WithHTTPClient(cc.hc), client.WithPersonalAccessToken(srv.Token))
-	require.NoError(t, err)
-	bad, err := client.NewKipu(client.WithBaseURL(srv.URL), client.WithHTTPClient(cc.hc), client.WithPersonalAccessToken("kqh_pat_unknown"))
-	require.NoError(t, err)
+	k := servicetest.KipuClient(t, srv, client.WithHTTPClient(cc.hc), client.WithPersonalAccessToken(srv.Token))
+	bad := servicetest.KipuClient(t, srv, client.WithHTTPClient(cc.hc), client.WithPersonalAccessToken("kqh_pat_unknown"))
 	ctx := cc.ctx()
 	var o outcome
+	var err error
 	for i := range sequentialCalls {
 		switch i % 5 {
 		case 0:
@@ -141,14 +141,12 @@ func TestConnectionReuseHarbor(t *testing.T) {
 	srv := harborfake.Start()
 	t.Cleanup(srv.Close)
 	cc := newConnCounter(t)
-	admin, err := client.NewHarbor(client.WithBaseURL(srv.URL), client.WithHTTPClient(cc.hc), client.WithBasicAuth(srv.AdminUser, srv.AdminPassword))
-	require.NoError(t, err)
-	alice, err := client.NewHarbor(client.WithBaseURL(srv.URL), client.WithHTTPClient(cc.hc), client.WithBasicAuth(srv.User, srv.UserPassword))
-	require.NoError(t, err)
-	bad, err := client.NewHarbor(client.WithBaseURL(srv.URL), client.WithHTTPClient(cc.hc), client.WithBasicAuth(srv.AdminUser, "Wrong-Passw0rd"))
-	require.NoError(t, err)
+	admin := servicetest.HarborClient(t, srv, client.WithHTTPClient(cc.hc), client.WithBasicAuth(srv.AdminUser, srv.AdminPassword))
+	alice := servicetest.HarborClient(t, srv, client.WithHTTPClient(cc.hc), client.WithBasicAuth(srv.User, srv.UserPassword))
+	bad := servicetest.HarborClient(t, srv, client.WithHTTPClient(cc.hc), client.WithBasicAuth(srv.AdminUser, "Wrong-Passw0rd"))
 	ctx := cc.ctx()
 	var o outcome
+	var err error
 	for i := range sequentialCalls {
 		switch i % 6 {
 		case 0:
@@ -173,10 +171,9 @@ func TestConnectionReuseHomebox(t *testing.T) {
 	srv := homeboxfake.Start()
 	t.Cleanup(srv.Close)
 	cc := newConnCounter(t)
-	hb, err := client.NewHomebox(client.WithBaseURL(srv.URL), client.WithHTTPClient(cc.hc))
-	require.NoError(t, err)
+	hb := servicetest.HomeboxClient(t, srv, client.WithHTTPClient(cc.hc))
 	ctx := cc.ctx()
-	_, _, err = hb.UserLogin(ctx, srv.Email, srv.Password, false)
+	_, _, err := hb.UserLogin(ctx, srv.Email, srv.Password, false)
 	require.NoError(t, err)
 	otherTenant := client.WithHeader("X-Tenant", "00000000-0000-4000-8000-000000000001")
 	var o outcome
