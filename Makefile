@@ -29,17 +29,19 @@ STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 lint:
 	$(GO) run $(STATICCHECK) $(PKGS)
 
-## fuzz: fuzz each target of tests/fuzz for FUZZTIME (default 30s), one after another
-## (go test -fuzz takes one target per run; new crashers land in tests/fuzz/testdata/fuzz/)
+## fuzz: fuzz each target of tests/fuzz and client for FUZZTIME (default 30s), one after another
+## (go test -fuzz takes one target per run; new crashers land in <package>/testdata/fuzz/)
 FUZZTIME ?= 30s
 FUZZMINIMIZETIME ?= 10s
-FUZZPKG := ./tests/fuzz/
+FUZZPKGS := ./tests/fuzz/ ./client/
 fuzz:
-	@set -e; targets="$$($(GO) test -list='^Fuzz' $(FUZZPKG) | grep '^Fuzz')"; \
-	test -n "$$targets" || { echo "no fuzz targets in $(FUZZPKG)"; exit 1; }; \
-	for t in $$targets; do \
-		echo "== $$t ($(FUZZTIME))"; \
-		$(GO) test -run='^$$' -fuzz="^$$t\$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZETIME) $(FUZZPKG); \
+	@set -e; for pkg in $(FUZZPKGS); do \
+		targets="$$($(GO) test -list='^Fuzz' $$pkg | grep '^Fuzz')"; \
+		test -n "$$targets" || { echo "no fuzz targets in $$pkg"; exit 1; }; \
+		for t in $$targets; do \
+			echo "== $$pkg $$t ($(FUZZTIME))"; \
+			$(GO) test -run='^$$' -fuzz="^$$t\$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZETIME) $$pkg; \
+		done; \
 	done
 
 ## bench: benchmarks of tests/bench (-count 6, into bench.out) summarised with benchstat,

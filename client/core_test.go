@@ -889,7 +889,7 @@ func TestMechParseLink(t *testing.T) {
 		{"empty rel", `<a>; rel=""`, map[string]string{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := ParseLink(tc.header)
+			got := parseLink(tc.header)
 			require.NotNil(t, got)
 			assert.Equal(t, tc.want, got)
 		})

@@ -1,3 +1,6 @@
+// The errors of the facade: *APIError for a non-2xx answer with its class
+// sentinels, *DecodeError, *TransportError, *ParamError, *RetryAfterError.
+
 package client
 
 import (

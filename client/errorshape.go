@@ -1,3 +1,6 @@
+// Decoding each service's error body into an *APIError's Message, Code and
+// Fields, tolerant of bodies that are not the documented shape.
+
 package client
 
 import (

@@ -1,3 +1,7 @@
+// The Harbor client (api/harbor.yaml): Basic auth, the user operations,
+// paging by Link and X-Total-Count, and Harbor's own checks (user ids,
+// page_size, search that does not page).
+
 package client
 
 import (
@@ -58,7 +62,7 @@ func checkPageSize(op string, size *int64) error {
 	return nil
 }
 
-func checkUserID(op string, id int64) error {
+func checkHarborUserID(op string, id int64) error {
 	if id <= 0 {
 		return &ParamError{Operation: op, Param: "user_id", Reason: fmt.Sprintf("must be positive, got %d", id)}
 	}
@@ -76,15 +80,15 @@ func harborList[T any](res *http.Response) (*[]T, error) {
 	return jsonOK[[]T](res)
 }
 
-// pageInfo records X-Total-Count and Link on resp.
-func pageInfo(resp *Response) {
+// harborPageInfo records X-Total-Count and Link on resp.
+func harborPageInfo(resp *Response) {
 	if v := resp.Header.Get("X-Total-Count"); v != "" {
 		if n, err := strconv.Atoi(v); err == nil && n >= 0 {
 			resp.TotalCount = n
 		}
 	}
 	if v := resp.Header.Get("Link"); v != "" {
-		resp.Links = ParseLink(v)
+		resp.Links = parseLink(v)
 	}
 }
 
@@ -104,8 +108,8 @@ func (h *Harbor) ListUsers(ctx context.Context, params *harbor.ListUsersParams, 
 	if err != nil {
 		return nil, resp, err
 	}
-	pageInfo(resp)
-	list, resp, err := must(h.c, op, resp, r)
+	harborPageInfo(resp)
+	list, resp, err := requireResult(h.c, op, resp, r)
 	if err != nil {
 		return nil, resp, err
 	}
@@ -131,21 +135,21 @@ func (h *Harbor) ListUsersIter(ctx context.Context, params *harbor.ListUsersPara
 		// Every range starts over from the first page with its own state, so
 		// the sequence can be ranged more than once.
 		p := start
-		page, size := pageStart(p.Page, p.PageSize)
+		page, size := harborPageStart(p.Page, p.PageSize)
 		paginate(ctx, func(ctx context.Context) ([]harbor.UserResp, bool, error) {
 			p.Page, p.PageSize = &page, &size
 			users, resp, err := h.ListUsers(ctx, &p, opts...)
 			if err != nil {
 				return nil, false, err
 			}
-			more := hasNext(resp, page, size, len(users))
+			more := harborHasNext(resp, page, size, len(users))
 			page++
 			return users, more, nil
 		})(yield)
 	}
 }
 
-func pageStart(page, size *int64) (int64, int64) {
+func harborPageStart(page, size *int64) (int64, int64) {
 	p, s := int64(1), int64(HarborMaxPageSize)
 	if page != nil && *page > 0 {
 		p = *page
@@ -156,9 +160,9 @@ func pageStart(page, size *int64) (int64, int64) {
 	return p, s
 }
 
-// hasNext decides whether another page follows: Link's rel="next" when the
+// harborHasNext decides whether another page follows: Link's rel="next" when the
 // server sends Link, else X-Total-Count, else a full page.
-func hasNext(resp *Response, page, size int64, got int) bool {
+func harborHasNext(resp *Response, page, size int64, got int) bool {
 	if got == 0 {
 		return false
 	}
@@ -252,8 +256,8 @@ func (h *Harbor) SearchUsers(ctx context.Context, username string, params *harbo
 	if err != nil {
 		return nil, resp, err
 	}
-	pageInfo(resp)
-	list, resp, err := must(h.c, op, resp, r)
+	harborPageInfo(resp)
+	list, resp, err := requireResult(h.c, op, resp, r)
 	if err != nil {
 		return nil, resp, err
 	}
@@ -263,7 +267,7 @@ func (h *Harbor) SearchUsers(ctx context.Context, username string, params *harbo
 // GetUser returns a user by id (self, or any user for a system admin).
 func (h *Harbor) GetUser(ctx context.Context, id int64, opts ...Option) (*harbor.UserResp, *Response, error) {
 	const op = "getUser"
-	if err := checkUserID(op, id); err != nil {
+	if err := checkHarborUserID(op, id); err != nil {
 		return nil, nil, err
 	}
 	return sendResult(ctx, h.c, op, opts,
@@ -274,7 +278,7 @@ func (h *Harbor) GetUser(ctx context.Context, id int64, opts ...Option) (*harbor
 // UpdateUserProfile replaces email, realname and comment.
 func (h *Harbor) UpdateUserProfile(ctx context.Context, id int64, profile harbor.UserProfile, opts ...Option) (*Response, error) {
 	const op = "updateUserProfile"
-	if err := checkUserID(op, id); err != nil {
+	if err := checkHarborUserID(op, id); err != nil {
 		return nil, err
 	}
 	return sendEmpty(ctx, h.c, op, opts,
@@ -285,7 +289,7 @@ func (h *Harbor) UpdateUserProfile(ctx context.Context, id int64, profile harbor
 // DeleteUser deletes a user (system admin only; not self, not user 1).
 func (h *Harbor) DeleteUser(ctx context.Context, id int64, opts ...Option) (*Response, error) {
 	const op = "deleteUser"
-	if err := checkUserID(op, id); err != nil {
+	if err := checkHarborUserID(op, id); err != nil {
 		return nil, err
 	}
 	return sendEmpty(ctx, h.c, op, opts,
@@ -296,7 +300,7 @@ func (h *Harbor) DeleteUser(ctx context.Context, id int64, opts ...Option) (*Res
 // SetUserSysAdmin grants or revokes system admin (system admin only).
 func (h *Harbor) SetUserSysAdmin(ctx context.Context, id int64, admin bool, opts ...Option) (*Response, error) {
 	const op = "setUserSysAdmin"
-	if err := checkUserID(op, id); err != nil {
+	if err := checkHarborUserID(op, id); err != nil {
 		return nil, err
 	}
 	return sendEmpty(ctx, h.c, op, opts,
@@ -310,7 +314,7 @@ func (h *Harbor) SetUserSysAdmin(ctx context.Context, id int64, admin bool, opts
 // change their own; a system admin may omit it for others.
 func (h *Harbor) UpdateUserPassword(ctx context.Context, id int64, body harbor.PasswordReq, opts ...Option) (*Response, error) {
 	const op = "updateUserPassword"
-	if err := checkUserID(op, id); err != nil {
+	if err := checkHarborUserID(op, id); err != nil {
 		return nil, err
 	}
 	return sendEmpty(ctx, h.c, op, opts,
@@ -335,7 +339,7 @@ func (h *Harbor) GetCurrentUserPermissions(ctx context.Context, params *harbor.G
 // in OIDC mode). An empty secret asks the server to generate one.
 func (h *Harbor) SetCliSecret(ctx context.Context, id int64, secret string, opts ...Option) (*Response, error) {
 	const op = "setCliSecret"
-	if err := checkUserID(op, id); err != nil {
+	if err := checkHarborUserID(op, id); err != nil {
 		return nil, err
 	}
 	body := harbor.OIDCCliSecretReq{}

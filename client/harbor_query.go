@@ -1,3 +1,7 @@
+// The builder of Harbor's q query parameter: exact, fuzzy, range, union
+// and intersection terms, escaped so that the server parses back exactly
+// what was built (tested against internal/harborq).
+
 package client
 
 import (

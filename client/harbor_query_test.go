@@ -3,7 +3,6 @@ package client_test
 import (
 	"context"
 	"errors"
-	"github.com/userapis/userapis-go/internal/harborq"
 	"math/rand/v2"
 	"net/http"
 	"reflect"
@@ -11,6 +10,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/userapis/userapis-go/internal/harborq"
 
 	"github.com/userapis/userapis-go/client"
 	"github.com/userapis/userapis-go/gen/harbor"

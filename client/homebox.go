@@ -1,3 +1,6 @@
+// The Homebox client (api/homebox.yaml): the session token it keeps and
+// renews, API keys, password flows, settings, OIDC redirects not followed.
+
 package client
 
 import (
@@ -127,7 +130,7 @@ func (h *Homebox) UserLogin(ctx context.Context, username, password string, stay
 // UserLogout ends the session and forgets the token.
 func (h *Homebox) UserLogout(ctx context.Context, opts ...Option) (*Response, error) {
 	const op = "userLogout"
-	_, resp, err := send(ctx, h.c, op, opts, homebox.NewUserLogoutRequest, homebox.ParseUserLogoutResponse)
+	_, resp, err := send(ctx, h.c, op, opts, homebox.NewUserLogoutRequest, discard)
 	return h.endSession(op, resp, err)
 }
 
@@ -202,7 +205,7 @@ func (h *Homebox) OIDCLogin(ctx context.Context, opts ...Option) (*url.URL, *Res
 		return nil, nil, fmt.Errorf("homebox %s: nil context", op)
 	}
 	ctx = context.WithValue(ctx, noFollowKey{}, true)
-	_, resp, err := send(ctx, h.c, op, public(opts), homebox.NewOidcLoginRequest, homebox.ParseOidcLoginResponse)
+	_, resp, err := send(ctx, h.c, op, public(opts), homebox.NewOidcLoginRequest, discard)
 	if err != nil {
 		return nil, resp, err
 	}
@@ -225,7 +228,7 @@ func (h *Homebox) OIDCCallback(ctx context.Context, code, state string, opts ...
 		func(s string) (*http.Request, error) {
 			return homebox.NewOidcCallbackRequest(s, &homebox.OidcCallbackParams{Code: code, State: state})
 		},
-		homebox.ParseOidcCallbackResponse)
+		discard)
 	if err != nil {
 		return nil, resp, err
 	}
@@ -267,7 +270,7 @@ func (h *Homebox) UpdateAccount(ctx context.Context, body homebox.UserUpdate, op
 // DeleteAccount deletes the logged-in user and forgets the token.
 func (h *Homebox) DeleteAccount(ctx context.Context, opts ...Option) (*Response, error) {
 	const op = "deleteAccount"
-	_, resp, err := send(ctx, h.c, op, opts, homebox.NewDeleteAccountRequest, homebox.ParseDeleteAccountResponse)
+	_, resp, err := send(ctx, h.c, op, opts, homebox.NewDeleteAccountRequest, discard)
 	return h.endSession(op, resp, err)
 }
 

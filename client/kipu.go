@@ -1,3 +1,6 @@
+// The Kipu client (api/kipu.yaml): personal access tokens or OAuth2 bearer
+// tokens, the profile, tokens, public user lookups and profile images.
+
 package client
 
 import (
@@ -229,7 +232,7 @@ func (k *Kipu) CheckUserExists(ctx context.Context, id string, opts ...Option) (
 	}
 	_, resp, err := send(ctx, k.c, op, public(opts),
 		func(s string) (*http.Request, error) { return kipu.NewCheckUserExistsRequest(s, id) },
-		kipu.ParseCheckUserExistsResponse)
+		discard)
 	var apiErr *APIError
 	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusNotFound {
 		return false, resp, nil

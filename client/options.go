@@ -1,3 +1,6 @@
+// Options: the one Option type for a client and for a single call, the
+// configuration it builds, and the credentials of each service.
+
 package client
 
 import (
@@ -43,15 +46,15 @@ type config struct {
 	responseInto  **Response
 
 	// credentials; each service uses the ones it understands
-	token        string // Kipu personal access token
-	bearerToken  string // Kipu OAuth2 access token, Homebox session token
-	apiKey       string // Vectara x-api-key, Homebox API key
-	basicUser    string // Harbor
-	basicPass    string
-	tokenSource  oauth2.TokenSource // Vectara OAuth2 client credentials
-	clientCreds  *clientCredentials
-	unauthorized bool // send the call without credentials
-	authAttempt  bool // a login-like call behind a server rate limiter: no retry on 429
+	token              string // Kipu personal access token
+	bearerToken        string // Kipu OAuth2 access token, Homebox session token
+	apiKey             string // Vectara x-api-key, Homebox API key
+	basicUser          string // Harbor
+	basicPass          string
+	tokenSource        oauth2.TokenSource // Vectara OAuth2 client credentials
+	clientCreds        *clientCredentials
+	withoutCredentials bool // send the call without credentials (public operations)
+	authAttempt        bool // a login-like call behind a server rate limiter: no retry on 429
 }
 
 type clientCredentials struct {
@@ -159,4 +162,4 @@ func WithClientCredentials(clientID, clientSecret, tokenURL string, scopes ...st
 func WithTokenSource(ts oauth2.TokenSource) Option { return func(c *config) { c.tokenSource = ts } }
 
 // WithoutAuth sends one call without any credential, as a public operation.
-func WithoutAuth() Option { return func(c *config) { c.unauthorized = true } }
+func WithoutAuth() Option { return func(c *config) { c.withoutCredentials = true } }

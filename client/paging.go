@@ -1,3 +1,6 @@
+// Paging: the iterator driver every list iterator shares, and the parser
+// of Harbor's Link header.
+
 package client
 
 import (
@@ -36,10 +39,10 @@ func paginate[T any](ctx context.Context, fetch func(ctx context.Context) ([]T, 
 	}
 }
 
-// ParseLink parses an RFC 8288 Link header such as Harbor's
+// parseLink parses an RFC 8288 Link header such as Harbor's
 // `</api/v2.0/users?page=1&page_size=10>; rel="prev" , </api/v2.0/users?page=3&page_size=10>; rel="next"`
 // into a map from relation type to target. Malformed entries are skipped.
-func ParseLink(header string) map[string]string {
+func parseLink(header string) map[string]string {
 	links := map[string]string{}
 	for len(header) > 0 {
 		header = strings.TrimLeft(header, " ,\t")

@@ -1,3 +1,6 @@
+// Redaction: credentials never reach a log line or an error string, in
+// URLs, headers, or echoed back by a server in an error body.
+
 package client
 
 import (

@@ -1,3 +1,7 @@
+// The Vectara client (api/vectara.yaml): x-api-key or OAuth2 client
+// credentials (token cached and renewed once on a 401), users, page_key
+// paging.
+
 package client
 
 import (
@@ -97,7 +101,7 @@ func NewVectara(opts ...Option) (*Vectara, error) {
 		// revoked) is dropped and the call sent once more with a fresh one;
 		// only for the client's own client-credentials token.
 		c.renewAuth = func(cfg *config, sent *http.Request) bool {
-			if cfg.apiKey != "" || cfg.unauthorized || cfg.tokenSource != oauth2.TokenSource(cache) {
+			if cfg.apiKey != "" || cfg.withoutCredentials || cfg.tokenSource != oauth2.TokenSource(cache) {
 				return false
 			}
 			access, ok := strings.CutPrefix(sent.Header.Get("Authorization"), "Bearer ")
@@ -314,5 +318,5 @@ func (v *Vectara) ResetUserPassword(ctx context.Context, username string, opts .
 	if err != nil {
 		return nil, resp, err
 	}
-	return must(v.c, op, resp, r.JSON200)
+	return requireResult(v.c, op, resp, r.JSON200)
 }

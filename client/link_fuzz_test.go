@@ -1,18 +1,16 @@
-package fuzz_test
+package client
 
 import (
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/userapis/userapis-go/client"
 )
 
 // linkUnsafe are the characters that delimit a Link header's parts; a
 // target or relation made without them must survive a round trip.
 const linkUnsafe = `<>,;"`
 
-// FuzzParseLink checks client.ParseLink two ways. Any header: no panic,
+// FuzzParseLink checks parseLink (Harbor's Link header) two ways. Any header: no panic,
 // relation names are lower case, non-empty and without white space, and
 // every target is one the header wrote between < and >. A header built from
 // two (target, rel) pairs without <>,;" in them, in any of the layouts
@@ -41,23 +39,23 @@ func FuzzParseLink(f *testing.F) {
 			}
 		}
 		if !reflect.DeepEqual(got, want) {
-			t.Fatalf("ParseLink(%q)\n = %q\nwant %q", built, got, want)
+			t.Fatalf("parseLink(%q)\n = %q\nwant %q", built, got, want)
 		}
 	})
 }
 
 func checkLinkParse(t *testing.T, header string) map[string]string {
 	t.Helper()
-	links := client.ParseLink(header)
+	links := parseLink(header)
 	if links == nil {
-		t.Fatalf("ParseLink(%q) = nil map", header)
+		t.Fatalf("parseLink(%q) = nil map", header)
 	}
 	for rel, target := range links {
 		if rel == "" || rel != strings.ToLower(rel) || len(strings.Fields(rel)) != 1 || strings.Fields(rel)[0] != rel {
-			t.Fatalf("ParseLink(%q): relation %q", header, rel)
+			t.Fatalf("parseLink(%q): relation %q", header, rel)
 		}
 		if !strings.Contains(header, "<"+target+">") {
-			t.Fatalf("ParseLink(%q): target %q of %q is not in the header", header, target, rel)
+			t.Fatalf("parseLink(%q): target %q of %q is not in the header", header, target, rel)
 		}
 	}
 	return links

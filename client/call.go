@@ -1,0 +1,143 @@
+// The call pipeline of every facade method: build the generated request,
+// send it (core.do: credentials, retries, logging), and decode the answer
+// into the method's result, a typed error, or a *DecodeError.
+
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+)
+
+// send runs one operation: build its request, send it with retries, and
+// parse the answer with the generated parser.
+func send[R any](ctx context.Context, c *core, op string, opts []Option,
+	build func(server string) (*http.Request, error), parse func(*http.Response) (R, error),
+) (R, *Response, error) {
+	var zero R
+	cfg := c.callConfig(opts)
+	req, err := build(c.server)
+	if err != nil {
+		return zero, nil, fmt.Errorf("%s %s: building request: %w", c.service, op, err)
+	}
+	resp, err := c.do(ctx, cfg, op, req)
+	if cfg.responseInto != nil {
+		*cfg.responseInto = resp
+	}
+	if err != nil {
+		return zero, resp, err
+	}
+	parsed, err := parse(resp.bodyReset())
+	if err != nil {
+		return zero, resp, c.decodeErr(op, resp, err)
+	}
+	return parsed, resp, nil
+}
+
+// jsonOK parses an answer whose result is its JSON body with status 200.
+func jsonOK[T any](res *http.Response) (*T, error) {
+	return jsonAnswer[T](res, http.StatusOK)
+}
+
+// jsonCreated parses an answer whose result is its JSON body with status 201.
+func jsonCreated[T any](res *http.Response) (*T, error) {
+	return jsonAnswer[T](res, http.StatusCreated)
+}
+
+// jsonAnswer decodes, like the generated parsers, the body only when the
+// status is code and the Content-Type names JSON, and returns nil otherwise
+// (which requireResult turns into a *DecodeError). Unlike them, it decodes the bytes
+// the attempt already read, instead of reading them into a new buffer, and
+// builds no generated response wrapper.
+func jsonAnswer[T any](res *http.Response, code int) (*T, error) {
+	if res.StatusCode != code || !strings.Contains(res.Header.Get("Content-Type"), "json") {
+		return nil, nil
+	}
+	var b []byte
+	if rb, ok := res.Body.(*rawBody); ok {
+		b = rb.b
+	} else {
+		var err error
+		if b, err = io.ReadAll(res.Body); err != nil {
+			return nil, err
+		}
+	}
+	v := new(T)
+	if err := json.Unmarshal(b, v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+func (c *core) decodeErr(op string, resp *Response, err error) error {
+	return &DecodeError{
+		Service: c.service, Operation: op, StatusCode: resp.StatusCode,
+		ContentType: resp.Header.Get("Content-Type"), Body: resp.RawBody, Err: err,
+	}
+}
+
+// discard is the parser of an operation whose result is not its body: no
+// generated parser runs for a result that would be thrown away.
+func discard(*http.Response) (struct{}, error) { return struct{}{}, nil }
+
+// sendEmpty runs an operation whose documented answers carry no body and
+// checks the status is one of codes.
+func sendEmpty(ctx context.Context, c *core, op string, opts []Option,
+	build func(server string) (*http.Request, error), codes ...int,
+) (*Response, error) {
+	_, resp, err := send(ctx, c, op, opts, build, discard)
+	if err != nil {
+		return resp, err
+	}
+	return expectStatus(c, op, resp, codes...)
+}
+
+// sendResult runs an operation whose result is its body, as parse decodes
+// it: a missing result (wrong status, Content-Type or JSON) is a
+// *DecodeError, so a nil result never comes with a nil error.
+func sendResult[T any](ctx context.Context, c *core, op string, opts []Option,
+	build func(server string) (*http.Request, error), parse func(*http.Response) (*T, error),
+) (*T, *Response, error) {
+	r, resp, err := send(ctx, c, op, opts, build, parse)
+	if err != nil {
+		return nil, resp, err
+	}
+	return requireResult(c, op, resp, r)
+}
+
+// requireResult returns v, or a *DecodeError when the generated parser found no body
+// of the documented shape (wrong status, Content-Type or JSON).
+func requireResult[T any](c *core, op string, resp *Response, v *T) (*T, *Response, error) {
+	if v == nil {
+		return nil, resp, c.decodeErr(op, resp, errors.New("no body of the documented type"))
+	}
+	return v, resp, nil
+}
+
+// expectStatus checks a body-less answer has one of the documented statuses.
+func expectStatus(c *core, op string, resp *Response, codes ...int) (*Response, error) {
+	for _, code := range codes {
+		if resp.StatusCode == code {
+			return resp, nil
+		}
+	}
+	return resp, c.decodeErr(op, resp, fmt.Errorf("status %d is not one of %v", resp.StatusCode, codes))
+}
+
+// checkPathParam refuses values that would change which endpoint is hit:
+// url.PathEscape leaves "." and ".." as they are, and an empty segment
+// collapses the path.
+func checkPathParam(op, name, value string) error {
+	switch value {
+	case "":
+		return &ParamError{Operation: op, Param: name, Reason: "must not be empty"}
+	case ".", "..":
+		return &ParamError{Operation: op, Param: name, Reason: fmt.Sprintf("%q would change the endpoint", value)}
+	}
+	return nil
+}
