@@ -183,7 +183,10 @@ func (c *core) do(ctx context.Context, cfg *config, op string, req *http.Request
 // when headers arrived, even if reading the body failed.
 func (c *core) attempt(ctx context.Context, cfg *config, op string, req *http.Request, n int) (*http.Response, []byte, error) {
 	actx := ctx
-	if cfg.timeout > 0 {
+	// A caller's deadline that comes sooner than the attempt timeout makes
+	// the attempt's own context (a timer and two allocations' worth of
+	// bookkeeping) unnecessary.
+	if dl, ok := ctx.Deadline(); cfg.timeout > 0 && (!ok || time.Until(dl) > cfg.timeout) {
 		var cancel context.CancelFunc
 		actx, cancel = context.WithTimeout(ctx, cfg.timeout)
 		defer cancel()

@@ -4,16 +4,15 @@
 package client
 
 import (
+	"bytes"
 	"encoding/json"
-	"strings"
 )
 
 // decodeJSONError unmarshals an error body into v, ignoring bodies that are
 // not JSON (an HTML error page from a proxy, say): the raw bytes stay in
 // APIError.Body either way.
 func decodeJSONError(e *APIError, v any) bool {
-	body := strings.TrimSpace(string(e.Body))
-	if !strings.HasPrefix(body, "{") {
+	if !bytes.HasPrefix(bytes.TrimSpace(e.Body), []byte("{")) {
 		return false
 	}
 	return json.Unmarshal(e.Body, v) == nil

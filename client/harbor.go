@@ -6,13 +6,13 @@ package client
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"iter"
 	"net/http"
 	"net/url"
 	"path"
 	"strconv"
-	"strings"
 
 	"github.com/userapis/userapis-go/gen/harbor"
 )
@@ -32,9 +32,18 @@ func NewHarbor(opts ...Option) (*Harbor, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The client's own Basic header is encoded once; a per-call
+	// WithBasicAuth is encoded for its call. The slice is shared by every
+	// request (len == cap, so nothing appends into it).
+	base := c.cfg
+	basic := []string{"Basic " + base64.StdEncoding.EncodeToString([]byte(base.basicUser+":"+base.basicPass))}
 	c.authorize = func(_ context.Context, req *http.Request, cfg *config) error {
 		if cfg.basicUser == "" {
 			return &authError{service: "harbor", err: fmt.Errorf("%w: use WithBasicAuth", ErrNotAuthenticated)}
+		}
+		if cfg.basicUser == base.basicUser && cfg.basicPass == base.basicPass {
+			req.Header["Authorization"] = basic
+			return nil
 		}
 		req.SetBasicAuth(cfg.basicUser, cfg.basicPass)
 		return nil
@@ -42,12 +51,10 @@ func NewHarbor(opts ...Option) (*Harbor, error) {
 	c.decodeError = func(e *APIError) {
 		var body harbor.Errors
 		if decodeJSONError(e, &body) && len(body.Errors) > 0 {
-			msgs := make([]string, 0, len(body.Errors))
-			for _, x := range body.Errors {
-				msgs = append(msgs, x.Message)
+			e.Code, e.Message = body.Errors[0].Code, body.Errors[0].Message
+			for _, x := range body.Errors[1:] { // Harbor sends one; join any more
+				e.Message += "; " + x.Message
 			}
-			e.Message = strings.Join(msgs, "; ")
-			e.Code = body.Errors[0].Code
 		}
 	}
 	return &Harbor{c: c}, nil

@@ -4,6 +4,8 @@
 package client
 
 import (
+	"bytes"
+	"encoding/base64"
 	"net/http"
 	"net/url"
 	"strings"
@@ -102,10 +104,61 @@ func sentCredentials(req *http.Request) []string {
 	return out
 }
 
+// mayEcho is the cheap test before redactEcho parses anything: the decoded
+// message, code and fields are substrings of the body unless it has JSON
+// escapes, so a body without a backslash that holds none of the header
+// values req sent (tokens, API keys; a Basic header is checked decoded)
+// cannot have echoed a credential.
+func mayEcho(body []byte, req *http.Request) bool {
+	if req == nil || len(body) == 0 {
+		return false
+	}
+	if bytes.IndexByte(body, '\\') >= 0 {
+		return true
+	}
+	for _, h := range [...]string{"X-Auth-Token", "X-Api-Key", "Authorization"} {
+		v := req.Header.Get(h)
+		if scheme, tok, ok := strings.Cut(v, " "); ok && h == "Authorization" {
+			if strings.EqualFold(scheme, "Basic") {
+				if basicPasswordIn(body, tok) {
+					return true
+				}
+				continue
+			}
+			v = tok
+		}
+		if len(v) >= minEchoSecret && bytes.Contains(body, []byte(v)) {
+			return true
+		}
+	}
+	return false
+}
+
+// basicPasswordIn reports whether body holds the password of the Basic
+// credential tok (base64 of user:password), decoding on the stack; a
+// credential too long for that, or undecodable, is assumed echoed.
+func basicPasswordIn(body []byte, tok string) bool {
+	var src [128]byte
+	var dst [96]byte
+	if len(tok) > len(src) {
+		return true
+	}
+	n := copy(src[:], tok)
+	m, err := base64.StdEncoding.Decode(dst[:], src[:n])
+	if err != nil {
+		return true
+	}
+	_, pass, ok := bytes.Cut(dst[:m], []byte{':'})
+	return !ok || (len(pass) >= minEchoSecret && bytes.Contains(body, pass))
+}
+
 // redactEcho replaces the credentials req carried wherever the server's
 // answer put them into e's message, code, request id or field errors. The
 // raw Body is left as received.
 func redactEcho(e *APIError, req *http.Request) {
+	if !mayEcho(e.Body, req) {
+		return
+	}
 	secrets := sentCredentials(req)
 	if len(secrets) == 0 {
 		return

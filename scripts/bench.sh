@@ -2,7 +2,8 @@
 # Benchmarks (see BENCHMARKS.md): runs the benchmarks of tests/bench COUNT
 # times into $OUT, summarises them with benchstat (run with `go run`, so it is
 # no dependency of the module), prints the facade/baseline and retry ratio
-# table, and times `go generate ./...` GENRUNS times.
+# table, runs the go-swagger contender (tests/bench/goswagger), and times
+# `go generate ./...` GENRUNS times.
 #
 # usage: scripts/bench.sh            (make bench)
 # env:   COUNT (6)  BENCH (.)  OUT (bench.out)  GENRUNS (3)  RATIO (1: print the ratio table)
@@ -41,6 +42,13 @@ else
   echo "benchstat could not run ($benchstat):" >&2
   cat benchstat.err >&2
   rm -f benchstat.err
+fi
+
+echo
+echo "== go-swagger contender (tests/bench/goswagger, a module of its own): Harbor GetUser by baseline, facade and github.com/goharbor/go-client"
+(cd tests/bench/goswagger && go test -run '^$' -bench . -benchmem -count "$count" . | tee ../../../bench-goswagger.out)
+if $benchstat bench-goswagger.out >/dev/null 2>&1; then
+  $benchstat -col /impl bench-goswagger.out
 fi
 
 if [ "${RATIO:-1}" = 1 ]; then

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -149,6 +150,41 @@ func baselineGet[T any](hc *http.Client, target func() string, auth func(*http.R
 	}
 }
 
+// baselineNotFound is the hand-written client's error path: Do, expect
+// 404, decode Harbor's Errors body and keep its message.
+func baselineNotFound(hc *http.Client, target func() string, auth func(*http.Request)) side {
+	var got string
+	return side{
+		call: func(ctx context.Context) error {
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, target(), nil)
+			if err != nil {
+				return err
+			}
+			auth(req)
+			res, err := hc.Do(req)
+			if err != nil {
+				return err
+			}
+			defer func() {
+				_, _ = io.Copy(io.Discard, res.Body)
+				_ = res.Body.Close()
+			}()
+			if res.StatusCode != http.StatusNotFound {
+				return fmt.Errorf("status %d, want 404", res.StatusCode)
+			}
+			var e struct {
+				Errors []struct{ Code, Message string } `json:"errors"`
+			}
+			if err := json.NewDecoder(res.Body).Decode(&e); err != nil || len(e.Errors) == 0 {
+				return fmt.Errorf("404 body: %v", err)
+			}
+			got = e.Errors[0].Message
+			return nil
+		},
+		result: func() any { return got },
+	}
+}
+
 func facadeSide[T any](call func(context.Context) (T, error)) side {
 	var got T
 	return side{
@@ -198,6 +234,65 @@ var callCases = []callCase{
 				return u, err
 			})
 			b := baselineGet[baseHarborUser](hc, func() string { return base + "/api/v2.0/users/" + strconv.FormatInt(harborfake.UserID, 10) }, func(r *http.Request) { r.SetBasicAuth(cr.harborUser, cr.harborPass) })
+			return f, b
+		},
+		startFake: func(tb testing.TB) (string, creds) {
+			srv := harborfake.Start(benchFakeOpts...)
+			tb.Cleanup(srv.Close)
+			return srv.URL, creds{harborUser: srv.AdminUser, harborPass: srv.AdminPassword}
+		},
+	},
+	{
+		// The caller's context has a deadline sooner than the attempt
+		// timeout (60 s): the facade makes no timeout context of its own.
+		// Both sides pay for the caller's context.
+		name: "HarborGetUserDeadline", fixture: "harbor/getUser",
+		sides: func(tb testing.TB, base string, cr creds, hc *http.Client) (side, side) {
+			h, err := client.NewHarbor(client.WithBaseURL(base), client.WithBasicAuth(cr.harborUser, cr.harborPass), client.WithHTTPClient(hc))
+			if err != nil {
+				tb.Fatal(err)
+			}
+			f := facadeSide(func(ctx context.Context) (*harbor.UserResp, error) {
+				ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+				defer cancel()
+				u, _, err := h.GetUser(ctx, harborfake.UserID)
+				return u, err
+			})
+			inner := baselineGet[baseHarborUser](hc, func() string { return base + "/api/v2.0/users/" + strconv.FormatInt(harborfake.UserID, 10) }, func(r *http.Request) { r.SetBasicAuth(cr.harborUser, cr.harborPass) })
+			b := side{
+				call: func(ctx context.Context) error {
+					ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+					defer cancel()
+					return inner.call(ctx)
+				},
+				result: inner.result,
+			}
+			return f, b
+		},
+		startFake: func(tb testing.TB) (string, creds) {
+			srv := harborfake.Start(benchFakeOpts...)
+			tb.Cleanup(srv.Close)
+			return srv.URL, creds{harborUser: srv.AdminUser, harborPass: srv.AdminPassword}
+		},
+	},
+	{
+		// The error path: a 404 decoded into the service's message.
+		name: "HarborGetUser404", fixture: "harbor/getUser404",
+		sides: func(tb testing.TB, base string, cr creds, hc *http.Client) (side, side) {
+			h, err := client.NewHarbor(client.WithBaseURL(base), client.WithBasicAuth(cr.harborUser, cr.harborPass), client.WithHTTPClient(hc))
+			if err != nil {
+				tb.Fatal(err)
+			}
+			f := facadeSide(func(ctx context.Context) (string, error) {
+				_, _, err := h.GetUser(ctx, 999999)
+				var ae *client.APIError
+				if !errors.As(err, &ae) || ae.StatusCode != http.StatusNotFound {
+					return "", fmt.Errorf("want a 404 *APIError, got %v", err)
+				}
+				return ae.Message, nil
+			})
+			b := baselineNotFound(hc, func() string { return base + "/api/v2.0/users/" + strconv.FormatInt(999999, 10) },
+				func(r *http.Request) { r.SetBasicAuth(cr.harborUser, cr.harborPass) })
 			return f, b
 		},
 		startFake: func(tb testing.TB) (string, creds) {
@@ -346,6 +441,9 @@ func recordFixtures() (map[string]*fixture, error) {
 	if err := get("harbor/listUsers100", fmt.Sprintf("%s/api/v2.0/users?page=1&page_size=%d", hs.URL, harborListSize), basic); err != nil {
 		return nil, err
 	}
+	if err := get("harbor/getUser404", hs.URL+"/api/v2.0/users/999999", basic); err != nil {
+		return nil, err
+	}
 	hs.Faults.FailNext(1, "getUser", http.StatusServiceUnavailable, "0")
 	if err := get("harbor/getUser503", hs.URL+"/api/v2.0/users/3", basic); err != nil {
 		return nil, err
@@ -375,8 +473,11 @@ func recordFixtures() (map[string]*fixture, error) {
 
 	for k, fx := range out {
 		want := http.StatusOK
-		if k == "harbor/getUser503" {
+		switch k {
+		case "harbor/getUser503":
 			want = http.StatusServiceUnavailable
+		case "harbor/getUser404":
+			want = http.StatusNotFound
 		}
 		if fx.status != want {
 			return nil, fmt.Errorf("fixture %s: status %d, want %d: %s", k, fx.status, want, fx.body)
