@@ -447,3 +447,82 @@ func TestMechCertificateErrorNotRetried(t *testing.T) {
 		t.Fatalf("certificate error retried: %d attempts", te.Attempts)
 	}
 }
+
+// TestMechEchoedCredentialRedacted: a server that puts the credential it
+// was sent into its error (message, code, request id, field errors),
+// plainly or JSON-escaped, does not get it into the *APIError's text or
+// fields; for Harbor the Basic password is found inside the header. A body
+// that holds no credential is left as the server wrote it.
+func TestMechEchoedCredentialRedacted(t *testing.T) {
+	const (
+		pat      = "kqh_pat_echo_secret_1"
+		password = "Harbor-Echo-Passw0rd"
+		token    = "hb-echo-session-token"
+		apiKey   = "zut_echo_api_key_000"
+	)
+	// escape JSON-escapes every character of s, so that the body never
+	// holds s literally.
+	escape := func(s string) string {
+		var b strings.Builder
+		for _, r := range s {
+			fmt.Fprintf(&b, `\u%04x`, r)
+		}
+		return b.String()
+	}
+	for _, tc := range []struct {
+		name, secret, body string
+		call               func(srvURL string) error
+	}{
+		{"kipu plain", pat, `{"status":401,"error":"Unauthorized","message":"token ` + pat + ` is unknown","path":"/me"}`,
+			func(u string) error {
+				_, _, err := mechKipu(t, u, WithPersonalAccessToken(pat)).GetCurrentUser(t.Context())
+				return err
+			}},
+		{"kipu json-escaped", pat, `{"status":401,"error":"Unauthorized","message":"token ` + escape(pat) + ` is unknown","path":"/me"}`,
+			func(u string) error {
+				_, _, err := mechKipu(t, u, WithPersonalAccessToken(pat)).GetCurrentUser(t.Context())
+				return err
+			}},
+		{"harbor basic password", password, `{"errors":[{"code":"UNAUTHORIZED","message":"password ` + password + ` is wrong"}]}`,
+			func(u string) error {
+				_, _, err := mechHarbor(t, u, WithBasicAuth("admin", password)).GetCurrentUserInfo(t.Context())
+				return err
+			}},
+		{"homebox fields", token, `{"error":"invalid","fields":{"token":"` + token + ` was refused"}}`,
+			func(u string) error {
+				_, _, err := mechHomebox(t, u, WithBearerToken(token)).GetUserSelf(t.Context())
+				return err
+			}},
+		{"vectara field_errors", apiKey, `{"messages":["bad key ` + apiKey + `"],"field_errors":{"x-api-key":"` + apiKey + `"},"request_id":"` + apiKey + `"}`,
+			func(u string) error {
+				_, _, err := mechVectara(t, u, WithAPIKey(apiKey)).GetUser(t.Context(), "ada")
+				return err
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, _ := mechServer(t, "", func(w http.ResponseWriter, _ *http.Request, _ int) { mechJSON(w, 400, tc.body) })
+			err := tc.call(srv.URL)
+			var ae *APIError
+			require.ErrorAs(t, err, &ae)
+			assert.NotEmpty(t, ae.Message, "the server's message is kept")
+			assert.NotContains(t, err.Error(), tc.secret)
+			assert.NotContains(t, ae.Message+ae.Code+ae.RequestID, tc.secret)
+			for k, v := range ae.Fields {
+				assert.NotContains(t, k+v, tc.secret, "field %q", k)
+			}
+			shown := err.Error()
+			for k, v := range ae.Fields {
+				shown += k + v
+			}
+			assert.Contains(t, shown, redacted, "the echo is replaced, not dropped")
+		})
+	}
+	// Nothing to redact: the message stays as sent.
+	srv, _ := mechServer(t, "", func(w http.ResponseWriter, _ *http.Request, _ int) {
+		mechJSON(w, 400, `{"errors":[{"code":"BAD_REQUEST","message":"email with illegal format"}]}`)
+	})
+	_, _, err := mechHarbor(t, srv.URL).GetCurrentUserInfo(t.Context())
+	var ae *APIError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, "email with illegal format", ae.Message)
+}
