@@ -109,14 +109,21 @@ func (h *Harbor) ListUsers(ctx context.Context, params *harbor.ListUsersParams, 
 	if err := checkPageSize(op, params.PageSize); err != nil {
 		return nil, nil, err
 	}
-	r, resp, err := send(ctx, h.c, op, opts,
-		func(s string) (*http.Request, error) { return harbor.NewListUsersRequest(s, params) },
-		harborList[harbor.UserResp])
+	return sendHarborList[harbor.UserResp](ctx, h.c, op, opts,
+		func(s string) (*http.Request, error) { return harbor.NewListUsersRequest(s, params) })
+}
+
+// sendHarborList runs a listing (listUsers, searchUsers): the JSON array
+// body, never nil, with X-Total-Count and Link recorded on the Response.
+func sendHarborList[T any](ctx context.Context, c *core, op string, opts []Option,
+	build func(server string) (*http.Request, error),
+) ([]T, *Response, error) {
+	r, resp, err := send(ctx, c, op, opts, build, harborList[T])
 	if err != nil {
 		return nil, resp, err
 	}
 	harborPageInfo(resp)
-	list, resp, err := requireResult(h.c, op, resp, r)
+	list, resp, err := requireResult(c, op, resp, r)
 	if err != nil {
 		return nil, resp, err
 	}
@@ -257,18 +264,8 @@ func (h *Harbor) SearchUsers(ctx context.Context, username string, params *harbo
 		return nil, nil, err
 	}
 	p.Username = username
-	r, resp, err := send(ctx, h.c, op, opts,
-		func(s string) (*http.Request, error) { return harbor.NewSearchUsersRequest(s, &p) },
-		harborList[harbor.UserSearchRespItem])
-	if err != nil {
-		return nil, resp, err
-	}
-	harborPageInfo(resp)
-	list, resp, err := requireResult(h.c, op, resp, r)
-	if err != nil {
-		return nil, resp, err
-	}
-	return nonNil(*list), resp, nil
+	return sendHarborList[harbor.UserSearchRespItem](ctx, h.c, op, opts,
+		func(s string) (*http.Request, error) { return harbor.NewSearchUsersRequest(s, &p) })
 }
 
 // GetUser returns a user by id (self, or any user for a system admin).

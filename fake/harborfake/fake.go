@@ -217,19 +217,12 @@ type Server struct {
 // Start starts a Harbor fake on 127.0.0.1 with a random port. URL is the
 // portal root: give it to client.WithBaseURL (the client appends
 // /api/v2.0).
-func Start(opts ...fakekit.Option) *Server {
-	f := New()
-	return newServer(fakekit.MustStart(f.Handler, f.Faults, "", opts), f)
-}
+func Start(opts ...fakekit.Option) *Server { return fakekit.MustStart(Listen, opts) }
 
 // Listen starts a Harbor fake on addr, such as 127.0.0.1:8082.
 func Listen(addr string, opts ...fakekit.Option) (*Server, error) {
 	f := New()
-	s, err := fakekit.Listen(addr, f.Handler, f.Faults, "", opts)
-	if err != nil {
-		return nil, err
-	}
-	return newServer(s, f), nil
+	return fakekit.ListenAs(addr, f.Handler, f.Faults, "", opts, func(s *fakekit.Server) *Server { return newServer(s, f) })
 }
 
 func newServer(s *fakekit.Server, f *Fake) *Server {

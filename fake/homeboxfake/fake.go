@@ -288,19 +288,12 @@ type Server struct {
 }
 
 // Start starts a new Fake on 127.0.0.1 with a random port.
-func Start(opts ...fakekit.Option) *Server {
-	f := New()
-	return newServer(fakekit.MustStart(f.Handler, f.Faults, "", opts), f)
-}
+func Start(opts ...fakekit.Option) *Server { return fakekit.MustStart(Listen, opts) }
 
 // Listen starts a new Fake on addr (such as 127.0.0.1:7745).
 func Listen(addr string, opts ...fakekit.Option) (*Server, error) {
 	f := New()
-	s, err := fakekit.Listen(addr, f.Handler, f.Faults, "", opts)
-	if err != nil {
-		return nil, err
-	}
-	return newServer(s, f), nil
+	return fakekit.ListenAs(addr, f.Handler, f.Faults, "", opts, func(s *fakekit.Server) *Server { return newServer(s, f) })
 }
 
 func newServer(s *fakekit.Server, f *Fake) *Server {

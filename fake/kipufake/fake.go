@@ -356,19 +356,12 @@ type Server struct {
 
 // Start starts a seeded Kipu fake on 127.0.0.1 with a random port.
 // URL ends in BasePath, as client.WithBaseURL expects.
-func Start(opts ...fakekit.Option) *Server {
-	f := New()
-	return newServer(fakekit.MustStart(f.Handler, f.Faults, BasePath, opts), f)
-}
+func Start(opts ...fakekit.Option) *Server { return fakekit.MustStart(Listen, opts) }
 
 // Listen starts a seeded Kipu fake on addr (such as 127.0.0.1:8081).
 func Listen(addr string, opts ...fakekit.Option) (*Server, error) {
 	f := New()
-	s, err := fakekit.Listen(addr, f.Handler, f.Faults, BasePath, opts)
-	if err != nil {
-		return nil, err
-	}
-	return newServer(s, f), nil
+	return fakekit.ListenAs(addr, f.Handler, f.Faults, BasePath, opts, func(s *fakekit.Server) *Server { return newServer(s, f) })
 }
 
 func newServer(s *fakekit.Server, f *Fake) *Server {

@@ -333,18 +333,11 @@ func newServer(s *fakekit.Server, f *Fake) *Server {
 
 // Start starts a seeded Vectara fake on 127.0.0.1 with a random
 // port. Its URL is the base URL to give client.WithBaseURL.
-func Start(opts ...fakekit.Option) *Server {
-	f := New()
-	return newServer(fakekit.MustStart(f.Handler, f.Faults, "", opts), f)
-}
+func Start(opts ...fakekit.Option) *Server { return fakekit.MustStart(Listen, opts) }
 
 // Listen starts a seeded Vectara fake on addr, such as
 // 127.0.0.1:8084.
 func Listen(addr string, opts ...fakekit.Option) (*Server, error) {
 	f := New()
-	s, err := fakekit.Listen(addr, f.Handler, f.Faults, "", opts)
-	if err != nil {
-		return nil, err
-	}
-	return newServer(s, f), nil
+	return fakekit.ListenAs(addr, f.Handler, f.Faults, "", opts, func(s *fakekit.Server) *Server { return newServer(s, f) })
 }

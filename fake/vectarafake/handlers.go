@@ -94,15 +94,21 @@ func (f *Fake) CreateUser(_ context.Context, req vectara.CreateUserRequestObject
 	}, nil
 }
 
+// userAPI runs a store operation that yields a user, under the lock, and
+// renders the user while the lock is still held.
+func (f *Fake) userAPI(op func() (*userRow, error)) (vectara.User, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	u, err := op()
+	if err != nil {
+		return vectara.User{}, err
+	}
+	return u.toAPI(), nil
+}
+
 // GetUser returns one user (GET /v2/users/{username}).
 func (f *Fake) GetUser(_ context.Context, req vectara.GetUserRequestObject) (vectara.GetUserResponseObject, error) {
-	f.mu.Lock()
-	u, err := f.getUser(req.Username)
-	var user vectara.User
-	if err == nil {
-		user = u.toAPI()
-	}
-	f.mu.Unlock()
+	user, err := f.userAPI(func() (*userRow, error) { return f.getUser(req.Username) })
 	if err != nil {
 		return nil, storeError(err, req.Username)
 	}
@@ -116,13 +122,7 @@ func (f *Fake) UpdateUser(_ context.Context, req vectara.UpdateUserRequestObject
 	if req.Body != nil {
 		body = *req.Body
 	}
-	f.mu.Lock()
-	u, err := f.updateUser(req.Username, body, f.nowLocked())
-	var user vectara.User
-	if err == nil {
-		user = u.toAPI()
-	}
-	f.mu.Unlock()
+	user, err := f.userAPI(func() (*userRow, error) { return f.updateUser(req.Username, body, f.nowLocked()) })
 	if err != nil {
 		return nil, storeError(err, req.Username)
 	}

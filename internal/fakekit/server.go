@@ -39,10 +39,22 @@ func Listen(addr string, build func(opts ...Option) http.Handler, faults *Faults
 	return &Server{URL: hs.URL + path, Faults: faults, hs: hs, violations: log}, nil
 }
 
-// MustStart is Listen on a random 127.0.0.1 port; it panics when no port
-// can be had, as httptest.NewServer does.
-func MustStart(build func(opts ...Option) http.Handler, faults *Faults, path string, opts []Option) *Server {
-	s, err := Listen("127.0.0.1:0", build, faults, path, opts)
+// ListenAs is Listen for a service package: wrap turns the running server
+// into the package's own Server type (with its fake and credentials).
+func ListenAs[S any](addr string, build func(opts ...Option) http.Handler, faults *Faults, path string, opts []Option, wrap func(*Server) S) (S, error) {
+	s, err := Listen(addr, build, faults, path, opts)
+	if err != nil {
+		var zero S
+		return zero, err
+	}
+	return wrap(s), nil
+}
+
+// MustStart is for a service package's Start: listen on a random
+// 127.0.0.1 port, panicking when no port can be had, as
+// httptest.NewServer does.
+func MustStart[S any](listen func(addr string, opts ...Option) (S, error), opts []Option) S {
+	s, err := listen("127.0.0.1:0", opts...)
 	if err != nil {
 		panic("fakekit: listening on 127.0.0.1: " + err.Error())
 	}
