@@ -1,0 +1,171 @@
+// The demo's walk through the Kipu Quantum Hub user-service.
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/userapis/userapis-go/client"
+	"github.com/userapis/userapis-go/fake/kipufake"
+	"github.com/userapis/userapis-go/gen/kipu"
+)
+
+func demoKipu(ctx context.Context, t *transcript, common []client.Option) error {
+	srv := kipufake.Start()
+	defer srv.Close()
+	t.section("Kipu Quantum Hub user-service", "fake at "+srv.URL+" — personal access token in X-Auth-Token")
+	check, err := t.checked("kipu", kipu.GetSpec, srv.URL, nil)
+	if err != nil {
+		return err
+	}
+	common = append(common, check)
+	k, err := client.NewKipu(append(common, client.WithBaseURL(srv.URL), client.WithPersonalAccessToken(srv.Token))...)
+	if err != nil {
+		return err
+	}
+	var me *kipu.UserDto
+	var pat *kipu.AccessTokenDto
+	steps := []struct {
+		label string
+		fn    func() (string, error)
+	}{
+		{"getCurrentUser (provisioned on first call)", func() (string, error) {
+			u, _, err := k.GetCurrentUser(ctx)
+			if err != nil {
+				return "", err
+			}
+			me = u
+			return fmt.Sprintf("id=%s email=%s", u.Id, deref(u.Email)), nil
+		}},
+		{"updateCurrentUser", func() (string, error) {
+			u, _, err := k.UpdateCurrentUser(ctx, kipu.UpdateUserRequest{CurrentPosition: ptr("Quantum engineer"), Homepage: ptr("https://example.com/ada")})
+			if err != nil {
+				return "", err
+			}
+			return "position=" + deref(u.CurrentPosition), nil
+		}},
+		{"updateCurrentUserProfileImage (multipart)", func() (string, error) {
+			png := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89")
+			_, err := k.UpdateCurrentUserProfileImage(ctx, "ada.png", bytes.NewReader(png))
+			return fmt.Sprintf("%d bytes uploaded", len(png)), err
+		}},
+		{"getUserProfileImage (public)", func() (string, error) {
+			img, _, err := k.GetUserProfileImage(ctx, me.Id)
+			if err != nil {
+				return "", err
+			}
+			if img == nil {
+				return "", errors.New("no image after the upload")
+			}
+			ct, data, err := client.ParseDataURI(*img)
+			return fmt.Sprintf("nullable string (data: URI): %s, %d bytes", ct, len(data)), err
+		}},
+		{"createPersonalAccessToken", func() (string, error) {
+			tok, _, err := k.CreatePersonalAccessToken(ctx, kipu.CreateAccessTokenRequest{Name: "ci-pipeline"})
+			if err != nil {
+				return "", err
+			}
+			pat = tok
+			return fmt.Sprintf("id=%s, raw value shown once (%d chars, not printed)", tok.Id, len(deref(tok.Value))), nil
+		}},
+		{"getPersonalAccessTokens", func() (string, error) {
+			list, _, err := k.GetPersonalAccessTokens(ctx)
+			if err != nil {
+				return "", err
+			}
+			n, withValue := 0, 0
+			if list.AccessTokens != nil {
+				for _, tk := range *list.AccessTokens {
+					n++
+					if tk.Value != nil {
+						withValue++
+					}
+				}
+			}
+			return fmt.Sprintf("%d tokens, %d with a raw value", n, withValue), nil
+		}},
+		{"authorizeByPersonalAccessToken (public)", func() (string, error) {
+			p, _, err := k.AuthorizeByPersonalAccessToken(ctx, deref(pat.Value))
+			if err != nil {
+				return "", err
+			}
+			return "principal " + p.Id, nil
+		}},
+		{"getUserById + checkUserExists (public)", func() (string, error) {
+			u, _, err := k.GetUserByID(ctx, me.Id)
+			if err != nil {
+				return "", err
+			}
+			ok, _, err := k.CheckUserExists(ctx, me.Id)
+			if err != nil {
+				return "", err
+			}
+			missing, _, err := k.CheckUserExists(ctx, "no-such-user")
+			return fmt.Sprintf("%s %s exists=%v, unknown exists=%v", deref(u.Firstname), deref(u.Lastname), ok, missing), err
+		}},
+		{"searchUsers q=lov", func() (string, error) {
+			res, _, err := k.SearchUsers(ctx, "lov")
+			return fmt.Sprintf("%d match(es)", len(res)), err
+		}},
+		{"getUserRegistrationStatus", func() (string, error) {
+			st, _, err := k.GetUserRegistrationStatus(ctx, deref(me.Email))
+			if err != nil {
+				return "", err
+			}
+			return string(st.Status), nil
+		}},
+		{"deletePersonalAccessToken", func() (string, error) {
+			_, err := k.DeletePersonalAccessToken(ctx, pat.Id)
+			return "revoked " + pat.Id, err
+		}},
+		{"deleteCurrentUserProfileImage", func() (string, error) {
+			_, err := k.DeleteCurrentUserProfileImage(ctx)
+			return "removed", err
+		}},
+	}
+	for _, s := range steps {
+		if err := t.step("kipu "+s.label, s.fn); err != nil {
+			return err
+		}
+	}
+	if err := t.refused("kipu authorize with the revoked token", client.ErrUnauthorized, func() error {
+		_, _, err := k.AuthorizeByPersonalAccessToken(ctx, deref(pat.Value))
+		return err
+	}); err != nil {
+		return err
+	}
+	if err := t.refused("kipu getUserById(\"..\") never leaves the client", client.ErrInvalidParam, func() error {
+		_, _, err := k.GetUserByID(ctx, "..")
+		return err
+	}); err != nil {
+		return err
+	}
+	var newDefault string
+	if err := t.step("kipu regenerateDefaultPersonalAccessToken", func() (string, error) {
+		d, _, err := k.RegenerateDefaultPersonalAccessToken(ctx)
+		if err != nil {
+			return "", err
+		}
+		newDefault = d.DefaultToken
+		return fmt.Sprintf("new default token (%d chars, not printed)", len(d.DefaultToken)), nil
+	}); err != nil {
+		return err
+	}
+	if err := t.refused("kipu old default token stops working", client.ErrUnauthorized, func() error {
+		_, _, err := k.GetCurrentUser(ctx)
+		return err
+	}); err != nil {
+		return err
+	}
+	return t.step("kipu deleteCurrentUser (with the new default token)", func() (string, error) {
+		opt := client.WithPersonalAccessToken(newDefault)
+		if _, err := k.DeleteCurrentUser(ctx, opt); err != nil {
+			return "", err
+		}
+		exists, _, err := k.CheckUserExists(ctx, me.Id)
+		return fmt.Sprintf("account gone: exists=%v", exists), err
+	})
+}
