@@ -60,7 +60,7 @@ func ExampleNewKipu() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(me.Id, *me.Username)
+	fmt.Println(me.ID, *me.Username)
 
 	_, _, err = kipu.GetUserByID(ctx, "nobody", client.WithMaxRetries(0))
 	var apiErr *client.APIError
@@ -92,7 +92,7 @@ func ExampleNewHarbor() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(me.UserId, me.Username, me.SysadminFlag)
+	fmt.Println(me.UserID, me.Username, me.SysadminFlag)
 	// Output: 1 admin true
 }
 

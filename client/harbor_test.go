@@ -63,7 +63,7 @@ var harborTime = time.Date(2024, 5, 2, 9, 30, 0, 0, time.UTC)
 
 const harborAliceJSON = `{"user_id":3,"username":"alice","email":"alice@example.com","realname":"Alice Liddell","sysadmin_flag":false,"admin_role_in_auth":false,"creation_time":"2024-05-02T09:30:00Z","update_time":"2024-05-02T09:30:00Z"}`
 
-var harborAlice = harbor.UserResp{UserId: 3, Username: "alice", Email: mtPtr("alice@example.com"), Realname: mtPtr("Alice Liddell"), CreationTime: harborTime, UpdateTime: harborTime}
+var harborAlice = harbor.UserResp{UserID: 3, Username: "alice", Email: mtPtr("alice@example.com"), Realname: mtPtr("Alice Liddell"), CreationTime: harborTime, UpdateTime: harborTime}
 
 func TestHarbor_ListUsers(t *testing.T) {
 	h, mux := harborSetup(t)
@@ -208,7 +208,7 @@ func TestHarbor_ListUsersIter_followsLink(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ids = append(ids, u.UserId)
+		ids = append(ids, u.UserID)
 	}
 	if !reflect.DeepEqual(ids, []int64{1, 2, 3, 4, 5}) {
 		t.Errorf("ids = %v", ids)
@@ -279,7 +279,7 @@ func TestHarbor_ListUsersIter_errorMidway(t *testing.T) {
 			errs = append(errs, err)
 			continue
 		}
-		ids = append(ids, u.UserId)
+		ids = append(ids, u.UserID)
 	}
 	if !reflect.DeepEqual(ids, []int64{1, 2}) || len(errs) != 1 {
 		t.Fatalf("ids %v errs %v", ids, errs)
@@ -301,7 +301,7 @@ func TestHarbor_ListUsersIter_rangeTwice(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ids = append(ids, u.UserId)
+			ids = append(ids, u.UserID)
 		}
 		if !reflect.DeepEqual(ids, []int64{1, 2, 3}) {
 			t.Errorf("range %d: ids = %v", i+1, ids)
@@ -464,7 +464,7 @@ func TestHarbor_SearchUsers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []harbor.UserSearchRespItem{{UserId: 3, Username: "al+i ce"}, {UserId: 7, Username: "al+i cea"}}
+	want := []harbor.UserSearchRespItem{{UserID: 3, Username: "al+i ce"}, {UserID: 7, Username: "al+i cea"}}
 	if !reflect.DeepEqual(items, want) || resp.TotalCount != 2 {
 		t.Errorf("items %+v total %d", items, resp.TotalCount)
 	}
@@ -541,8 +541,8 @@ func TestHarbor_GetUser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &harbor.UserResp{UserId: 7, Username: "oidc-bob", SysadminFlag: true, CreationTime: harborTime, UpdateTime: harborTime,
-		OidcUserMeta: &harbor.OIDCUserInfo{Id: 2, UserId: 7, Subiss: "subhttps://idp", Secret: mtPtr("CliSecret2024"), CreationTime: harborTime, UpdateTime: harborTime}}
+	want := &harbor.UserResp{UserID: 7, Username: "oidc-bob", SysadminFlag: true, CreationTime: harborTime, UpdateTime: harborTime,
+		OidcUserMeta: &harbor.OIDCUserInfo{ID: 2, UserID: 7, Subiss: "subhttps://idp", Secret: mtPtr("CliSecret2024"), CreationTime: harborTime, UpdateTime: harborTime}}
 	if !reflect.DeepEqual(u, want) {
 		t.Errorf("user = %+v, want %+v", u, want)
 	}

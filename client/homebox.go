@@ -339,7 +339,7 @@ func (h *Homebox) ResetPassword(ctx context.Context, token, password string, opt
 func (h *Homebox) ListAPIKeys(ctx context.Context, opts ...Option) ([]homebox.APIKeyOut, *Response, error) {
 	const op = "listApiKeys"
 	list, resp, err := sendResult(ctx, h.c, op, opts,
-		homebox.NewListApiKeysRequest,
+		homebox.NewListAPIKeysRequest,
 		jsonOK[[]homebox.APIKeyOut])
 	if err != nil {
 		return nil, resp, err
@@ -351,7 +351,7 @@ func (h *Homebox) ListAPIKeys(ctx context.Context, opts ...Option) ([]homebox.AP
 func (h *Homebox) CreateAPIKey(ctx context.Context, body homebox.APIKeyCreate, opts ...Option) (*homebox.APIKeyCreatedOut, *Response, error) {
 	const op = "createApiKey"
 	return sendResult(ctx, h.c, op, opts,
-		func(s string) (*http.Request, error) { return homebox.NewCreateApiKeyRequest(s, body) },
+		func(s string) (*http.Request, error) { return homebox.NewCreateAPIKeyRequest(s, body) },
 		jsonCreated[homebox.APIKeyCreatedOut])
 }
 
@@ -362,6 +362,6 @@ func (h *Homebox) DeleteAPIKey(ctx context.Context, id openapi_types.UUID, opts 
 		return nil, &ParamError{Operation: op, Param: "id", Reason: "must not be the zero UUID"}
 	}
 	return sendEmpty(ctx, h.c, op, opts,
-		func(s string) (*http.Request, error) { return homebox.NewDeleteApiKeyRequest(s, id) },
+		func(s string) (*http.Request, error) { return homebox.NewDeleteAPIKeyRequest(s, id) },
 		http.StatusNoContent)
 }

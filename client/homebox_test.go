@@ -50,7 +50,7 @@ func homeboxUUID(t *testing.T, s string) openapi_types.UUID {
 
 func homeboxUser(t *testing.T) homebox.UserOut {
 	g := homeboxUUID(t, "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d")
-	return homebox.UserOut{Id: homeboxUUID(t, "5b0f7c1e-2d4a-4c6e-9f3b-1a2b3c4d5e6f"), Name: "Admin", Email: "admin@admin.com", DefaultGroupId: g, GroupIds: []openapi_types.UUID{g}}
+	return homebox.UserOut{ID: homeboxUUID(t, "5b0f7c1e-2d4a-4c6e-9f3b-1a2b3c4d5e6f"), Name: "Admin", Email: "admin@admin.com", DefaultGroupID: g, GroupIds: []openapi_types.UUID{g}}
 }
 
 // homeboxSelf serves GET /v1/users/self for the given Authorization value.
@@ -617,7 +617,7 @@ func TestHomebox_ListAPIKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []homebox.APIKeyOut{{
-		Id: homeboxUUID(t, "0e6f2a4b-8c1d-4e3f-9a5b-7c6d5e4f3a2b"), UserId: homeboxUUID(t, "5b0f7c1e-2d4a-4c6e-9f3b-1a2b3c4d5e6f"),
+		ID: homeboxUUID(t, "0e6f2a4b-8c1d-4e3f-9a5b-7c6d5e4f3a2b"), UserID: homeboxUUID(t, "5b0f7c1e-2d4a-4c6e-9f3b-1a2b3c4d5e6f"),
 		Name: "backup script", CreatedAt: time.Date(2025, 6, 1, 9, 30, 0, 0, time.UTC), LastUsedAt: mtPtr(time.Date(2025, 6, 2, 3, 0, 12, 0, time.UTC)),
 	}}
 	if !reflect.DeepEqual(keys, want) {
@@ -652,7 +652,7 @@ func TestHomebox_CreateAPIKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &homebox.APIKeyCreatedOut{Id: homeboxUUID(t, "0e6f2a4b-8c1d-4e3f-9a5b-7c6d5e4f3a2b"), UserId: homeboxUUID(t, "5b0f7c1e-2d4a-4c6e-9f3b-1a2b3c4d5e6f"),
+	want := &homebox.APIKeyCreatedOut{ID: homeboxUUID(t, "0e6f2a4b-8c1d-4e3f-9a5b-7c6d5e4f3a2b"), UserID: homeboxUUID(t, "5b0f7c1e-2d4a-4c6e-9f3b-1a2b3c4d5e6f"),
 		Name: "backup script", CreatedAt: time.Date(2025, 6, 1, 9, 30, 0, 0, time.UTC), ExpiresAt: &exp, Token: "hbk_Zt9cQ2"}
 	if !reflect.DeepEqual(k, want) {
 		t.Errorf("key = %+v", k)

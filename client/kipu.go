@@ -219,7 +219,7 @@ func (k *Kipu) GetUserByID(ctx context.Context, id string, opts ...Option) (*kip
 		return nil, nil, err
 	}
 	return sendResult(ctx, k.c, op, public(opts),
-		func(s string) (*http.Request, error) { return kipu.NewGetUserByIdRequest(s, id) },
+		func(s string) (*http.Request, error) { return kipu.NewGetUserByIDRequest(s, id) },
 		jsonOK[kipu.UserOverviewDto])
 }
 

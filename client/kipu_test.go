@@ -233,7 +233,7 @@ func TestKipu_GetCurrentUser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &kipu.UserDto{Id: "u-1", Username: mtPtr("alice@example.com"), Email: mtPtr("alice@example.com"), Firstname: mtPtr("Alice"), Homepage: mtPtr("https://example.com")}
+	want := &kipu.UserDto{ID: "u-1", Username: mtPtr("alice@example.com"), Email: mtPtr("alice@example.com"), Firstname: mtPtr("Alice"), Homepage: mtPtr("https://example.com")}
 	if !reflect.DeepEqual(u, want) {
 		t.Errorf("user = %+v, want %+v", u, want)
 	}
@@ -294,7 +294,7 @@ func TestKipu_UpdateCurrentUser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &kipu.UserDto{Id: "u-1", CurrentPosition: mtPtr("CTO"), About: mtPtr("Quantum")}
+	want := &kipu.UserDto{ID: "u-1", CurrentPosition: mtPtr("CTO"), About: mtPtr("Quantum")}
 	if !reflect.DeepEqual(u, want) {
 		t.Errorf("user = %+v, want %+v", u, want)
 	}
@@ -501,8 +501,8 @@ func TestKipu_GetPersonalAccessTokens(t *testing.T) {
 	want := &kipu.AccessTokensDto{
 		DefaultToken: mtPtr("kqh_default_1"),
 		AccessTokens: &[]kipu.AccessTokenDto{
-			{Id: "t-1", Name: "ci", CreatedAt: mtPtr("2026-01-15 09:30:00"), ExpiresAt: &openapi_types.Date{Time: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)}},
-			{Id: "t-2", Name: "laptop", CreatedAt: mtPtr("2026-01-20 18:45:12")},
+			{ID: "t-1", Name: "ci", CreatedAt: mtPtr("2026-01-15 09:30:00"), ExpiresAt: &openapi_types.Date{Time: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)}},
+			{ID: "t-2", Name: "laptop", CreatedAt: mtPtr("2026-01-20 18:45:12")},
 		},
 	}
 	if !reflect.DeepEqual(got, want) {
@@ -535,7 +535,7 @@ func TestKipu_CreatePersonalAccessToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Id != "t-9" || got.Value == nil || *got.Value != "kqh_pat_new" || got.ExpiresAt == nil || !got.ExpiresAt.Equal(exp.Time) {
+	if got.ID != "t-9" || got.Value == nil || *got.Value != "kqh_pat_new" || got.ExpiresAt == nil || !got.ExpiresAt.Equal(exp.Time) {
 		t.Errorf("token = %+v", got)
 	}
 }
@@ -634,7 +634,7 @@ func TestKipu_AuthorizeByPersonalAccessToken(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := &kipu.PersonalAccessTokenPrincipal{Id: "u-7", AccessToken: &kipu.AccessTokenDto{Id: "t-1", Name: "ci", CreatedAt: mtPtr("2026-01-15 09:30:00"), UsedAt: mtPtr("2026-02-01 12:00:05")}}
+		want := &kipu.PersonalAccessTokenPrincipal{ID: "u-7", AccessToken: &kipu.AccessTokenDto{ID: "t-1", Name: "ci", CreatedAt: mtPtr("2026-01-15 09:30:00"), UsedAt: mtPtr("2026-02-01 12:00:05")}}
 		if !reflect.DeepEqual(p, want) {
 			t.Errorf("principal = %+v, want %+v", p, want)
 		}
@@ -674,7 +674,7 @@ func TestKipu_GetUserByID(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &kipu.UserOverviewDto{Id: "8f6b1c2e/?#", Firstname: mtPtr("Alice")}
+	want := &kipu.UserOverviewDto{ID: "8f6b1c2e/?#", Firstname: mtPtr("Alice")}
 	if !reflect.DeepEqual(u, want) {
 		t.Errorf("user = %+v, want %+v", u, want)
 	}
@@ -878,7 +878,7 @@ func TestKipu_SearchUsers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []kipu.UserSearchDto{{Id: "u-1", Firstname: mtPtr("Alice"), Lastname: mtPtr("Quantum")}, {Id: "u-2", Firstname: mtPtr("Malice")}}
+	want := []kipu.UserSearchDto{{ID: "u-1", Firstname: mtPtr("Alice"), Lastname: mtPtr("Quantum")}, {ID: "u-2", Firstname: mtPtr("Malice")}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("users = %+v, want %+v", got, want)
 	}

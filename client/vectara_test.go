@@ -66,8 +66,8 @@ func TestVectara_ListUsers(t *testing.T) {
 	}
 	created := time.Date(2025, 3, 14, 9, 26, 53, 0, time.UTC)
 	want := &vectara.ListUsersPage{
-		Users: &[]vectara.User{{Id: mtPtr("usr_1"), Email: mtPtr("alice@example.com"), Username: mtPtr("alice@example.com"), Enabled: mtPtr(true),
-			CreatedAt: &created, ApiRoles: &[]vectara.ApiRole{"corpus_administrator"}, CorpusRoles: &[]vectara.CorpusRole{{CorpusKey: "my-corpus", Role: "editor"}}}},
+		Users: &[]vectara.User{{ID: mtPtr("usr_1"), Email: mtPtr("alice@example.com"), Username: mtPtr("alice@example.com"), Enabled: mtPtr(true),
+			CreatedAt: &created, APIRoles: &[]vectara.APIRole{"corpus_administrator"}, CorpusRoles: &[]vectara.CorpusRole{{CorpusKey: "my-corpus", Role: "editor"}}}},
 		Metadata: &vectara.ListMetadata{PageKey: mtPtr("next+key")},
 	}
 	if !reflect.DeepEqual(page, want) {
@@ -261,12 +261,12 @@ func TestVectara_CreateUser(t *testing.T) {
 	})
 	u, resp, err := v.CreateUser(context.Background(), vectara.CreateUserRequest{
 		Email: "alice@example.com", Username: mtPtr("alice"), Description: mtPtr("QA"),
-		ApiRoles: &[]vectara.ApiRole{"corpus_administrator"}, CorpusRoles: &[]vectara.CorpusRole{{CorpusKey: "c1", Role: "editor"}},
+		APIRoles: &[]vectara.APIRole{"corpus_administrator"}, CorpusRoles: &[]vectara.CorpusRole{{CorpusKey: "c1", Role: "editor"}},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &vectara.CreateUsersResponse{Id: mtPtr("usr_2f9a7c41"), Email: mtPtr("alice@example.com"), Username: mtPtr("alice"), Enabled: mtPtr(true),
+	want := &vectara.CreateUsersResponse{ID: mtPtr("usr_2f9a7c41"), Email: mtPtr("alice@example.com"), Username: mtPtr("alice"), Enabled: mtPtr(true),
 		OneTimeCode: mtPtr("730254"), OneTimeCodeLink: mtPtr("https://console.vectara.com/otc")}
 	if !reflect.DeepEqual(u, want) || resp.StatusCode != 201 {
 		t.Errorf("user = %+v (status %d)", u, resp.StatusCode)
@@ -364,7 +364,7 @@ func TestVectara_GetUser(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := &vectara.User{Id: mtPtr("usr_1"), Username: mtPtr(tc.name), Email: mtPtr("ada@example.com"), Enabled: mtPtr(false)}
+			want := &vectara.User{ID: mtPtr("usr_1"), Username: mtPtr(tc.name), Email: mtPtr("ada@example.com"), Enabled: mtPtr(false)}
 			if !reflect.DeepEqual(u, want) {
 				t.Errorf("user = %+v", u)
 			}
@@ -402,12 +402,12 @@ func TestVectara_UpdateUser(t *testing.T) {
 		mtWriteJSON(w, 200, `{"username":"a/b@example.com","enabled":false,"api_roles":["corpus_developer"]}`)
 	})
 	u, _, err := v.UpdateUser(context.Background(), "a/b@example.com", vectara.UpdateUserRequest{
-		Enabled: mtPtr(false), ApiRoles: &[]vectara.ApiRole{"corpus_developer"}, AgentRoles: &[]vectara.AgentRole{},
+		Enabled: mtPtr(false), APIRoles: &[]vectara.APIRole{"corpus_developer"}, AgentRoles: &[]vectara.AgentRole{},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &vectara.User{Username: mtPtr("a/b@example.com"), Enabled: mtPtr(false), ApiRoles: &[]vectara.ApiRole{"corpus_developer"}}
+	want := &vectara.User{Username: mtPtr("a/b@example.com"), Enabled: mtPtr(false), APIRoles: &[]vectara.APIRole{"corpus_developer"}}
 	if !reflect.DeepEqual(u, want) {
 		t.Errorf("user = %+v", u)
 	}
@@ -425,7 +425,7 @@ func TestVectara_UpdateUser_error(t *testing.T) {
 		}
 		vectaraError(w, 502, `{"messages":["Bad gateway."]}`)
 	})
-	_, _, err := v.UpdateUser(context.Background(), "u", vectara.UpdateUserRequest{ApiRoles: &[]vectara.ApiRole{"nope"}})
+	_, _, err := v.UpdateUser(context.Background(), "u", vectara.UpdateUserRequest{APIRoles: &[]vectara.APIRole{"nope"}})
 	ae := mtAPIError(t, err, 400, client.ErrBadRequest, "Invalid role.")
 	if ae.Fields["api_roles[0]"] != "unknown role" {
 		t.Errorf("Fields = %v", ae.Fields)

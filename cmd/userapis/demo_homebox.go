@@ -68,7 +68,7 @@ func demoHomebox(ctx context.Context, t *transcript, common []client.Option) err
 			if err != nil {
 				return "", err
 			}
-			return fmt.Sprintf("id=%s (%d-char token, not printed)", k.Id, len(k.Token)), nil
+			return fmt.Sprintf("id=%s (%d-char token, not printed)", k.ID, len(k.Token)), nil
 		}},
 		{"listApiKeys", func() (string, error) {
 			keys, _, err := hb.ListAPIKeys(ctx)
@@ -78,7 +78,7 @@ func demoHomebox(ctx context.Context, t *transcript, common []client.Option) err
 			return fmt.Sprintf("%d key(s), newest %q", len(keys), keyID.Name), err
 		}},
 		{"deleteApiKey", func() (string, error) {
-			_, err := hb.DeleteAPIKey(ctx, keyID.Id)
+			_, err := hb.DeleteAPIKey(ctx, keyID.ID)
 			return "revoked", err
 		}},
 		{"userTokenRefresh (old token dies)", func() (string, error) {

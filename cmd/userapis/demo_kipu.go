@@ -38,7 +38,7 @@ func demoKipu(ctx context.Context, t *transcript, common []client.Option) error 
 				return "", err
 			}
 			me = u
-			return fmt.Sprintf("id=%s email=%s", u.Id, deref(u.Email)), nil
+			return fmt.Sprintf("id=%s email=%s", u.ID, deref(u.Email)), nil
 		}},
 		{"updateCurrentUser", func() (string, error) {
 			u, _, err := k.UpdateCurrentUser(ctx, kipu.UpdateUserRequest{CurrentPosition: ptr("Quantum engineer"), Homepage: ptr("https://example.com/ada")})
@@ -53,7 +53,7 @@ func demoKipu(ctx context.Context, t *transcript, common []client.Option) error 
 			return fmt.Sprintf("%d bytes uploaded", len(png)), err
 		}},
 		{"getUserProfileImage (public)", func() (string, error) {
-			img, _, err := k.GetUserProfileImage(ctx, me.Id)
+			img, _, err := k.GetUserProfileImage(ctx, me.ID)
 			if err != nil {
 				return "", err
 			}
@@ -69,7 +69,7 @@ func demoKipu(ctx context.Context, t *transcript, common []client.Option) error 
 				return "", err
 			}
 			pat = tok
-			return fmt.Sprintf("id=%s, raw value shown once (%d chars, not printed)", tok.Id, len(deref(tok.Value))), nil
+			return fmt.Sprintf("id=%s, raw value shown once (%d chars, not printed)", tok.ID, len(deref(tok.Value))), nil
 		}},
 		{"getPersonalAccessTokens", func() (string, error) {
 			list, _, err := k.GetPersonalAccessTokens(ctx)
@@ -92,14 +92,14 @@ func demoKipu(ctx context.Context, t *transcript, common []client.Option) error 
 			if err != nil {
 				return "", err
 			}
-			return "principal " + p.Id, nil
+			return "principal " + p.ID, nil
 		}},
 		{"getUserById + checkUserExists (public)", func() (string, error) {
-			u, _, err := k.GetUserByID(ctx, me.Id)
+			u, _, err := k.GetUserByID(ctx, me.ID)
 			if err != nil {
 				return "", err
 			}
-			ok, _, err := k.CheckUserExists(ctx, me.Id)
+			ok, _, err := k.CheckUserExists(ctx, me.ID)
 			if err != nil {
 				return "", err
 			}
@@ -118,8 +118,8 @@ func demoKipu(ctx context.Context, t *transcript, common []client.Option) error 
 			return string(st.Status), nil
 		}},
 		{"deletePersonalAccessToken", func() (string, error) {
-			_, err := k.DeletePersonalAccessToken(ctx, pat.Id)
-			return "revoked " + pat.Id, err
+			_, err := k.DeletePersonalAccessToken(ctx, pat.ID)
+			return "revoked " + pat.ID, err
 		}},
 		{"deleteCurrentUserProfileImage", func() (string, error) {
 			_, err := k.DeleteCurrentUserProfileImage(ctx)
@@ -165,7 +165,7 @@ func demoKipu(ctx context.Context, t *transcript, common []client.Option) error 
 		if _, err := k.DeleteCurrentUser(ctx, opt); err != nil {
 			return "", err
 		}
-		exists, _, err := k.CheckUserExists(ctx, me.Id)
+		exists, _, err := k.CheckUserExists(ctx, me.ID)
 		return fmt.Sprintf("account gone: exists=%v", exists), err
 	})
 }

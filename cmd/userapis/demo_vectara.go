@@ -33,7 +33,7 @@ func demoVectara(ctx context.Context, t *transcript, common []client.Option) err
 		fn    func() (string, error)
 	}{
 		{"createUser", func() (string, error) {
-			u, resp, err := v.CreateUser(ctx, vectara.CreateUserRequest{Email: name, Description: ptr("physicist"), ApiRoles: &[]vectara.ApiRole{vectara.ApiRoleCorpusAdministrator}})
+			u, resp, err := v.CreateUser(ctx, vectara.CreateUserRequest{Email: name, Description: ptr("physicist"), APIRoles: &[]vectara.APIRole{vectara.APIRoleCorpusAdministrator}})
 			if err != nil {
 				return "", err
 			}
@@ -44,7 +44,7 @@ func demoVectara(ctx context.Context, t *transcript, common []client.Option) err
 			if err != nil {
 				return "", err
 			}
-			return fmt.Sprintf("%s via %s", deref(u.Id), resp.Request.URL.EscapedPath()), nil
+			return fmt.Sprintf("%s via %s", deref(u.ID), resp.Request.URL.EscapedPath()), nil
 		}},
 		{"updateUser (PATCH)", func() (string, error) {
 			u, _, err := v.UpdateUser(ctx, name, vectara.UpdateUserRequest{Enabled: ptr(false)})

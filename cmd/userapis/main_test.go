@@ -111,7 +111,7 @@ func TestServe(t *testing.T) {
 	require.NoError(t, err)
 	me, _, err := k.GetCurrentUser(ctx)
 	require.NoError(t, err)
-	assert.NotEmpty(t, me.Id)
+	assert.NotEmpty(t, me.ID)
 
 	creds := regexp.MustCompile(`admin: (\S+) / (\S+)`).FindStringSubmatch(out)
 	require.NotNil(t, creds, out)

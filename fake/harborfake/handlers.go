@@ -34,7 +34,7 @@ func deref(s *string) string {
 
 // ok are the headers of an empty 200.
 func ok(ctx context.Context) harbor.OKResponseHeaders {
-	return harbor.OKResponseHeaders{XRequestId: requestOf(ctx).requestID}
+	return harbor.OKResponseHeaders{XRequestID: requestOf(ctx).requestID}
 }
 
 // ListUsers lists users (system admin only), filtered by q and the
@@ -49,7 +49,7 @@ func (f *Fake) ListUsers(ctx context.Context, req harbor.ListUsersRequestObject)
 		return nil, err
 	}
 	resp := harbor.ListUsers200JSONResponse{Body: users, Headers: harbor.ListUsers200ResponseHeaders{
-		XRequestId: hr.requestID, XTotalCount: int(total),
+		XRequestID: hr.requestID, XTotalCount: int(total),
 	}}
 	if link := links(hr.url, total, page, size); link != "" {
 		resp.Headers.Link = &link
@@ -67,7 +67,7 @@ func (f *Fake) CreateUser(ctx context.Context, req harbor.CreateUserRequestObjec
 	}
 	return harbor.CreateUser201Response{Headers: harbor.CreatedResponseHeaders{
 		Location:   fmt.Sprintf("%s/%d", strings.TrimSuffix(hr.url.Path, "/"), id),
-		XRequestId: hr.requestID,
+		XRequestID: hr.requestID,
 	}}, nil
 }
 
@@ -78,7 +78,7 @@ func (f *Fake) GetCurrentUserInfo(ctx context.Context, _ harbor.GetCurrentUserIn
 	if err != nil {
 		return nil, err
 	}
-	return harbor.GetCurrentUserInfo200JSONResponse{Body: u, Headers: harbor.GetCurrentUserInfo200ResponseHeaders{XRequestId: hr.requestID}}, nil
+	return harbor.GetCurrentUserInfo200JSONResponse{Body: u, Headers: harbor.GetCurrentUserInfo200ResponseHeaders{XRequestID: hr.requestID}}, nil
 }
 
 // GetCurrentUserPermissions lists the caller's permissions in a scope.
@@ -89,7 +89,7 @@ func (f *Fake) GetCurrentUserPermissions(ctx context.Context, req harbor.GetCurr
 	if err != nil {
 		return nil, err
 	}
-	return harbor.GetCurrentUserPermissions200JSONResponse{Body: perms, Headers: harbor.GetCurrentUserPermissions200ResponseHeaders{XRequestId: hr.requestID}}, nil
+	return harbor.GetCurrentUserPermissions200JSONResponse{Body: perms, Headers: harbor.GetCurrentUserPermissions200ResponseHeaders{XRequestID: hr.requestID}}, nil
 }
 
 // SearchUsers finds users by a fragment of their username; page only
@@ -106,7 +106,7 @@ func (f *Fake) SearchUsers(ctx context.Context, req harbor.SearchUsersRequestObj
 		return nil, err
 	}
 	resp := harbor.SearchUsers200JSONResponse{Body: items, Headers: harbor.SearchUsers200ResponseHeaders{
-		XRequestId: hr.requestID, XTotalCount: int(total),
+		XRequestID: hr.requestID, XTotalCount: int(total),
 	}}
 	if total == 0 {
 		return resp, nil // the handler answers early: no Link
@@ -119,7 +119,7 @@ func (f *Fake) SearchUsers(ctx context.Context, req harbor.SearchUsersRequestObj
 
 // DeleteUser soft-deletes a user (system admin; not self, not user 1).
 func (f *Fake) DeleteUser(ctx context.Context, req harbor.DeleteUserRequestObject) (harbor.DeleteUserResponseObject, error) {
-	if err := f.store.deleteUser(requestOf(ctx).principal, req.UserId); err != nil {
+	if err := f.store.deleteUser(requestOf(ctx).principal, req.UserID); err != nil {
 		return nil, err
 	}
 	return harbor.DeleteUser200Response{Headers: ok(ctx)}, nil
@@ -128,16 +128,16 @@ func (f *Fake) DeleteUser(ctx context.Context, req harbor.DeleteUserRequestObjec
 // GetUser returns a user (self, or anyone for a system admin).
 func (f *Fake) GetUser(ctx context.Context, req harbor.GetUserRequestObject) (harbor.GetUserResponseObject, error) {
 	hr := requestOf(ctx)
-	u, err := f.store.getUser(hr.principal, req.UserId)
+	u, err := f.store.getUser(hr.principal, req.UserID)
 	if err != nil {
 		return nil, err
 	}
-	return harbor.GetUser200JSONResponse{Body: u, Headers: harbor.GetUser200ResponseHeaders{XRequestId: hr.requestID}}, nil
+	return harbor.GetUser200JSONResponse{Body: u, Headers: harbor.GetUser200ResponseHeaders{XRequestID: hr.requestID}}, nil
 }
 
 // UpdateUserProfile replaces email, realname and comment.
 func (f *Fake) UpdateUserProfile(ctx context.Context, req harbor.UpdateUserProfileRequestObject) (harbor.UpdateUserProfileResponseObject, error) {
-	if err := f.store.updateProfile(requestOf(ctx).principal, req.UserId, *req.Body); err != nil {
+	if err := f.store.updateProfile(requestOf(ctx).principal, req.UserID, *req.Body); err != nil {
 		return nil, err
 	}
 	return harbor.UpdateUserProfile200Response{Headers: ok(ctx)}, nil
@@ -145,7 +145,7 @@ func (f *Fake) UpdateUserProfile(ctx context.Context, req harbor.UpdateUserProfi
 
 // SetCliSecret sets a user's OIDC CLI secret (oidc_auth only, else 412).
 func (f *Fake) SetCliSecret(ctx context.Context, req harbor.SetCliSecretRequestObject) (harbor.SetCliSecretResponseObject, error) {
-	if err := f.store.setCliSecret(requestOf(ctx).principal, req.UserId, deref(req.Body.Secret)); err != nil {
+	if err := f.store.setCliSecret(requestOf(ctx).principal, req.UserID, deref(req.Body.Secret)); err != nil {
 		return nil, err
 	}
 	return harbor.SetCliSecret200Response{Headers: ok(ctx)}, nil
@@ -153,7 +153,7 @@ func (f *Fake) SetCliSecret(ctx context.Context, req harbor.SetCliSecretRequestO
 
 // UpdateUserPassword changes a password (old one verified for self).
 func (f *Fake) UpdateUserPassword(ctx context.Context, req harbor.UpdateUserPasswordRequestObject) (harbor.UpdateUserPasswordResponseObject, error) {
-	if err := f.store.updatePassword(requestOf(ctx).principal, req.UserId, *req.Body); err != nil {
+	if err := f.store.updatePassword(requestOf(ctx).principal, req.UserID, *req.Body); err != nil {
 		return nil, err
 	}
 	return harbor.UpdateUserPassword200Response{Headers: ok(ctx)}, nil
@@ -162,7 +162,7 @@ func (f *Fake) UpdateUserPassword(ctx context.Context, req harbor.UpdateUserPass
 // SetUserSysAdmin grants or revokes system admin (system admin only).
 func (f *Fake) SetUserSysAdmin(ctx context.Context, req harbor.SetUserSysAdminRequestObject) (harbor.SetUserSysAdminResponseObject, error) {
 	admin := req.Body.SysadminFlag != nil && *req.Body.SysadminFlag
-	if err := f.store.setSysAdmin(requestOf(ctx).principal, req.UserId, admin); err != nil {
+	if err := f.store.setSysAdmin(requestOf(ctx).principal, req.UserID, admin); err != nil {
 		return nil, err
 	}
 	return harbor.SetUserSysAdmin200Response{Headers: ok(ctx)}, nil

@@ -154,11 +154,11 @@ func TestHarborContractCoversEveryOperation(t *testing.T) {
 
 	found, _, err := admin.SearchUsers(ctx, "dav", nil)
 	require.NoError(t, err)
-	assert.Equal(t, []harbor.UserSearchRespItem{{UserId: id, Username: "dave"}}, found)
+	assert.Equal(t, []harbor.UserSearchRespItem{{UserID: id, Username: "dave"}}, found)
 
 	me, _, err := admin.GetCurrentUserInfo(ctx)
 	require.NoError(t, err)
-	assert.Equal(t, int64(1), me.UserId)
+	assert.Equal(t, int64(1), me.UserID)
 
 	perms, _, err := admin.GetCurrentUserPermissions(ctx, &harbor.GetCurrentUserPermissionsParams{Scope: ptr("/system")})
 	require.NoError(t, err)
@@ -205,7 +205,7 @@ func TestHarborAuthAndRequestID(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "req-42", resp2.RequestID)
 	assert.Equal(t, h.srv.User, me.Username)
-	assert.Equal(t, h.srv.UserID, me.UserId)
+	assert.Equal(t, h.srv.UserID, me.UserID)
 	assert.False(t, me.SysadminFlag)
 	_, _, err = h.user(t).ListUsers(ctx, nil, client.WithRequestID("req-43"))
 	ae = apiError(t, err, client.ErrForbidden)
@@ -252,7 +252,7 @@ func TestHarborCreateUser(t *testing.T) {
 	// The new user can log in.
 	me, _, err := h.as(t, "erin", "Secr3tPassword").GetCurrentUserInfo(ctx)
 	require.NoError(t, err)
-	assert.Equal(t, id, me.UserId)
+	assert.Equal(t, id, me.UserID)
 
 	// Duplicates: username or email.
 	_, _, err = admin.CreateUser(ctx, newUserReq("erin"))
@@ -458,7 +458,7 @@ func TestHarborDeleteUser(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 2, resp.TotalCount)
 	for _, u := range users {
-		assert.NotEqual(t, int64(4), u.UserId)
+		assert.NotEqual(t, int64(4), u.UserID)
 	}
 	found, _, err := admin.SearchUsers(ctx, "bob", nil)
 	require.NoError(t, err)
@@ -629,7 +629,7 @@ func TestHarborCliSecret(t *testing.T) {
 	require.NoError(t, err)
 	require.NotNil(t, u.OidcUserMeta)
 	assert.Equal(t, "CliSecret2024", *u.OidcUserMeta.Secret)
-	assert.Equal(t, h.srv.UserID, u.OidcUserMeta.UserId)
+	assert.Equal(t, h.srv.UserID, u.OidcUserMeta.UserID)
 	me, _, err := admin.GetCurrentUserInfo(ctx)
 	require.NoError(t, err)
 	assert.Nil(t, me.OidcUserMeta, "user 1 authenticates against the DB")
@@ -935,10 +935,10 @@ func TestHarborSearchUsers(t *testing.T) {
 	// Ordered by length, then name; the built-in admin can be listed.
 	items, _, err = alice.SearchUsers(ctx, "a", nil)
 	require.NoError(t, err)
-	assert.Equal(t, []harbor.UserSearchRespItem{{UserId: 1, Username: "admin"}, {UserId: 3, Username: "alice"}, {UserId: 5, Username: "carol"}}, items)
+	assert.Equal(t, []harbor.UserSearchRespItem{{UserID: 1, Username: "admin"}, {UserID: 3, Username: "alice"}, {UserID: 5, Username: "carol"}}, items)
 	items, _, err = alice.SearchUsers(ctx, "o", nil)
 	require.NoError(t, err)
-	assert.Equal(t, []harbor.UserSearchRespItem{{UserId: 4, Username: "bob"}, {UserId: 5, Username: "carol"}}, items)
+	assert.Equal(t, []harbor.UserSearchRespItem{{UserID: 4, Username: "bob"}, {UserID: 5, Username: "carol"}}, items)
 	// The count leaves user 1 out, and with no match counted the handler
 	// answers [] at once, so the admin alone is never found.
 	items, resp, err = alice.SearchUsers(ctx, "adm", nil)
@@ -1014,7 +1014,7 @@ func TestHarborFaults(t *testing.T) {
 	assert.Equal(t, 2, resp.Attempts)
 	names, _, err := c.SearchUsers(ctx, "retried", nil)
 	require.NoError(t, err)
-	assert.Equal(t, []harbor.UserSearchRespItem{{UserId: id, Username: "retried"}}, names)
+	assert.Equal(t, []harbor.UserSearchRespItem{{UserID: id, Username: "retried"}}, names)
 
 	// Dropped connections: a typed transport error once retries run out.
 	srv.Faults.Inject(fake.Fault{Operation: "getCurrentUserInfo", Count: 10, Drop: true})

@@ -211,7 +211,7 @@ func (s *store) searchUsers(p *principal, username string, size int64) ([]harbor
 	})
 	out := make([]harbor.UserSearchRespItem, 0, min(int64(len(found)), max(size, 0)))
 	for _, u := range found[:min(int64(len(found)), max(size, 0))] {
-		out = append(out, harbor.UserSearchRespItem{UserId: u.id, Username: u.username})
+		out = append(out, harbor.UserSearchRespItem{UserID: u.id, Username: u.username})
 	}
 	return out, total, nil
 }

@@ -306,14 +306,14 @@ func (s *store) ensureOIDC(u *userRow) *oidcMeta {
 // resp renders u as UserResp; mu held.
 func (s *store) resp(u *userRow, withOIDC bool) harbor.UserResp {
 	r := harbor.UserResp{
-		UserId: u.id, Username: u.username, SysadminFlag: u.sysAdmin,
+		UserID: u.id, Username: u.username, SysadminFlag: u.sysAdmin,
 		CreationTime: u.created, UpdateTime: u.updated,
 		Email: opt(u.email), Realname: opt(u.realname), Comment: opt(u.comment),
 	}
 	if withOIDC && s.authMode == AuthOIDC && u.id > 1 {
 		m := s.ensureOIDC(u)
 		r.OidcUserMeta = &harbor.OIDCUserInfo{
-			Id: m.id, UserId: u.id, Subiss: m.subiss, Secret: opt(m.secret),
+			ID: m.id, UserID: u.id, Subiss: m.subiss, Secret: opt(m.secret),
 			CreationTime: m.created, UpdateTime: m.updated,
 		}
 	}

@@ -29,7 +29,7 @@ func (s *store) listAPIKeys(userID openapi_types.UUID) []homebox.APIKeyOut {
 	defer s.mu.Unlock()
 	keys := make([]*apiKeyRow, 0)
 	for _, k := range s.apiKeys {
-		if k.out.UserId == userID {
+		if k.out.UserID == userID {
 			keys = append(keys, k)
 		}
 	}
@@ -64,7 +64,7 @@ func (s *store) createAPIKey(userID openapi_types.UUID, name string, expiresAt *
 	s.keySeq++
 	k := &apiKeyRow{
 		out: homebox.APIKeyOut{
-			Id: s.newID(kindAPIKey), UserId: userID, Name: name, CreatedAt: now.UTC(),
+			ID: s.newID(kindAPIKey), UserID: userID, Name: name, CreatedAt: now.UTC(),
 		},
 		token: newAPIKeyToken(),
 		seq:   s.keySeq,
@@ -77,11 +77,11 @@ func (s *store) createAPIKey(userID openapi_types.UUID, name string, expiresAt *
 	}
 	v := expiresAt.UTC()
 	k.out.ExpiresAt = &v
-	s.apiKeys[k.out.Id] = k
-	s.apiKeyByTok[k.token] = k.out.Id
+	s.apiKeys[k.out.ID] = k
+	s.apiKeyByTok[k.token] = k.out.ID
 	o := copyKey(k.out)
 	return homebox.APIKeyCreatedOut{
-		Id: o.Id, UserId: o.UserId, Name: o.Name, CreatedAt: o.CreatedAt,
+		ID: o.ID, UserID: o.UserID, Name: o.Name, CreatedAt: o.CreatedAt,
 		ExpiresAt: o.ExpiresAt, LastUsedAt: o.LastUsedAt, Token: k.token,
 	}
 }
@@ -91,7 +91,7 @@ func (s *store) deleteAPIKey(userID, id openapi_types.UUID) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k, ok := s.apiKeys[id]
-	if !ok || k.out.UserId != userID {
+	if !ok || k.out.UserID != userID {
 		return errNotFound
 	}
 	delete(s.apiKeyByTok, k.token)

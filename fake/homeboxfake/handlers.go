@@ -318,9 +318,9 @@ func (f *Fake) ChangePassword(ctx context.Context, req homebox.ChangePasswordReq
 	return homebox.ChangePassword204Response{}, nil
 }
 
-// ListApiKeys implements GET /v1/users/self/api-keys: newest first, no tokens.
-func (f *Fake) ListApiKeys(ctx context.Context, _ homebox.ListApiKeysRequestObject) (homebox.ListApiKeysResponseObject, error) {
-	return homebox.ListApiKeys200JSONResponse(f.store.listAPIKeys(infoOf(ctx).principal.userID)), nil
+// ListAPIKeys implements GET /v1/users/self/api-keys: newest first, no tokens.
+func (f *Fake) ListAPIKeys(ctx context.Context, _ homebox.ListAPIKeysRequestObject) (homebox.ListAPIKeysResponseObject, error) {
+	return homebox.ListAPIKeys200JSONResponse(f.store.listAPIKeys(infoOf(ctx).principal.userID)), nil
 }
 
 // fieldError is go-playground/validator's FieldError text.
@@ -328,8 +328,8 @@ func fieldError(structName, field, tag string) string {
 	return fmt.Sprintf("Key: '%s.%s' Error:Field validation for '%s' failed on the '%s' tag", structName, field, field, tag)
 }
 
-// CreateApiKey implements POST /v1/users/self/api-keys.
-func (f *Fake) CreateApiKey(ctx context.Context, req homebox.CreateApiKeyRequestObject) (homebox.CreateApiKeyResponseObject, error) {
+// CreateAPIKey implements POST /v1/users/self/api-keys.
+func (f *Fake) CreateAPIKey(ctx context.Context, req homebox.CreateAPIKeyRequestObject) (homebox.CreateAPIKeyResponseObject, error) {
 	// go-playground/validator on `validate:"required,min=1,max=255"`: the
 	// field is named as in the Go struct, and only emptiness and length
 	// count (a name of spaces passes).
@@ -345,17 +345,17 @@ func (f *Fake) CreateApiKey(ctx context.Context, req homebox.CreateApiKeyRequest
 			Fields: map[string]string{"Name": fieldError("APIKeyCreate", "Name", tag)}}
 	}
 	k := f.store.createAPIKey(infoOf(ctx).principal.userID, req.Body.Name, req.Body.ExpiresAt, f.now())
-	return homebox.CreateApiKey201JSONResponse(k), nil
+	return homebox.CreateAPIKey201JSONResponse(k), nil
 }
 
-// DeleteApiKey implements DELETE /v1/users/self/api-keys/{id}.
-func (f *Fake) DeleteApiKey(ctx context.Context, req homebox.DeleteApiKeyRequestObject) (homebox.DeleteApiKeyResponseObject, error) {
-	err := f.store.deleteAPIKey(infoOf(ctx).principal.userID, req.Id)
+// DeleteAPIKey implements DELETE /v1/users/self/api-keys/{id}.
+func (f *Fake) DeleteAPIKey(ctx context.Context, req homebox.DeleteAPIKeyRequestObject) (homebox.DeleteAPIKeyResponseObject, error) {
+	err := f.store.deleteAPIKey(infoOf(ctx).principal.userID, req.ID)
 	switch {
 	case errors.Is(err, errNotFound):
 		return nil, &fakekit.Error{Status: http.StatusNotFound, Message: "Not Found"}
 	case err != nil:
 		return nil, err
 	}
-	return homebox.DeleteApiKey204Response{}, nil
+	return homebox.DeleteAPIKey204Response{}, nil
 }

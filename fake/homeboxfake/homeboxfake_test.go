@@ -160,14 +160,14 @@ func TestHomeboxEveryOperation(t *testing.T) {
 	assert.Equal(t, "jane@example.com", me.Email)
 	assert.Equal(t, "Jane", me.Name)
 	require.Len(t, me.GroupIds, 1)
-	assert.Equal(t, me.DefaultGroupId, me.GroupIds[0])
+	assert.Equal(t, me.DefaultGroupID, me.GroupIds[0])
 	assert.Nil(t, me.OidcIssuer)
 	assert.Nil(t, me.OidcSubject)
-	assert.NotEqual(t, homeboxfake.SeedGroupID, me.DefaultGroupId, "registration makes a new group")
+	assert.NotEqual(t, homeboxfake.SeedGroupID, me.DefaultGroupID, "registration makes a new group")
 
 	upd, _, err := hb.UpdateAccount(ctx, homebox.UserUpdate{Name: "Jane Doe", Email: "Jane.Doe@Example.com"})
 	require.NoError(t, err)
-	assert.Equal(t, me.Id, upd.Id)
+	assert.Equal(t, me.ID, upd.ID)
 	assert.Equal(t, "Jane Doe", upd.Name)
 	assert.Equal(t, "jane.doe@example.com", upd.Email)
 	assert.Equal(t, me.GroupIds, upd.GroupIds, "the response is the full user")
@@ -209,7 +209,7 @@ func TestHomeboxEveryOperation(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotEmpty(t, k1.Token)
 	assert.NotEqual(t, k1.Token, k2.Token)
-	assert.Equal(t, me.Id, k1.UserId)
+	assert.Equal(t, me.ID, k1.UserID)
 	require.NotNil(t, k1.ExpiresAt, "no expiresAt: 30 days, as builds after v0.26.2 do")
 	assert.True(t, k1.ExpiresAt.Equal(k1.CreatedAt.Add(30*24*time.Hour)), "expiresAt %v", k1.ExpiresAt)
 	assert.Regexp(t, `^hb_[A-Za-z0-9_-]{43}$`, k1.Token)
@@ -219,7 +219,7 @@ func TestHomeboxEveryOperation(t *testing.T) {
 	keys, resp, err := hb.ListAPIKeys(ctx)
 	require.NoError(t, err)
 	require.Len(t, keys, 2)
-	assert.Equal(t, []openapi_types.UUID{k2.Id, k1.Id}, []openapi_types.UUID{keys[0].Id, keys[1].Id}, "newest first")
+	assert.Equal(t, []openapi_types.UUID{k2.ID, k1.ID}, []openapi_types.UUID{keys[0].ID, keys[1].ID}, "newest first")
 	assert.NotContains(t, string(resp.RawBody), k1.Token)
 	assert.NotContains(t, string(resp.RawBody), `"token"`)
 
@@ -227,7 +227,7 @@ func TestHomeboxEveryOperation(t *testing.T) {
 	byKey := newClient(t, srv, tr, client.WithAPIKey(k1.Token))
 	kme, _, err := byKey.GetUserSelf(ctx)
 	require.NoError(t, err)
-	assert.Equal(t, me.Id, kme.Id)
+	assert.Equal(t, me.ID, kme.ID)
 	keys, _, err = hb.ListAPIKeys(ctx)
 	require.NoError(t, err)
 	require.NotNil(t, keys[1].LastUsedAt, "use is recorded")
@@ -235,22 +235,22 @@ func TestHomeboxEveryOperation(t *testing.T) {
 	apiErr(t, err, client.ErrBadRequest, 400, "")
 	_, _, err = byKey.UserTokenRefresh(ctx)
 	apiErr(t, err, client.ErrBadRequest, 400, "")
-	_, err = hb.DeleteAPIKey(ctx, k1.Id)
+	_, err = hb.DeleteAPIKey(ctx, k1.ID)
 	require.NoError(t, err)
 	_, _, err = byKey.GetUserSelf(ctx)
 	apiErr(t, err, client.ErrUnauthorized, 401, "valid authorization token is required")
-	_, err = hb.DeleteAPIKey(ctx, k1.Id)
+	_, err = hb.DeleteAPIKey(ctx, k1.ID)
 	apiErr(t, err, client.ErrNotFound, 404, "")
 	keys, _, err = hb.ListAPIKeys(ctx)
 	require.NoError(t, err)
 	require.Len(t, keys, 1)
-	assert.Equal(t, k2.Id, keys[0].Id)
+	assert.Equal(t, k2.ID, keys[0].ID)
 
 	// Another user's key is not found, and cannot be deleted.
 	admin := newClient(t, srv, tr)
 	_, _, err = admin.UserLogin(ctx, srv.Email, srv.Password, false)
 	require.NoError(t, err)
-	_, err = admin.DeleteAPIKey(ctx, k2.Id)
+	_, err = admin.DeleteAPIKey(ctx, k2.ID)
 	apiErr(t, err, client.ErrNotFound, 404, "")
 	adminKeys, _, err := admin.ListAPIKeys(ctx)
 	require.NoError(t, err)
@@ -374,7 +374,7 @@ func TestHomeboxEveryOperation(t *testing.T) {
 	assert.NotEqual(t, delTok, again.Token)
 	me2, _, err := hb.GetUserSelf(ctx)
 	require.NoError(t, err)
-	assert.NotEqual(t, me.Id, me2.Id)
+	assert.NotEqual(t, me.ID, me2.ID)
 
 	assert.Empty(t, tr.Errors(), "contract violations")
 	assert.Subset(t, tr.Covered(), contract.OperationIDs(tr.V.Doc()))
@@ -571,7 +571,7 @@ func TestHomeboxConfigSwitches(t *testing.T) {
 	require.NoError(t, err)
 	eve, ok := srv.Fake.User("EVE@example.com")
 	require.True(t, ok)
-	assert.Equal(t, homeboxfake.SeedGroupID, eve.DefaultGroupId, "an invitation joins its group")
+	assert.Equal(t, homeboxfake.SeedGroupID, eve.DefaultGroupID, "an invitation joins its group")
 	_, err = hb.RegisterNewUser(ctx, homebox.UserRegistration{Name: "Mallory", Email: "m@example.com", Password: "password1", Token: &inv})
 	apiErr(t, err, client.ErrServer, 500, "")
 
@@ -834,7 +834,7 @@ func TestHomeboxConcurrency(t *testing.T) {
 	require.Len(t, keys, n)
 	ids := map[openapi_types.UUID]bool{}
 	for _, k := range keys {
-		ids[k.Id] = true
+		ids[k.ID] = true
 	}
 	assert.Len(t, ids, n, "unique ids")
 	for i := range n {

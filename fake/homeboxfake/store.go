@@ -270,7 +270,7 @@ func (s *store) authenticate(tok string, fromHeader bool, now time.Time) (*princ
 	if k.out.ExpiresAt != nil && !now.Before(*k.out.ExpiresAt) {
 		return nil, 401, msgInvalidToken
 	}
-	u := s.users[k.out.UserId]
+	u := s.users[k.out.UserID]
 	if u == nil {
 		return nil, 401, msgInvalidToken
 	}
@@ -330,8 +330,8 @@ func (s *store) logoutAll(userID openapi_types.UUID) {
 
 func (u *userRow) out() homebox.UserOut {
 	o := homebox.UserOut{
-		Id: u.id, Name: u.name, Email: u.email, IsSuperuser: u.superuser,
-		DefaultGroupId: u.groupID,
+		ID: u.id, Name: u.name, Email: u.email, IsSuperuser: u.superuser,
+		DefaultGroupID: u.groupID,
 		GroupIds:       append([]openapi_types.UUID{}, u.groupIDs...),
 	}
 	if u.oidcIssuer != nil {
@@ -396,7 +396,7 @@ func (s *store) deleteUser(id openapi_types.UUID) error {
 	}
 	s.revokeSessions(id, "")
 	for kid, k := range s.apiKeys {
-		if k.out.UserId == id {
+		if k.out.UserID == id {
 			delete(s.apiKeyByTok, k.token)
 			delete(s.apiKeys, kid)
 		}

@@ -175,7 +175,7 @@ func (f *Fake) RegenerateDefaultPersonalAccessToken(ctx context.Context, _ kipu.
 func (f *Fake) DeletePersonalAccessToken(ctx context.Context, req kipu.DeletePersonalAccessTokenRequestObject) (kipu.DeletePersonalAccessTokenResponseObject, error) {
 	id, err := callerOf(ctx)
 	if err == nil {
-		if err = f.store.deleteToken(id, req.Id); err == nil {
+		if err = f.store.deleteToken(id, req.ID); err == nil {
 			return kipu.DeletePersonalAccessToken204Response{}, nil
 		}
 	}
@@ -189,23 +189,23 @@ func (f *Fake) AuthorizeByPersonalAccessToken(ctx context.Context, req kipu.Auth
 	p, err := f.store.authenticate(req.Params.XAuthToken, f.now())
 	if err == nil {
 		t := p.token
-		return kipu.AuthorizeByPersonalAccessToken200JSONResponse{Id: p.userID, AccessToken: &t}, nil
+		return kipu.AuthorizeByPersonalAccessToken200JSONResponse{ID: p.userID, AccessToken: &t}, nil
 	}
 	return nil, err
 }
 
-// GetUserById returns the public overview of a provisioned user.
-func (f *Fake) GetUserById(ctx context.Context, req kipu.GetUserByIdRequestObject) (kipu.GetUserByIdResponseObject, error) {
-	u, err := f.store.overview(req.Id)
+// GetUserByID returns the public overview of a provisioned user.
+func (f *Fake) GetUserByID(ctx context.Context, req kipu.GetUserByIDRequestObject) (kipu.GetUserByIDResponseObject, error) {
+	u, err := f.store.overview(req.ID)
 	if err == nil {
-		return kipu.GetUserById200JSONResponse(u), nil
+		return kipu.GetUserByID200JSONResponse(u), nil
 	}
 	return nil, err
 }
 
 // CheckUserExists answers 200 for a provisioned user, 404 otherwise.
 func (f *Fake) CheckUserExists(_ context.Context, req kipu.CheckUserExistsRequestObject) (kipu.CheckUserExistsResponseObject, error) {
-	if f.store.exists(req.Id) {
+	if f.store.exists(req.ID) {
 		return kipu.CheckUserExists200Response{}, nil
 	}
 	return kipu.CheckUserExists404Response{}, nil
@@ -227,7 +227,7 @@ func (noImage) VisitGetUserProfileImageResponse(w http.ResponseWriter) error {
 // nullable string: a data: URI (media type and base64 bytes), or null for
 // a user without an image; 404 for an unknown user.
 func (f *Fake) GetUserProfileImage(ctx context.Context, req kipu.GetUserProfileImageRequestObject) (kipu.GetUserProfileImageResponseObject, error) {
-	data, ct, err := f.store.image(req.Id)
+	data, ct, err := f.store.image(req.ID)
 	switch {
 	case err == nil:
 		if ct == "" {

@@ -113,7 +113,7 @@ func TestKipuContractCoversEveryOperation(t *testing.T) {
 
 	me, _, err := ada.GetCurrentUser(ctx)
 	require.NoError(t, err)
-	assert.Equal(t, kipufake.AdaID, me.Id)
+	assert.Equal(t, kipufake.AdaID, me.ID)
 	assert.Equal(t, "ada@example.com", *me.Email)
 
 	upd, _, err := ada.UpdateCurrentUser(ctx, kipu.UpdateUserRequest{CurrentPosition: str("Countess"), Homepage: str("https://ada.example"), About: str("Poetical science")})
@@ -139,14 +139,14 @@ func TestKipuContractCoversEveryOperation(t *testing.T) {
 	created, _, err := ada.CreatePersonalAccessToken(ctx, kipu.CreateAccessTokenRequest{Name: "contract"})
 	require.NoError(t, err)
 	require.NotNil(t, created.Value)
-	_, err = ada.DeletePersonalAccessToken(ctx, created.Id)
+	_, err = ada.DeletePersonalAccessToken(ctx, created.ID)
 	require.NoError(t, err)
 
 	def, _, err := ada.RegenerateDefaultPersonalAccessToken(ctx)
 	require.NoError(t, err)
 	principal, _, err := pub.AuthorizeByPersonalAccessToken(ctx, def.DefaultToken)
 	require.NoError(t, err)
-	assert.Equal(t, kipufake.AdaID, principal.Id)
+	assert.Equal(t, kipufake.AdaID, principal.ID)
 
 	overview, _, err := pub.GetUserByID(ctx, kipufake.AlanID)
 	require.NoError(t, err)
@@ -163,7 +163,7 @@ func TestKipuContractCoversEveryOperation(t *testing.T) {
 	hits, _, err := adaNew.SearchUsers(ctx, "hopper")
 	require.NoError(t, err)
 	require.Len(t, hits, 1)
-	assert.Equal(t, kipufake.GraceID, hits[0].Id)
+	assert.Equal(t, kipufake.GraceID, hits[0].ID)
 
 	_, tok := h.srv.Fake.AddUser(kipufake.Identity{Email: "temp@example.com", Firstname: "Temp"})
 	_, err = h.client(t, tok).DeleteCurrentUser(ctx)
@@ -185,7 +185,7 @@ func TestKipuJITProvisioning(t *testing.T) {
 	// The identity authenticates, but has no user profile yet.
 	principal, _, err := pub.AuthorizeByPersonalAccessToken(ctx, tok)
 	require.NoError(t, err)
-	assert.Equal(t, id, principal.Id)
+	assert.Equal(t, id, principal.ID)
 	exists, _, err := pub.CheckUserExists(ctx, id)
 	require.NoError(t, err)
 	assert.False(t, exists)
@@ -205,7 +205,7 @@ func TestKipuJITProvisioning(t *testing.T) {
 	// The first GET /me provisions the profile from the identity.
 	me, _, err := emmy.GetCurrentUser(ctx)
 	require.NoError(t, err)
-	assert.Equal(t, id, me.Id)
+	assert.Equal(t, id, me.ID)
 	assert.Equal(t, "emmy@example.com", *me.Username)
 	assert.Equal(t, "Noether", *me.Lastname)
 	assert.Nil(t, me.About)
@@ -221,7 +221,7 @@ func TestKipuJITProvisioning(t *testing.T) {
 	hits, _, err = emmy.SearchUsers(ctx, "NOETHER")
 	require.NoError(t, err)
 	require.Len(t, hits, 1)
-	assert.Equal(t, id, hits[0].Id)
+	assert.Equal(t, id, hits[0].ID)
 	_, _, err = emmy.UpdateCurrentUser(ctx, kipu.UpdateUserRequest{About: str("Algebraist")})
 	require.NoError(t, err)
 	u, ok := h.srv.Fake.User(id)
@@ -324,13 +324,13 @@ func TestKipuOAuth2Bearer(t *testing.T) {
 	viaBearer := h.client(t, "", client.WithBearerToken(h.srv.AccessToken))
 	me, _, err := viaBearer.GetCurrentUser(ctx)
 	require.NoError(t, err)
-	assert.Equal(t, kipufake.AdaID, me.Id)
+	assert.Equal(t, kipufake.AdaID, me.ID)
 	_, _, err = viaBearer.GetPersonalAccessTokens(ctx)
 	require.NoError(t, err)
 	alan := h.client(t, "", client.WithBearerToken(h.srv.Fake.IssueAccessToken(kipufake.AlanID)))
 	me, _, err = alan.GetCurrentUser(ctx)
 	require.NoError(t, err)
-	assert.Equal(t, kipufake.AlanID, me.Id)
+	assert.Equal(t, kipufake.AlanID, me.ID)
 	_, _, err = h.client(t, "", client.WithBearerToken("not-an-access-token")).GetCurrentUser(ctx)
 	e := apiError(t, err, client.ErrUnauthorized)
 	assert.Equal(t, "Invalid or expired access token", e.Message)
@@ -364,7 +364,7 @@ func TestKipuPersonalAccessTokens(t *testing.T) {
 	var found *kipu.AccessTokenDto
 	for i, tk := range *list.AccessTokens {
 		assert.Nil(t, tk.Value, "no raw value on reads")
-		if tk.Id == created.Id {
+		if tk.ID == created.ID {
 			found = &(*list.AccessTokens)[i]
 		}
 	}
@@ -375,9 +375,9 @@ func TestKipuPersonalAccessTokens(t *testing.T) {
 	clk.Set(time.Date(2026, 3, 10, 13, 14, 15, 0, time.UTC))
 	me, _, err := h.client(t, raw).GetCurrentUser(ctx)
 	require.NoError(t, err)
-	assert.Equal(t, kipufake.AdaID, me.Id)
+	assert.Equal(t, kipufake.AdaID, me.ID)
 	for _, tk := range h.srv.Fake.Tokens(kipufake.AdaID) {
-		if tk.Id == created.Id {
+		if tk.ID == created.ID {
 			require.NotNil(t, tk.UsedAt)
 			assert.Equal(t, "2026-03-10 13:14:15", *tk.UsedAt)
 		}
@@ -386,21 +386,21 @@ func TestKipuPersonalAccessTokens(t *testing.T) {
 	clk.Set(time.Date(2026, 3, 10, 14, 0, 0, 0, time.UTC))
 	principal, _, err := pub.AuthorizeByPersonalAccessToken(ctx, raw)
 	require.NoError(t, err)
-	assert.Equal(t, kipufake.AdaID, principal.Id)
+	assert.Equal(t, kipufake.AdaID, principal.ID)
 	require.NotNil(t, principal.AccessToken)
-	assert.Equal(t, created.Id, principal.AccessToken.Id)
+	assert.Equal(t, created.ID, principal.AccessToken.ID)
 	assert.Equal(t, "ci", principal.AccessToken.Name)
 	assert.Nil(t, principal.AccessToken.Value, "never the raw value")
 	assert.Equal(t, "2026-03-10 14:00:00", *principal.AccessToken.UsedAt)
 
 	// A deleted token stops working.
-	_, err = ada.DeletePersonalAccessToken(ctx, created.Id)
+	_, err = ada.DeletePersonalAccessToken(ctx, created.ID)
 	require.NoError(t, err)
 	_, _, err = h.client(t, raw).GetCurrentUser(ctx)
 	apiError(t, err, client.ErrUnauthorized)
 	_, _, err = pub.AuthorizeByPersonalAccessToken(ctx, raw)
 	apiError(t, err, client.ErrUnauthorized)
-	_, err = ada.DeletePersonalAccessToken(ctx, created.Id)
+	_, err = ada.DeletePersonalAccessToken(ctx, created.ID)
 	apiError(t, err, client.ErrNotFound)
 
 	// Another user's token is not ours to delete.
@@ -470,7 +470,7 @@ func TestKipuRegenerateDefaultToken(t *testing.T) {
 	assert.Len(t, *list.AccessTokens, 2, "named tokens survive")
 	principal, _, err := pub.AuthorizeByPersonalAccessToken(ctx, def.DefaultToken)
 	require.NoError(t, err)
-	assert.Equal(t, kipufake.AdaID, principal.Id)
+	assert.Equal(t, kipufake.AdaID, principal.ID)
 	assert.Equal(t, "default", principal.AccessToken.Name)
 }
 
@@ -506,7 +506,7 @@ func TestKipuSearchUsers(t *testing.T) {
 		require.NoError(t, err, q)
 		out := []string{}
 		for _, u := range hits {
-			out = append(out, u.Id)
+			out = append(out, u.ID)
 		}
 		return out
 	}
@@ -662,7 +662,7 @@ func TestKipuFaults(t *testing.T) {
 		before := srv.Faults.Requests("getCurrentUser")
 		me, resp, err := c.GetCurrentUser(ctx)
 		require.NoError(t, err)
-		assert.Equal(t, kipufake.AdaID, me.Id)
+		assert.Equal(t, kipufake.AdaID, me.ID)
 		assert.Equal(t, 3, resp.Attempts)
 		assert.Equal(t, before+3, srv.Faults.Requests("getCurrentUser"))
 	})
@@ -702,7 +702,7 @@ func TestKipuFaults(t *testing.T) {
 		srv.Faults.Inject(fake.Fault{Operation: "getCurrentUser", Drop: true, Count: 2})
 		me, _, err := c.GetCurrentUser(ctx) // idempotent: retried by the facade
 		require.NoError(t, err)
-		assert.Equal(t, kipufake.AdaID, me.Id)
+		assert.Equal(t, kipufake.AdaID, me.ID)
 
 		srv.Faults.Inject(fake.Fault{Operation: "createPersonalAccessToken", Drop: true, Count: 2})
 		n := len(srv.Fake.Tokens(kipufake.AdaID))
@@ -724,7 +724,7 @@ func TestKipuFaults(t *testing.T) {
 		srv.Faults.Inject(fake.Fault{Operation: "getUserById", Latency: 20 * time.Millisecond})
 		u, _, err := c.GetUserByID(ctx, kipufake.AlanID, client.WithTimeout(2*time.Second))
 		require.NoError(t, err)
-		assert.Equal(t, kipufake.AlanID, u.Id)
+		assert.Equal(t, kipufake.AlanID, u.ID)
 	})
 
 	srv.Faults.Reset()
@@ -770,8 +770,8 @@ func TestKipuConcurrentWriters(t *testing.T) {
 				errs <- err
 				return
 			}
-			if me.Id != id {
-				errs <- fmt.Errorf("got user %s, want %s", me.Id, id)
+			if me.ID != id {
+				errs <- fmt.Errorf("got user %s, want %s", me.ID, id)
 			}
 			newIDs[i] = id
 		}()
@@ -794,7 +794,7 @@ func TestKipuConcurrentWriters(t *testing.T) {
 	for _, v := range values[:4] {
 		p, _, err := h.client(t, "").AuthorizeByPersonalAccessToken(ctx, v)
 		require.NoError(t, err)
-		assert.Equal(t, kipufake.AdaID, p.Id)
+		assert.Equal(t, kipufake.AdaID, p.ID)
 	}
 	assert.Equal(t, usersBefore+n, h.srv.Fake.UserCount())
 	hits, _, err := ada.SearchUsers(ctx, "worker")

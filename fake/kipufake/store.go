@@ -260,7 +260,7 @@ func (s *store) overview(id string) (kipu.UserOverviewDto, error) {
 	if u == nil {
 		return kipu.UserOverviewDto{}, errUserNotFound
 	}
-	return kipu.UserOverviewDto{Id: u.id, Firstname: opt(u.firstname), Lastname: opt(u.lastname)}, nil
+	return kipu.UserOverviewDto{ID: u.id, Firstname: opt(u.firstname), Lastname: opt(u.lastname)}, nil
 }
 
 func (s *store) exists(id string) bool {
@@ -327,14 +327,14 @@ func (s *store) search(q string) ([]kipu.UserSearchDto, error) {
 	slices.SortFunc(hits, func(a, b *userRow) int { return cmp.Compare(a.seq, b.seq) })
 	out := make([]kipu.UserSearchDto, 0, len(hits))
 	for _, u := range hits {
-		out = append(out, kipu.UserSearchDto{Id: u.id, Firstname: opt(u.firstname), Lastname: opt(u.lastname)})
+		out = append(out, kipu.UserSearchDto{ID: u.id, Firstname: opt(u.firstname), Lastname: opt(u.lastname)})
 	}
 	return out, nil
 }
 
 func (u *userRow) dto() kipu.UserDto {
 	return kipu.UserDto{
-		Id:              u.id,
+		ID:              u.id,
 		Username:        opt(u.username),
 		Email:           opt(u.email),
 		Firstname:       opt(u.firstname),

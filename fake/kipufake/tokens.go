@@ -24,7 +24,7 @@ func (t *token) expired(now time.Time) bool {
 
 // dto renders t's metadata; the raw value is never included.
 func (t *token) dto() kipu.AccessTokenDto {
-	d := kipu.AccessTokenDto{Id: t.id, Name: t.name, ExpiresAt: t.expiresAt}
+	d := kipu.AccessTokenDto{ID: t.id, Name: t.name, ExpiresAt: t.expiresAt}
 	c := t.createdAt.UTC().Format(timeLayout)
 	d.CreatedAt = &c
 	if t.usedAt != nil {

@@ -23,11 +23,11 @@ func (f *Fake) newRequestID() string {
 }
 
 func (f *Fake) errorShape(msg string) vectara.Error {
-	return vectara.Error{Messages: &[]string{msg}, RequestId: ptr(f.newRequestID())}
+	return vectara.Error{Messages: &[]string{msg}, RequestID: ptr(f.newRequestID())}
 }
 
 func (f *Fake) badRequestShape(fields map[string]string, msg string) vectara.BadRequestError {
-	e := vectara.BadRequestError{Messages: &[]string{msg}, RequestId: ptr(f.newRequestID())}
+	e := vectara.BadRequestError{Messages: &[]string{msg}, RequestID: ptr(f.newRequestID())}
 	if len(fields) > 0 {
 		e.FieldErrors = &fields
 	}
@@ -35,7 +35,7 @@ func (f *Fake) badRequestShape(fields map[string]string, msg string) vectara.Bad
 }
 
 func (f *Fake) notFoundShape(id, msg string) vectara.NotFoundError {
-	return vectara.NotFoundError{Id: &id, Messages: &[]string{msg}, RequestId: ptr(f.newRequestID())}
+	return vectara.NotFoundError{ID: &id, Messages: &[]string{msg}, RequestID: ptr(f.newRequestID())}
 }
 
 // faultBody is the body of an injected fault: the shape the document gives

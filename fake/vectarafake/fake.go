@@ -123,16 +123,16 @@ func New() *Fake {
 	}{
 		{vectara.CreateUserRequest{
 			Email: "owner@example.com", Description: ptr("Account owner"),
-			ApiRoles: &[]vectara.ApiRole{"owner"},
+			APIRoles: &[]vectara.APIRole{"owner"},
 		}, true, "2025-01-06T08:00:00Z"},
 		{vectara.CreateUserRequest{
 			Email: "ada@example.com", Description: ptr("Content manager"),
-			ApiRoles:    &[]vectara.ApiRole{"corpus_administrator"},
+			APIRoles:    &[]vectara.APIRole{"corpus_administrator"},
 			CorpusRoles: &[]vectara.CorpusRole{{CorpusKey: "my-corpus", Role: "editor"}, {CorpusKey: "support-docs", Role: "viewer"}},
 			AgentRoles:  &[]vectara.AgentRole{{AgentKey: "support-agent", Role: "agent_user"}},
 		}, true, "2025-03-14T09:26:53Z"},
 		{vectara.CreateUserRequest{
-			Email: "grace@example.com", ApiRoles: &[]vectara.ApiRole{"administrator"},
+			Email: "grace@example.com", APIRoles: &[]vectara.APIRole{"administrator"},
 			CorpusRoles: &[]vectara.CorpusRole{{CorpusKey: "my-corpus", Role: "owner"}},
 		}, true, "2025-03-20T14:00:00Z"},
 		{vectara.CreateUserRequest{Email: "bob@example.com", Username: ptr("bob")}, false, "2025-04-01T08:00:00Z"},
@@ -148,7 +148,7 @@ func New() *Fake {
 	f.keys[SeedAPIKey] = apiKeyRow{kind: KeyPersonal, owner: "owner@example.com"}
 	f.keys[SeedLimitedAPIKey] = apiKeyRow{kind: KeyPersonal, owner: "ada@example.com"}
 	f.keys[SeedQueryAPIKey] = apiKeyRow{kind: KeyQueryService, owner: "owner@example.com"}
-	f.clients[SeedClientID] = appClient{secret: SeedClientSecret, roles: []vectara.ApiRole{"administrator"}}
+	f.clients[SeedClientID] = appClient{secret: SeedClientSecret, roles: []vectara.APIRole{"administrator"}}
 	return f
 }
 
@@ -239,10 +239,10 @@ func (f *Fake) AddAPIKey(key, kind, owner string) {
 
 // AddClient registers an OAuth2 application client with customer-level
 // roles (owner or administrator may manage users).
-func (f *Fake) AddClient(id, secret string, roles ...vectara.ApiRole) {
+func (f *Fake) AddClient(id, secret string, roles ...vectara.APIRole) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.clients[id] = appClient{secret: secret, roles: append([]vectara.ApiRole{}, roles...)}
+	f.clients[id] = appClient{secret: secret, roles: append([]vectara.APIRole{}, roles...)}
 }
 
 // TokenRequests returns how many requests reached the token endpoint,

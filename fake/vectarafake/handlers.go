@@ -85,10 +85,10 @@ func (f *Fake) CreateUser(_ context.Context, req vectara.CreateUserRequestObject
 		return nil, storeError(err, "")
 	}
 	return vectara.CreateUser201JSONResponse{
-		Id: user.Id, Email: user.Email, Username: user.Username, Enabled: user.Enabled,
+		ID: user.ID, Email: user.Email, Username: user.Username, Enabled: user.Enabled,
 		Description: user.Description, CreatedAt: user.CreatedAt, UpdatedAt: user.UpdatedAt,
-		ApiRoles: user.ApiRoles, CorpusRoles: user.CorpusRoles, AgentRoles: user.AgentRoles,
-		ApiPolicy:       user.ApiPolicy,
+		APIRoles: user.APIRoles, CorpusRoles: user.CorpusRoles, AgentRoles: user.AgentRoles,
+		APIPolicy:       user.APIPolicy,
 		OneTimeCode:     &code,
 		OneTimeCodeLink: ptr(oneTimeCodeLink),
 	}, nil

@@ -43,7 +43,7 @@ type userRow struct {
 	enabled     bool
 	created     time.Time
 	updated     time.Time
-	apiRoles    []vectara.ApiRole
+	apiRoles    []vectara.APIRole
 	corpusRoles []vectara.CorpusRole
 	agentRoles  []vectara.AgentRole
 	resets      int // password resets requested
@@ -66,7 +66,7 @@ type apiKeyRow struct {
 // appClient is an OAuth2 application client.
 type appClient struct {
 	secret string
-	roles  []vectara.ApiRole
+	roles  []vectara.APIRole
 }
 
 // accessToken is an issued OAuth2 access token.
@@ -80,7 +80,7 @@ type accessToken struct {
 type principal struct {
 	name  string // username or client id
 	kind  string // a VectaraKey* kind, or "oauth2"
-	roles []vectara.ApiRole
+	roles []vectara.APIRole
 }
 
 // keyTypeAllowed reports whether p's credential may call the user
@@ -102,7 +102,7 @@ func (p principal) isAdmin() bool {
 
 func (u *userRow) clone() *userRow {
 	c := *u
-	c.apiRoles = append([]vectara.ApiRole{}, u.apiRoles...)
+	c.apiRoles = append([]vectara.APIRole{}, u.apiRoles...)
 	c.corpusRoles = append([]vectara.CorpusRole{}, u.corpusRoles...)
 	c.agentRoles = append([]vectara.AgentRole{}, u.agentRoles...)
 	return &c
@@ -110,7 +110,7 @@ func (u *userRow) clone() *userRow {
 
 // policyOps are the operations each customer-level role allows, as
 // reported in User.api_policy (a null value: on any resource).
-var policyOps = map[vectara.ApiRole][]string{
+var policyOps = map[vectara.APIRole][]string{
 	"owner":                 {"listUsers", "createUser", "getUser", "updateUser", "deleteUser", "resetUserPassword", "listCorpora", "createCorpus", "deleteCorpus", "updateBilling"},
 	"administrator":         {"listUsers", "createUser", "getUser", "updateUser", "deleteUser", "resetUserPassword", "listCorpora", "createCorpus", "deleteCorpus"},
 	"billing_administrator": {"getBilling", "updateBilling"},
@@ -127,13 +127,13 @@ var policyOps = map[vectara.ApiRole][]string{
 func (u *userRow) toAPI() vectara.User {
 	c := u.clone()
 	out := vectara.User{
-		Id:          &c.id,
+		ID:          &c.id,
 		Email:       &c.email,
 		Username:    &c.username,
 		Enabled:     &c.enabled,
 		CreatedAt:   &c.created,
 		UpdatedAt:   &c.updated,
-		ApiRoles:    &c.apiRoles,
+		APIRoles:    &c.apiRoles,
 		CorpusRoles: &c.corpusRoles,
 		AgentRoles:  &c.agentRoles,
 	}
@@ -141,7 +141,7 @@ func (u *userRow) toAPI() vectara.User {
 		out.Description = &c.description
 	}
 	if len(c.apiRoles) > 0 {
-		ops := map[string]*vectara.ApiOperationPolicy{}
+		ops := map[string]*vectara.APIOperationPolicy{}
 		for _, r := range c.apiRoles {
 			for _, op := range policyOps[r] {
 				ops[op] = nil
@@ -153,12 +153,12 @@ func (u *userRow) toAPI() vectara.User {
 			for _, cr := range c.corpusRoles {
 				keys = append(keys, cr.CorpusKey)
 			}
-			ops["queryCorpus"] = &vectara.ApiOperationPolicy{
+			ops["queryCorpus"] = &vectara.APIOperationPolicy{
 				AllowAnyResource: false,
 				AllowedResources: &map[string][]string{"path.corpus_key": keys},
 			}
 		}
-		out.ApiPolicy = &vectara.ApiPolicy{Name: string(c.apiRoles[0]), AllowedOperations: ops}
+		out.APIPolicy = &vectara.APIPolicy{Name: string(c.apiRoles[0]), AllowedOperations: ops}
 	}
 	return out
 }
@@ -229,8 +229,8 @@ func (f *Fake) createUser(req vectara.CreateUserRequest, now time.Time) (*userRo
 	if req.Description != nil {
 		u.description = *req.Description
 	}
-	if req.ApiRoles != nil {
-		u.apiRoles = append([]vectara.ApiRole{}, *req.ApiRoles...)
+	if req.APIRoles != nil {
+		u.apiRoles = append([]vectara.APIRole{}, *req.APIRoles...)
 	}
 	if req.CorpusRoles != nil {
 		u.corpusRoles = append([]vectara.CorpusRole{}, *req.CorpusRoles...)
@@ -280,8 +280,8 @@ func (f *Fake) updateUser(username string, req vectara.UpdateUserRequest, now ti
 	if req.Description != nil {
 		u.description, changed = *req.Description, true
 	}
-	if req.ApiRoles != nil {
-		u.apiRoles, changed = append([]vectara.ApiRole{}, *req.ApiRoles...), true
+	if req.APIRoles != nil {
+		u.apiRoles, changed = append([]vectara.APIRole{}, *req.APIRoles...), true
 	}
 	if req.CorpusRoles != nil {
 		u.corpusRoles, changed = append([]vectara.CorpusRole{}, *req.CorpusRoles...), true
@@ -421,7 +421,7 @@ func (f *Fake) principalForKey(key string) (principal, bool) {
 	if !ok || !u.enabled {
 		return principal{}, false // the owner was deleted or disabled
 	}
-	return principal{name: u.username, kind: k.kind, roles: append([]vectara.ApiRole{}, u.apiRoles...)}, true
+	return principal{name: u.username, kind: k.kind, roles: append([]vectara.APIRole{}, u.apiRoles...)}, true
 }
 
 // principalForToken resolves a bearer token; expired reports a known token
@@ -438,7 +438,7 @@ func (f *Fake) principalForToken(tok string, now time.Time) (p principal, expire
 	if !found {
 		return principal{}, false, false
 	}
-	return principal{name: t.clientID, kind: "oauth2", roles: append([]vectara.ApiRole{}, c.roles...)}, false, true
+	return principal{name: t.clientID, kind: "oauth2", roles: append([]vectara.APIRole{}, c.roles...)}, false, true
 }
 
 // issueToken returns a new access token for clientID, valid until

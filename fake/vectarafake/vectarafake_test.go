@@ -127,13 +127,13 @@ func TestVectaraContractEveryOperation(t *testing.T) {
 	created, resp, err := c.CreateUser(ctx, vectara.CreateUserRequest{
 		Email:       "lin@example.com",
 		Description: str("Analyst"),
-		ApiRoles:    &[]vectara.ApiRole{"corpus_developer"},
+		APIRoles:    &[]vectara.APIRole{"corpus_developer"},
 		CorpusRoles: &[]vectara.CorpusRole{{CorpusKey: "my-corpus", Role: "viewer"}},
 	})
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusCreated, resp.StatusCode)
 	assert.Equal(t, "lin@example.com", *created.Username, "username defaults to email")
-	assert.True(t, strings.HasPrefix(*created.Id, "usr_"))
+	assert.True(t, strings.HasPrefix(*created.ID, "usr_"))
 	assert.True(t, *created.Enabled)
 	require.NotNil(t, created.OneTimeCode)
 	assert.Len(t, *created.OneTimeCode, 6)
@@ -141,11 +141,11 @@ func TestVectaraContractEveryOperation(t *testing.T) {
 
 	got, _, err := c.GetUser(ctx, "lin@example.com")
 	require.NoError(t, err)
-	assert.Equal(t, *created.Id, *got.Id)
+	assert.Equal(t, *created.ID, *got.ID)
 	assert.Equal(t, "Analyst", *got.Description)
 	assert.Equal(t, []vectara.CorpusRole{{CorpusKey: "my-corpus", Role: "viewer"}}, *got.CorpusRoles)
-	require.NotNil(t, got.ApiPolicy)
-	assert.Equal(t, "corpus_developer", got.ApiPolicy.Name)
+	require.NotNil(t, got.APIPolicy)
+	assert.Equal(t, "corpus_developer", got.APIPolicy.Name)
 
 	upd, _, err := c.UpdateUser(ctx, "lin@example.com", vectara.UpdateUserRequest{Enabled: boolOf(false)})
 	require.NoError(t, err)
@@ -222,7 +222,7 @@ func TestVectaraAPIKeyAuth(t *testing.T) {
 	// Promoting the user makes the same key work; disabling or deleting
 	// the user revokes it.
 	admin := e.apiKeyClient(t)
-	_, _, err = admin.UpdateUser(ctx, "ada@example.com", vectara.UpdateUserRequest{ApiRoles: &[]vectara.ApiRole{"administrator"}})
+	_, _, err = admin.UpdateUser(ctx, "ada@example.com", vectara.UpdateUserRequest{APIRoles: &[]vectara.APIRole{"administrator"}})
 	require.NoError(t, err)
 	_, _, err = limited.ListUsers(ctx, nil)
 	require.NoError(t, err)
@@ -283,7 +283,7 @@ func TestVectaraOAuth2(t *testing.T) {
 	before := e.srv.Faults.Requests("getUser")
 	u, _, err := c.GetUser(ctx, "oauth@example.com")
 	require.NoError(t, err)
-	assert.Equal(t, *created.Id, *u.Id)
+	assert.Equal(t, *created.ID, *u.ID)
 	assert.Equal(t, 2, e.srv.Fake.TokenRequests())
 	assert.Equal(t, before+2, e.srv.Faults.Requests("getUser"), "refused once, then resent")
 	_, _, err = c.GetUser(ctx, "oauth@example.com")
@@ -607,7 +607,7 @@ func TestVectaraCreateAndUpdate(t *testing.T) {
 
 	u, _, err := c.CreateUser(ctx, vectara.CreateUserRequest{
 		Email: "Kay@Example.com", Username: str("kay"),
-		ApiRoles:   &[]vectara.ApiRole{"agent_viewer"},
+		APIRoles:   &[]vectara.APIRole{"agent_viewer"},
 		AgentRoles: &[]vectara.AgentRole{{AgentKey: "support-agent", Role: "agent_user"}},
 	})
 	require.NoError(t, err)
@@ -635,17 +635,17 @@ func TestVectaraCreateAndUpdate(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "Support", *upd.Description)
 	assert.Equal(t, []vectara.CorpusRole{{CorpusKey: "support-docs", Role: "editor"}}, *upd.CorpusRoles)
-	assert.Equal(t, []vectara.ApiRole{"agent_viewer"}, *upd.ApiRoles, "not sent, unchanged")
+	assert.Equal(t, []vectara.APIRole{"agent_viewer"}, *upd.APIRoles, "not sent, unchanged")
 	assert.Len(t, *upd.AgentRoles, 1)
 	assert.True(t, *upd.Enabled)
 	assert.Equal(t, start.Add(time.Hour), *upd.UpdatedAt)
 	assert.Equal(t, start, *upd.CreatedAt)
 
-	upd, _, err = c.UpdateUser(ctx, "kay", vectara.UpdateUserRequest{ApiRoles: &[]vectara.ApiRole{}, AgentRoles: &[]vectara.AgentRole{}})
+	upd, _, err = c.UpdateUser(ctx, "kay", vectara.UpdateUserRequest{APIRoles: &[]vectara.APIRole{}, AgentRoles: &[]vectara.AgentRole{}})
 	require.NoError(t, err)
-	assert.Empty(t, *upd.ApiRoles)
+	assert.Empty(t, *upd.APIRoles)
 	assert.Empty(t, *upd.AgentRoles)
-	assert.Nil(t, upd.ApiPolicy)
+	assert.Nil(t, upd.APIPolicy)
 	assert.Len(t, *upd.CorpusRoles, 1)
 
 	mu.Lock()
@@ -758,7 +758,7 @@ func TestVectaraBadRequests(t *testing.T) {
 		})
 	}
 	u, _ := e.srv.Fake.User("bob")
-	assert.Empty(t, *u.ApiRoles, "refused requests change nothing")
+	assert.Empty(t, *u.APIRoles, "refused requests change nothing")
 
 	// Unknown endpoints and methods keep the general shape.
 	status, body := send("GET", "/v2/nothing", "", "")

@@ -49,8 +49,8 @@ type OIDCUserInfo struct {
 	// CreationTime The creation time of the OIDC user info record.
 	CreationTime time.Time `json:"creation_time"`
 
-	// Id the ID of the OIDC info record
-	Id int64 `json:"id"`
+	// ID the ID of the OIDC info record
+	ID int64 `json:"id"`
 
 	// Secret the secret of the OIDC user that can be used for CLI to push/pull artifacts. Omitted when empty.
 	Secret *string `json:"secret,omitempty"`
@@ -61,8 +61,8 @@ type OIDCUserInfo struct {
 	// UpdateTime The update time of the OIDC user info record.
 	UpdateTime time.Time `json:"update_time"`
 
-	// UserId the ID of the user
-	UserId int64 `json:"user_id"`
+	// UserID the ID of the user
+	UserID int64 `json:"user_id"`
 }
 
 // PasswordReq defines model for PasswordReq.
@@ -138,14 +138,14 @@ type UserResp struct {
 
 	// UpdateTime The update time of the user.
 	UpdateTime time.Time `json:"update_time"`
-	UserId     int64     `json:"user_id"`
+	UserID     int64     `json:"user_id"`
 	Username   string    `json:"username"`
 }
 
 // UserSearchRespItem defines model for UserSearchRespItem.
 type UserSearchRespItem struct {
-	// UserId The ID of the user.
-	UserId   int64  `json:"user_id"`
+	// UserID The ID of the user.
+	UserID   int64  `json:"user_id"`
 	Username string `json:"username"`
 }
 
@@ -164,8 +164,8 @@ type PageSize = int64
 // Query defines model for query.
 type Query = string
 
-// RequestId defines model for requestId.
-type RequestId = string
+// RequestID defines model for requestId.
+type RequestID = string
 
 // Sort defines model for sort.
 type Sort = string
@@ -211,20 +211,20 @@ type ListUsersParams struct {
 	// PageSize The size of per page
 	PageSize *PageSize `form:"page_size,omitempty" json:"page_size,omitempty"`
 
-	// XRequestId An unique ID for the request
-	XRequestId *RequestId `json:"X-Request-Id,omitempty"`
+	// XRequestID An unique ID for the request
+	XRequestID *RequestID `json:"X-Request-Id,omitempty"`
 }
 
 // CreateUserParams defines parameters for CreateUser.
 type CreateUserParams struct {
-	// XRequestId An unique ID for the request
-	XRequestId *RequestId `json:"X-Request-Id,omitempty"`
+	// XRequestID An unique ID for the request
+	XRequestID *RequestID `json:"X-Request-Id,omitempty"`
 }
 
 // GetCurrentUserInfoParams defines parameters for GetCurrentUserInfo.
 type GetCurrentUserInfoParams struct {
-	// XRequestId An unique ID for the request
-	XRequestId *RequestId `json:"X-Request-Id,omitempty"`
+	// XRequestID An unique ID for the request
+	XRequestID *RequestID `json:"X-Request-Id,omitempty"`
 }
 
 // GetCurrentUserPermissionsParams defines parameters for GetCurrentUserPermissions.
@@ -236,8 +236,8 @@ type GetCurrentUserPermissionsParams struct {
 	// eg for resource '/project/1/repository' if relative is 'true' then the resource in response will be 'repository'.
 	Relative *bool `form:"relative,omitempty" json:"relative,omitempty"`
 
-	// XRequestId An unique ID for the request
-	XRequestId *RequestId `json:"X-Request-Id,omitempty"`
+	// XRequestID An unique ID for the request
+	XRequestID *RequestID `json:"X-Request-Id,omitempty"`
 }
 
 // SearchUsersParams defines parameters for SearchUsers.
@@ -251,44 +251,44 @@ type SearchUsersParams struct {
 	// Username Username for filtering results.
 	Username string `form:"username" json:"username"`
 
-	// XRequestId An unique ID for the request
-	XRequestId *RequestId `json:"X-Request-Id,omitempty"`
+	// XRequestID An unique ID for the request
+	XRequestID *RequestID `json:"X-Request-Id,omitempty"`
 }
 
 // DeleteUserParams defines parameters for DeleteUser.
 type DeleteUserParams struct {
-	// XRequestId An unique ID for the request
-	XRequestId *RequestId `json:"X-Request-Id,omitempty"`
+	// XRequestID An unique ID for the request
+	XRequestID *RequestID `json:"X-Request-Id,omitempty"`
 }
 
 // GetUserParams defines parameters for GetUser.
 type GetUserParams struct {
-	// XRequestId An unique ID for the request
-	XRequestId *RequestId `json:"X-Request-Id,omitempty"`
+	// XRequestID An unique ID for the request
+	XRequestID *RequestID `json:"X-Request-Id,omitempty"`
 }
 
 // UpdateUserProfileParams defines parameters for UpdateUserProfile.
 type UpdateUserProfileParams struct {
-	// XRequestId An unique ID for the request
-	XRequestId *RequestId `json:"X-Request-Id,omitempty"`
+	// XRequestID An unique ID for the request
+	XRequestID *RequestID `json:"X-Request-Id,omitempty"`
 }
 
 // SetCliSecretParams defines parameters for SetCliSecret.
 type SetCliSecretParams struct {
-	// XRequestId An unique ID for the request
-	XRequestId *RequestId `json:"X-Request-Id,omitempty"`
+	// XRequestID An unique ID for the request
+	XRequestID *RequestID `json:"X-Request-Id,omitempty"`
 }
 
 // UpdateUserPasswordParams defines parameters for UpdateUserPassword.
 type UpdateUserPasswordParams struct {
-	// XRequestId An unique ID for the request
-	XRequestId *RequestId `json:"X-Request-Id,omitempty"`
+	// XRequestID An unique ID for the request
+	XRequestID *RequestID `json:"X-Request-Id,omitempty"`
 }
 
 // SetUserSysAdminParams defines parameters for SetUserSysAdmin.
 type SetUserSysAdminParams struct {
-	// XRequestId An unique ID for the request
-	XRequestId *RequestId `json:"X-Request-Id,omitempty"`
+	// XRequestID An unique ID for the request
+	XRequestID *RequestID `json:"X-Request-Id,omitempty"`
 }
 
 // CreateUserJSONRequestBody defines body for CreateUser for application/json ContentType.
@@ -514,7 +514,7 @@ type ClientInterface interface {
 	// 204), as upstream declares and the server does.
 	//
 	// Corresponds with DELETE /users/{user_id} (the `DeleteUser` operationId).
-	DeleteUser(ctx context.Context, userId int64, params *DeleteUserParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteUser(ctx context.Context, userID int64, params *DeleteUserParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetUser Get a user's profile.
 	//
@@ -524,7 +524,7 @@ type ClientInterface interface {
 	// present only when the auth mode is `oidc_auth` and user_id is not 1.
 	//
 	// Corresponds with GET /users/{user_id} (the `GetUser` operationId).
-	GetUser(ctx context.Context, userId int64, params *GetUserParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetUser(ctx context.Context, userID int64, params *GetUserParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateUserProfileWithBody Update user's profile.
 	//
@@ -543,7 +543,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /users/{user_id} (the `UpdateUserProfile` operationId).
-	UpdateUserProfileWithBody(ctx context.Context, userId int64, params *UpdateUserProfileParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateUserProfileWithBody(ctx context.Context, userID int64, params *UpdateUserProfileParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateUserProfile Update user's profile.
 	//
@@ -562,7 +562,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /users/{user_id} (the `UpdateUserProfile` operationId).
-	UpdateUserProfile(ctx context.Context, userId int64, params *UpdateUserProfileParams, body UpdateUserProfileJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateUserProfile(ctx context.Context, userID int64, params *UpdateUserProfileParams, body UpdateUserProfileJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SetCliSecretWithBody Set CLI secret for a user.
 	//
@@ -591,7 +591,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /users/{user_id}/cli_secret (the `SetCliSecret` operationId).
-	SetCliSecretWithBody(ctx context.Context, userId int64, params *SetCliSecretParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SetCliSecretWithBody(ctx context.Context, userID int64, params *SetCliSecretParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SetCliSecret Set CLI secret for a user.
 	//
@@ -620,7 +620,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /users/{user_id}/cli_secret (the `SetCliSecret` operationId).
-	SetCliSecret(ctx context.Context, userId int64, params *SetCliSecretParams, body SetCliSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SetCliSecret(ctx context.Context, userID int64, params *SetCliSecretParams, body SetCliSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateUserPasswordWithBody Change the password on a user that already exists.
 	//
@@ -640,7 +640,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /users/{user_id}/password (the `UpdateUserPassword` operationId).
-	UpdateUserPasswordWithBody(ctx context.Context, userId int64, params *UpdateUserPasswordParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateUserPasswordWithBody(ctx context.Context, userID int64, params *UpdateUserPasswordParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateUserPassword Change the password on a user that already exists.
 	//
@@ -660,7 +660,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /users/{user_id}/password (the `UpdateUserPassword` operationId).
-	UpdateUserPassword(ctx context.Context, userId int64, params *UpdateUserPasswordParams, body UpdateUserPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateUserPassword(ctx context.Context, userID int64, params *UpdateUserPasswordParams, body UpdateUserPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SetUserSysAdminWithBody Update a registered user to change to be an administrator of Harbor.
 	//
@@ -673,7 +673,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /users/{user_id}/sysadmin (the `SetUserSysAdmin` operationId).
-	SetUserSysAdminWithBody(ctx context.Context, userId int64, params *SetUserSysAdminParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SetUserSysAdminWithBody(ctx context.Context, userID int64, params *SetUserSysAdminParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SetUserSysAdmin Update a registered user to change to be an administrator of Harbor.
 	//
@@ -686,7 +686,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /users/{user_id}/sysadmin (the `SetUserSysAdmin` operationId).
-	SetUserSysAdmin(ctx context.Context, userId int64, params *SetUserSysAdminParams, body SetUserSysAdminJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SetUserSysAdmin(ctx context.Context, userID int64, params *SetUserSysAdminParams, body SetUserSysAdminJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // ListUsers List users
@@ -883,8 +883,8 @@ func (c *Client) SearchUsers(ctx context.Context, params *SearchUsersParams, req
 // 204), as upstream declares and the server does.
 //
 // Corresponds with DELETE /users/{user_id} (the `DeleteUser` operationId).
-func (c *Client) DeleteUser(ctx context.Context, userId int64, params *DeleteUserParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDeleteUserRequest(c.Server, userId, params)
+func (c *Client) DeleteUser(ctx context.Context, userID int64, params *DeleteUserParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteUserRequest(c.Server, userID, params)
 	if err != nil {
 		return nil, err
 	}
@@ -903,8 +903,8 @@ func (c *Client) DeleteUser(ctx context.Context, userId int64, params *DeleteUse
 // present only when the auth mode is `oidc_auth` and user_id is not 1.
 //
 // Corresponds with GET /users/{user_id} (the `GetUser` operationId).
-func (c *Client) GetUser(ctx context.Context, userId int64, params *GetUserParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetUserRequest(c.Server, userId, params)
+func (c *Client) GetUser(ctx context.Context, userID int64, params *GetUserParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetUserRequest(c.Server, userID, params)
 	if err != nil {
 		return nil, err
 	}
@@ -932,8 +932,8 @@ func (c *Client) GetUser(ctx context.Context, userId int64, params *GetUserParam
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /users/{user_id} (the `UpdateUserProfile` operationId).
-func (c *Client) UpdateUserProfileWithBody(ctx context.Context, userId int64, params *UpdateUserProfileParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateUserProfileRequestWithBody(c.Server, userId, params, contentType, body)
+func (c *Client) UpdateUserProfileWithBody(ctx context.Context, userID int64, params *UpdateUserProfileParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateUserProfileRequestWithBody(c.Server, userID, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -961,8 +961,8 @@ func (c *Client) UpdateUserProfileWithBody(ctx context.Context, userId int64, pa
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PUT /users/{user_id} (the `UpdateUserProfile` operationId).
-func (c *Client) UpdateUserProfile(ctx context.Context, userId int64, params *UpdateUserProfileParams, body UpdateUserProfileJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateUserProfileRequest(c.Server, userId, params, body)
+func (c *Client) UpdateUserProfile(ctx context.Context, userID int64, params *UpdateUserProfileParams, body UpdateUserProfileJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateUserProfileRequest(c.Server, userID, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1000,8 +1000,8 @@ func (c *Client) UpdateUserProfile(ctx context.Context, userId int64, params *Up
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /users/{user_id}/cli_secret (the `SetCliSecret` operationId).
-func (c *Client) SetCliSecretWithBody(ctx context.Context, userId int64, params *SetCliSecretParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewSetCliSecretRequestWithBody(c.Server, userId, params, contentType, body)
+func (c *Client) SetCliSecretWithBody(ctx context.Context, userID int64, params *SetCliSecretParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetCliSecretRequestWithBody(c.Server, userID, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1039,8 +1039,8 @@ func (c *Client) SetCliSecretWithBody(ctx context.Context, userId int64, params 
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PUT /users/{user_id}/cli_secret (the `SetCliSecret` operationId).
-func (c *Client) SetCliSecret(ctx context.Context, userId int64, params *SetCliSecretParams, body SetCliSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewSetCliSecretRequest(c.Server, userId, params, body)
+func (c *Client) SetCliSecret(ctx context.Context, userID int64, params *SetCliSecretParams, body SetCliSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetCliSecretRequest(c.Server, userID, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1069,8 +1069,8 @@ func (c *Client) SetCliSecret(ctx context.Context, userId int64, params *SetCliS
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /users/{user_id}/password (the `UpdateUserPassword` operationId).
-func (c *Client) UpdateUserPasswordWithBody(ctx context.Context, userId int64, params *UpdateUserPasswordParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateUserPasswordRequestWithBody(c.Server, userId, params, contentType, body)
+func (c *Client) UpdateUserPasswordWithBody(ctx context.Context, userID int64, params *UpdateUserPasswordParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateUserPasswordRequestWithBody(c.Server, userID, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1099,8 +1099,8 @@ func (c *Client) UpdateUserPasswordWithBody(ctx context.Context, userId int64, p
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PUT /users/{user_id}/password (the `UpdateUserPassword` operationId).
-func (c *Client) UpdateUserPassword(ctx context.Context, userId int64, params *UpdateUserPasswordParams, body UpdateUserPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateUserPasswordRequest(c.Server, userId, params, body)
+func (c *Client) UpdateUserPassword(ctx context.Context, userID int64, params *UpdateUserPasswordParams, body UpdateUserPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateUserPasswordRequest(c.Server, userID, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1122,8 +1122,8 @@ func (c *Client) UpdateUserPassword(ctx context.Context, userId int64, params *U
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /users/{user_id}/sysadmin (the `SetUserSysAdmin` operationId).
-func (c *Client) SetUserSysAdminWithBody(ctx context.Context, userId int64, params *SetUserSysAdminParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewSetUserSysAdminRequestWithBody(c.Server, userId, params, contentType, body)
+func (c *Client) SetUserSysAdminWithBody(ctx context.Context, userID int64, params *SetUserSysAdminParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetUserSysAdminRequestWithBody(c.Server, userID, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1145,8 +1145,8 @@ func (c *Client) SetUserSysAdminWithBody(ctx context.Context, userId int64, para
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PUT /users/{user_id}/sysadmin (the `SetUserSysAdmin` operationId).
-func (c *Client) SetUserSysAdmin(ctx context.Context, userId int64, params *SetUserSysAdminParams, body SetUserSysAdminJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewSetUserSysAdminRequest(c.Server, userId, params, body)
+func (c *Client) SetUserSysAdmin(ctx context.Context, userID int64, params *SetUserSysAdminParams, body SetUserSysAdminJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetUserSysAdminRequest(c.Server, userID, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1246,10 +1246,10 @@ func NewListUsersRequest(server string, params *ListUsersParams) (*http.Request,
 
 	if params != nil {
 
-		if params.XRequestId != nil {
+		if params.XRequestID != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-Id", *params.XRequestId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-Id", *params.XRequestID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
@@ -1301,10 +1301,10 @@ func NewCreateUserRequestWithBody(server string, params *CreateUserParams, conte
 
 	if params != nil {
 
-		if params.XRequestId != nil {
+		if params.XRequestID != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-Id", *params.XRequestId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-Id", *params.XRequestID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
@@ -1343,10 +1343,10 @@ func NewGetCurrentUserInfoRequest(server string, params *GetCurrentUserInfoParam
 
 	if params != nil {
 
-		if params.XRequestId != nil {
+		if params.XRequestID != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-Id", *params.XRequestId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-Id", *params.XRequestID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
@@ -1424,10 +1424,10 @@ func NewGetCurrentUserPermissionsRequest(server string, params *GetCurrentUserPe
 
 	if params != nil {
 
-		if params.XRequestId != nil {
+		if params.XRequestID != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-Id", *params.XRequestId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-Id", *params.XRequestID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
@@ -1513,10 +1513,10 @@ func NewSearchUsersRequest(server string, params *SearchUsersParams) (*http.Requ
 
 	if params != nil {
 
-		if params.XRequestId != nil {
+		if params.XRequestID != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-Id", *params.XRequestId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-Id", *params.XRequestID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
@@ -1530,12 +1530,12 @@ func NewSearchUsersRequest(server string, params *SearchUsersParams) (*http.Requ
 }
 
 // NewDeleteUserRequest constructs an http.Request for the DeleteUser method
-func NewDeleteUserRequest(server string, userId int64, params *DeleteUserParams) (*http.Request, error) {
+func NewDeleteUserRequest(server string, userID int64, params *DeleteUserParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "user_id", userId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "user_id", userID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
 	if err != nil {
 		return nil, err
 	}
@@ -1562,10 +1562,10 @@ func NewDeleteUserRequest(server string, userId int64, params *DeleteUserParams)
 
 	if params != nil {
 
-		if params.XRequestId != nil {
+		if params.XRequestID != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-Id", *params.XRequestId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-Id", *params.XRequestID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
@@ -1579,12 +1579,12 @@ func NewDeleteUserRequest(server string, userId int64, params *DeleteUserParams)
 }
 
 // NewGetUserRequest constructs an http.Request for the GetUser method
-func NewGetUserRequest(server string, userId int64, params *GetUserParams) (*http.Request, error) {
+func NewGetUserRequest(server string, userID int64, params *GetUserParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "user_id", userId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "user_id", userID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
 	if err != nil {
 		return nil, err
 	}
@@ -1611,10 +1611,10 @@ func NewGetUserRequest(server string, userId int64, params *GetUserParams) (*htt
 
 	if params != nil {
 
-		if params.XRequestId != nil {
+		if params.XRequestID != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-Id", *params.XRequestId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-Id", *params.XRequestID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
@@ -1628,23 +1628,23 @@ func NewGetUserRequest(server string, userId int64, params *GetUserParams) (*htt
 }
 
 // NewUpdateUserProfileRequest calls the generic UpdateUserProfile builder with application/json body
-func NewUpdateUserProfileRequest(server string, userId int64, params *UpdateUserProfileParams, body UpdateUserProfileJSONRequestBody) (*http.Request, error) {
+func NewUpdateUserProfileRequest(server string, userID int64, params *UpdateUserProfileParams, body UpdateUserProfileJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewUpdateUserProfileRequestWithBody(server, userId, params, "application/json", bodyReader)
+	return NewUpdateUserProfileRequestWithBody(server, userID, params, "application/json", bodyReader)
 }
 
 // NewUpdateUserProfileRequestWithBody constructs an http.Request for the UpdateUserProfile method, with any body, and a specified content type
-func NewUpdateUserProfileRequestWithBody(server string, userId int64, params *UpdateUserProfileParams, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateUserProfileRequestWithBody(server string, userID int64, params *UpdateUserProfileParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "user_id", userId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "user_id", userID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
 	if err != nil {
 		return nil, err
 	}
@@ -1673,10 +1673,10 @@ func NewUpdateUserProfileRequestWithBody(server string, userId int64, params *Up
 
 	if params != nil {
 
-		if params.XRequestId != nil {
+		if params.XRequestID != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-Id", *params.XRequestId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-Id", *params.XRequestID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
@@ -1690,23 +1690,23 @@ func NewUpdateUserProfileRequestWithBody(server string, userId int64, params *Up
 }
 
 // NewSetCliSecretRequest calls the generic SetCliSecret builder with application/json body
-func NewSetCliSecretRequest(server string, userId int64, params *SetCliSecretParams, body SetCliSecretJSONRequestBody) (*http.Request, error) {
+func NewSetCliSecretRequest(server string, userID int64, params *SetCliSecretParams, body SetCliSecretJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewSetCliSecretRequestWithBody(server, userId, params, "application/json", bodyReader)
+	return NewSetCliSecretRequestWithBody(server, userID, params, "application/json", bodyReader)
 }
 
 // NewSetCliSecretRequestWithBody constructs an http.Request for the SetCliSecret method, with any body, and a specified content type
-func NewSetCliSecretRequestWithBody(server string, userId int64, params *SetCliSecretParams, contentType string, body io.Reader) (*http.Request, error) {
+func NewSetCliSecretRequestWithBody(server string, userID int64, params *SetCliSecretParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "user_id", userId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "user_id", userID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
 	if err != nil {
 		return nil, err
 	}
@@ -1735,10 +1735,10 @@ func NewSetCliSecretRequestWithBody(server string, userId int64, params *SetCliS
 
 	if params != nil {
 
-		if params.XRequestId != nil {
+		if params.XRequestID != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-Id", *params.XRequestId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-Id", *params.XRequestID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
@@ -1752,23 +1752,23 @@ func NewSetCliSecretRequestWithBody(server string, userId int64, params *SetCliS
 }
 
 // NewUpdateUserPasswordRequest calls the generic UpdateUserPassword builder with application/json body
-func NewUpdateUserPasswordRequest(server string, userId int64, params *UpdateUserPasswordParams, body UpdateUserPasswordJSONRequestBody) (*http.Request, error) {
+func NewUpdateUserPasswordRequest(server string, userID int64, params *UpdateUserPasswordParams, body UpdateUserPasswordJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewUpdateUserPasswordRequestWithBody(server, userId, params, "application/json", bodyReader)
+	return NewUpdateUserPasswordRequestWithBody(server, userID, params, "application/json", bodyReader)
 }
 
 // NewUpdateUserPasswordRequestWithBody constructs an http.Request for the UpdateUserPassword method, with any body, and a specified content type
-func NewUpdateUserPasswordRequestWithBody(server string, userId int64, params *UpdateUserPasswordParams, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateUserPasswordRequestWithBody(server string, userID int64, params *UpdateUserPasswordParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "user_id", userId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "user_id", userID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
 	if err != nil {
 		return nil, err
 	}
@@ -1797,10 +1797,10 @@ func NewUpdateUserPasswordRequestWithBody(server string, userId int64, params *U
 
 	if params != nil {
 
-		if params.XRequestId != nil {
+		if params.XRequestID != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-Id", *params.XRequestId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-Id", *params.XRequestID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
@@ -1814,23 +1814,23 @@ func NewUpdateUserPasswordRequestWithBody(server string, userId int64, params *U
 }
 
 // NewSetUserSysAdminRequest calls the generic SetUserSysAdmin builder with application/json body
-func NewSetUserSysAdminRequest(server string, userId int64, params *SetUserSysAdminParams, body SetUserSysAdminJSONRequestBody) (*http.Request, error) {
+func NewSetUserSysAdminRequest(server string, userID int64, params *SetUserSysAdminParams, body SetUserSysAdminJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewSetUserSysAdminRequestWithBody(server, userId, params, "application/json", bodyReader)
+	return NewSetUserSysAdminRequestWithBody(server, userID, params, "application/json", bodyReader)
 }
 
 // NewSetUserSysAdminRequestWithBody constructs an http.Request for the SetUserSysAdmin method, with any body, and a specified content type
-func NewSetUserSysAdminRequestWithBody(server string, userId int64, params *SetUserSysAdminParams, contentType string, body io.Reader) (*http.Request, error) {
+func NewSetUserSysAdminRequestWithBody(server string, userID int64, params *SetUserSysAdminParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "user_id", userId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "user_id", userID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
 	if err != nil {
 		return nil, err
 	}
@@ -1859,10 +1859,10 @@ func NewSetUserSysAdminRequestWithBody(server string, userId int64, params *SetU
 
 	if params != nil {
 
-		if params.XRequestId != nil {
+		if params.XRequestID != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-Id", *params.XRequestId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-Id", *params.XRequestID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
@@ -2063,7 +2063,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /users/{user_id} (the `DeleteUser` operationId).
-	DeleteUserWithResponse(ctx context.Context, userId int64, params *DeleteUserParams, reqEditors ...RequestEditorFn) (*DeleteUserResponse, error)
+	DeleteUserWithResponse(ctx context.Context, userID int64, params *DeleteUserParams, reqEditors ...RequestEditorFn) (*DeleteUserResponse, error)
 
 	// GetUserWithResponse Get a user's profile.
 	//
@@ -2075,7 +2075,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /users/{user_id} (the `GetUser` operationId).
-	GetUserWithResponse(ctx context.Context, userId int64, params *GetUserParams, reqEditors ...RequestEditorFn) (*GetUserResponse, error)
+	GetUserWithResponse(ctx context.Context, userID int64, params *GetUserParams, reqEditors ...RequestEditorFn) (*GetUserResponse, error)
 
 	// UpdateUserProfileWithBodyWithResponse Update user's profile.
 	//
@@ -2094,7 +2094,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /users/{user_id} (the `UpdateUserProfile` operationId).
-	UpdateUserProfileWithBodyWithResponse(ctx context.Context, userId int64, params *UpdateUserProfileParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateUserProfileResponse, error)
+	UpdateUserProfileWithBodyWithResponse(ctx context.Context, userID int64, params *UpdateUserProfileParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateUserProfileResponse, error)
 
 	// UpdateUserProfileWithResponse Update user's profile.
 	//
@@ -2113,7 +2113,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /users/{user_id} (the `UpdateUserProfile` operationId).
-	UpdateUserProfileWithResponse(ctx context.Context, userId int64, params *UpdateUserProfileParams, body UpdateUserProfileJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateUserProfileResponse, error)
+	UpdateUserProfileWithResponse(ctx context.Context, userID int64, params *UpdateUserProfileParams, body UpdateUserProfileJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateUserProfileResponse, error)
 
 	// SetCliSecretWithBodyWithResponse Set CLI secret for a user.
 	//
@@ -2142,7 +2142,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /users/{user_id}/cli_secret (the `SetCliSecret` operationId).
-	SetCliSecretWithBodyWithResponse(ctx context.Context, userId int64, params *SetCliSecretParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetCliSecretResponse, error)
+	SetCliSecretWithBodyWithResponse(ctx context.Context, userID int64, params *SetCliSecretParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetCliSecretResponse, error)
 
 	// SetCliSecretWithResponse Set CLI secret for a user.
 	//
@@ -2171,7 +2171,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /users/{user_id}/cli_secret (the `SetCliSecret` operationId).
-	SetCliSecretWithResponse(ctx context.Context, userId int64, params *SetCliSecretParams, body SetCliSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*SetCliSecretResponse, error)
+	SetCliSecretWithResponse(ctx context.Context, userID int64, params *SetCliSecretParams, body SetCliSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*SetCliSecretResponse, error)
 
 	// UpdateUserPasswordWithBodyWithResponse Change the password on a user that already exists.
 	//
@@ -2191,7 +2191,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /users/{user_id}/password (the `UpdateUserPassword` operationId).
-	UpdateUserPasswordWithBodyWithResponse(ctx context.Context, userId int64, params *UpdateUserPasswordParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateUserPasswordResponse, error)
+	UpdateUserPasswordWithBodyWithResponse(ctx context.Context, userID int64, params *UpdateUserPasswordParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateUserPasswordResponse, error)
 
 	// UpdateUserPasswordWithResponse Change the password on a user that already exists.
 	//
@@ -2211,7 +2211,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /users/{user_id}/password (the `UpdateUserPassword` operationId).
-	UpdateUserPasswordWithResponse(ctx context.Context, userId int64, params *UpdateUserPasswordParams, body UpdateUserPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateUserPasswordResponse, error)
+	UpdateUserPasswordWithResponse(ctx context.Context, userID int64, params *UpdateUserPasswordParams, body UpdateUserPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateUserPasswordResponse, error)
 
 	// SetUserSysAdminWithBodyWithResponse Update a registered user to change to be an administrator of Harbor.
 	//
@@ -2224,7 +2224,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /users/{user_id}/sysadmin (the `SetUserSysAdmin` operationId).
-	SetUserSysAdminWithBodyWithResponse(ctx context.Context, userId int64, params *SetUserSysAdminParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetUserSysAdminResponse, error)
+	SetUserSysAdminWithBodyWithResponse(ctx context.Context, userID int64, params *SetUserSysAdminParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetUserSysAdminResponse, error)
 
 	// SetUserSysAdminWithResponse Update a registered user to change to be an administrator of Harbor.
 	//
@@ -2237,39 +2237,39 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /users/{user_id}/sysadmin (the `SetUserSysAdmin` operationId).
-	SetUserSysAdminWithResponse(ctx context.Context, userId int64, params *SetUserSysAdminParams, body SetUserSysAdminJSONRequestBody, reqEditors ...RequestEditorFn) (*SetUserSysAdminResponse, error)
+	SetUserSysAdminWithResponse(ctx context.Context, userID int64, params *SetUserSysAdminParams, body SetUserSysAdminJSONRequestBody, reqEditors ...RequestEditorFn) (*SetUserSysAdminResponse, error)
 }
 
 // ListUsersResponse200Headers the declared response headers of an HTTP 200 response for ListUsers
 type ListUsersResponse200Headers struct {
 	Link        *string
-	XRequestId  string
+	XRequestID  string
 	XTotalCount int
 }
 
 // ListUsersResponse400Headers the declared response headers of an HTTP 400 response for ListUsers
 type ListUsersResponse400Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // ListUsersResponse401Headers the declared response headers of an HTTP 401 response for ListUsers
 type ListUsersResponse401Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // ListUsersResponse403Headers the declared response headers of an HTTP 403 response for ListUsers
 type ListUsersResponse403Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // ListUsersResponse422Headers the declared response headers of an HTTP 422 response for ListUsers
 type ListUsersResponse422Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // ListUsersResponse500Headers the declared response headers of an HTTP 500 response for ListUsers
 type ListUsersResponse500Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 type ListUsersResponse struct {
@@ -2363,42 +2363,42 @@ func (r ListUsersResponse) ContentType() string {
 // CreateUserResponse201Headers the declared response headers of an HTTP 201 response for CreateUser
 type CreateUserResponse201Headers struct {
 	Location   string
-	XRequestId string
+	XRequestID string
 }
 
 // CreateUserResponse400Headers the declared response headers of an HTTP 400 response for CreateUser
 type CreateUserResponse400Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // CreateUserResponse401Headers the declared response headers of an HTTP 401 response for CreateUser
 type CreateUserResponse401Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // CreateUserResponse403Headers the declared response headers of an HTTP 403 response for CreateUser
 type CreateUserResponse403Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // CreateUserResponse409Headers the declared response headers of an HTTP 409 response for CreateUser
 type CreateUserResponse409Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // CreateUserResponse415Headers the declared response headers of an HTTP 415 response for CreateUser
 type CreateUserResponse415Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // CreateUserResponse422Headers the declared response headers of an HTTP 422 response for CreateUser
 type CreateUserResponse422Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // CreateUserResponse500Headers the declared response headers of an HTTP 500 response for CreateUser
 type CreateUserResponse500Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 type CreateUserResponse struct {
@@ -2502,22 +2502,22 @@ func (r CreateUserResponse) ContentType() string {
 
 // GetCurrentUserInfoResponse200Headers the declared response headers of an HTTP 200 response for GetCurrentUserInfo
 type GetCurrentUserInfoResponse200Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // GetCurrentUserInfoResponse401Headers the declared response headers of an HTTP 401 response for GetCurrentUserInfo
 type GetCurrentUserInfoResponse401Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // GetCurrentUserInfoResponse412Headers the declared response headers of an HTTP 412 response for GetCurrentUserInfo
 type GetCurrentUserInfoResponse412Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // GetCurrentUserInfoResponse500Headers the declared response headers of an HTTP 500 response for GetCurrentUserInfo
 type GetCurrentUserInfoResponse500Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 type GetCurrentUserInfoResponse struct {
@@ -2592,22 +2592,22 @@ func (r GetCurrentUserInfoResponse) ContentType() string {
 
 // GetCurrentUserPermissionsResponse200Headers the declared response headers of an HTTP 200 response for GetCurrentUserPermissions
 type GetCurrentUserPermissionsResponse200Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // GetCurrentUserPermissionsResponse401Headers the declared response headers of an HTTP 401 response for GetCurrentUserPermissions
 type GetCurrentUserPermissionsResponse401Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // GetCurrentUserPermissionsResponse422Headers the declared response headers of an HTTP 422 response for GetCurrentUserPermissions
 type GetCurrentUserPermissionsResponse422Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // GetCurrentUserPermissionsResponse500Headers the declared response headers of an HTTP 500 response for GetCurrentUserPermissions
 type GetCurrentUserPermissionsResponse500Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 type GetCurrentUserPermissionsResponse struct {
@@ -2683,23 +2683,23 @@ func (r GetCurrentUserPermissionsResponse) ContentType() string {
 // SearchUsersResponse200Headers the declared response headers of an HTTP 200 response for SearchUsers
 type SearchUsersResponse200Headers struct {
 	Link        *string
-	XRequestId  string
+	XRequestID  string
 	XTotalCount int
 }
 
 // SearchUsersResponse401Headers the declared response headers of an HTTP 401 response for SearchUsers
 type SearchUsersResponse401Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // SearchUsersResponse422Headers the declared response headers of an HTTP 422 response for SearchUsers
 type SearchUsersResponse422Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // SearchUsersResponse500Headers the declared response headers of an HTTP 500 response for SearchUsers
 type SearchUsersResponse500Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 type SearchUsersResponse struct {
@@ -2774,32 +2774,32 @@ func (r SearchUsersResponse) ContentType() string {
 
 // DeleteUserResponse200Headers the declared response headers of an HTTP 200 response for DeleteUser
 type DeleteUserResponse200Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // DeleteUserResponse401Headers the declared response headers of an HTTP 401 response for DeleteUser
 type DeleteUserResponse401Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // DeleteUserResponse403Headers the declared response headers of an HTTP 403 response for DeleteUser
 type DeleteUserResponse403Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // DeleteUserResponse404Headers the declared response headers of an HTTP 404 response for DeleteUser
 type DeleteUserResponse404Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // DeleteUserResponse422Headers the declared response headers of an HTTP 422 response for DeleteUser
 type DeleteUserResponse422Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // DeleteUserResponse500Headers the declared response headers of an HTTP 500 response for DeleteUser
 type DeleteUserResponse500Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 type DeleteUserResponse struct {
@@ -2885,32 +2885,32 @@ func (r DeleteUserResponse) ContentType() string {
 
 // GetUserResponse200Headers the declared response headers of an HTTP 200 response for GetUser
 type GetUserResponse200Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // GetUserResponse401Headers the declared response headers of an HTTP 401 response for GetUser
 type GetUserResponse401Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // GetUserResponse403Headers the declared response headers of an HTTP 403 response for GetUser
 type GetUserResponse403Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // GetUserResponse404Headers the declared response headers of an HTTP 404 response for GetUser
 type GetUserResponse404Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // GetUserResponse422Headers the declared response headers of an HTTP 422 response for GetUser
 type GetUserResponse422Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // GetUserResponse500Headers the declared response headers of an HTTP 500 response for GetUser
 type GetUserResponse500Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 type GetUserResponse struct {
@@ -3003,42 +3003,42 @@ func (r GetUserResponse) ContentType() string {
 
 // UpdateUserProfileResponse200Headers the declared response headers of an HTTP 200 response for UpdateUserProfile
 type UpdateUserProfileResponse200Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // UpdateUserProfileResponse400Headers the declared response headers of an HTTP 400 response for UpdateUserProfile
 type UpdateUserProfileResponse400Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // UpdateUserProfileResponse401Headers the declared response headers of an HTTP 401 response for UpdateUserProfile
 type UpdateUserProfileResponse401Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // UpdateUserProfileResponse403Headers the declared response headers of an HTTP 403 response for UpdateUserProfile
 type UpdateUserProfileResponse403Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // UpdateUserProfileResponse404Headers the declared response headers of an HTTP 404 response for UpdateUserProfile
 type UpdateUserProfileResponse404Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // UpdateUserProfileResponse415Headers the declared response headers of an HTTP 415 response for UpdateUserProfile
 type UpdateUserProfileResponse415Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // UpdateUserProfileResponse422Headers the declared response headers of an HTTP 422 response for UpdateUserProfile
 type UpdateUserProfileResponse422Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // UpdateUserProfileResponse500Headers the declared response headers of an HTTP 500 response for UpdateUserProfile
 type UpdateUserProfileResponse500Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 type UpdateUserProfileResponse struct {
@@ -3142,47 +3142,47 @@ func (r UpdateUserProfileResponse) ContentType() string {
 
 // SetCliSecretResponse200Headers the declared response headers of an HTTP 200 response for SetCliSecret
 type SetCliSecretResponse200Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // SetCliSecretResponse400Headers the declared response headers of an HTTP 400 response for SetCliSecret
 type SetCliSecretResponse400Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // SetCliSecretResponse401Headers the declared response headers of an HTTP 401 response for SetCliSecret
 type SetCliSecretResponse401Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // SetCliSecretResponse403Headers the declared response headers of an HTTP 403 response for SetCliSecret
 type SetCliSecretResponse403Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // SetCliSecretResponse404Headers the declared response headers of an HTTP 404 response for SetCliSecret
 type SetCliSecretResponse404Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // SetCliSecretResponse412Headers the declared response headers of an HTTP 412 response for SetCliSecret
 type SetCliSecretResponse412Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // SetCliSecretResponse415Headers the declared response headers of an HTTP 415 response for SetCliSecret
 type SetCliSecretResponse415Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // SetCliSecretResponse422Headers the declared response headers of an HTTP 422 response for SetCliSecret
 type SetCliSecretResponse422Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // SetCliSecretResponse500Headers the declared response headers of an HTTP 500 response for SetCliSecret
 type SetCliSecretResponse500Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 type SetCliSecretResponse struct {
@@ -3295,42 +3295,42 @@ func (r SetCliSecretResponse) ContentType() string {
 
 // UpdateUserPasswordResponse200Headers the declared response headers of an HTTP 200 response for UpdateUserPassword
 type UpdateUserPasswordResponse200Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // UpdateUserPasswordResponse400Headers the declared response headers of an HTTP 400 response for UpdateUserPassword
 type UpdateUserPasswordResponse400Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // UpdateUserPasswordResponse401Headers the declared response headers of an HTTP 401 response for UpdateUserPassword
 type UpdateUserPasswordResponse401Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // UpdateUserPasswordResponse403Headers the declared response headers of an HTTP 403 response for UpdateUserPassword
 type UpdateUserPasswordResponse403Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // UpdateUserPasswordResponse404Headers the declared response headers of an HTTP 404 response for UpdateUserPassword
 type UpdateUserPasswordResponse404Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // UpdateUserPasswordResponse415Headers the declared response headers of an HTTP 415 response for UpdateUserPassword
 type UpdateUserPasswordResponse415Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // UpdateUserPasswordResponse422Headers the declared response headers of an HTTP 422 response for UpdateUserPassword
 type UpdateUserPasswordResponse422Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // UpdateUserPasswordResponse500Headers the declared response headers of an HTTP 500 response for UpdateUserPassword
 type UpdateUserPasswordResponse500Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 type UpdateUserPasswordResponse struct {
@@ -3434,37 +3434,37 @@ func (r UpdateUserPasswordResponse) ContentType() string {
 
 // SetUserSysAdminResponse200Headers the declared response headers of an HTTP 200 response for SetUserSysAdmin
 type SetUserSysAdminResponse200Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // SetUserSysAdminResponse401Headers the declared response headers of an HTTP 401 response for SetUserSysAdmin
 type SetUserSysAdminResponse401Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // SetUserSysAdminResponse403Headers the declared response headers of an HTTP 403 response for SetUserSysAdmin
 type SetUserSysAdminResponse403Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // SetUserSysAdminResponse404Headers the declared response headers of an HTTP 404 response for SetUserSysAdmin
 type SetUserSysAdminResponse404Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // SetUserSysAdminResponse415Headers the declared response headers of an HTTP 415 response for SetUserSysAdmin
 type SetUserSysAdminResponse415Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // SetUserSysAdminResponse422Headers the declared response headers of an HTTP 422 response for SetUserSysAdmin
 type SetUserSysAdminResponse422Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 // SetUserSysAdminResponse500Headers the declared response headers of an HTTP 500 response for SetUserSysAdmin
 type SetUserSysAdminResponse500Headers struct {
-	XRequestId string
+	XRequestID string
 }
 
 type SetUserSysAdminResponse struct {
@@ -3737,8 +3737,8 @@ func (c *ClientWithResponses) SearchUsersWithResponse(ctx context.Context, param
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /users/{user_id} (the `DeleteUser` operationId).
-func (c *ClientWithResponses) DeleteUserWithResponse(ctx context.Context, userId int64, params *DeleteUserParams, reqEditors ...RequestEditorFn) (*DeleteUserResponse, error) {
-	rsp, err := c.DeleteUser(ctx, userId, params, reqEditors...)
+func (c *ClientWithResponses) DeleteUserWithResponse(ctx context.Context, userID int64, params *DeleteUserParams, reqEditors ...RequestEditorFn) (*DeleteUserResponse, error) {
+	rsp, err := c.DeleteUser(ctx, userID, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -3755,8 +3755,8 @@ func (c *ClientWithResponses) DeleteUserWithResponse(ctx context.Context, userId
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /users/{user_id} (the `GetUser` operationId).
-func (c *ClientWithResponses) GetUserWithResponse(ctx context.Context, userId int64, params *GetUserParams, reqEditors ...RequestEditorFn) (*GetUserResponse, error) {
-	rsp, err := c.GetUser(ctx, userId, params, reqEditors...)
+func (c *ClientWithResponses) GetUserWithResponse(ctx context.Context, userID int64, params *GetUserParams, reqEditors ...RequestEditorFn) (*GetUserResponse, error) {
+	rsp, err := c.GetUser(ctx, userID, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -3780,8 +3780,8 @@ func (c *ClientWithResponses) GetUserWithResponse(ctx context.Context, userId in
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /users/{user_id} (the `UpdateUserProfile` operationId).
-func (c *ClientWithResponses) UpdateUserProfileWithBodyWithResponse(ctx context.Context, userId int64, params *UpdateUserProfileParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateUserProfileResponse, error) {
-	rsp, err := c.UpdateUserProfileWithBody(ctx, userId, params, contentType, body, reqEditors...)
+func (c *ClientWithResponses) UpdateUserProfileWithBodyWithResponse(ctx context.Context, userID int64, params *UpdateUserProfileParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateUserProfileResponse, error) {
+	rsp, err := c.UpdateUserProfileWithBody(ctx, userID, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -3805,8 +3805,8 @@ func (c *ClientWithResponses) UpdateUserProfileWithBodyWithResponse(ctx context.
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /users/{user_id} (the `UpdateUserProfile` operationId).
-func (c *ClientWithResponses) UpdateUserProfileWithResponse(ctx context.Context, userId int64, params *UpdateUserProfileParams, body UpdateUserProfileJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateUserProfileResponse, error) {
-	rsp, err := c.UpdateUserProfile(ctx, userId, params, body, reqEditors...)
+func (c *ClientWithResponses) UpdateUserProfileWithResponse(ctx context.Context, userID int64, params *UpdateUserProfileParams, body UpdateUserProfileJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateUserProfileResponse, error) {
+	rsp, err := c.UpdateUserProfile(ctx, userID, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -3840,8 +3840,8 @@ func (c *ClientWithResponses) UpdateUserProfileWithResponse(ctx context.Context,
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /users/{user_id}/cli_secret (the `SetCliSecret` operationId).
-func (c *ClientWithResponses) SetCliSecretWithBodyWithResponse(ctx context.Context, userId int64, params *SetCliSecretParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetCliSecretResponse, error) {
-	rsp, err := c.SetCliSecretWithBody(ctx, userId, params, contentType, body, reqEditors...)
+func (c *ClientWithResponses) SetCliSecretWithBodyWithResponse(ctx context.Context, userID int64, params *SetCliSecretParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetCliSecretResponse, error) {
+	rsp, err := c.SetCliSecretWithBody(ctx, userID, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -3875,8 +3875,8 @@ func (c *ClientWithResponses) SetCliSecretWithBodyWithResponse(ctx context.Conte
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /users/{user_id}/cli_secret (the `SetCliSecret` operationId).
-func (c *ClientWithResponses) SetCliSecretWithResponse(ctx context.Context, userId int64, params *SetCliSecretParams, body SetCliSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*SetCliSecretResponse, error) {
-	rsp, err := c.SetCliSecret(ctx, userId, params, body, reqEditors...)
+func (c *ClientWithResponses) SetCliSecretWithResponse(ctx context.Context, userID int64, params *SetCliSecretParams, body SetCliSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*SetCliSecretResponse, error) {
+	rsp, err := c.SetCliSecret(ctx, userID, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -3901,8 +3901,8 @@ func (c *ClientWithResponses) SetCliSecretWithResponse(ctx context.Context, user
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /users/{user_id}/password (the `UpdateUserPassword` operationId).
-func (c *ClientWithResponses) UpdateUserPasswordWithBodyWithResponse(ctx context.Context, userId int64, params *UpdateUserPasswordParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateUserPasswordResponse, error) {
-	rsp, err := c.UpdateUserPasswordWithBody(ctx, userId, params, contentType, body, reqEditors...)
+func (c *ClientWithResponses) UpdateUserPasswordWithBodyWithResponse(ctx context.Context, userID int64, params *UpdateUserPasswordParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateUserPasswordResponse, error) {
+	rsp, err := c.UpdateUserPasswordWithBody(ctx, userID, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -3927,8 +3927,8 @@ func (c *ClientWithResponses) UpdateUserPasswordWithBodyWithResponse(ctx context
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /users/{user_id}/password (the `UpdateUserPassword` operationId).
-func (c *ClientWithResponses) UpdateUserPasswordWithResponse(ctx context.Context, userId int64, params *UpdateUserPasswordParams, body UpdateUserPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateUserPasswordResponse, error) {
-	rsp, err := c.UpdateUserPassword(ctx, userId, params, body, reqEditors...)
+func (c *ClientWithResponses) UpdateUserPasswordWithResponse(ctx context.Context, userID int64, params *UpdateUserPasswordParams, body UpdateUserPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateUserPasswordResponse, error) {
+	rsp, err := c.UpdateUserPassword(ctx, userID, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -3946,8 +3946,8 @@ func (c *ClientWithResponses) UpdateUserPasswordWithResponse(ctx context.Context
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /users/{user_id}/sysadmin (the `SetUserSysAdmin` operationId).
-func (c *ClientWithResponses) SetUserSysAdminWithBodyWithResponse(ctx context.Context, userId int64, params *SetUserSysAdminParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetUserSysAdminResponse, error) {
-	rsp, err := c.SetUserSysAdminWithBody(ctx, userId, params, contentType, body, reqEditors...)
+func (c *ClientWithResponses) SetUserSysAdminWithBodyWithResponse(ctx context.Context, userID int64, params *SetUserSysAdminParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetUserSysAdminResponse, error) {
+	rsp, err := c.SetUserSysAdminWithBody(ctx, userID, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -3965,8 +3965,8 @@ func (c *ClientWithResponses) SetUserSysAdminWithBodyWithResponse(ctx context.Co
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /users/{user_id}/sysadmin (the `SetUserSysAdmin` operationId).
-func (c *ClientWithResponses) SetUserSysAdminWithResponse(ctx context.Context, userId int64, params *SetUserSysAdminParams, body SetUserSysAdminJSONRequestBody, reqEditors ...RequestEditorFn) (*SetUserSysAdminResponse, error) {
-	rsp, err := c.SetUserSysAdmin(ctx, userId, params, body, reqEditors...)
+func (c *ClientWithResponses) SetUserSysAdminWithResponse(ctx context.Context, userID int64, params *SetUserSysAdminParams, body SetUserSysAdminJSONRequestBody, reqEditors ...RequestEditorFn) (*SetUserSysAdminResponse, error) {
+	rsp, err := c.SetUserSysAdmin(ctx, userID, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -4046,7 +4046,7 @@ func ParseListUsersResponse(rsp *http.Response) (*ListUsersResponse, error) {
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		if values := rsp.Header.Values("X-Total-Count"); len(values) > 0 {
 			var value int
@@ -4063,7 +4063,7 @@ func ParseListUsersResponse(rsp *http.Response) (*ListUsersResponse, error) {
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers400 = &headers
 	case rsp.StatusCode == 401:
@@ -4073,7 +4073,7 @@ func ParseListUsersResponse(rsp *http.Response) (*ListUsersResponse, error) {
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -4083,7 +4083,7 @@ func ParseListUsersResponse(rsp *http.Response) (*ListUsersResponse, error) {
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers403 = &headers
 	case rsp.StatusCode == 422:
@@ -4093,7 +4093,7 @@ func ParseListUsersResponse(rsp *http.Response) (*ListUsersResponse, error) {
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers422 = &headers
 	case rsp.StatusCode == 500:
@@ -4103,7 +4103,7 @@ func ParseListUsersResponse(rsp *http.Response) (*ListUsersResponse, error) {
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers500 = &headers
 	}
@@ -4194,7 +4194,7 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers201 = &headers
 	case rsp.StatusCode == 400:
@@ -4204,7 +4204,7 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers400 = &headers
 	case rsp.StatusCode == 401:
@@ -4214,7 +4214,7 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -4224,7 +4224,7 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers403 = &headers
 	case rsp.StatusCode == 409:
@@ -4234,7 +4234,7 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 415:
@@ -4244,7 +4244,7 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers415 = &headers
 	case rsp.StatusCode == 422:
@@ -4254,7 +4254,7 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers422 = &headers
 	case rsp.StatusCode == 500:
@@ -4264,7 +4264,7 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers500 = &headers
 	}
@@ -4324,7 +4324,7 @@ func ParseGetCurrentUserInfoResponse(rsp *http.Response) (*GetCurrentUserInfoRes
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 401:
@@ -4334,7 +4334,7 @@ func ParseGetCurrentUserInfoResponse(rsp *http.Response) (*GetCurrentUserInfoRes
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 412:
@@ -4344,7 +4344,7 @@ func ParseGetCurrentUserInfoResponse(rsp *http.Response) (*GetCurrentUserInfoRes
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers412 = &headers
 	case rsp.StatusCode == 500:
@@ -4354,7 +4354,7 @@ func ParseGetCurrentUserInfoResponse(rsp *http.Response) (*GetCurrentUserInfoRes
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers500 = &headers
 	}
@@ -4414,7 +4414,7 @@ func ParseGetCurrentUserPermissionsResponse(rsp *http.Response) (*GetCurrentUser
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 401:
@@ -4424,7 +4424,7 @@ func ParseGetCurrentUserPermissionsResponse(rsp *http.Response) (*GetCurrentUser
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 422:
@@ -4434,7 +4434,7 @@ func ParseGetCurrentUserPermissionsResponse(rsp *http.Response) (*GetCurrentUser
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers422 = &headers
 	case rsp.StatusCode == 500:
@@ -4444,7 +4444,7 @@ func ParseGetCurrentUserPermissionsResponse(rsp *http.Response) (*GetCurrentUser
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers500 = &headers
 	}
@@ -4511,7 +4511,7 @@ func ParseSearchUsersResponse(rsp *http.Response) (*SearchUsersResponse, error) 
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		if values := rsp.Header.Values("X-Total-Count"); len(values) > 0 {
 			var value int
@@ -4528,7 +4528,7 @@ func ParseSearchUsersResponse(rsp *http.Response) (*SearchUsersResponse, error) 
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 422:
@@ -4538,7 +4538,7 @@ func ParseSearchUsersResponse(rsp *http.Response) (*SearchUsersResponse, error) 
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers422 = &headers
 	case rsp.StatusCode == 500:
@@ -4548,7 +4548,7 @@ func ParseSearchUsersResponse(rsp *http.Response) (*SearchUsersResponse, error) 
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers500 = &headers
 	}
@@ -4618,7 +4618,7 @@ func ParseDeleteUserResponse(rsp *http.Response) (*DeleteUserResponse, error) {
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 401:
@@ -4628,7 +4628,7 @@ func ParseDeleteUserResponse(rsp *http.Response) (*DeleteUserResponse, error) {
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -4638,7 +4638,7 @@ func ParseDeleteUserResponse(rsp *http.Response) (*DeleteUserResponse, error) {
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
@@ -4648,7 +4648,7 @@ func ParseDeleteUserResponse(rsp *http.Response) (*DeleteUserResponse, error) {
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers404 = &headers
 	case rsp.StatusCode == 422:
@@ -4658,7 +4658,7 @@ func ParseDeleteUserResponse(rsp *http.Response) (*DeleteUserResponse, error) {
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers422 = &headers
 	case rsp.StatusCode == 500:
@@ -4668,7 +4668,7 @@ func ParseDeleteUserResponse(rsp *http.Response) (*DeleteUserResponse, error) {
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers500 = &headers
 	}
@@ -4742,7 +4742,7 @@ func ParseGetUserResponse(rsp *http.Response) (*GetUserResponse, error) {
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 401:
@@ -4752,7 +4752,7 @@ func ParseGetUserResponse(rsp *http.Response) (*GetUserResponse, error) {
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -4762,7 +4762,7 @@ func ParseGetUserResponse(rsp *http.Response) (*GetUserResponse, error) {
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
@@ -4772,7 +4772,7 @@ func ParseGetUserResponse(rsp *http.Response) (*GetUserResponse, error) {
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers404 = &headers
 	case rsp.StatusCode == 422:
@@ -4782,7 +4782,7 @@ func ParseGetUserResponse(rsp *http.Response) (*GetUserResponse, error) {
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers422 = &headers
 	case rsp.StatusCode == 500:
@@ -4792,7 +4792,7 @@ func ParseGetUserResponse(rsp *http.Response) (*GetUserResponse, error) {
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers500 = &headers
 	}
@@ -4876,7 +4876,7 @@ func ParseUpdateUserProfileResponse(rsp *http.Response) (*UpdateUserProfileRespo
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
@@ -4886,7 +4886,7 @@ func ParseUpdateUserProfileResponse(rsp *http.Response) (*UpdateUserProfileRespo
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers400 = &headers
 	case rsp.StatusCode == 401:
@@ -4896,7 +4896,7 @@ func ParseUpdateUserProfileResponse(rsp *http.Response) (*UpdateUserProfileRespo
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -4906,7 +4906,7 @@ func ParseUpdateUserProfileResponse(rsp *http.Response) (*UpdateUserProfileRespo
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
@@ -4916,7 +4916,7 @@ func ParseUpdateUserProfileResponse(rsp *http.Response) (*UpdateUserProfileRespo
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers404 = &headers
 	case rsp.StatusCode == 415:
@@ -4926,7 +4926,7 @@ func ParseUpdateUserProfileResponse(rsp *http.Response) (*UpdateUserProfileRespo
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers415 = &headers
 	case rsp.StatusCode == 422:
@@ -4936,7 +4936,7 @@ func ParseUpdateUserProfileResponse(rsp *http.Response) (*UpdateUserProfileRespo
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers422 = &headers
 	case rsp.StatusCode == 500:
@@ -4946,7 +4946,7 @@ func ParseUpdateUserProfileResponse(rsp *http.Response) (*UpdateUserProfileRespo
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers500 = &headers
 	}
@@ -5037,7 +5037,7 @@ func ParseSetCliSecretResponse(rsp *http.Response) (*SetCliSecretResponse, error
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
@@ -5047,7 +5047,7 @@ func ParseSetCliSecretResponse(rsp *http.Response) (*SetCliSecretResponse, error
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers400 = &headers
 	case rsp.StatusCode == 401:
@@ -5057,7 +5057,7 @@ func ParseSetCliSecretResponse(rsp *http.Response) (*SetCliSecretResponse, error
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -5067,7 +5067,7 @@ func ParseSetCliSecretResponse(rsp *http.Response) (*SetCliSecretResponse, error
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
@@ -5077,7 +5077,7 @@ func ParseSetCliSecretResponse(rsp *http.Response) (*SetCliSecretResponse, error
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers404 = &headers
 	case rsp.StatusCode == 412:
@@ -5087,7 +5087,7 @@ func ParseSetCliSecretResponse(rsp *http.Response) (*SetCliSecretResponse, error
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers412 = &headers
 	case rsp.StatusCode == 415:
@@ -5097,7 +5097,7 @@ func ParseSetCliSecretResponse(rsp *http.Response) (*SetCliSecretResponse, error
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers415 = &headers
 	case rsp.StatusCode == 422:
@@ -5107,7 +5107,7 @@ func ParseSetCliSecretResponse(rsp *http.Response) (*SetCliSecretResponse, error
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers422 = &headers
 	case rsp.StatusCode == 500:
@@ -5117,7 +5117,7 @@ func ParseSetCliSecretResponse(rsp *http.Response) (*SetCliSecretResponse, error
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers500 = &headers
 	}
@@ -5201,7 +5201,7 @@ func ParseUpdateUserPasswordResponse(rsp *http.Response) (*UpdateUserPasswordRes
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
@@ -5211,7 +5211,7 @@ func ParseUpdateUserPasswordResponse(rsp *http.Response) (*UpdateUserPasswordRes
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers400 = &headers
 	case rsp.StatusCode == 401:
@@ -5221,7 +5221,7 @@ func ParseUpdateUserPasswordResponse(rsp *http.Response) (*UpdateUserPasswordRes
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -5231,7 +5231,7 @@ func ParseUpdateUserPasswordResponse(rsp *http.Response) (*UpdateUserPasswordRes
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
@@ -5241,7 +5241,7 @@ func ParseUpdateUserPasswordResponse(rsp *http.Response) (*UpdateUserPasswordRes
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers404 = &headers
 	case rsp.StatusCode == 415:
@@ -5251,7 +5251,7 @@ func ParseUpdateUserPasswordResponse(rsp *http.Response) (*UpdateUserPasswordRes
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers415 = &headers
 	case rsp.StatusCode == 422:
@@ -5261,7 +5261,7 @@ func ParseUpdateUserPasswordResponse(rsp *http.Response) (*UpdateUserPasswordRes
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers422 = &headers
 	case rsp.StatusCode == 500:
@@ -5271,7 +5271,7 @@ func ParseUpdateUserPasswordResponse(rsp *http.Response) (*UpdateUserPasswordRes
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers500 = &headers
 	}
@@ -5348,7 +5348,7 @@ func ParseSetUserSysAdminResponse(rsp *http.Response) (*SetUserSysAdminResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 401:
@@ -5358,7 +5358,7 @@ func ParseSetUserSysAdminResponse(rsp *http.Response) (*SetUserSysAdminResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -5368,7 +5368,7 @@ func ParseSetUserSysAdminResponse(rsp *http.Response) (*SetUserSysAdminResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
@@ -5378,7 +5378,7 @@ func ParseSetUserSysAdminResponse(rsp *http.Response) (*SetUserSysAdminResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers404 = &headers
 	case rsp.StatusCode == 415:
@@ -5388,7 +5388,7 @@ func ParseSetUserSysAdminResponse(rsp *http.Response) (*SetUserSysAdminResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers415 = &headers
 	case rsp.StatusCode == 422:
@@ -5398,7 +5398,7 @@ func ParseSetUserSysAdminResponse(rsp *http.Response) (*SetUserSysAdminResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers422 = &headers
 	case rsp.StatusCode == 500:
@@ -5408,7 +5408,7 @@ func ParseSetUserSysAdminResponse(rsp *http.Response) (*SetUserSysAdminResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRequestId = value
+			headers.XRequestID = value
 		}
 		response.Headers500 = &headers
 	}
@@ -5435,22 +5435,22 @@ type ServerInterface interface {
 	SearchUsers(w http.ResponseWriter, r *http.Request, params SearchUsersParams)
 	// DeleteUser Mark a registered user as be removed.
 	// (DELETE /users/{user_id})
-	DeleteUser(w http.ResponseWriter, r *http.Request, userId int64, params DeleteUserParams)
+	DeleteUser(w http.ResponseWriter, r *http.Request, userID int64, params DeleteUserParams)
 	// GetUser Get a user's profile.
 	// (GET /users/{user_id})
-	GetUser(w http.ResponseWriter, r *http.Request, userId int64, params GetUserParams)
+	GetUser(w http.ResponseWriter, r *http.Request, userID int64, params GetUserParams)
 	// UpdateUserProfile Update user's profile.
 	// (PUT /users/{user_id})
-	UpdateUserProfile(w http.ResponseWriter, r *http.Request, userId int64, params UpdateUserProfileParams)
+	UpdateUserProfile(w http.ResponseWriter, r *http.Request, userID int64, params UpdateUserProfileParams)
 	// SetCliSecret Set CLI secret for a user.
 	// (PUT /users/{user_id}/cli_secret)
-	SetCliSecret(w http.ResponseWriter, r *http.Request, userId int64, params SetCliSecretParams)
+	SetCliSecret(w http.ResponseWriter, r *http.Request, userID int64, params SetCliSecretParams)
 	// UpdateUserPassword Change the password on a user that already exists.
 	// (PUT /users/{user_id}/password)
-	UpdateUserPassword(w http.ResponseWriter, r *http.Request, userId int64, params UpdateUserPasswordParams)
+	UpdateUserPassword(w http.ResponseWriter, r *http.Request, userID int64, params UpdateUserPasswordParams)
 	// SetUserSysAdmin Update a registered user to change to be an administrator of Harbor.
 	// (PUT /users/{user_id}/sysadmin)
-	SetUserSysAdmin(w http.ResponseWriter, r *http.Request, userId int64, params SetUserSysAdminParams)
+	SetUserSysAdmin(w http.ResponseWriter, r *http.Request, userID int64, params SetUserSysAdminParams)
 }
 
 // ServerInterfaceWrapper converts contexts to parameters.
@@ -5527,20 +5527,20 @@ func (siw *ServerInterfaceWrapper) ListUsers(w http.ResponseWriter, r *http.Requ
 
 	// ------------- Optional header parameter "X-Request-Id" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("X-Request-Id")]; found {
-		var XRequestId RequestId
+		var XRequestID RequestID
 		n := len(valueList)
 		if n != 1 {
 			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-Request-Id", Count: n})
 			return
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", valueList[0], &XRequestId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", valueList[0], &XRequestID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
 		if err != nil {
 			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-Request-Id", Err: err})
 			return
 		}
 
-		params.XRequestId = &XRequestId
+		params.XRequestID = &XRequestID
 
 	}
 
@@ -5568,20 +5568,20 @@ func (siw *ServerInterfaceWrapper) CreateUser(w http.ResponseWriter, r *http.Req
 
 	// ------------- Optional header parameter "X-Request-Id" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("X-Request-Id")]; found {
-		var XRequestId RequestId
+		var XRequestID RequestID
 		n := len(valueList)
 		if n != 1 {
 			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-Request-Id", Count: n})
 			return
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", valueList[0], &XRequestId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", valueList[0], &XRequestID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
 		if err != nil {
 			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-Request-Id", Err: err})
 			return
 		}
 
-		params.XRequestId = &XRequestId
+		params.XRequestID = &XRequestID
 
 	}
 
@@ -5609,20 +5609,20 @@ func (siw *ServerInterfaceWrapper) GetCurrentUserInfo(w http.ResponseWriter, r *
 
 	// ------------- Optional header parameter "X-Request-Id" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("X-Request-Id")]; found {
-		var XRequestId RequestId
+		var XRequestID RequestID
 		n := len(valueList)
 		if n != 1 {
 			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-Request-Id", Count: n})
 			return
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", valueList[0], &XRequestId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", valueList[0], &XRequestID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
 		if err != nil {
 			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-Request-Id", Err: err})
 			return
 		}
 
-		params.XRequestId = &XRequestId
+		params.XRequestID = &XRequestID
 
 	}
 
@@ -5676,20 +5676,20 @@ func (siw *ServerInterfaceWrapper) GetCurrentUserPermissions(w http.ResponseWrit
 
 	// ------------- Optional header parameter "X-Request-Id" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("X-Request-Id")]; found {
-		var XRequestId RequestId
+		var XRequestID RequestID
 		n := len(valueList)
 		if n != 1 {
 			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-Request-Id", Count: n})
 			return
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", valueList[0], &XRequestId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", valueList[0], &XRequestID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
 		if err != nil {
 			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-Request-Id", Err: err})
 			return
 		}
 
-		params.XRequestId = &XRequestId
+		params.XRequestID = &XRequestID
 
 	}
 
@@ -5756,20 +5756,20 @@ func (siw *ServerInterfaceWrapper) SearchUsers(w http.ResponseWriter, r *http.Re
 
 	// ------------- Optional header parameter "X-Request-Id" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("X-Request-Id")]; found {
-		var XRequestId RequestId
+		var XRequestID RequestID
 		n := len(valueList)
 		if n != 1 {
 			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-Request-Id", Count: n})
 			return
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", valueList[0], &XRequestId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", valueList[0], &XRequestID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
 		if err != nil {
 			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-Request-Id", Err: err})
 			return
 		}
 
-		params.XRequestId = &XRequestId
+		params.XRequestID = &XRequestID
 
 	}
 
@@ -5791,9 +5791,9 @@ func (siw *ServerInterfaceWrapper) DeleteUser(w http.ResponseWriter, r *http.Req
 	_ = err
 
 	// ------------- Path parameter "user_id" -------------
-	var userId int64
+	var userID int64
 
-	err = runtime.BindStyledParameterWithOptions("simple", "user_id", r.PathValue("user_id"), &userId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
+	err = runtime.BindStyledParameterWithOptions("simple", "user_id", r.PathValue("user_id"), &userID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "user_id", Err: err})
 		return
@@ -5806,25 +5806,25 @@ func (siw *ServerInterfaceWrapper) DeleteUser(w http.ResponseWriter, r *http.Req
 
 	// ------------- Optional header parameter "X-Request-Id" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("X-Request-Id")]; found {
-		var XRequestId RequestId
+		var XRequestID RequestID
 		n := len(valueList)
 		if n != 1 {
 			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-Request-Id", Count: n})
 			return
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", valueList[0], &XRequestId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", valueList[0], &XRequestID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
 		if err != nil {
 			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-Request-Id", Err: err})
 			return
 		}
 
-		params.XRequestId = &XRequestId
+		params.XRequestID = &XRequestID
 
 	}
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.DeleteUser(w, r, userId, params)
+		siw.Handler.DeleteUser(w, r, userID, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -5841,9 +5841,9 @@ func (siw *ServerInterfaceWrapper) GetUser(w http.ResponseWriter, r *http.Reques
 	_ = err
 
 	// ------------- Path parameter "user_id" -------------
-	var userId int64
+	var userID int64
 
-	err = runtime.BindStyledParameterWithOptions("simple", "user_id", r.PathValue("user_id"), &userId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
+	err = runtime.BindStyledParameterWithOptions("simple", "user_id", r.PathValue("user_id"), &userID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "user_id", Err: err})
 		return
@@ -5856,25 +5856,25 @@ func (siw *ServerInterfaceWrapper) GetUser(w http.ResponseWriter, r *http.Reques
 
 	// ------------- Optional header parameter "X-Request-Id" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("X-Request-Id")]; found {
-		var XRequestId RequestId
+		var XRequestID RequestID
 		n := len(valueList)
 		if n != 1 {
 			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-Request-Id", Count: n})
 			return
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", valueList[0], &XRequestId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", valueList[0], &XRequestID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
 		if err != nil {
 			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-Request-Id", Err: err})
 			return
 		}
 
-		params.XRequestId = &XRequestId
+		params.XRequestID = &XRequestID
 
 	}
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.GetUser(w, r, userId, params)
+		siw.Handler.GetUser(w, r, userID, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -5891,9 +5891,9 @@ func (siw *ServerInterfaceWrapper) UpdateUserProfile(w http.ResponseWriter, r *h
 	_ = err
 
 	// ------------- Path parameter "user_id" -------------
-	var userId int64
+	var userID int64
 
-	err = runtime.BindStyledParameterWithOptions("simple", "user_id", r.PathValue("user_id"), &userId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
+	err = runtime.BindStyledParameterWithOptions("simple", "user_id", r.PathValue("user_id"), &userID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "user_id", Err: err})
 		return
@@ -5906,25 +5906,25 @@ func (siw *ServerInterfaceWrapper) UpdateUserProfile(w http.ResponseWriter, r *h
 
 	// ------------- Optional header parameter "X-Request-Id" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("X-Request-Id")]; found {
-		var XRequestId RequestId
+		var XRequestID RequestID
 		n := len(valueList)
 		if n != 1 {
 			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-Request-Id", Count: n})
 			return
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", valueList[0], &XRequestId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", valueList[0], &XRequestID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
 		if err != nil {
 			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-Request-Id", Err: err})
 			return
 		}
 
-		params.XRequestId = &XRequestId
+		params.XRequestID = &XRequestID
 
 	}
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.UpdateUserProfile(w, r, userId, params)
+		siw.Handler.UpdateUserProfile(w, r, userID, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -5941,9 +5941,9 @@ func (siw *ServerInterfaceWrapper) SetCliSecret(w http.ResponseWriter, r *http.R
 	_ = err
 
 	// ------------- Path parameter "user_id" -------------
-	var userId int64
+	var userID int64
 
-	err = runtime.BindStyledParameterWithOptions("simple", "user_id", r.PathValue("user_id"), &userId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
+	err = runtime.BindStyledParameterWithOptions("simple", "user_id", r.PathValue("user_id"), &userID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "user_id", Err: err})
 		return
@@ -5956,25 +5956,25 @@ func (siw *ServerInterfaceWrapper) SetCliSecret(w http.ResponseWriter, r *http.R
 
 	// ------------- Optional header parameter "X-Request-Id" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("X-Request-Id")]; found {
-		var XRequestId RequestId
+		var XRequestID RequestID
 		n := len(valueList)
 		if n != 1 {
 			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-Request-Id", Count: n})
 			return
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", valueList[0], &XRequestId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", valueList[0], &XRequestID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
 		if err != nil {
 			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-Request-Id", Err: err})
 			return
 		}
 
-		params.XRequestId = &XRequestId
+		params.XRequestID = &XRequestID
 
 	}
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.SetCliSecret(w, r, userId, params)
+		siw.Handler.SetCliSecret(w, r, userID, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -5991,9 +5991,9 @@ func (siw *ServerInterfaceWrapper) UpdateUserPassword(w http.ResponseWriter, r *
 	_ = err
 
 	// ------------- Path parameter "user_id" -------------
-	var userId int64
+	var userID int64
 
-	err = runtime.BindStyledParameterWithOptions("simple", "user_id", r.PathValue("user_id"), &userId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
+	err = runtime.BindStyledParameterWithOptions("simple", "user_id", r.PathValue("user_id"), &userID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "user_id", Err: err})
 		return
@@ -6006,25 +6006,25 @@ func (siw *ServerInterfaceWrapper) UpdateUserPassword(w http.ResponseWriter, r *
 
 	// ------------- Optional header parameter "X-Request-Id" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("X-Request-Id")]; found {
-		var XRequestId RequestId
+		var XRequestID RequestID
 		n := len(valueList)
 		if n != 1 {
 			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-Request-Id", Count: n})
 			return
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", valueList[0], &XRequestId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", valueList[0], &XRequestID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
 		if err != nil {
 			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-Request-Id", Err: err})
 			return
 		}
 
-		params.XRequestId = &XRequestId
+		params.XRequestID = &XRequestID
 
 	}
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.UpdateUserPassword(w, r, userId, params)
+		siw.Handler.UpdateUserPassword(w, r, userID, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -6041,9 +6041,9 @@ func (siw *ServerInterfaceWrapper) SetUserSysAdmin(w http.ResponseWriter, r *htt
 	_ = err
 
 	// ------------- Path parameter "user_id" -------------
-	var userId int64
+	var userID int64
 
-	err = runtime.BindStyledParameterWithOptions("simple", "user_id", r.PathValue("user_id"), &userId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
+	err = runtime.BindStyledParameterWithOptions("simple", "user_id", r.PathValue("user_id"), &userID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "user_id", Err: err})
 		return
@@ -6056,25 +6056,25 @@ func (siw *ServerInterfaceWrapper) SetUserSysAdmin(w http.ResponseWriter, r *htt
 
 	// ------------- Optional header parameter "X-Request-Id" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("X-Request-Id")]; found {
-		var XRequestId RequestId
+		var XRequestID RequestID
 		n := len(valueList)
 		if n != 1 {
 			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-Request-Id", Count: n})
 			return
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", valueList[0], &XRequestId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", valueList[0], &XRequestID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
 		if err != nil {
 			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-Request-Id", Err: err})
 			return
 		}
 
-		params.XRequestId = &XRequestId
+		params.XRequestID = &XRequestID
 
 	}
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.SetUserSysAdmin(w, r, userId, params)
+		siw.Handler.SetUserSysAdmin(w, r, userID, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -6220,7 +6220,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 }
 
 type BadRequestResponseHeaders struct {
-	XRequestId string
+	XRequestID string
 }
 type BadRequestJSONResponse struct {
 	Body Errors
@@ -6229,7 +6229,7 @@ type BadRequestJSONResponse struct {
 }
 
 type ConflictResponseHeaders struct {
-	XRequestId string
+	XRequestID string
 }
 type ConflictJSONResponse struct {
 	Body Errors
@@ -6239,14 +6239,14 @@ type ConflictJSONResponse struct {
 
 type CreatedResponseHeaders struct {
 	Location   string
-	XRequestId string
+	XRequestID string
 }
 type CreatedResponse struct {
 	Headers CreatedResponseHeaders
 }
 
 type ForbiddenResponseHeaders struct {
-	XRequestId string
+	XRequestID string
 }
 type ForbiddenJSONResponse struct {
 	Body Errors
@@ -6255,7 +6255,7 @@ type ForbiddenJSONResponse struct {
 }
 
 type InternalServerErrorResponseHeaders struct {
-	XRequestId string
+	XRequestID string
 }
 type InternalServerErrorJSONResponse struct {
 	Body Errors
@@ -6264,7 +6264,7 @@ type InternalServerErrorJSONResponse struct {
 }
 
 type NotFoundResponseHeaders struct {
-	XRequestId string
+	XRequestID string
 }
 type NotFoundJSONResponse struct {
 	Body Errors
@@ -6273,14 +6273,14 @@ type NotFoundJSONResponse struct {
 }
 
 type OKResponseHeaders struct {
-	XRequestId string
+	XRequestID string
 }
 type OKResponse struct {
 	Headers OKResponseHeaders
 }
 
 type PreconditionFailedResponseHeaders struct {
-	XRequestId string
+	XRequestID string
 }
 type PreconditionFailedJSONResponse struct {
 	Body Errors
@@ -6289,7 +6289,7 @@ type PreconditionFailedJSONResponse struct {
 }
 
 type UnauthorizedResponseHeaders struct {
-	XRequestId string
+	XRequestID string
 }
 type UnauthorizedJSONResponse struct {
 	Body Errors
@@ -6298,7 +6298,7 @@ type UnauthorizedJSONResponse struct {
 }
 
 type UnprocessableEntityResponseHeaders struct {
-	XRequestId string
+	XRequestID string
 }
 type UnprocessableEntityJSONResponse struct {
 	Body Errors
@@ -6307,7 +6307,7 @@ type UnprocessableEntityJSONResponse struct {
 }
 
 type UnsupportedMediaTypeResponseHeaders struct {
-	XRequestId string
+	XRequestID string
 }
 type UnsupportedMediaTypeJSONResponse struct {
 	Body Errors
@@ -6325,7 +6325,7 @@ type ListUsersResponseObject interface {
 
 type ListUsers200ResponseHeaders struct {
 	Link        *string
-	XRequestId  string
+	XRequestID  string
 	XTotalCount int
 }
 
@@ -6344,7 +6344,7 @@ func (response ListUsers200JSONResponse) VisitListUsersResponse(w http.ResponseW
 	if response.Headers.Link != nil {
 		w.Header().Set("Link", fmt.Sprint(*response.Headers.Link))
 	}
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.Header().Set("X-Total-Count", fmt.Sprint(response.Headers.XTotalCount))
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
@@ -6360,7 +6360,7 @@ func (response ListUsers400JSONResponse) VisitListUsersResponse(w http.ResponseW
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6375,7 +6375,7 @@ func (response ListUsers401JSONResponse) VisitListUsersResponse(w http.ResponseW
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6390,7 +6390,7 @@ func (response ListUsers403JSONResponse) VisitListUsersResponse(w http.ResponseW
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(403)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6407,7 +6407,7 @@ func (response ListUsers422JSONResponse) VisitListUsersResponse(w http.ResponseW
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6424,7 +6424,7 @@ func (response ListUsers500JSONResponse) VisitListUsersResponse(w http.ResponseW
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6443,7 +6443,7 @@ type CreateUser201Response = CreatedResponse
 
 func (response CreateUser201Response) VisitCreateUserResponse(w http.ResponseWriter) error {
 	w.Header().Set("Location", fmt.Sprint(response.Headers.Location))
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(201)
 	return nil
 }
@@ -6457,7 +6457,7 @@ func (response CreateUser400JSONResponse) VisitCreateUserResponse(w http.Respons
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6472,7 +6472,7 @@ func (response CreateUser401JSONResponse) VisitCreateUserResponse(w http.Respons
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6487,7 +6487,7 @@ func (response CreateUser403JSONResponse) VisitCreateUserResponse(w http.Respons
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(403)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6502,7 +6502,7 @@ func (response CreateUser409JSONResponse) VisitCreateUserResponse(w http.Respons
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6519,7 +6519,7 @@ func (response CreateUser415JSONResponse) VisitCreateUserResponse(w http.Respons
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6536,7 +6536,7 @@ func (response CreateUser422JSONResponse) VisitCreateUserResponse(w http.Respons
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6553,7 +6553,7 @@ func (response CreateUser500JSONResponse) VisitCreateUserResponse(w http.Respons
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6568,7 +6568,7 @@ type GetCurrentUserInfoResponseObject interface {
 }
 
 type GetCurrentUserInfo200ResponseHeaders struct {
-	XRequestId string
+	XRequestID string
 }
 
 type GetCurrentUserInfo200JSONResponse struct {
@@ -6583,7 +6583,7 @@ func (response GetCurrentUserInfo200JSONResponse) VisitGetCurrentUserInfoRespons
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6598,7 +6598,7 @@ func (response GetCurrentUserInfo401JSONResponse) VisitGetCurrentUserInfoRespons
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6613,7 +6613,7 @@ func (response GetCurrentUserInfo412JSONResponse) VisitGetCurrentUserInfoRespons
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(412)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6630,7 +6630,7 @@ func (response GetCurrentUserInfo500JSONResponse) VisitGetCurrentUserInfoRespons
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6645,7 +6645,7 @@ type GetCurrentUserPermissionsResponseObject interface {
 }
 
 type GetCurrentUserPermissions200ResponseHeaders struct {
-	XRequestId string
+	XRequestID string
 }
 
 type GetCurrentUserPermissions200JSONResponse struct {
@@ -6660,7 +6660,7 @@ func (response GetCurrentUserPermissions200JSONResponse) VisitGetCurrentUserPerm
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6675,7 +6675,7 @@ func (response GetCurrentUserPermissions401JSONResponse) VisitGetCurrentUserPerm
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6692,7 +6692,7 @@ func (response GetCurrentUserPermissions422JSONResponse) VisitGetCurrentUserPerm
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6709,7 +6709,7 @@ func (response GetCurrentUserPermissions500JSONResponse) VisitGetCurrentUserPerm
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6725,7 +6725,7 @@ type SearchUsersResponseObject interface {
 
 type SearchUsers200ResponseHeaders struct {
 	Link        *string
-	XRequestId  string
+	XRequestID  string
 	XTotalCount int
 }
 
@@ -6744,7 +6744,7 @@ func (response SearchUsers200JSONResponse) VisitSearchUsersResponse(w http.Respo
 	if response.Headers.Link != nil {
 		w.Header().Set("Link", fmt.Sprint(*response.Headers.Link))
 	}
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.Header().Set("X-Total-Count", fmt.Sprint(response.Headers.XTotalCount))
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
@@ -6760,7 +6760,7 @@ func (response SearchUsers401JSONResponse) VisitSearchUsersResponse(w http.Respo
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6777,7 +6777,7 @@ func (response SearchUsers422JSONResponse) VisitSearchUsersResponse(w http.Respo
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6794,14 +6794,14 @@ func (response SearchUsers500JSONResponse) VisitSearchUsersResponse(w http.Respo
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
 }
 
 type DeleteUserRequestObject struct {
-	UserId int64 `json:"user_id"`
+	UserID int64 `json:"user_id"`
 	Params DeleteUserParams
 }
 
@@ -6812,7 +6812,7 @@ type DeleteUserResponseObject interface {
 type DeleteUser200Response = OKResponse
 
 func (response DeleteUser200Response) VisitDeleteUserResponse(w http.ResponseWriter) error {
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(200)
 	return nil
 }
@@ -6826,7 +6826,7 @@ func (response DeleteUser401JSONResponse) VisitDeleteUserResponse(w http.Respons
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6841,7 +6841,7 @@ func (response DeleteUser403JSONResponse) VisitDeleteUserResponse(w http.Respons
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(403)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6856,7 +6856,7 @@ func (response DeleteUser404JSONResponse) VisitDeleteUserResponse(w http.Respons
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6873,7 +6873,7 @@ func (response DeleteUser422JSONResponse) VisitDeleteUserResponse(w http.Respons
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6890,14 +6890,14 @@ func (response DeleteUser500JSONResponse) VisitDeleteUserResponse(w http.Respons
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
 }
 
 type GetUserRequestObject struct {
-	UserId int64 `json:"user_id"`
+	UserID int64 `json:"user_id"`
 	Params GetUserParams
 }
 
@@ -6906,7 +6906,7 @@ type GetUserResponseObject interface {
 }
 
 type GetUser200ResponseHeaders struct {
-	XRequestId string
+	XRequestID string
 }
 
 type GetUser200JSONResponse struct {
@@ -6921,7 +6921,7 @@ func (response GetUser200JSONResponse) VisitGetUserResponse(w http.ResponseWrite
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6936,7 +6936,7 @@ func (response GetUser401JSONResponse) VisitGetUserResponse(w http.ResponseWrite
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6951,7 +6951,7 @@ func (response GetUser403JSONResponse) VisitGetUserResponse(w http.ResponseWrite
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(403)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6966,7 +6966,7 @@ func (response GetUser404JSONResponse) VisitGetUserResponse(w http.ResponseWrite
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6983,7 +6983,7 @@ func (response GetUser422JSONResponse) VisitGetUserResponse(w http.ResponseWrite
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7000,14 +7000,14 @@ func (response GetUser500JSONResponse) VisitGetUserResponse(w http.ResponseWrite
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
 }
 
 type UpdateUserProfileRequestObject struct {
-	UserId int64 `json:"user_id"`
+	UserID int64 `json:"user_id"`
 	Params UpdateUserProfileParams
 	Body   *UpdateUserProfileJSONRequestBody
 }
@@ -7019,7 +7019,7 @@ type UpdateUserProfileResponseObject interface {
 type UpdateUserProfile200Response = OKResponse
 
 func (response UpdateUserProfile200Response) VisitUpdateUserProfileResponse(w http.ResponseWriter) error {
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(200)
 	return nil
 }
@@ -7033,7 +7033,7 @@ func (response UpdateUserProfile400JSONResponse) VisitUpdateUserProfileResponse(
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7048,7 +7048,7 @@ func (response UpdateUserProfile401JSONResponse) VisitUpdateUserProfileResponse(
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7063,7 +7063,7 @@ func (response UpdateUserProfile403JSONResponse) VisitUpdateUserProfileResponse(
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(403)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7078,7 +7078,7 @@ func (response UpdateUserProfile404JSONResponse) VisitUpdateUserProfileResponse(
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7095,7 +7095,7 @@ func (response UpdateUserProfile415JSONResponse) VisitUpdateUserProfileResponse(
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7112,7 +7112,7 @@ func (response UpdateUserProfile422JSONResponse) VisitUpdateUserProfileResponse(
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7129,14 +7129,14 @@ func (response UpdateUserProfile500JSONResponse) VisitUpdateUserProfileResponse(
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
 }
 
 type SetCliSecretRequestObject struct {
-	UserId int64 `json:"user_id"`
+	UserID int64 `json:"user_id"`
 	Params SetCliSecretParams
 	Body   *SetCliSecretJSONRequestBody
 }
@@ -7148,7 +7148,7 @@ type SetCliSecretResponseObject interface {
 type SetCliSecret200Response = OKResponse
 
 func (response SetCliSecret200Response) VisitSetCliSecretResponse(w http.ResponseWriter) error {
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(200)
 	return nil
 }
@@ -7162,7 +7162,7 @@ func (response SetCliSecret400JSONResponse) VisitSetCliSecretResponse(w http.Res
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7177,7 +7177,7 @@ func (response SetCliSecret401JSONResponse) VisitSetCliSecretResponse(w http.Res
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7192,7 +7192,7 @@ func (response SetCliSecret403JSONResponse) VisitSetCliSecretResponse(w http.Res
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(403)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7207,7 +7207,7 @@ func (response SetCliSecret404JSONResponse) VisitSetCliSecretResponse(w http.Res
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7222,7 +7222,7 @@ func (response SetCliSecret412JSONResponse) VisitSetCliSecretResponse(w http.Res
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(412)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7239,7 +7239,7 @@ func (response SetCliSecret415JSONResponse) VisitSetCliSecretResponse(w http.Res
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7256,7 +7256,7 @@ func (response SetCliSecret422JSONResponse) VisitSetCliSecretResponse(w http.Res
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7273,14 +7273,14 @@ func (response SetCliSecret500JSONResponse) VisitSetCliSecretResponse(w http.Res
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
 }
 
 type UpdateUserPasswordRequestObject struct {
-	UserId int64 `json:"user_id"`
+	UserID int64 `json:"user_id"`
 	Params UpdateUserPasswordParams
 	Body   *UpdateUserPasswordJSONRequestBody
 }
@@ -7292,7 +7292,7 @@ type UpdateUserPasswordResponseObject interface {
 type UpdateUserPassword200Response = OKResponse
 
 func (response UpdateUserPassword200Response) VisitUpdateUserPasswordResponse(w http.ResponseWriter) error {
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(200)
 	return nil
 }
@@ -7306,7 +7306,7 @@ func (response UpdateUserPassword400JSONResponse) VisitUpdateUserPasswordRespons
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7321,7 +7321,7 @@ func (response UpdateUserPassword401JSONResponse) VisitUpdateUserPasswordRespons
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7336,7 +7336,7 @@ func (response UpdateUserPassword403JSONResponse) VisitUpdateUserPasswordRespons
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(403)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7351,7 +7351,7 @@ func (response UpdateUserPassword404JSONResponse) VisitUpdateUserPasswordRespons
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7368,7 +7368,7 @@ func (response UpdateUserPassword415JSONResponse) VisitUpdateUserPasswordRespons
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7385,7 +7385,7 @@ func (response UpdateUserPassword422JSONResponse) VisitUpdateUserPasswordRespons
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7402,14 +7402,14 @@ func (response UpdateUserPassword500JSONResponse) VisitUpdateUserPasswordRespons
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
 }
 
 type SetUserSysAdminRequestObject struct {
-	UserId int64 `json:"user_id"`
+	UserID int64 `json:"user_id"`
 	Params SetUserSysAdminParams
 	Body   *SetUserSysAdminJSONRequestBody
 }
@@ -7421,7 +7421,7 @@ type SetUserSysAdminResponseObject interface {
 type SetUserSysAdmin200Response = OKResponse
 
 func (response SetUserSysAdmin200Response) VisitSetUserSysAdminResponse(w http.ResponseWriter) error {
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(200)
 	return nil
 }
@@ -7435,7 +7435,7 @@ func (response SetUserSysAdmin401JSONResponse) VisitSetUserSysAdminResponse(w ht
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7450,7 +7450,7 @@ func (response SetUserSysAdmin403JSONResponse) VisitSetUserSysAdminResponse(w ht
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(403)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7465,7 +7465,7 @@ func (response SetUserSysAdmin404JSONResponse) VisitSetUserSysAdminResponse(w ht
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7482,7 +7482,7 @@ func (response SetUserSysAdmin415JSONResponse) VisitSetUserSysAdminResponse(w ht
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7499,7 +7499,7 @@ func (response SetUserSysAdmin422JSONResponse) VisitSetUserSysAdminResponse(w ht
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7516,7 +7516,7 @@ func (response SetUserSysAdmin500JSONResponse) VisitSetUserSysAdminResponse(w ht
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestID))
 	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7736,10 +7736,10 @@ func (sh *strictHandler) SearchUsers(w http.ResponseWriter, r *http.Request, par
 }
 
 // DeleteUser operation middleware
-func (sh *strictHandler) DeleteUser(w http.ResponseWriter, r *http.Request, userId int64, params DeleteUserParams) {
+func (sh *strictHandler) DeleteUser(w http.ResponseWriter, r *http.Request, userID int64, params DeleteUserParams) {
 	var request DeleteUserRequestObject
 
-	request.UserId = userId
+	request.UserID = userID
 	request.Params = params
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
@@ -7763,10 +7763,10 @@ func (sh *strictHandler) DeleteUser(w http.ResponseWriter, r *http.Request, user
 }
 
 // GetUser operation middleware
-func (sh *strictHandler) GetUser(w http.ResponseWriter, r *http.Request, userId int64, params GetUserParams) {
+func (sh *strictHandler) GetUser(w http.ResponseWriter, r *http.Request, userID int64, params GetUserParams) {
 	var request GetUserRequestObject
 
-	request.UserId = userId
+	request.UserID = userID
 	request.Params = params
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
@@ -7790,10 +7790,10 @@ func (sh *strictHandler) GetUser(w http.ResponseWriter, r *http.Request, userId 
 }
 
 // UpdateUserProfile operation middleware
-func (sh *strictHandler) UpdateUserProfile(w http.ResponseWriter, r *http.Request, userId int64, params UpdateUserProfileParams) {
+func (sh *strictHandler) UpdateUserProfile(w http.ResponseWriter, r *http.Request, userID int64, params UpdateUserProfileParams) {
 	var request UpdateUserProfileRequestObject
 
-	request.UserId = userId
+	request.UserID = userID
 	request.Params = params
 
 	var body UpdateUserProfileJSONRequestBody
@@ -7824,10 +7824,10 @@ func (sh *strictHandler) UpdateUserProfile(w http.ResponseWriter, r *http.Reques
 }
 
 // SetCliSecret operation middleware
-func (sh *strictHandler) SetCliSecret(w http.ResponseWriter, r *http.Request, userId int64, params SetCliSecretParams) {
+func (sh *strictHandler) SetCliSecret(w http.ResponseWriter, r *http.Request, userID int64, params SetCliSecretParams) {
 	var request SetCliSecretRequestObject
 
-	request.UserId = userId
+	request.UserID = userID
 	request.Params = params
 
 	var body SetCliSecretJSONRequestBody
@@ -7858,10 +7858,10 @@ func (sh *strictHandler) SetCliSecret(w http.ResponseWriter, r *http.Request, us
 }
 
 // UpdateUserPassword operation middleware
-func (sh *strictHandler) UpdateUserPassword(w http.ResponseWriter, r *http.Request, userId int64, params UpdateUserPasswordParams) {
+func (sh *strictHandler) UpdateUserPassword(w http.ResponseWriter, r *http.Request, userID int64, params UpdateUserPasswordParams) {
 	var request UpdateUserPasswordRequestObject
 
-	request.UserId = userId
+	request.UserID = userID
 	request.Params = params
 
 	var body UpdateUserPasswordJSONRequestBody
@@ -7892,10 +7892,10 @@ func (sh *strictHandler) UpdateUserPassword(w http.ResponseWriter, r *http.Reque
 }
 
 // SetUserSysAdmin operation middleware
-func (sh *strictHandler) SetUserSysAdmin(w http.ResponseWriter, r *http.Request, userId int64, params SetUserSysAdminParams) {
+func (sh *strictHandler) SetUserSysAdmin(w http.ResponseWriter, r *http.Request, userID int64, params SetUserSysAdminParams) {
 	var request SetUserSysAdminRequestObject
 
-	request.UserId = userId
+	request.UserID = userID
 	request.Params = params
 
 	var body SetUserSysAdminJSONRequestBody

@@ -47,8 +47,8 @@ type APIKeyCreatedOut struct {
 	// ExpiresAt Example: 2026-01-01T00:00:00Z
 	ExpiresAt *time.Time `json:"expiresAt"`
 
-	// Id Example: 0e6f2a4b-8c1d-4e3f-9a5b-7c6d5e4f3a2b
-	Id         openapi_types.UUID `json:"id"`
+	// ID Example: 0e6f2a4b-8c1d-4e3f-9a5b-7c6d5e4f3a2b
+	ID         openapi_types.UUID `json:"id"`
 	LastUsedAt *time.Time         `json:"lastUsedAt"`
 
 	// Name Example: backup script
@@ -59,8 +59,8 @@ type APIKeyCreatedOut struct {
 	// Example: hb_0NtoDcZt0nBhWArhD_VX-bheztabnqZeEXM3zPcemeI
 	Token string `json:"token"`
 
-	// UserId Example: 5b0f7c1e-2d4a-4c6e-9f3b-1a2b3c4d5e6f
-	UserId openapi_types.UUID `json:"userId"`
+	// UserID Example: 5b0f7c1e-2d4a-4c6e-9f3b-1a2b3c4d5e6f
+	UserID openapi_types.UUID `json:"userId"`
 }
 
 // APIKeyOut API key metadata (the secret token is never included).
@@ -73,8 +73,8 @@ type APIKeyOut struct {
 	// ExpiresAt `null` = never expires.
 	ExpiresAt *time.Time `json:"expiresAt"`
 
-	// Id Example: 0e6f2a4b-8c1d-4e3f-9a5b-7c6d5e4f3a2b
-	Id openapi_types.UUID `json:"id"`
+	// ID Example: 0e6f2a4b-8c1d-4e3f-9a5b-7c6d5e4f3a2b
+	ID openapi_types.UUID `json:"id"`
 
 	// LastUsedAt `null` = never used.
 	//
@@ -84,8 +84,8 @@ type APIKeyOut struct {
 	// Name Example: backup script
 	Name string `json:"name"`
 
-	// UserId Example: 5b0f7c1e-2d4a-4c6e-9f3b-1a2b3c4d5e6f
-	UserId openapi_types.UUID `json:"userId"`
+	// UserID Example: 5b0f7c1e-2d4a-4c6e-9f3b-1a2b3c4d5e6f
+	UserID openapi_types.UUID `json:"userId"`
 }
 
 // ChangePassword Password change. Both are required here because a client should send both: the
@@ -197,8 +197,8 @@ type TokenResponse struct {
 //
 // Example: {"defaultGroupId":"9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d","email":"admin@admin.com","groupIds":["9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"],"id":"5b0f7c1e-2d4a-4c6e-9f3b-1a2b3c4d5e6f","isSuperuser":false,"name":"Admin","oidcIssuer":null,"oidcSubject":null}
 type UserOut struct {
-	// DefaultGroupId Example: 9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d
-	DefaultGroupId openapi_types.UUID `json:"defaultGroupId"`
+	// DefaultGroupID Example: 9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d
+	DefaultGroupID openapi_types.UUID `json:"defaultGroupId"`
 
 	// Email Example: admin@admin.com
 	Email string `json:"email"`
@@ -208,8 +208,8 @@ type UserOut struct {
 	// Example: ["9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"]
 	GroupIds []openapi_types.UUID `json:"groupIds"`
 
-	// Id Example: 5b0f7c1e-2d4a-4c6e-9f3b-1a2b3c4d5e6f
-	Id openapi_types.UUID `json:"id"`
+	// ID Example: 5b0f7c1e-2d4a-4c6e-9f3b-1a2b3c4d5e6f
+	ID openapi_types.UUID `json:"id"`
 
 	// IsSuperuser Example: false
 	IsSuperuser bool `json:"isSuperuser"`
@@ -360,8 +360,8 @@ type ResetPasswordJSONRequestBody = ResetPasswordRequest
 // UpdateAccountJSONRequestBody defines body for UpdateAccount for application/json ContentType.
 type UpdateAccountJSONRequestBody = UserUpdate
 
-// CreateApiKeyJSONRequestBody defines body for CreateApiKey for application/json ContentType.
-type CreateApiKeyJSONRequestBody = APIKeyCreate
+// CreateAPIKeyJSONRequestBody defines body for CreateAPIKey for application/json ContentType.
+type CreateAPIKeyJSONRequestBody = APIKeyCreate
 
 // ChangePasswordJSONRequestBody defines body for ChangePassword for application/json ContentType.
 type ChangePasswordJSONRequestBody = ChangePassword
@@ -696,15 +696,15 @@ type ClientInterface interface {
 	// Corresponds with PUT /v1/users/self (the `UpdateAccount` operationId).
 	UpdateAccount(ctx context.Context, body UpdateAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListApiKeys List API keys
+	// ListAPIKeys List API keys
 	//
 	// Lists the user's API keys, newest first, as a bare JSON array (no envelope). The
 	// secret token is never included — it is shown only once, by `createApiKey`.
 	//
-	// Corresponds with GET /v1/users/self/api-keys (the `ListApiKeys` operationId).
-	ListApiKeys(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with GET /v1/users/self/api-keys (the `ListAPIKeys` operationId).
+	ListAPIKeys(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreateApiKeyWithBody Create API key
+	// CreateAPIKeyWithBody Create API key
 	//
 	// Creates a long-lived API key that authenticates as the user (send it as
 	// `Authorization: Bearer <token>`; API keys are accepted only in that header). The
@@ -725,10 +725,10 @@ type ClientInterface interface {
 	//
 	// Takes any type of body and a specified content type.
 	//
-	// Corresponds with POST /v1/users/self/api-keys (the `CreateApiKey` operationId).
-	CreateApiKeyWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with POST /v1/users/self/api-keys (the `CreateAPIKey` operationId).
+	CreateAPIKeyWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreateApiKey Create API key
+	// CreateAPIKey Create API key
 	//
 	// Creates a long-lived API key that authenticates as the user (send it as
 	// `Authorization: Bearer <token>`; API keys are accepted only in that header). The
@@ -749,17 +749,17 @@ type ClientInterface interface {
 	//
 	// Takes a body of the `application/json` content type.
 	//
-	// Corresponds with POST /v1/users/self/api-keys (the `CreateApiKey` operationId).
-	CreateApiKey(ctx context.Context, body CreateApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with POST /v1/users/self/api-keys (the `CreateAPIKey` operationId).
+	CreateAPIKey(ctx context.Context, body CreateAPIKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// DeleteApiKey Delete API key
+	// DeleteAPIKey Delete API key
 	//
 	// Deletes (revokes) one of the user's API keys. 204 with no body. An `id` that is
 	// not a UUID → 400; a key that does not exist or belongs to another user → 404.
 	// (Upstream types `id` as a plain string; the server parses it as a UUID.)
 	//
-	// Corresponds with DELETE /v1/users/self/api-keys/{id} (the `DeleteApiKey` operationId).
-	DeleteApiKey(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with DELETE /v1/users/self/api-keys/{id} (the `DeleteAPIKey` operationId).
+	DeleteAPIKey(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ChangePasswordWithBody Change password
 	//
@@ -1265,14 +1265,14 @@ func (c *Client) UpdateAccount(ctx context.Context, body UpdateAccountJSONReques
 	return c.Client.Do(req)
 }
 
-// ListApiKeys List API keys
+// ListAPIKeys List API keys
 //
 // Lists the user's API keys, newest first, as a bare JSON array (no envelope). The
 // secret token is never included — it is shown only once, by `createApiKey`.
 //
-// Corresponds with GET /v1/users/self/api-keys (the `ListApiKeys` operationId).
-func (c *Client) ListApiKeys(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListApiKeysRequest(c.Server)
+// Corresponds with GET /v1/users/self/api-keys (the `ListAPIKeys` operationId).
+func (c *Client) ListAPIKeys(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAPIKeysRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -1283,7 +1283,7 @@ func (c *Client) ListApiKeys(ctx context.Context, reqEditors ...RequestEditorFn)
 	return c.Client.Do(req)
 }
 
-// CreateApiKeyWithBody Create API key
+// CreateAPIKeyWithBody Create API key
 //
 // Creates a long-lived API key that authenticates as the user (send it as
 // `Authorization: Bearer <token>`; API keys are accepted only in that header). The
@@ -1304,9 +1304,9 @@ func (c *Client) ListApiKeys(ctx context.Context, reqEditors ...RequestEditorFn)
 //
 // Takes any type of body and a specified content type.
 //
-// Corresponds with POST /v1/users/self/api-keys (the `CreateApiKey` operationId).
-func (c *Client) CreateApiKeyWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateApiKeyRequestWithBody(c.Server, contentType, body)
+// Corresponds with POST /v1/users/self/api-keys (the `CreateAPIKey` operationId).
+func (c *Client) CreateAPIKeyWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateAPIKeyRequestWithBody(c.Server, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1317,7 +1317,7 @@ func (c *Client) CreateApiKeyWithBody(ctx context.Context, contentType string, b
 	return c.Client.Do(req)
 }
 
-// CreateApiKey Create API key
+// CreateAPIKey Create API key
 //
 // Creates a long-lived API key that authenticates as the user (send it as
 // `Authorization: Bearer <token>`; API keys are accepted only in that header). The
@@ -1338,9 +1338,9 @@ func (c *Client) CreateApiKeyWithBody(ctx context.Context, contentType string, b
 //
 // Takes a body of the `application/json` content type.
 //
-// Corresponds with POST /v1/users/self/api-keys (the `CreateApiKey` operationId).
-func (c *Client) CreateApiKey(ctx context.Context, body CreateApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateApiKeyRequest(c.Server, body)
+// Corresponds with POST /v1/users/self/api-keys (the `CreateAPIKey` operationId).
+func (c *Client) CreateAPIKey(ctx context.Context, body CreateAPIKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateAPIKeyRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1351,15 +1351,15 @@ func (c *Client) CreateApiKey(ctx context.Context, body CreateApiKeyJSONRequestB
 	return c.Client.Do(req)
 }
 
-// DeleteApiKey Delete API key
+// DeleteAPIKey Delete API key
 //
 // Deletes (revokes) one of the user's API keys. 204 with no body. An `id` that is
 // not a UUID → 400; a key that does not exist or belongs to another user → 404.
 // (Upstream types `id` as a plain string; the server parses it as a UUID.)
 //
-// Corresponds with DELETE /v1/users/self/api-keys/{id} (the `DeleteApiKey` operationId).
-func (c *Client) DeleteApiKey(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDeleteApiKeyRequest(c.Server, id)
+// Corresponds with DELETE /v1/users/self/api-keys/{id} (the `DeleteAPIKey` operationId).
+func (c *Client) DeleteAPIKey(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteAPIKeyRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -1948,8 +1948,8 @@ func NewUpdateAccountRequestWithBody(server string, contentType string, body io.
 	return req, nil
 }
 
-// NewListApiKeysRequest constructs an http.Request for the ListApiKeys method
-func NewListApiKeysRequest(server string) (*http.Request, error) {
+// NewListAPIKeysRequest constructs an http.Request for the ListAPIKeys method
+func NewListAPIKeysRequest(server string) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -1975,19 +1975,19 @@ func NewListApiKeysRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
-// NewCreateApiKeyRequest calls the generic CreateApiKey builder with application/json body
-func NewCreateApiKeyRequest(server string, body CreateApiKeyJSONRequestBody) (*http.Request, error) {
+// NewCreateAPIKeyRequest calls the generic CreateAPIKey builder with application/json body
+func NewCreateAPIKeyRequest(server string, body CreateAPIKeyJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewCreateApiKeyRequestWithBody(server, "application/json", bodyReader)
+	return NewCreateAPIKeyRequestWithBody(server, "application/json", bodyReader)
 }
 
-// NewCreateApiKeyRequestWithBody constructs an http.Request for the CreateApiKey method, with any body, and a specified content type
-func NewCreateApiKeyRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+// NewCreateAPIKeyRequestWithBody constructs an http.Request for the CreateAPIKey method, with any body, and a specified content type
+func NewCreateAPIKeyRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -2015,8 +2015,8 @@ func NewCreateApiKeyRequestWithBody(server string, contentType string, body io.R
 	return req, nil
 }
 
-// NewDeleteApiKeyRequest constructs an http.Request for the DeleteApiKey method
-func NewDeleteApiKeyRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+// NewDeleteAPIKeyRequest constructs an http.Request for the DeleteAPIKey method
+func NewDeleteAPIKeyRequest(server string, id openapi_types.UUID) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -2467,17 +2467,17 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /v1/users/self (the `UpdateAccount` operationId).
 	UpdateAccountWithResponse(ctx context.Context, body UpdateAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateAccountResponse, error)
 
-	// ListApiKeysWithResponse List API keys
+	// ListAPIKeysWithResponse List API keys
 	//
 	// Lists the user's API keys, newest first, as a bare JSON array (no envelope). The
 	// secret token is never included — it is shown only once, by `createApiKey`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with GET /v1/users/self/api-keys (the `ListApiKeys` operationId).
-	ListApiKeysWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListApiKeysResponse, error)
+	// Corresponds with GET /v1/users/self/api-keys (the `ListAPIKeys` operationId).
+	ListAPIKeysWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListAPIKeysResponse, error)
 
-	// CreateApiKeyWithBodyWithResponse Create API key
+	// CreateAPIKeyWithBodyWithResponse Create API key
 	//
 	// Creates a long-lived API key that authenticates as the user (send it as
 	// `Authorization: Bearer <token>`; API keys are accepted only in that header). The
@@ -2498,10 +2498,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with POST /v1/users/self/api-keys (the `CreateApiKey` operationId).
-	CreateApiKeyWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateApiKeyResponse, error)
+	// Corresponds with POST /v1/users/self/api-keys (the `CreateAPIKey` operationId).
+	CreateAPIKeyWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateAPIKeyResponse, error)
 
-	// CreateApiKeyWithResponse Create API key
+	// CreateAPIKeyWithResponse Create API key
 	//
 	// Creates a long-lived API key that authenticates as the user (send it as
 	// `Authorization: Bearer <token>`; API keys are accepted only in that header). The
@@ -2522,10 +2522,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with POST /v1/users/self/api-keys (the `CreateApiKey` operationId).
-	CreateApiKeyWithResponse(ctx context.Context, body CreateApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateApiKeyResponse, error)
+	// Corresponds with POST /v1/users/self/api-keys (the `CreateAPIKey` operationId).
+	CreateAPIKeyWithResponse(ctx context.Context, body CreateAPIKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateAPIKeyResponse, error)
 
-	// DeleteApiKeyWithResponse Delete API key
+	// DeleteAPIKeyWithResponse Delete API key
 	//
 	// Deletes (revokes) one of the user's API keys. 204 with no body. An `id` that is
 	// not a UUID → 400; a key that does not exist or belongs to another user → 404.
@@ -2533,8 +2533,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with DELETE /v1/users/self/api-keys/{id} (the `DeleteApiKey` operationId).
-	DeleteApiKeyWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*DeleteApiKeyResponse, error)
+	// Corresponds with DELETE /v1/users/self/api-keys/{id} (the `DeleteAPIKey` operationId).
+	DeleteAPIKeyWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*DeleteAPIKeyResponse, error)
 
 	// ChangePasswordWithBodyWithResponse Change password
 	//
@@ -3395,7 +3395,7 @@ func (r UpdateAccountResponse) ContentType() string {
 	return ""
 }
 
-type ListApiKeysResponse struct {
+type ListAPIKeysResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
@@ -3411,37 +3411,37 @@ type ListApiKeysResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r ListApiKeysResponse) GetJSON200() *[]APIKeyOut {
+func (r ListAPIKeysResponse) GetJSON200() *[]APIKeyOut {
 	return r.JSON200
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r ListApiKeysResponse) GetJSON400() *BadRequest {
+func (r ListAPIKeysResponse) GetJSON400() *BadRequest {
 	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r ListApiKeysResponse) GetJSON401() *Unauthorized {
+func (r ListAPIKeysResponse) GetJSON401() *Unauthorized {
 	return r.JSON401
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r ListApiKeysResponse) GetJSON403() *Forbidden {
+func (r ListAPIKeysResponse) GetJSON403() *Forbidden {
 	return r.JSON403
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r ListApiKeysResponse) GetJSON500() *InternalError {
+func (r ListAPIKeysResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
-func (r ListApiKeysResponse) GetBody() []byte {
+func (r ListAPIKeysResponse) GetBody() []byte {
 	return r.Body
 }
 
 // Status returns HTTPResponse.Status
-func (r ListApiKeysResponse) Status() string {
+func (r ListAPIKeysResponse) Status() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Status
 	}
@@ -3449,7 +3449,7 @@ func (r ListApiKeysResponse) Status() string {
 }
 
 // StatusCode returns HTTPResponse.StatusCode
-func (r ListApiKeysResponse) StatusCode() int {
+func (r ListAPIKeysResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -3457,14 +3457,14 @@ func (r ListApiKeysResponse) StatusCode() int {
 }
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r ListApiKeysResponse) ContentType() string {
+func (r ListAPIKeysResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
 	return ""
 }
 
-type CreateApiKeyResponse struct {
+type CreateAPIKeyResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON201 the response for an HTTP 201 `application/json` response
@@ -3482,42 +3482,42 @@ type CreateApiKeyResponse struct {
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
-func (r CreateApiKeyResponse) GetJSON201() *APIKeyCreatedOut {
+func (r CreateAPIKeyResponse) GetJSON201() *APIKeyCreatedOut {
 	return r.JSON201
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r CreateApiKeyResponse) GetJSON400() *BadRequest {
+func (r CreateAPIKeyResponse) GetJSON400() *BadRequest {
 	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r CreateApiKeyResponse) GetJSON401() *Unauthorized {
+func (r CreateAPIKeyResponse) GetJSON401() *Unauthorized {
 	return r.JSON401
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r CreateApiKeyResponse) GetJSON403() *Forbidden {
+func (r CreateAPIKeyResponse) GetJSON403() *Forbidden {
 	return r.JSON403
 }
 
 // GetJSON422 returns the response for an HTTP 422 `application/json` response
-func (r CreateApiKeyResponse) GetJSON422() *ValidationError {
+func (r CreateAPIKeyResponse) GetJSON422() *ValidationError {
 	return r.JSON422
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r CreateApiKeyResponse) GetJSON500() *InternalError {
+func (r CreateAPIKeyResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
-func (r CreateApiKeyResponse) GetBody() []byte {
+func (r CreateAPIKeyResponse) GetBody() []byte {
 	return r.Body
 }
 
 // Status returns HTTPResponse.Status
-func (r CreateApiKeyResponse) Status() string {
+func (r CreateAPIKeyResponse) Status() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Status
 	}
@@ -3525,7 +3525,7 @@ func (r CreateApiKeyResponse) Status() string {
 }
 
 // StatusCode returns HTTPResponse.StatusCode
-func (r CreateApiKeyResponse) StatusCode() int {
+func (r CreateAPIKeyResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -3533,14 +3533,14 @@ func (r CreateApiKeyResponse) StatusCode() int {
 }
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r CreateApiKeyResponse) ContentType() string {
+func (r CreateAPIKeyResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
 	return ""
 }
 
-type DeleteApiKeyResponse struct {
+type DeleteAPIKeyResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON400 the response for an HTTP 400 `application/json` response
@@ -3556,37 +3556,37 @@ type DeleteApiKeyResponse struct {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r DeleteApiKeyResponse) GetJSON400() *BadRequest {
+func (r DeleteAPIKeyResponse) GetJSON400() *BadRequest {
 	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r DeleteApiKeyResponse) GetJSON401() *Unauthorized {
+func (r DeleteAPIKeyResponse) GetJSON401() *Unauthorized {
 	return r.JSON401
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r DeleteApiKeyResponse) GetJSON403() *Forbidden {
+func (r DeleteAPIKeyResponse) GetJSON403() *Forbidden {
 	return r.JSON403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r DeleteApiKeyResponse) GetJSON404() *NotFound {
+func (r DeleteAPIKeyResponse) GetJSON404() *NotFound {
 	return r.JSON404
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r DeleteApiKeyResponse) GetJSON500() *InternalError {
+func (r DeleteAPIKeyResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
-func (r DeleteApiKeyResponse) GetBody() []byte {
+func (r DeleteAPIKeyResponse) GetBody() []byte {
 	return r.Body
 }
 
 // Status returns HTTPResponse.Status
-func (r DeleteApiKeyResponse) Status() string {
+func (r DeleteAPIKeyResponse) Status() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Status
 	}
@@ -3594,7 +3594,7 @@ func (r DeleteApiKeyResponse) Status() string {
 }
 
 // StatusCode returns HTTPResponse.StatusCode
-func (r DeleteApiKeyResponse) StatusCode() int {
+func (r DeleteAPIKeyResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -3602,7 +3602,7 @@ func (r DeleteApiKeyResponse) StatusCode() int {
 }
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r DeleteApiKeyResponse) ContentType() string {
+func (r DeleteAPIKeyResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -4198,23 +4198,23 @@ func (c *ClientWithResponses) UpdateAccountWithResponse(ctx context.Context, bod
 	return ParseUpdateAccountResponse(rsp)
 }
 
-// ListApiKeysWithResponse List API keys
+// ListAPIKeysWithResponse List API keys
 //
 // Lists the user's API keys, newest first, as a bare JSON array (no envelope). The
 // secret token is never included — it is shown only once, by `createApiKey`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
-// Corresponds with GET /v1/users/self/api-keys (the `ListApiKeys` operationId).
-func (c *ClientWithResponses) ListApiKeysWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListApiKeysResponse, error) {
-	rsp, err := c.ListApiKeys(ctx, reqEditors...)
+// Corresponds with GET /v1/users/self/api-keys (the `ListAPIKeys` operationId).
+func (c *ClientWithResponses) ListAPIKeysWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListAPIKeysResponse, error) {
+	rsp, err := c.ListAPIKeys(ctx, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
-	return ParseListApiKeysResponse(rsp)
+	return ParseListAPIKeysResponse(rsp)
 }
 
-// CreateApiKeyWithBodyWithResponse Create API key
+// CreateAPIKeyWithBodyWithResponse Create API key
 //
 // Creates a long-lived API key that authenticates as the user (send it as
 // `Authorization: Bearer <token>`; API keys are accepted only in that header). The
@@ -4235,16 +4235,16 @@ func (c *ClientWithResponses) ListApiKeysWithResponse(ctx context.Context, reqEd
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
-// Corresponds with POST /v1/users/self/api-keys (the `CreateApiKey` operationId).
-func (c *ClientWithResponses) CreateApiKeyWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateApiKeyResponse, error) {
-	rsp, err := c.CreateApiKeyWithBody(ctx, contentType, body, reqEditors...)
+// Corresponds with POST /v1/users/self/api-keys (the `CreateAPIKey` operationId).
+func (c *ClientWithResponses) CreateAPIKeyWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateAPIKeyResponse, error) {
+	rsp, err := c.CreateAPIKeyWithBody(ctx, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
-	return ParseCreateApiKeyResponse(rsp)
+	return ParseCreateAPIKeyResponse(rsp)
 }
 
-// CreateApiKeyWithResponse Create API key
+// CreateAPIKeyWithResponse Create API key
 //
 // Creates a long-lived API key that authenticates as the user (send it as
 // `Authorization: Bearer <token>`; API keys are accepted only in that header). The
@@ -4265,16 +4265,16 @@ func (c *ClientWithResponses) CreateApiKeyWithBodyWithResponse(ctx context.Conte
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
-// Corresponds with POST /v1/users/self/api-keys (the `CreateApiKey` operationId).
-func (c *ClientWithResponses) CreateApiKeyWithResponse(ctx context.Context, body CreateApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateApiKeyResponse, error) {
-	rsp, err := c.CreateApiKey(ctx, body, reqEditors...)
+// Corresponds with POST /v1/users/self/api-keys (the `CreateAPIKey` operationId).
+func (c *ClientWithResponses) CreateAPIKeyWithResponse(ctx context.Context, body CreateAPIKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateAPIKeyResponse, error) {
+	rsp, err := c.CreateAPIKey(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
-	return ParseCreateApiKeyResponse(rsp)
+	return ParseCreateAPIKeyResponse(rsp)
 }
 
-// DeleteApiKeyWithResponse Delete API key
+// DeleteAPIKeyWithResponse Delete API key
 //
 // Deletes (revokes) one of the user's API keys. 204 with no body. An `id` that is
 // not a UUID → 400; a key that does not exist or belongs to another user → 404.
@@ -4282,13 +4282,13 @@ func (c *ClientWithResponses) CreateApiKeyWithResponse(ctx context.Context, body
 //
 // Returns a wrapper object for the known response body format(s).
 //
-// Corresponds with DELETE /v1/users/self/api-keys/{id} (the `DeleteApiKey` operationId).
-func (c *ClientWithResponses) DeleteApiKeyWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*DeleteApiKeyResponse, error) {
-	rsp, err := c.DeleteApiKey(ctx, id, reqEditors...)
+// Corresponds with DELETE /v1/users/self/api-keys/{id} (the `DeleteAPIKey` operationId).
+func (c *ClientWithResponses) DeleteAPIKeyWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*DeleteAPIKeyResponse, error) {
+	rsp, err := c.DeleteAPIKey(ctx, id, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
-	return ParseDeleteApiKeyResponse(rsp)
+	return ParseDeleteAPIKeyResponse(rsp)
 }
 
 // ChangePasswordWithBodyWithResponse Change password
@@ -5065,15 +5065,15 @@ func ParseUpdateAccountResponse(rsp *http.Response) (*UpdateAccountResponse, err
 	return response, nil
 }
 
-// ParseListApiKeysResponse parses an HTTP response from a ListApiKeysWithResponse call
-func ParseListApiKeysResponse(rsp *http.Response) (*ListApiKeysResponse, error) {
+// ParseListAPIKeysResponse parses an HTTP response from a ListAPIKeysWithResponse call
+func ParseListAPIKeysResponse(rsp *http.Response) (*ListAPIKeysResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
 	defer func() { _ = rsp.Body.Close() }()
 	if err != nil {
 		return nil, err
 	}
 
-	response := &ListApiKeysResponse{
+	response := &ListAPIKeysResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}
@@ -5119,15 +5119,15 @@ func ParseListApiKeysResponse(rsp *http.Response) (*ListApiKeysResponse, error) 
 	return response, nil
 }
 
-// ParseCreateApiKeyResponse parses an HTTP response from a CreateApiKeyWithResponse call
-func ParseCreateApiKeyResponse(rsp *http.Response) (*CreateApiKeyResponse, error) {
+// ParseCreateAPIKeyResponse parses an HTTP response from a CreateAPIKeyWithResponse call
+func ParseCreateAPIKeyResponse(rsp *http.Response) (*CreateAPIKeyResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
 	defer func() { _ = rsp.Body.Close() }()
 	if err != nil {
 		return nil, err
 	}
 
-	response := &CreateApiKeyResponse{
+	response := &CreateAPIKeyResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}
@@ -5180,15 +5180,15 @@ func ParseCreateApiKeyResponse(rsp *http.Response) (*CreateApiKeyResponse, error
 	return response, nil
 }
 
-// ParseDeleteApiKeyResponse parses an HTTP response from a DeleteApiKeyWithResponse call
-func ParseDeleteApiKeyResponse(rsp *http.Response) (*DeleteApiKeyResponse, error) {
+// ParseDeleteAPIKeyResponse parses an HTTP response from a DeleteAPIKeyWithResponse call
+func ParseDeleteAPIKeyResponse(rsp *http.Response) (*DeleteAPIKeyResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
 	defer func() { _ = rsp.Body.Close() }()
 	if err != nil {
 		return nil, err
 	}
 
-	response := &DeleteApiKeyResponse{
+	response := &DeleteAPIKeyResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}
@@ -5459,15 +5459,15 @@ type ServerInterface interface {
 	// UpdateAccount Update account
 	// (PUT /v1/users/self)
 	UpdateAccount(w http.ResponseWriter, r *http.Request)
-	// ListApiKeys List API keys
+	// ListAPIKeys List API keys
 	// (GET /v1/users/self/api-keys)
-	ListApiKeys(w http.ResponseWriter, r *http.Request)
-	// CreateApiKey Create API key
+	ListAPIKeys(w http.ResponseWriter, r *http.Request)
+	// CreateAPIKey Create API key
 	// (POST /v1/users/self/api-keys)
-	CreateApiKey(w http.ResponseWriter, r *http.Request)
-	// DeleteApiKey Delete API key
+	CreateAPIKey(w http.ResponseWriter, r *http.Request)
+	// DeleteAPIKey Delete API key
 	// (DELETE /v1/users/self/api-keys/{id})
-	DeleteApiKey(w http.ResponseWriter, r *http.Request, id openapi_types.UUID)
+	DeleteAPIKey(w http.ResponseWriter, r *http.Request, id openapi_types.UUID)
 	// ChangePassword Change password
 	// (PUT /v1/users/self/change-password)
 	ChangePassword(w http.ResponseWriter, r *http.Request)
@@ -5707,11 +5707,11 @@ func (siw *ServerInterfaceWrapper) UpdateAccount(w http.ResponseWriter, r *http.
 	handler.ServeHTTP(w, r)
 }
 
-// ListApiKeys operation middleware
-func (siw *ServerInterfaceWrapper) ListApiKeys(w http.ResponseWriter, r *http.Request) {
+// ListAPIKeys operation middleware
+func (siw *ServerInterfaceWrapper) ListAPIKeys(w http.ResponseWriter, r *http.Request) {
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ListApiKeys(w, r)
+		siw.Handler.ListAPIKeys(w, r)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -5721,11 +5721,11 @@ func (siw *ServerInterfaceWrapper) ListApiKeys(w http.ResponseWriter, r *http.Re
 	handler.ServeHTTP(w, r)
 }
 
-// CreateApiKey operation middleware
-func (siw *ServerInterfaceWrapper) CreateApiKey(w http.ResponseWriter, r *http.Request) {
+// CreateAPIKey operation middleware
+func (siw *ServerInterfaceWrapper) CreateAPIKey(w http.ResponseWriter, r *http.Request) {
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.CreateApiKey(w, r)
+		siw.Handler.CreateAPIKey(w, r)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -5735,8 +5735,8 @@ func (siw *ServerInterfaceWrapper) CreateApiKey(w http.ResponseWriter, r *http.R
 	handler.ServeHTTP(w, r)
 }
 
-// DeleteApiKey operation middleware
-func (siw *ServerInterfaceWrapper) DeleteApiKey(w http.ResponseWriter, r *http.Request) {
+// DeleteAPIKey operation middleware
+func (siw *ServerInterfaceWrapper) DeleteAPIKey(w http.ResponseWriter, r *http.Request) {
 
 	var err error
 	_ = err
@@ -5751,7 +5751,7 @@ func (siw *ServerInterfaceWrapper) DeleteApiKey(w http.ResponseWriter, r *http.R
 	}
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.DeleteApiKey(w, r, id)
+		siw.Handler.DeleteAPIKey(w, r, id)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -5938,9 +5938,9 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/users/self/settings", wrapper.GetUserSettings)
 	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/v1/users/self/settings", wrapper.UpdateUserSettings)
 	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/v1/users/self/change-password", wrapper.ChangePassword)
-	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/users/self/api-keys", wrapper.ListApiKeys)
-	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/users/self/api-keys", wrapper.CreateApiKey)
-	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/v1/users/self/api-keys/{id}", wrapper.DeleteApiKey)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/users/self/api-keys", wrapper.ListAPIKeys)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/users/self/api-keys", wrapper.CreateAPIKey)
+	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/v1/users/self/api-keys/{id}", wrapper.DeleteAPIKey)
 
 	return m
 }
@@ -6813,16 +6813,16 @@ func (response UpdateAccount500JSONResponse) VisitUpdateAccountResponse(w http.R
 	return err
 }
 
-type ListApiKeysRequestObject struct {
+type ListAPIKeysRequestObject struct {
 }
 
-type ListApiKeysResponseObject interface {
-	VisitListApiKeysResponse(w http.ResponseWriter) error
+type ListAPIKeysResponseObject interface {
+	VisitListAPIKeysResponse(w http.ResponseWriter) error
 }
 
-type ListApiKeys200JSONResponse []APIKeyOut
+type ListAPIKeys200JSONResponse []APIKeyOut
 
-func (response ListApiKeys200JSONResponse) VisitListApiKeysResponse(w http.ResponseWriter) error {
+func (response ListAPIKeys200JSONResponse) VisitListAPIKeysResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -6834,9 +6834,9 @@ func (response ListApiKeys200JSONResponse) VisitListApiKeysResponse(w http.Respo
 	return err
 }
 
-type ListApiKeys400JSONResponse struct{ BadRequestJSONResponse }
+type ListAPIKeys400JSONResponse struct{ BadRequestJSONResponse }
 
-func (response ListApiKeys400JSONResponse) VisitListApiKeysResponse(w http.ResponseWriter) error {
+func (response ListAPIKeys400JSONResponse) VisitListAPIKeysResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -6848,9 +6848,9 @@ func (response ListApiKeys400JSONResponse) VisitListApiKeysResponse(w http.Respo
 	return err
 }
 
-type ListApiKeys401JSONResponse struct{ UnauthorizedJSONResponse }
+type ListAPIKeys401JSONResponse struct{ UnauthorizedJSONResponse }
 
-func (response ListApiKeys401JSONResponse) VisitListApiKeysResponse(w http.ResponseWriter) error {
+func (response ListAPIKeys401JSONResponse) VisitListAPIKeysResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -6862,9 +6862,9 @@ func (response ListApiKeys401JSONResponse) VisitListApiKeysResponse(w http.Respo
 	return err
 }
 
-type ListApiKeys403JSONResponse struct{ ForbiddenJSONResponse }
+type ListAPIKeys403JSONResponse struct{ ForbiddenJSONResponse }
 
-func (response ListApiKeys403JSONResponse) VisitListApiKeysResponse(w http.ResponseWriter) error {
+func (response ListAPIKeys403JSONResponse) VisitListAPIKeysResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -6876,9 +6876,9 @@ func (response ListApiKeys403JSONResponse) VisitListApiKeysResponse(w http.Respo
 	return err
 }
 
-type ListApiKeys500JSONResponse struct{ InternalErrorJSONResponse }
+type ListAPIKeys500JSONResponse struct{ InternalErrorJSONResponse }
 
-func (response ListApiKeys500JSONResponse) VisitListApiKeysResponse(w http.ResponseWriter) error {
+func (response ListAPIKeys500JSONResponse) VisitListAPIKeysResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -6890,17 +6890,17 @@ func (response ListApiKeys500JSONResponse) VisitListApiKeysResponse(w http.Respo
 	return err
 }
 
-type CreateApiKeyRequestObject struct {
-	Body *CreateApiKeyJSONRequestBody
+type CreateAPIKeyRequestObject struct {
+	Body *CreateAPIKeyJSONRequestBody
 }
 
-type CreateApiKeyResponseObject interface {
-	VisitCreateApiKeyResponse(w http.ResponseWriter) error
+type CreateAPIKeyResponseObject interface {
+	VisitCreateAPIKeyResponse(w http.ResponseWriter) error
 }
 
-type CreateApiKey201JSONResponse APIKeyCreatedOut
+type CreateAPIKey201JSONResponse APIKeyCreatedOut
 
-func (response CreateApiKey201JSONResponse) VisitCreateApiKeyResponse(w http.ResponseWriter) error {
+func (response CreateAPIKey201JSONResponse) VisitCreateAPIKeyResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -6912,9 +6912,9 @@ func (response CreateApiKey201JSONResponse) VisitCreateApiKeyResponse(w http.Res
 	return err
 }
 
-type CreateApiKey400JSONResponse struct{ BadRequestJSONResponse }
+type CreateAPIKey400JSONResponse struct{ BadRequestJSONResponse }
 
-func (response CreateApiKey400JSONResponse) VisitCreateApiKeyResponse(w http.ResponseWriter) error {
+func (response CreateAPIKey400JSONResponse) VisitCreateAPIKeyResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -6926,9 +6926,9 @@ func (response CreateApiKey400JSONResponse) VisitCreateApiKeyResponse(w http.Res
 	return err
 }
 
-type CreateApiKey401JSONResponse struct{ UnauthorizedJSONResponse }
+type CreateAPIKey401JSONResponse struct{ UnauthorizedJSONResponse }
 
-func (response CreateApiKey401JSONResponse) VisitCreateApiKeyResponse(w http.ResponseWriter) error {
+func (response CreateAPIKey401JSONResponse) VisitCreateAPIKeyResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -6940,9 +6940,9 @@ func (response CreateApiKey401JSONResponse) VisitCreateApiKeyResponse(w http.Res
 	return err
 }
 
-type CreateApiKey403JSONResponse struct{ ForbiddenJSONResponse }
+type CreateAPIKey403JSONResponse struct{ ForbiddenJSONResponse }
 
-func (response CreateApiKey403JSONResponse) VisitCreateApiKeyResponse(w http.ResponseWriter) error {
+func (response CreateAPIKey403JSONResponse) VisitCreateAPIKeyResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -6954,9 +6954,9 @@ func (response CreateApiKey403JSONResponse) VisitCreateApiKeyResponse(w http.Res
 	return err
 }
 
-type CreateApiKey422JSONResponse struct{ ValidationErrorJSONResponse }
+type CreateAPIKey422JSONResponse struct{ ValidationErrorJSONResponse }
 
-func (response CreateApiKey422JSONResponse) VisitCreateApiKeyResponse(w http.ResponseWriter) error {
+func (response CreateAPIKey422JSONResponse) VisitCreateAPIKeyResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -6968,9 +6968,9 @@ func (response CreateApiKey422JSONResponse) VisitCreateApiKeyResponse(w http.Res
 	return err
 }
 
-type CreateApiKey500JSONResponse struct{ InternalErrorJSONResponse }
+type CreateAPIKey500JSONResponse struct{ InternalErrorJSONResponse }
 
-func (response CreateApiKey500JSONResponse) VisitCreateApiKeyResponse(w http.ResponseWriter) error {
+func (response CreateAPIKey500JSONResponse) VisitCreateAPIKeyResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -6982,25 +6982,25 @@ func (response CreateApiKey500JSONResponse) VisitCreateApiKeyResponse(w http.Res
 	return err
 }
 
-type DeleteApiKeyRequestObject struct {
-	Id openapi_types.UUID `json:"id"`
+type DeleteAPIKeyRequestObject struct {
+	ID openapi_types.UUID `json:"id"`
 }
 
-type DeleteApiKeyResponseObject interface {
-	VisitDeleteApiKeyResponse(w http.ResponseWriter) error
+type DeleteAPIKeyResponseObject interface {
+	VisitDeleteAPIKeyResponse(w http.ResponseWriter) error
 }
 
-type DeleteApiKey204Response struct {
+type DeleteAPIKey204Response struct {
 }
 
-func (response DeleteApiKey204Response) VisitDeleteApiKeyResponse(w http.ResponseWriter) error {
+func (response DeleteAPIKey204Response) VisitDeleteAPIKeyResponse(w http.ResponseWriter) error {
 	w.WriteHeader(204)
 	return nil
 }
 
-type DeleteApiKey400JSONResponse struct{ BadRequestJSONResponse }
+type DeleteAPIKey400JSONResponse struct{ BadRequestJSONResponse }
 
-func (response DeleteApiKey400JSONResponse) VisitDeleteApiKeyResponse(w http.ResponseWriter) error {
+func (response DeleteAPIKey400JSONResponse) VisitDeleteAPIKeyResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -7012,9 +7012,9 @@ func (response DeleteApiKey400JSONResponse) VisitDeleteApiKeyResponse(w http.Res
 	return err
 }
 
-type DeleteApiKey401JSONResponse struct{ UnauthorizedJSONResponse }
+type DeleteAPIKey401JSONResponse struct{ UnauthorizedJSONResponse }
 
-func (response DeleteApiKey401JSONResponse) VisitDeleteApiKeyResponse(w http.ResponseWriter) error {
+func (response DeleteAPIKey401JSONResponse) VisitDeleteAPIKeyResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -7026,9 +7026,9 @@ func (response DeleteApiKey401JSONResponse) VisitDeleteApiKeyResponse(w http.Res
 	return err
 }
 
-type DeleteApiKey403JSONResponse struct{ ForbiddenJSONResponse }
+type DeleteAPIKey403JSONResponse struct{ ForbiddenJSONResponse }
 
-func (response DeleteApiKey403JSONResponse) VisitDeleteApiKeyResponse(w http.ResponseWriter) error {
+func (response DeleteAPIKey403JSONResponse) VisitDeleteAPIKeyResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -7040,9 +7040,9 @@ func (response DeleteApiKey403JSONResponse) VisitDeleteApiKeyResponse(w http.Res
 	return err
 }
 
-type DeleteApiKey404JSONResponse struct{ NotFoundJSONResponse }
+type DeleteAPIKey404JSONResponse struct{ NotFoundJSONResponse }
 
-func (response DeleteApiKey404JSONResponse) VisitDeleteApiKeyResponse(w http.ResponseWriter) error {
+func (response DeleteAPIKey404JSONResponse) VisitDeleteAPIKeyResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -7054,9 +7054,9 @@ func (response DeleteApiKey404JSONResponse) VisitDeleteApiKeyResponse(w http.Res
 	return err
 }
 
-type DeleteApiKey500JSONResponse struct{ InternalErrorJSONResponse }
+type DeleteAPIKey500JSONResponse struct{ InternalErrorJSONResponse }
 
-func (response DeleteApiKey500JSONResponse) VisitDeleteApiKeyResponse(w http.ResponseWriter) error {
+func (response DeleteAPIKey500JSONResponse) VisitDeleteAPIKeyResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -7349,15 +7349,15 @@ type StrictServerInterface interface {
 	// UpdateAccount Update account
 	// (PUT /v1/users/self)
 	UpdateAccount(ctx context.Context, request UpdateAccountRequestObject) (UpdateAccountResponseObject, error)
-	// ListApiKeys List API keys
+	// ListAPIKeys List API keys
 	// (GET /v1/users/self/api-keys)
-	ListApiKeys(ctx context.Context, request ListApiKeysRequestObject) (ListApiKeysResponseObject, error)
-	// CreateApiKey Create API key
+	ListAPIKeys(ctx context.Context, request ListAPIKeysRequestObject) (ListAPIKeysResponseObject, error)
+	// CreateAPIKey Create API key
 	// (POST /v1/users/self/api-keys)
-	CreateApiKey(ctx context.Context, request CreateApiKeyRequestObject) (CreateApiKeyResponseObject, error)
-	// DeleteApiKey Delete API key
+	CreateAPIKey(ctx context.Context, request CreateAPIKeyRequestObject) (CreateAPIKeyResponseObject, error)
+	// DeleteAPIKey Delete API key
 	// (DELETE /v1/users/self/api-keys/{id})
-	DeleteApiKey(ctx context.Context, request DeleteApiKeyRequestObject) (DeleteApiKeyResponseObject, error)
+	DeleteAPIKey(ctx context.Context, request DeleteAPIKeyRequestObject) (DeleteAPIKeyResponseObject, error)
 	// ChangePassword Change password
 	// (PUT /v1/users/self/change-password)
 	ChangePassword(ctx context.Context, request ChangePasswordRequestObject) (ChangePasswordResponseObject, error)
@@ -7750,23 +7750,23 @@ func (sh *strictHandler) UpdateAccount(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// ListApiKeys operation middleware
-func (sh *strictHandler) ListApiKeys(w http.ResponseWriter, r *http.Request) {
-	var request ListApiKeysRequestObject
+// ListAPIKeys operation middleware
+func (sh *strictHandler) ListAPIKeys(w http.ResponseWriter, r *http.Request) {
+	var request ListAPIKeysRequestObject
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.ListApiKeys(ctx, request.(ListApiKeysRequestObject))
+		return sh.ssi.ListAPIKeys(ctx, request.(ListAPIKeysRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "ListApiKeys")
+		handler = middleware(handler, "ListAPIKeys")
 	}
 
 	response, err := handler(r.Context(), w, r, request)
 
 	if err != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
-	} else if validResponse, ok := response.(ListApiKeysResponseObject); ok {
-		if err := validResponse.VisitListApiKeysResponse(w); err != nil {
+	} else if validResponse, ok := response.(ListAPIKeysResponseObject); ok {
+		if err := validResponse.VisitListAPIKeysResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -7774,11 +7774,11 @@ func (sh *strictHandler) ListApiKeys(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// CreateApiKey operation middleware
-func (sh *strictHandler) CreateApiKey(w http.ResponseWriter, r *http.Request) {
-	var request CreateApiKeyRequestObject
+// CreateAPIKey operation middleware
+func (sh *strictHandler) CreateAPIKey(w http.ResponseWriter, r *http.Request) {
+	var request CreateAPIKeyRequestObject
 
-	var body CreateApiKeyJSONRequestBody
+	var body CreateAPIKeyJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
 		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
 		return
@@ -7786,18 +7786,18 @@ func (sh *strictHandler) CreateApiKey(w http.ResponseWriter, r *http.Request) {
 	request.Body = &body
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.CreateApiKey(ctx, request.(CreateApiKeyRequestObject))
+		return sh.ssi.CreateAPIKey(ctx, request.(CreateAPIKeyRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "CreateApiKey")
+		handler = middleware(handler, "CreateAPIKey")
 	}
 
 	response, err := handler(r.Context(), w, r, request)
 
 	if err != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
-	} else if validResponse, ok := response.(CreateApiKeyResponseObject); ok {
-		if err := validResponse.VisitCreateApiKeyResponse(w); err != nil {
+	} else if validResponse, ok := response.(CreateAPIKeyResponseObject); ok {
+		if err := validResponse.VisitCreateAPIKeyResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -7805,25 +7805,25 @@ func (sh *strictHandler) CreateApiKey(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// DeleteApiKey operation middleware
-func (sh *strictHandler) DeleteApiKey(w http.ResponseWriter, r *http.Request, id openapi_types.UUID) {
-	var request DeleteApiKeyRequestObject
+// DeleteAPIKey operation middleware
+func (sh *strictHandler) DeleteAPIKey(w http.ResponseWriter, r *http.Request, id openapi_types.UUID) {
+	var request DeleteAPIKeyRequestObject
 
-	request.Id = id
+	request.ID = id
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.DeleteApiKey(ctx, request.(DeleteApiKeyRequestObject))
+		return sh.ssi.DeleteAPIKey(ctx, request.(DeleteAPIKeyRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "DeleteApiKey")
+		handler = middleware(handler, "DeleteAPIKey")
 	}
 
 	response, err := handler(r.Context(), w, r, request)
 
 	if err != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
-	} else if validResponse, ok := response.(DeleteApiKeyResponseObject); ok {
-		if err := validResponse.VisitDeleteApiKeyResponse(w); err != nil {
+	} else if validResponse, ok := response.(DeleteAPIKeyResponseObject); ok {
+		if err := validResponse.VisitDeleteAPIKeyResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -8083,30 +8083,30 @@ var swaggerSpec = []string{
 	"lx11O1z97LpS39J/BXm0zzm+ev/qVbNTjHdnEvctGN7OS250C3KvFdfFBxmFERunabNblVrrpbYKm7vO",
 	"RCcuo8o3c23HG3cFSgDvVYJGNlXss9vhliim3z/nIazY3Rtw726m2ibpO6mY/+SC223HfW54Q6pY686L",
 	"aW9y+HTy9NmT4/3xeL/30LySicdK4z41Tqrwd/B7Z56MzTfrNFva855YpaMruTE3BnBeUbqVx1adr3eI",
-	"Fjr3+slNYcvdZ1UfCrrLhrqquH7qdYvR2y4aJ1bMLWG9q961iuUQZptW/X4X28EF88/mVyoyf/09XXP+",
-	"k09m1c1Et9FbfYP81g1FN5BeE0Ggby2UDbtXf/fUh5hX7b5TdbkjKpBpdTnK0muZVKEVCpGLRkmi8C6s",
-	"6tMl3uk9Gzjf3TZXFLaC0BEt1f0X8mNRlXP0o8XsQ2Rj9JxLeHhAdwAeH5Z55pWODyENZAAHE8iFSvSS",
-	"uw8PbHqVLYx88/r5iyFPTo8Z4Cd2TdSczCyIK9Q3skRZTeu2b0iokGvYlIFQ+X1FSL9jlwjbWFN4/Jg7",
-	"41atkK3mc103Tq9ayVPPp1C5jlD4Nh5Q49r+wUmr90g79+LJ/pP9g4P5fAiu90So7pFS4Xp0DCi9PqXE",
-	"yMePlV7Dv7j+J48fc9NKBiwfZZEuZQDcbcfUbceEMeVSAjeonVK750YjFueixQHNWuYBnCrcaZbGabNl",
-	"S2rgijomO181wv7UdrxAgBdajzK6Kp6V8n7n1S/sKZ1A9F3dxJcIrepjULVl2b0li+vIwgGayKvfZei7",
-	"RhS2D3519zaX4H4jN1N4xKyQCTXA0R7xuqZ8h7fXc3iu81A94ldsAY5FrUdOvXwEhbiMKEzE9TdzMCsy",
-	"XlJT0WKXZHvuib5fpU83w+Uo0UiojetweafM2VlT88G1m2p9z0Kq+4nlmzb5uYKaxfwNYtn5xBezD+PX",
-	"hT6LfyzG6svF96f54uzDdz+MZgv590LM1N9+lC9++Pbg729juZQv7y/PP+cskhv0ZvtrXarXVL6ogehv",
-	"W3YfTiZ3f1FzFSu9H0DmM+icPL2Pxr33S5p8us17fWY91n2bpjiAVnd3T9fa9l8Ts6aeiyQCUhMqbjP/",
-	"/v3LszqqJWoto2qnQ2E25Np+GxTb2oi0DpuBGISqDmnZBuo4ISc1eu1RG83TbB6S632Iy+l0SJ55iZ13",
-	"FmG4/M7W9Xw7EjeVNKxEsag5X5rcmrh/x02bW+UNvwePuy1MuP2L17r4SpcqeUgX/T2Iq9Wmi6KYXf7C",
-	"57ZHWrcX/5Fp9/bgPGGRZfDm4usX5+0AdKi6g0gBvNawTFW6LJf2gjkOzs11HrNqQD2k7uPNo77czebe",
-	"N/Tm5iTEzubc1NJr73B8NPBCBVxPgpxil+bh0C+9CzO3c4pMqmIJk/GELuo5BW5gEVlfdtRsRHU0HkPk",
-	"UMG1rGfVD/ousWZos9JRnZ2CCBV+Rd2nqK3stcyTNC6G9jqNIhfKUCcqcr+RczZuq8C5LHI0L1AZ4yB7",
-	"swVw1bmr0cOtkZvQ6GOLMCgcc+NmYLj7regf3R7CLmMp2w3mOwN6zxsNyX6N+mdPwOu1oOiuSTFalvFi",
-	"NJNFIfOahHbWNFor/A1F7f9nuA8Yfl1R8BvZnfHuN7wzWmk5W90xuWqlbLsm3xZvqC49TGsbuPNOU3hH",
-	"NivVZjwX8UKOnmtV5DqbgtIjeqnTbVfFH+2OHsr7vuOdqp/jhfYubuz0h1lPhQNzqwaxAZyONlQcoIpq",
-	"oDU0G/f4M8oL/zeEDisk+ozwoWuC3CIOxOjqLqOqWzg1c9xqDe5IZNBoDVbUOMFVuLcRXOXxuJGIAFl/",
-	"lWVWaDg+hG/SL0+4W2odp9M5XbRrqLmTakTtWhkFti153WK93Zy8oci7rbbuTO5uwLTViv3XSLBtmi7o",
-	"NuSaqLP0clHcLxLYpOZ/UCxw55X/kx/9bqJxd7CkVl5cfZPvX3+ioA1fUtlh9J7LTBR0kSR3BnF9VRfa",
-	"FNa/7AKy7k7ZRgOPVVrdQUt/4Gx2bb909cUa2grVYbM+YsgdGBoNESmnN/AC9M00vu3eBBc32WE2lDn0",
-	"mJKqoiPmpJFP7U1IsP3006f/FwAA//8=",
+	"Fjr3+slNYcvdZ1UfCrrLhrqquH7qdYvR2y4aJ1bMLWG9q961iuUQZptW/X4X28EF8+Xn5lcqMn/9PV1z",
+	"/pNPZtXNRLfRW32D/NYNRTeQXhNBoG8tlA27V3/31IeYV+2+U3W5IyqQaXU5ytJrmVShFQqRi0ZJovAu",
+	"rOrTJd7pPRs43902VxS2gtARLdX9F/JjUZVz9KPF7ENkY/ScS3h4QHcAHh+WeeaVjg8hDWQABxPIhUr0",
+	"krsPD2x6lS2MfPP6+YshT06PGeAndk3UnMwsiCvUN7JEGdI6sQJj+4aECrmGTRkIld9XhPQ7domwjTWF",
+	"x4+5M27VCtlqPtd14/SqlTz1fAqV6wiFb+MBNa7tH5y0eo+0cy+e7D/ZPziYz4fgek+E6h4pFa5Hx4DS",
+	"61NKjHz8WOk1/Ivrf/L4MTetZMDyURbpUgbA3XZM3XZMGFMuJXCD2im1e240YnEuWhzQrGUewKnCnWZp",
+	"nDZbtqQGrqhjsvNVI+xPbccLBHih9Sijq+JZKe93Xv3CntIJRN/VTXyJ0Ko+BlVblt1bsriOLBygibz6",
+	"XYa+a0Rh++BXd29zCe43cjOFR8wKmVADHO0Rr2vKd3h7PYfnOg/VI37FFuBY1Hrk1MtHUIjLiMJEXH8z",
+	"B7Mi4yU1FS12STaen9fyq/TpZrgcJRoJtXEdLu+UOTtraj64dlOt71lIdT+xfNMmP1dQs5i/QSw7n/hi",
+	"9mH8utBn8Y/FWH25+P40X5x9+O6H0Wwh/16Imfrbj/LFD98e/P1tLJfy5f3l+eecRXKD3mx/rUv1msoX",
+	"NRD9bcvuw8nk7i9qrmKl9wPIfAadk6f30bj3fkmTT7d5r8+sx7pv0xQH0Oru7ula2/5rYtbUc5FEQGpC",
+	"xW3m379/eVZHtUStZVTtdCjMhlzbb4NiWxuR1mEzEINQ1SEt20AdJ+SkRq89aqN5ms1Dcr0PcTmdDknr",
+	"wXbc7vYiDJff2bqeb0fippKGlSgWNedLk1sT9++4aXOrvOH34HG3hQm3f/FaF1/pUiUP6aK/B3G12nRR",
+	"FLPLX/jc9kjr9uI/Mu3eHpwnLLIM3lx8/eK8HYAOVXcQKYDXGpapSpfl0l4wx8G5uc5jVg2oh9R9vHnU",
+	"l7vZ3PuG3tychNjZnJtaeu0djo8GXqiA60mQU+zSPBz6pXdh5nZOkUlVLGEyntBFPafADSwi68uOmo2o",
+	"jsZjiBwquJb1rPpB3yXWDG1WOqqzUxChwq+o+xS1lb2WeZLGxdBep1HkQhnqREXuN3LOxm0VOJdFjuYF",
+	"KmMcZG+2AK46dzV6uDVyExp9bBEGhWNu3AwMd78V/aPbQ9hlLGW7wXxnQO95oyHZr1H/7Al4vRYU3TUp",
+	"RssyXoxmsihkXpPQzppGa4W/oaj9/wz3AcOvKwp+I7sz3v2Gd0YrLWerOyZXrZRt1+Tb4g3VpYdpbQN3",
+	"3mkK78hmpdqM5yJeyNFzrYpcZ1NQekQvdbrtqvij3dFDed93vFP1c7zQ3sWNnf4w66lwYG7VIDaA09GG",
+	"igNUUQ20hmbjHn9GeeH/htBhhUSfET50TZBbxIEYXd1lVHULp2aOW63BHYkMGq3BihonuAr3NoKrPB43",
+	"EhEg66+yzAoNx4fwTfrlCXdLreN0OqeLdg01d1KNqF0ro8C2Ja9brLebkzcUebfV1p3J3Q2Ytlqx/xoJ",
+	"tk3TBd2GXBN1ll4uivtFApvU/A+KBe688n/yo99NNO4OltTKi6tv8v3rTxS04UsqO4zec5mJgi6S5M4g",
+	"rq/qQpvC+pddQNbdKdto4LFKqzto6Q+cza7tl66+WENboTps1kcMuQNDoyEi5fQGXoC+mca33Zvg4iY7",
+	"zIYyhx5TUlV0xJw08qm9CQm2n3769P8CAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -64,8 +64,8 @@ type AccessTokenDto struct {
 	// ExpiresAt Expiry date (`yyyy-MM-dd`); null means the token never expires.
 	ExpiresAt *openapi_types.Date `json:"expiresAt,omitempty"`
 
-	// Id Unique id of the token.
-	Id string `json:"id"`
+	// ID Unique id of the token.
+	ID string `json:"id"`
 
 	// Name Human-readable token name.
 	Name string `json:"name"`
@@ -129,8 +129,8 @@ type PersonalAccessTokenPrincipal struct {
 	// AccessToken Metadata of the token used to authenticate; its raw `value` is never included.
 	AccessToken *AccessTokenDto `json:"accessToken,omitempty"`
 
-	// Id Unique id of the authenticated user.
-	Id string `json:"id"`
+	// ID Unique id of the authenticated user.
+	ID string `json:"id"`
 }
 
 // ProfileImage A profile image as an RFC 2397 `data:` URI (`data:<media type>;base64,<bytes>`), or
@@ -186,8 +186,8 @@ type UserDto struct {
 	// Homepage Personal or professional homepage.
 	Homepage *string `json:"homepage,omitempty"`
 
-	// Id Unique id (identity-provider subject).
-	Id string `json:"id"`
+	// ID Unique id (identity-provider subject).
+	ID string `json:"id"`
 
 	// Lastname Last (family) name.
 	Lastname *string `json:"lastname,omitempty"`
@@ -201,8 +201,8 @@ type UserOverviewDto struct {
 	// Firstname First (given) name.
 	Firstname *string `json:"firstname,omitempty"`
 
-	// Id Unique id.
-	Id string `json:"id"`
+	// ID Unique id.
+	ID string `json:"id"`
 
 	// Lastname Last (family) name.
 	Lastname *string `json:"lastname,omitempty"`
@@ -213,15 +213,15 @@ type UserSearchDto struct {
 	// Firstname First (given) name.
 	Firstname *string `json:"firstname,omitempty"`
 
-	// Id Unique id of the match.
-	Id string `json:"id"`
+	// ID Unique id of the match.
+	ID string `json:"id"`
 
 	// Lastname Last (family) name.
 	Lastname *string `json:"lastname,omitempty"`
 }
 
-// UserId defines model for UserId.
-type UserId = string
+// UserID defines model for UserId.
+type UserID = string
 
 // BadRequest Error body. Our choice, modelled on Spring Boot's default error body
 // (`DefaultErrorAttributes`); upstream declares error responses without a schema.
@@ -545,7 +545,7 @@ type ClientInterface interface {
 	// Corresponds with GET /search/users (the `SearchUsers` operationId).
 	SearchUsers(ctx context.Context, params *SearchUsersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetUserById Get the public overview of a user
+	// GetUserByID Get the public overview of a user
 	//
 	// Returns a public overview (id, first name, last name) of a user. Public: no
 	// authentication required.
@@ -554,8 +554,8 @@ type ClientInterface interface {
 	// result and 404 [sdk-doc]; the tag [spec]. Designed by us: `GET /users/{id}` and the
 	// error body schema.
 	//
-	// Corresponds with GET /users/{id} (the `GetUserById` operationId).
-	GetUserById(ctx context.Context, id UserId, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with GET /users/{id} (the `GetUserByID` operationId).
+	GetUserByID(ctx context.Context, id UserID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CheckUserExists Check whether a user exists
 	//
@@ -566,7 +566,7 @@ type ClientInterface interface {
 	// [sdk-doc]; the tag [spec]. Designed by us: the path `HEAD /users/{id}`.
 	//
 	// Corresponds with HEAD /users/{id} (the `CheckUserExists` operationId).
-	CheckUserExists(ctx context.Context, id UserId, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CheckUserExists(ctx context.Context, id UserID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetUserProfileImage Get a user's profile image
 	//
@@ -581,7 +581,7 @@ type ClientInterface interface {
 	// should read an empty 200 body as `null` too.
 	//
 	// Corresponds with GET /users/{id}/profile-image (the `GetUserProfileImage` operationId).
-	GetUserProfileImage(ctx context.Context, id UserId, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetUserProfileImage(ctx context.Context, id UserID, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // AuthorizeByPersonalAccessToken Resolve a personal access token into its principal
@@ -921,7 +921,7 @@ func (c *Client) SearchUsers(ctx context.Context, params *SearchUsersParams, req
 	return c.Client.Do(req)
 }
 
-// GetUserById Get the public overview of a user
+// GetUserByID Get the public overview of a user
 //
 // Returns a public overview (id, first name, last name) of a user. Public: no
 // authentication required.
@@ -930,9 +930,9 @@ func (c *Client) SearchUsers(ctx context.Context, params *SearchUsersParams, req
 // result and 404 [sdk-doc]; the tag [spec]. Designed by us: `GET /users/{id}` and the
 // error body schema.
 //
-// Corresponds with GET /users/{id} (the `GetUserById` operationId).
-func (c *Client) GetUserById(ctx context.Context, id UserId, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetUserByIdRequest(c.Server, id)
+// Corresponds with GET /users/{id} (the `GetUserByID` operationId).
+func (c *Client) GetUserByID(ctx context.Context, id UserID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetUserByIDRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -952,7 +952,7 @@ func (c *Client) GetUserById(ctx context.Context, id UserId, reqEditors ...Reque
 // [sdk-doc]; the tag [spec]. Designed by us: the path `HEAD /users/{id}`.
 //
 // Corresponds with HEAD /users/{id} (the `CheckUserExists` operationId).
-func (c *Client) CheckUserExists(ctx context.Context, id UserId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) CheckUserExists(ctx context.Context, id UserID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCheckUserExistsRequest(c.Server, id)
 	if err != nil {
 		return nil, err
@@ -977,7 +977,7 @@ func (c *Client) CheckUserExists(ctx context.Context, id UserId, reqEditors ...R
 // should read an empty 200 body as `null` too.
 //
 // Corresponds with GET /users/{id}/profile-image (the `GetUserProfileImage` operationId).
-func (c *Client) GetUserProfileImage(ctx context.Context, id UserId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetUserProfileImage(ctx context.Context, id UserID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetUserProfileImageRequest(c.Server, id)
 	if err != nil {
 		return nil, err
@@ -1407,8 +1407,8 @@ func NewSearchUsersRequest(server string, params *SearchUsersParams) (*http.Requ
 	return req, nil
 }
 
-// NewGetUserByIdRequest constructs an http.Request for the GetUserById method
-func NewGetUserByIdRequest(server string, id UserId) (*http.Request, error) {
+// NewGetUserByIDRequest constructs an http.Request for the GetUserByID method
+func NewGetUserByIDRequest(server string, id UserID) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -1442,7 +1442,7 @@ func NewGetUserByIdRequest(server string, id UserId) (*http.Request, error) {
 }
 
 // NewCheckUserExistsRequest constructs an http.Request for the CheckUserExists method
-func NewCheckUserExistsRequest(server string, id UserId) (*http.Request, error) {
+func NewCheckUserExistsRequest(server string, id UserID) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -1476,7 +1476,7 @@ func NewCheckUserExistsRequest(server string, id UserId) (*http.Request, error) 
 }
 
 // NewGetUserProfileImageRequest constructs an http.Request for the GetUserProfileImage method
-func NewGetUserProfileImageRequest(server string, id UserId) (*http.Request, error) {
+func NewGetUserProfileImageRequest(server string, id UserID) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -1768,7 +1768,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /search/users (the `SearchUsers` operationId).
 	SearchUsersWithResponse(ctx context.Context, params *SearchUsersParams, reqEditors ...RequestEditorFn) (*SearchUsersResponse, error)
 
-	// GetUserByIdWithResponse Get the public overview of a user
+	// GetUserByIDWithResponse Get the public overview of a user
 	//
 	// Returns a public overview (id, first name, last name) of a user. Public: no
 	// authentication required.
@@ -1779,8 +1779,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with GET /users/{id} (the `GetUserById` operationId).
-	GetUserByIdWithResponse(ctx context.Context, id UserId, reqEditors ...RequestEditorFn) (*GetUserByIdResponse, error)
+	// Corresponds with GET /users/{id} (the `GetUserByID` operationId).
+	GetUserByIDWithResponse(ctx context.Context, id UserID, reqEditors ...RequestEditorFn) (*GetUserByIDResponse, error)
 
 	// CheckUserExistsWithResponse Check whether a user exists
 	//
@@ -1793,7 +1793,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with HEAD /users/{id} (the `CheckUserExists` operationId).
-	CheckUserExistsWithResponse(ctx context.Context, id UserId, reqEditors ...RequestEditorFn) (*CheckUserExistsResponse, error)
+	CheckUserExistsWithResponse(ctx context.Context, id UserID, reqEditors ...RequestEditorFn) (*CheckUserExistsResponse, error)
 
 	// GetUserProfileImageWithResponse Get a user's profile image
 	//
@@ -1810,7 +1810,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /users/{id}/profile-image (the `GetUserProfileImage` operationId).
-	GetUserProfileImageWithResponse(ctx context.Context, id UserId, reqEditors ...RequestEditorFn) (*GetUserProfileImageResponse, error)
+	GetUserProfileImageWithResponse(ctx context.Context, id UserID, reqEditors ...RequestEditorFn) (*GetUserProfileImageResponse, error)
 }
 
 type AuthorizeByPersonalAccessTokenResponse struct {
@@ -2473,7 +2473,7 @@ func (r SearchUsersResponse) ContentType() string {
 	return ""
 }
 
-type GetUserByIdResponse struct {
+type GetUserByIDResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
@@ -2483,22 +2483,22 @@ type GetUserByIdResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetUserByIdResponse) GetJSON200() *UserOverviewDto {
+func (r GetUserByIDResponse) GetJSON200() *UserOverviewDto {
 	return r.JSON200
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetUserByIdResponse) GetJSON404() *NotFound {
+func (r GetUserByIDResponse) GetJSON404() *NotFound {
 	return r.JSON404
 }
 
 // GetBody returns the raw response body bytes
-func (r GetUserByIdResponse) GetBody() []byte {
+func (r GetUserByIDResponse) GetBody() []byte {
 	return r.Body
 }
 
 // Status returns HTTPResponse.Status
-func (r GetUserByIdResponse) Status() string {
+func (r GetUserByIDResponse) Status() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Status
 	}
@@ -2506,7 +2506,7 @@ func (r GetUserByIdResponse) Status() string {
 }
 
 // StatusCode returns HTTPResponse.StatusCode
-func (r GetUserByIdResponse) StatusCode() int {
+func (r GetUserByIDResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -2514,7 +2514,7 @@ func (r GetUserByIdResponse) StatusCode() int {
 }
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetUserByIdResponse) ContentType() string {
+func (r GetUserByIDResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -2902,7 +2902,7 @@ func (c *ClientWithResponses) SearchUsersWithResponse(ctx context.Context, param
 	return ParseSearchUsersResponse(rsp)
 }
 
-// GetUserByIdWithResponse Get the public overview of a user
+// GetUserByIDWithResponse Get the public overview of a user
 //
 // Returns a public overview (id, first name, last name) of a user. Public: no
 // authentication required.
@@ -2913,13 +2913,13 @@ func (c *ClientWithResponses) SearchUsersWithResponse(ctx context.Context, param
 //
 // Returns a wrapper object for the known response body format(s).
 //
-// Corresponds with GET /users/{id} (the `GetUserById` operationId).
-func (c *ClientWithResponses) GetUserByIdWithResponse(ctx context.Context, id UserId, reqEditors ...RequestEditorFn) (*GetUserByIdResponse, error) {
-	rsp, err := c.GetUserById(ctx, id, reqEditors...)
+// Corresponds with GET /users/{id} (the `GetUserByID` operationId).
+func (c *ClientWithResponses) GetUserByIDWithResponse(ctx context.Context, id UserID, reqEditors ...RequestEditorFn) (*GetUserByIDResponse, error) {
+	rsp, err := c.GetUserByID(ctx, id, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
-	return ParseGetUserByIdResponse(rsp)
+	return ParseGetUserByIDResponse(rsp)
 }
 
 // CheckUserExistsWithResponse Check whether a user exists
@@ -2933,7 +2933,7 @@ func (c *ClientWithResponses) GetUserByIdWithResponse(ctx context.Context, id Us
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with HEAD /users/{id} (the `CheckUserExists` operationId).
-func (c *ClientWithResponses) CheckUserExistsWithResponse(ctx context.Context, id UserId, reqEditors ...RequestEditorFn) (*CheckUserExistsResponse, error) {
+func (c *ClientWithResponses) CheckUserExistsWithResponse(ctx context.Context, id UserID, reqEditors ...RequestEditorFn) (*CheckUserExistsResponse, error) {
 	rsp, err := c.CheckUserExists(ctx, id, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -2956,7 +2956,7 @@ func (c *ClientWithResponses) CheckUserExistsWithResponse(ctx context.Context, i
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /users/{id}/profile-image (the `GetUserProfileImage` operationId).
-func (c *ClientWithResponses) GetUserProfileImageWithResponse(ctx context.Context, id UserId, reqEditors ...RequestEditorFn) (*GetUserProfileImageResponse, error) {
+func (c *ClientWithResponses) GetUserProfileImageWithResponse(ctx context.Context, id UserID, reqEditors ...RequestEditorFn) (*GetUserProfileImageResponse, error) {
 	rsp, err := c.GetUserProfileImage(ctx, id, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -3456,15 +3456,15 @@ func ParseSearchUsersResponse(rsp *http.Response) (*SearchUsersResponse, error) 
 	return response, nil
 }
 
-// ParseGetUserByIdResponse parses an HTTP response from a GetUserByIdWithResponse call
-func ParseGetUserByIdResponse(rsp *http.Response) (*GetUserByIdResponse, error) {
+// ParseGetUserByIDResponse parses an HTTP response from a GetUserByIDWithResponse call
+func ParseGetUserByIDResponse(rsp *http.Response) (*GetUserByIDResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
 	defer func() { _ = rsp.Body.Close() }()
 	if err != nil {
 		return nil, err
 	}
 
-	response := &GetUserByIdResponse{
+	response := &GetUserByIDResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}
@@ -3576,15 +3576,15 @@ type ServerInterface interface {
 	// SearchUsers Search users
 	// (GET /search/users)
 	SearchUsers(w http.ResponseWriter, r *http.Request, params SearchUsersParams)
-	// GetUserById Get the public overview of a user
+	// GetUserByID Get the public overview of a user
 	// (GET /users/{id})
-	GetUserById(w http.ResponseWriter, r *http.Request, id UserId)
+	GetUserByID(w http.ResponseWriter, r *http.Request, id UserID)
 	// CheckUserExists Check whether a user exists
 	// (HEAD /users/{id})
-	CheckUserExists(w http.ResponseWriter, r *http.Request, id UserId)
+	CheckUserExists(w http.ResponseWriter, r *http.Request, id UserID)
 	// GetUserProfileImage Get a user's profile image
 	// (GET /users/{id}/profile-image)
-	GetUserProfileImage(w http.ResponseWriter, r *http.Request, id UserId)
+	GetUserProfileImage(w http.ResponseWriter, r *http.Request, id UserID)
 }
 
 // ServerInterfaceWrapper converts contexts to parameters.
@@ -3845,14 +3845,14 @@ func (siw *ServerInterfaceWrapper) SearchUsers(w http.ResponseWriter, r *http.Re
 	handler.ServeHTTP(w, r)
 }
 
-// GetUserById operation middleware
-func (siw *ServerInterfaceWrapper) GetUserById(w http.ResponseWriter, r *http.Request) {
+// GetUserByID operation middleware
+func (siw *ServerInterfaceWrapper) GetUserByID(w http.ResponseWriter, r *http.Request) {
 
 	var err error
 	_ = err
 
 	// ------------- Path parameter "id" -------------
-	var id UserId
+	var id UserID
 
 	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
 	if err != nil {
@@ -3861,7 +3861,7 @@ func (siw *ServerInterfaceWrapper) GetUserById(w http.ResponseWriter, r *http.Re
 	}
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.GetUserById(w, r, id)
+		siw.Handler.GetUserByID(w, r, id)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -3878,7 +3878,7 @@ func (siw *ServerInterfaceWrapper) CheckUserExists(w http.ResponseWriter, r *htt
 	_ = err
 
 	// ------------- Path parameter "id" -------------
-	var id UserId
+	var id UserID
 
 	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
 	if err != nil {
@@ -3904,7 +3904,7 @@ func (siw *ServerInterfaceWrapper) GetUserProfileImage(w http.ResponseWriter, r 
 	_ = err
 
 	// ------------- Path parameter "id" -------------
-	var id UserId
+	var id UserID
 
 	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
 	if err != nil {
@@ -4053,7 +4053,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/me/personal-access-tokens/default", wrapper.RegenerateDefaultPersonalAccessToken)
 	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/me/personal-access-tokens/{id}", wrapper.DeletePersonalAccessToken)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/authorize", wrapper.AuthorizeByPersonalAccessToken)
-	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/users/{id}", wrapper.GetUserById)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/users/{id}", wrapper.GetUserByID)
 	m.HandleFunc(http.MethodHead+" "+options.BaseURL+"/users/{id}", wrapper.CheckUserExists)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/users/{id}/profile-image", wrapper.GetUserProfileImage)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/registration-status", wrapper.GetUserRegistrationStatus)
@@ -4439,7 +4439,7 @@ func (response RegenerateDefaultPersonalAccessToken403JSONResponse) VisitRegener
 }
 
 type DeletePersonalAccessTokenRequestObject struct {
-	Id string `json:"id"`
+	ID string `json:"id"`
 }
 
 type DeletePersonalAccessTokenResponseObject interface {
@@ -4697,17 +4697,17 @@ func (response SearchUsers403JSONResponse) VisitSearchUsersResponse(w http.Respo
 	return err
 }
 
-type GetUserByIdRequestObject struct {
-	Id UserId `json:"id"`
+type GetUserByIDRequestObject struct {
+	ID UserID `json:"id"`
 }
 
-type GetUserByIdResponseObject interface {
-	VisitGetUserByIdResponse(w http.ResponseWriter) error
+type GetUserByIDResponseObject interface {
+	VisitGetUserByIDResponse(w http.ResponseWriter) error
 }
 
-type GetUserById200JSONResponse UserOverviewDto
+type GetUserByID200JSONResponse UserOverviewDto
 
-func (response GetUserById200JSONResponse) VisitGetUserByIdResponse(w http.ResponseWriter) error {
+func (response GetUserByID200JSONResponse) VisitGetUserByIDResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -4719,9 +4719,9 @@ func (response GetUserById200JSONResponse) VisitGetUserByIdResponse(w http.Respo
 	return err
 }
 
-type GetUserById404JSONResponse struct{ NotFoundJSONResponse }
+type GetUserByID404JSONResponse struct{ NotFoundJSONResponse }
 
-func (response GetUserById404JSONResponse) VisitGetUserByIdResponse(w http.ResponseWriter) error {
+func (response GetUserByID404JSONResponse) VisitGetUserByIDResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -4734,7 +4734,7 @@ func (response GetUserById404JSONResponse) VisitGetUserByIdResponse(w http.Respo
 }
 
 type CheckUserExistsRequestObject struct {
-	Id UserId `json:"id"`
+	ID UserID `json:"id"`
 }
 
 type CheckUserExistsResponseObject interface {
@@ -4758,7 +4758,7 @@ func (response CheckUserExists404Response) VisitCheckUserExistsResponse(w http.R
 }
 
 type GetUserProfileImageRequestObject struct {
-	Id UserId `json:"id"`
+	ID UserID `json:"id"`
 }
 
 type GetUserProfileImageResponseObject interface {
@@ -4831,9 +4831,9 @@ type StrictServerInterface interface {
 	// SearchUsers Search users
 	// (GET /search/users)
 	SearchUsers(ctx context.Context, request SearchUsersRequestObject) (SearchUsersResponseObject, error)
-	// GetUserById Get the public overview of a user
+	// GetUserByID Get the public overview of a user
 	// (GET /users/{id})
-	GetUserById(ctx context.Context, request GetUserByIdRequestObject) (GetUserByIdResponseObject, error)
+	GetUserByID(ctx context.Context, request GetUserByIDRequestObject) (GetUserByIDResponseObject, error)
 	// CheckUserExists Check whether a user exists
 	// (HEAD /users/{id})
 	CheckUserExists(ctx context.Context, request CheckUserExistsRequestObject) (CheckUserExistsResponseObject, error)
@@ -5069,7 +5069,7 @@ func (sh *strictHandler) RegenerateDefaultPersonalAccessToken(w http.ResponseWri
 func (sh *strictHandler) DeletePersonalAccessToken(w http.ResponseWriter, r *http.Request, id string) {
 	var request DeletePersonalAccessTokenRequestObject
 
-	request.Id = id
+	request.ID = id
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
 		return sh.ssi.DeletePersonalAccessToken(ctx, request.(DeletePersonalAccessTokenRequestObject))
@@ -5198,25 +5198,25 @@ func (sh *strictHandler) SearchUsers(w http.ResponseWriter, r *http.Request, par
 	}
 }
 
-// GetUserById operation middleware
-func (sh *strictHandler) GetUserById(w http.ResponseWriter, r *http.Request, id UserId) {
-	var request GetUserByIdRequestObject
+// GetUserByID operation middleware
+func (sh *strictHandler) GetUserByID(w http.ResponseWriter, r *http.Request, id UserID) {
+	var request GetUserByIDRequestObject
 
-	request.Id = id
+	request.ID = id
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.GetUserById(ctx, request.(GetUserByIdRequestObject))
+		return sh.ssi.GetUserByID(ctx, request.(GetUserByIDRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "GetUserById")
+		handler = middleware(handler, "GetUserByID")
 	}
 
 	response, err := handler(r.Context(), w, r, request)
 
 	if err != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
-	} else if validResponse, ok := response.(GetUserByIdResponseObject); ok {
-		if err := validResponse.VisitGetUserByIdResponse(w); err != nil {
+	} else if validResponse, ok := response.(GetUserByIDResponseObject); ok {
+		if err := validResponse.VisitGetUserByIDResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -5225,10 +5225,10 @@ func (sh *strictHandler) GetUserById(w http.ResponseWriter, r *http.Request, id 
 }
 
 // CheckUserExists operation middleware
-func (sh *strictHandler) CheckUserExists(w http.ResponseWriter, r *http.Request, id UserId) {
+func (sh *strictHandler) CheckUserExists(w http.ResponseWriter, r *http.Request, id UserID) {
 	var request CheckUserExistsRequestObject
 
-	request.Id = id
+	request.ID = id
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
 		return sh.ssi.CheckUserExists(ctx, request.(CheckUserExistsRequestObject))
@@ -5251,10 +5251,10 @@ func (sh *strictHandler) CheckUserExists(w http.ResponseWriter, r *http.Request,
 }
 
 // GetUserProfileImage operation middleware
-func (sh *strictHandler) GetUserProfileImage(w http.ResponseWriter, r *http.Request, id UserId) {
+func (sh *strictHandler) GetUserProfileImage(w http.ResponseWriter, r *http.Request, id UserID) {
 	var request GetUserProfileImageRequestObject
 
-	request.Id = id
+	request.ID = id
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
 		return sh.ssi.GetUserProfileImage(ctx, request.(GetUserProfileImageRequestObject))
@@ -5406,18 +5406,18 @@ var swaggerSpec = []string{
 	"+FUFItiIZcHn4KEWEXHgCoVuC4rRo03YxV1FRBNaff5+SPXha2PdxjeWZdz59WF/5dVxD/jheBA+jjpP",
 	"xNNJZ8CfjTvPw37U2RcHk0M+GD8On0S1cfPMZ0mTnb5Mot5H7275uyOaARK71OWhIcNa9ZP+HxR6d6KY",
 	"ObHNEZb+7PC0bPOw1QDk+aHWru0ja8nIb0bRdtngsctKw2ykHmiZLUfgVu0wgspKR8oAE6a5CTboD9h9",
-	"onF4WafaHsMBxkjdxwh6sTiLvjlg/aeczntURVW7fK676LEkGBWfoPvAYNsWy6JhRt5UxEpxhZlo6m9+",
-	"+gVMMRUKFs5E+GlIJnOtZwLWsRsKo2JY9VYaccSUa0JU1HDPuAFtTN+g8W2OyJvT45OidH1Jzgubni5I",
-	"GcoI9qhrw4Mqh3C2qqA3Jq2BPEBNpNi6GqA1RXNEwmWve9Ptivq35RVvshYutmxlEvI0XVDwq7tRaHD9",
-	"wFlkGq+uq1FclhR8k9iWj/TcF6BS3HRd25yd3OsmT55uBC7dkR0u9ceY6RizxlyNVPPXHiy1o6AuFnSh",
-	"Fr/bgG34aoORwpUclckE28yqbxX9BlTPN95xO3WQ3hp5Sz1ORmqlycnIaxfYv3Qfst55eIc7SMsKYSVm",
-	"t9rRxK9+38NIARsw/OjAkTbkF5fQdVrr9OFv8LrZsbvjPFKugQiWKRadQwAm8u4hbnir9QY9tTk6fS99",
-	"5TX3S5G/vXh3ftv/+fVUHx8fH7+9uJqdXk3hx1P434uXx/8L/p28Ci9+gh9OruLTf/x2PlCv3w9+f3Zy",
-	"++b2+NXx8Zue/Nen52/+ga/8dH71+DT99NN0Ov3xR89/QJRx/b3FlQNYOUzbjosSf4LO47uE+b4Nveor",
-	"+Fo0Hv5wDcZ83hj5wzXa4dh+tMn/WbnznqQ6ykLEgNo9MDpqnu9ltV63O/VIxe+8cTtf6TuOnemrXbxW",
-	"Ovuv+WYaZyTVA6aw96VUdN7QHI5cnverFYhTj4Iap8zSBE0Dv8riuENtN8ly52GqjakPXRnHGfKrAzkS",
-	"7FRhfS9qrE9hri7iHxjUaIwCiUr793rIuBYVWl5FU1Rodd7Tom/0hBqf6fgGNMcaauDl3jU9A6orWLrn",
-	"e3d99/8CAAD//w==",
+	"onF4WafaHsMBxkjdxwh6sTg7+eaA9Z9yOu9RFVXt8rnuoseSYFR8gu4Dg21bLIuGGXlTESvFFWaiqb/5",
+	"6RcwxVQoWDgT4achmcy1nglYx24ojIph1VtpxBFTrglRUcM94wa0MX2Dxrc5Im9Oj0+K0vUlOS9serog",
+	"ZSgj2KOuDQ+qHMLZqoLemLQG8gA1kWLraoDWFM0RCZe97k23K+rflle8yVq42LKVScjTdEHBr+5GocH1",
+	"A2eRaby6rkZxWVLwTWJbPtJzX4BKcdN1bXN2cq+bPHm6Ebh0R3a41B9jpmPMGnM1Us1fe7DUjoK6WNCF",
+	"WvxuA7bhqw1GCldyVCYTbDOrvlX0G1A933jH7dRBemvkLfU4GamVJicjr11g/9J9yHrn4R3uIC0rhJWY",
+	"3WpHE7/6fQ8jBWzA8KMDR9qQX1xC12mt04e/wetmx+6O80i5BiJYplh0DgGYyLuHuOGt1hv01Obo9L30",
+	"ldfcL0X+9uLd+W3/59dTfXx8fPz24mp2ejWFH0/hfy9eHv8v+HfyKrz4CX44uYpP//Hb+UC9fj/4/dnJ",
+	"7Zvb41fHx2968l+fnr/5B77y0/nV49P000/T6fTHHz3/AVHG9fcWVw5g5TBtOy5K/Ak6j+8S5vs29Kqv",
+	"4GvRePjDNRjzeWPkD9doh2P70Sb/Z+XOe5LqKAsRA2r3wOioeb6X1Xrd7tQjFb/zxu18pe84dqavdvFa",
+	"6ey/5ptpnJFUD5jC3pdS0XlDczhyed6vViBOPQpqnDJLEzQN/CqL4w613STLnYepNqY+dGUcZ8ivDuRI",
+	"sFOF9b2osT6FubqIf2BQozEKJCrt3+sh41pUaHkVTVGh1XlPi77RE2p8puMb0BxrqIGXe9f0DKiuYOme",
+	"79313f8LAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

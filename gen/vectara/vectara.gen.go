@@ -48,36 +48,36 @@ func (e AgentRoleRole) Valid() bool {
 	}
 }
 
-// Defines values for ApiRole.
+// Defines values for APIRole.
 const (
-	ApiRoleAdministrator        ApiRole = "administrator"
-	ApiRoleAgentAdministrator   ApiRole = "agent_administrator"
-	ApiRoleAgentDeveloper       ApiRole = "agent_developer"
-	ApiRoleAgentViewer          ApiRole = "agent_viewer"
-	ApiRoleBillingAdministrator ApiRole = "billing_administrator"
-	ApiRoleCorpusAdministrator  ApiRole = "corpus_administrator"
-	ApiRoleCorpusDeveloper      ApiRole = "corpus_developer"
-	ApiRoleOwner                ApiRole = "owner"
+	APIRoleAdministrator        APIRole = "administrator"
+	APIRoleAgentAdministrator   APIRole = "agent_administrator"
+	APIRoleAgentDeveloper       APIRole = "agent_developer"
+	APIRoleAgentViewer          APIRole = "agent_viewer"
+	APIRoleBillingAdministrator APIRole = "billing_administrator"
+	APIRoleCorpusAdministrator  APIRole = "corpus_administrator"
+	APIRoleCorpusDeveloper      APIRole = "corpus_developer"
+	APIRoleOwner                APIRole = "owner"
 )
 
-// Valid indicates whether the value is a known member of the ApiRole enum.
-func (e ApiRole) Valid() bool {
+// Valid indicates whether the value is a known member of the APIRole enum.
+func (e APIRole) Valid() bool {
 	switch e {
-	case ApiRoleAdministrator:
+	case APIRoleAdministrator:
 		return true
-	case ApiRoleAgentAdministrator:
+	case APIRoleAgentAdministrator:
 		return true
-	case ApiRoleAgentDeveloper:
+	case APIRoleAgentDeveloper:
 		return true
-	case ApiRoleAgentViewer:
+	case APIRoleAgentViewer:
 		return true
-	case ApiRoleBillingAdministrator:
+	case APIRoleBillingAdministrator:
 		return true
-	case ApiRoleCorpusAdministrator:
+	case APIRoleCorpusAdministrator:
 		return true
-	case ApiRoleCorpusDeveloper:
+	case APIRoleCorpusDeveloper:
 		return true
-	case ApiRoleOwner:
+	case APIRoleOwner:
 		return true
 	default:
 		return false
@@ -136,10 +136,10 @@ type AgentRole struct {
 //   - `agent_user` - can create sessions and send inputs only.
 type AgentRoleRole string
 
-// ApiOperationPolicy Policy to allow an operation only on the specified resources. As a value of `ApiPolicy.allowed_operations` it may be null, meaning the operation is allowed on any resource.
+// APIOperationPolicy Policy to allow an operation only on the specified resources. As a value of `ApiPolicy.allowed_operations` it may be null, meaning the operation is allowed on any resource.
 //
 // Example: {"allow_any_resource":false,"allowed_resources":{"path.corpus_key":["my-corpus"]}}
-type ApiOperationPolicy struct {
+type APIOperationPolicy struct {
 	// AllowAnyResource If any resource is allowed for the operation.
 	AllowAnyResource bool `json:"allow_any_resource"`
 
@@ -147,21 +147,21 @@ type ApiOperationPolicy struct {
 	AllowedResources *map[string][]string `json:"allowed_resources,omitempty"`
 }
 
-// ApiPolicy What actions a principal can take on the Vectara platform.
+// APIPolicy What actions a principal can take on the Vectara platform.
 //
 // Example: {"allowed_operations":{"listCorpora":{"allow_any_resource":true},"listUsers":null},"name":"corpus_administrator"}
-type ApiPolicy struct {
+type APIPolicy struct {
 	// AllowedOperations Operations allowed by the API role, keyed by operation name. A null value allows the operation on any resource.
-	AllowedOperations map[string]*ApiOperationPolicy `json:"allowed_operations"`
+	AllowedOperations map[string]*APIOperationPolicy `json:"allowed_operations"`
 
 	// Name The name of the API role.
 	Name string `json:"name"`
 }
 
-// ApiRole Customer-level roles that a user or an app client can take on.
+// APIRole Customer-level roles that a user or an app client can take on.
 //
 // Example: corpus_administrator
-type ApiRole string
+type APIRole string
 
 // BadRequestError Error returned when a request contains invalid parameters or violates schema validation.
 //
@@ -173,8 +173,8 @@ type BadRequestError struct {
 	// Messages The messages describing why the request was rejected.
 	Messages *[]string `json:"messages,omitempty"`
 
-	// RequestId The ID of the request that can be used to help Vectara support debug what went wrong.
-	RequestId *string `json:"request_id,omitempty"`
+	// RequestID The ID of the request that can be used to help Vectara support debug what went wrong.
+	RequestID *string `json:"request_id,omitempty"`
 }
 
 // CorpusKey A user-provided key for a corpus. Upstream's pattern is unanchored (`[a-zA-Z0-9_\=\-]+$`); it is anchored here to mean what it says.
@@ -203,8 +203,8 @@ type CreateUserRequest struct {
 	// AgentRoles Agent-specific role assignments for the user.
 	AgentRoles *[]AgentRole `json:"agent_roles,omitempty"`
 
-	// ApiRoles The customer-level role names assigned to the user.
-	ApiRoles *[]ApiRole `json:"api_roles,omitempty"`
+	// APIRoles The customer-level role names assigned to the user.
+	APIRoles *[]APIRole `json:"api_roles,omitempty"`
 
 	// CorpusRoles Corpus-specific role assignments for the user.
 	CorpusRoles *[]CorpusRole `json:"corpus_roles,omitempty"`
@@ -224,13 +224,13 @@ type CreateUsersResponse struct {
 	// AgentRoles Agent-specific role assignments for the user.
 	AgentRoles *[]AgentRole `json:"agent_roles,omitempty"`
 
-	// ApiPolicy What actions a principal can take on the Vectara platform.
+	// APIPolicy What actions a principal can take on the Vectara platform.
 	//
 	// Example: {"allowed_operations":{"listCorpora":{"allow_any_resource":true},"listUsers":null},"name":"corpus_administrator"}
-	ApiPolicy *ApiPolicy `json:"api_policy,omitempty"`
+	APIPolicy *APIPolicy `json:"api_policy,omitempty"`
 
-	// ApiRoles The customer-level role names of the user.
-	ApiRoles *[]ApiRole `json:"api_roles,omitempty"`
+	// APIRoles The customer-level role names of the user.
+	APIRoles *[]APIRole `json:"api_roles,omitempty"`
 
 	// CorpusRoles Corpus-specific role assignments for the user.
 	CorpusRoles *[]CorpusRole `json:"corpus_roles,omitempty"`
@@ -247,8 +247,8 @@ type CreateUsersResponse struct {
 	// Enabled Indicates whether the user is enabled or disabled.
 	Enabled *bool `json:"enabled,omitempty"`
 
-	// Id The Vectara ID for the user.
-	Id *string `json:"id,omitempty"`
+	// ID The Vectara ID for the user.
+	ID *string `json:"id,omitempty"`
 
 	// OneTimeCode A one-time code for the new user to create a password. Only populated for some Vectara deployments.
 	OneTimeCode *string `json:"one_time_code,omitempty"`
@@ -270,8 +270,8 @@ type Error struct {
 	// Messages The messages describing why the error occurred.
 	Messages *[]string `json:"messages,omitempty"`
 
-	// RequestId The ID of the request that can be used to help Vectara support debug what went wrong.
-	RequestId *string `json:"request_id,omitempty"`
+	// RequestID The ID of the request that can be used to help Vectara support debug what went wrong.
+	RequestID *string `json:"request_id,omitempty"`
 }
 
 // ListMetadata The standard metadata in the response of a list operation.
@@ -297,14 +297,14 @@ type ListUsersPage struct {
 //
 // Example: {"id":"alice@example.com","messages":["User not found."],"request_id":"3b5d7f9a-1c2e-4a6b-8d0f-2e4a6c8e0b1d"}
 type NotFoundError struct {
-	// Id The ID that cannot be found.
-	Id *string `json:"id,omitempty"`
+	// ID The ID that cannot be found.
+	ID *string `json:"id,omitempty"`
 
 	// Messages The messages describing why the error occurred.
 	Messages *[]string `json:"messages,omitempty"`
 
-	// RequestId The ID of the request that can be used to help Vectara support debug what went wrong.
-	RequestId *string `json:"request_id,omitempty"`
+	// RequestID The ID of the request that can be used to help Vectara support debug what went wrong.
+	RequestID *string `json:"request_id,omitempty"`
 }
 
 // ResetPasswordUsersResponse The resetUserPassword (200) body; upstream declares it inline and the name is the one the official Python SDK gives it. Both fields are only populated for some Vectara deployments, so `{}` is common.
@@ -325,8 +325,8 @@ type UpdateUserRequest struct {
 	// AgentRoles New agent-specific role assignments for the user.
 	AgentRoles *[]AgentRole `json:"agent_roles,omitempty"`
 
-	// ApiRoles The new customer-level role names of the user.
-	ApiRoles *[]ApiRole `json:"api_roles,omitempty"`
+	// APIRoles The new customer-level role names of the user.
+	APIRoles *[]APIRole `json:"api_roles,omitempty"`
 
 	// CorpusRoles New corpus-specific role assignments for the user.
 	CorpusRoles *[]CorpusRole `json:"corpus_roles,omitempty"`
@@ -348,13 +348,13 @@ type User struct {
 	// AgentRoles Agent-specific role assignments for the user.
 	AgentRoles *[]AgentRole `json:"agent_roles,omitempty"`
 
-	// ApiPolicy What actions a principal can take on the Vectara platform.
+	// APIPolicy What actions a principal can take on the Vectara platform.
 	//
 	// Example: {"allowed_operations":{"listCorpora":{"allow_any_resource":true},"listUsers":null},"name":"corpus_administrator"}
-	ApiPolicy *ApiPolicy `json:"api_policy,omitempty"`
+	APIPolicy *APIPolicy `json:"api_policy,omitempty"`
 
-	// ApiRoles The customer-level role names of the user.
-	ApiRoles *[]ApiRole `json:"api_roles,omitempty"`
+	// APIRoles The customer-level role names of the user.
+	APIRoles *[]APIRole `json:"api_roles,omitempty"`
 
 	// CorpusRoles Corpus-specific role assignments for the user.
 	CorpusRoles *[]CorpusRole `json:"corpus_roles,omitempty"`
@@ -371,8 +371,8 @@ type User struct {
 	// Enabled Indicates whether the user is enabled or disabled.
 	Enabled *bool `json:"enabled,omitempty"`
 
-	// Id The Vectara ID for the user.
-	Id *string `json:"id,omitempty"`
+	// ID The Vectara ID for the user.
+	ID *string `json:"id,omitempty"`
 
 	// UpdatedAt When a user property was last updated.
 	UpdatedAt *time.Time `json:"updated_at,omitempty"`

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 )
@@ -74,11 +75,12 @@ func (f *Faults) Reset() {
 }
 
 // Requests returns how many requests for operation op reached the fake,
-// faulted ones included.
+// faulted ones included. op is the document's operationId; case does not
+// matter (the generated code spells getUserById GetUserByID).
 func (f *Faults) Requests(op string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.counts[op]
+	return f.counts[strings.ToLower(op)]
 }
 
 // Take consumes the first queued fault for op, counting the request.
@@ -88,9 +90,9 @@ func (f *Faults) Take(op string) *Fault {
 	if f.counts == nil {
 		f.counts = map[string]int{}
 	}
-	f.counts[op]++
+	f.counts[strings.ToLower(op)]++
 	for i, q := range f.queue {
-		if q.Operation == "" || q.Operation == op {
+		if q.Operation == "" || strings.EqualFold(q.Operation, op) {
 			q.Count--
 			if q.Count <= 0 {
 				f.queue = append(f.queue[:i], f.queue[i+1:]...)

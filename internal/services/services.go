@@ -92,7 +92,7 @@ var All = []Service{
 				return nil, err
 			}
 			return &Fake{Server: s.Server, Value: s,
-				Credentials: []string{fmt.Sprintf("admin: %s / %s   user: %s / %s", s.AdminUser, s.AdminPassword, s.User, s.UserPassword)},
+				Credentials:   []string{fmt.Sprintf("admin: %s / %s   user: %s / %s", s.AdminUser, s.AdminPassword, s.User, s.UserPassword)},
 				ClientOptions: []client.Option{client.WithBaseURL(s.URL), client.WithBasicAuth(s.AdminUser, s.AdminPassword)},
 			}, nil
 		},

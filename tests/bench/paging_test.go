@@ -174,7 +174,7 @@ var pagingCases = []pagingCase{
 					if err != nil {
 						return n, err
 					}
-					if u.UserId > 0 {
+					if u.UserID > 0 {
 						n++
 					}
 				}

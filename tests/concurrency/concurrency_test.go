@@ -121,7 +121,7 @@ func TestConcurrentHarbor(t *testing.T) {
 		if !assert.True(t, ok, "%s missing from the list", name) {
 			continue
 		}
-		assert.Equal(t, id, u.UserId)
+		assert.Equal(t, id, u.UserID)
 		assert.Equal(t, name+"@updated.example", *u.Email, "lost update of %s", name)
 		assert.Equal(t, "Updated "+name, *u.Realname, "lost update of %s", name)
 	}
@@ -157,7 +157,7 @@ func TestConcurrentVectara(t *testing.T) {
 			enabled := j%2 == 0
 			_, _, err = v.UpdateUser(ctx, email, vectara.UpdateUserRequest{
 				Description: ptr(fmt.Sprintf("worker %d item %d", w, j)), Enabled: &enabled,
-				ApiRoles: &[]vectara.ApiRole{vectara.ApiRoleCorpusAdministrator},
+				APIRoles: &[]vectara.APIRole{vectara.APIRoleCorpusAdministrator},
 			})
 			assert.NoError(t, err, "updateUser %s", email)
 		}
@@ -182,8 +182,8 @@ func TestConcurrentVectara(t *testing.T) {
 			}
 			assert.Equal(t, fmt.Sprintf("worker %d item %d", w, j), *u.Description, "lost update of %s", email)
 			assert.Equal(t, j%2 == 0, *u.Enabled, "lost update of %s", email)
-			require.NotNil(t, u.ApiRoles)
-			assert.Equal(t, []vectara.ApiRole{vectara.ApiRoleCorpusAdministrator}, *u.ApiRoles)
+			require.NotNil(t, u.APIRoles)
+			assert.Equal(t, []vectara.APIRole{vectara.APIRoleCorpusAdministrator}, *u.APIRoles)
 		}
 	}
 	// 64 workers shared one cached OAuth2 token.
@@ -231,11 +231,11 @@ func TestConcurrentHomebox(t *testing.T) {
 			continue
 		}
 		assert.Equal(t, fmt.Sprintf("Renamed %02d", w), u.Name)
-		groups[u.DefaultGroupId.String()]++
+		groups[u.DefaultGroupID.String()]++
 		require.NotNil(t, hb)
 		me, _, err := hb.GetUserSelf(ctx)
 		require.NoError(t, err)
-		assert.Equal(t, u.Id, me.Id, "the session of %s belongs to its user", email)
+		assert.Equal(t, u.ID, me.ID, "the session of %s belongs to its user", email)
 		s, _, err := hb.GetUserSettings(ctx)
 		require.NoError(t, err)
 		assert.Equal(t, homebox.UserSettings{"worker": float64(w), "seq": float64(updates - 1), "theme": fmt.Sprintf("theme-%d-%d", w, updates-1)}, s, "settings of %s", email)
@@ -262,7 +262,7 @@ func TestConcurrentKipu(t *testing.T) {
 				// Each new token authenticates as its owner at once.
 				p, _, err := k.AuthorizeByPersonalAccessToken(ctx, *tok.Value)
 				if assert.NoError(t, err, "authorize %s", name) {
-					assert.Equal(t, srv.UserID, p.Id)
+					assert.Equal(t, srv.UserID, p.ID)
 				}
 			}
 			mu.Lock()
@@ -280,8 +280,8 @@ func TestConcurrentKipu(t *testing.T) {
 	ids, values := map[string]bool{}, map[string]bool{}
 	for name, tok := range created {
 		assert.Equal(t, name, tok.Name)
-		assert.False(t, ids[tok.Id], "duplicate token id %s", tok.Id)
-		ids[tok.Id] = true
+		assert.False(t, ids[tok.ID], "duplicate token id %s", tok.ID)
+		ids[tok.ID] = true
 		assert.False(t, values[*tok.Value], "duplicate token value for %s", name)
 		values[*tok.Value] = true
 	}
@@ -293,7 +293,7 @@ func TestConcurrentKipu(t *testing.T) {
 	for _, tok := range *list.AccessTokens {
 		if strings.HasPrefix(tok.Name, "conc-") {
 			names = append(names, tok.Name)
-			assert.True(t, ids[tok.Id], "listed token %s (%s) was not created by a worker", tok.Name, tok.Id)
+			assert.True(t, ids[tok.ID], "listed token %s (%s) was not created by a worker", tok.Name, tok.ID)
 		}
 	}
 	sort.Strings(names)

@@ -94,7 +94,7 @@ func harborScenario(t *testing.T, register func(*env)) {
 	users, resp, err := admin.ListUsers(ctx, &harbor.ListUsersParams{Q: &q})
 	require.NoError(t, err)
 	require.Len(t, users, 1)
-	assert.Equal(t, id, users[0].UserId)
+	assert.Equal(t, id, users[0].UserID)
 	assert.Equal(t, 1, resp.TotalCount)
 	n := 0
 	for _, err := range admin.ListUsersIter(ctx, &harbor.ListUsersParams{PageSize: ptr(int64(10))}) {
@@ -114,7 +114,7 @@ func harborScenario(t *testing.T, register func(*env)) {
 	hits, _, err := alice.SearchUsers(ctx, "contr", nil)
 	require.NoError(t, err)
 	require.Len(t, hits, 1)
-	assert.Equal(t, id, hits[0].UserId)
+	assert.Equal(t, id, hits[0].UserID)
 	all, resp, err := admin.SearchUsers(ctx, "seed-", &harbor.SearchUsersParams{PageSize: ptr(int64(client.HarborMaxPageSize))})
 	require.NoError(t, err)
 	assert.Len(t, all, 25)

@@ -44,7 +44,7 @@ func kipuScenario(t *testing.T, register func(*env)) {
 	// getCurrentUser: 200, 401.
 	me, _, err := ada.GetCurrentUser(ctx)
 	require.NoError(t, err)
-	assert.Equal(t, kipufake.AdaID, me.Id)
+	assert.Equal(t, kipufake.AdaID, me.ID)
 	assert.Equal(t, "ada@example.com", *me.Email)
 	_, _, err = bad.GetCurrentUser(ctx)
 	wantStatus(t, err, http.StatusUnauthorized, "getCurrentUser with an unknown token")
@@ -132,14 +132,14 @@ func kipuScenario(t *testing.T, register func(*env)) {
 	// authorizeByPersonalAccessToken: 200, then 401 once revoked.
 	principal, _, err := ada.AuthorizeByPersonalAccessToken(ctx, *created.Value)
 	require.NoError(t, err)
-	assert.Equal(t, kipufake.AdaID, principal.Id)
+	assert.Equal(t, kipufake.AdaID, principal.ID)
 
 	// deletePersonalAccessToken: 204, 404, 403 (another user's), 401.
-	_, err = ada.DeletePersonalAccessToken(ctx, created.Id)
+	_, err = ada.DeletePersonalAccessToken(ctx, created.ID)
 	require.NoError(t, err)
 	_, _, err = ada.AuthorizeByPersonalAccessToken(ctx, *created.Value)
 	wantStatus(t, err, http.StatusUnauthorized, "authorizeByPersonalAccessToken with a revoked token")
-	_, err = ada.DeletePersonalAccessToken(ctx, created.Id)
+	_, err = ada.DeletePersonalAccessToken(ctx, created.ID)
 	wantStatus(t, err, http.StatusNotFound, "deletePersonalAccessToken twice")
 	_, err = ada.DeletePersonalAccessToken(ctx, kipufake.AlanTokenID)
 	wantStatus(t, err, http.StatusForbidden, "deletePersonalAccessToken of another user's token")
@@ -173,7 +173,7 @@ func kipuScenario(t *testing.T, register func(*env)) {
 	hits, _, err := ada.SearchUsers(ctx, "LOV")
 	require.NoError(t, err)
 	require.Len(t, hits, 1)
-	assert.Equal(t, kipufake.AdaID, hits[0].Id)
+	assert.Equal(t, kipufake.AdaID, hits[0].ID)
 	none, _, err := ada.SearchUsers(ctx, "zzz-nobody")
 	require.NoError(t, err)
 	assert.Empty(t, none)

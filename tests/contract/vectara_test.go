@@ -34,7 +34,7 @@ func vectaraScenario(t *testing.T, register func(*env)) {
 
 	// createUser: 201 (API key and OAuth2), 409, 400, 401, 403.
 	u, resp, err := v.CreateUser(ctx, vectara.CreateUserRequest{Email: name, Description: ptr("physicist"),
-		ApiRoles: &[]vectara.ApiRole{vectara.ApiRoleCorpusAdministrator}})
+		APIRoles: &[]vectara.APIRole{vectara.APIRoleCorpusAdministrator}})
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusCreated, resp.StatusCode)
 	assert.Equal(t, name, *u.Username)

@@ -113,7 +113,7 @@ var columns = []column{
 				secrets: []string{srv.AdminPassword, base64.StdEncoding.EncodeToString([]byte(srv.AdminUser + ":" + srv.AdminPassword))},
 				call: func(ctx context.Context, opts ...client.Option) (*client.Response, error) {
 					u, resp, err := h.GetUser(ctx, srv.UserID, opts...)
-					if err == nil && (u == nil || u.Username != srv.User || u.UserId != srv.UserID) {
+					if err == nil && (u == nil || u.Username != srv.User || u.UserID != srv.UserID) {
 						return resp, wrong("GetUser(%d) = %+v", srv.UserID, u)
 					}
 					return resp, err

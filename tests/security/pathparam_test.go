@@ -173,7 +173,7 @@ func TestHostilePathParamsKipu(t *testing.T) {
 	// The state check would notice a deletion.
 	k := newKipu(&http.Client{Transport: transport(t)})
 	ci := tokens[kipufake.AdaID][1]
-	_, err := k.DeletePersonalAccessToken(context.Background(), ci.Id)
+	_, err := k.DeletePersonalAccessToken(context.Background(), ci.ID)
 	require.NoError(t, err)
 	assert.NotEqual(t, tokens[kipufake.AdaID], tokensOf(kipufake.AdaID))
 }
