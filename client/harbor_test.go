@@ -542,7 +542,7 @@ func TestHarbor_GetUser(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := &harbor.UserResp{UserID: 7, Username: "oidc-bob", SysadminFlag: true, CreationTime: harborTime, UpdateTime: harborTime,
-		OidcUserMeta: &harbor.OIDCUserInfo{ID: 2, UserID: 7, Subiss: "subhttps://idp", Secret: mtPtr("CliSecret2024"), CreationTime: harborTime, UpdateTime: harborTime}}
+		OIDCUserMeta: &harbor.OIDCUserInfo{ID: 2, UserID: 7, Subiss: "subhttps://idp", Secret: mtPtr("CliSecret2024"), CreationTime: harborTime, UpdateTime: harborTime}}
 	if !reflect.DeepEqual(u, want) {
 		t.Errorf("user = %+v, want %+v", u, want)
 	}

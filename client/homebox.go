@@ -205,7 +205,7 @@ func (h *Homebox) OIDCLogin(ctx context.Context, opts ...Option) (*url.URL, *Res
 		return nil, nil, fmt.Errorf("homebox %s: nil context", op)
 	}
 	ctx = context.WithValue(ctx, noFollowKey{}, true)
-	_, resp, err := send(ctx, h.c, op, public(opts), homebox.NewOidcLoginRequest, discard)
+	_, resp, err := send(ctx, h.c, op, public(opts), homebox.NewOIDCLoginRequest, discard)
 	if err != nil {
 		return nil, resp, err
 	}
@@ -226,7 +226,7 @@ func (h *Homebox) OIDCCallback(ctx context.Context, code, state string, opts ...
 	ctx = context.WithValue(ctx, noFollowKey{}, true)
 	_, resp, err := send(ctx, h.c, op, public(opts),
 		func(s string) (*http.Request, error) {
-			return homebox.NewOidcCallbackRequest(s, &homebox.OidcCallbackParams{Code: code, State: state})
+			return homebox.NewOIDCCallbackRequest(s, &homebox.OIDCCallbackParams{Code: code, State: state})
 		},
 		discard)
 	if err != nil {

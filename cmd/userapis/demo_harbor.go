@@ -9,6 +9,7 @@ import (
 	"github.com/userapis/userapis-go/client"
 	"github.com/userapis/userapis-go/fake/harborfake"
 	"github.com/userapis/userapis-go/gen/harbor"
+	"github.com/userapis/userapis-go/gen/harbor/harborserver"
 )
 
 func demoHarbor(ctx context.Context, t *transcript, common []client.Option) error {
@@ -16,7 +17,7 @@ func demoHarbor(ctx context.Context, t *transcript, common []client.Option) erro
 	defer srv.Close()
 	srv.Fake.SeedUsers(250)
 	t.section("Harbor v2.0", "fake at "+srv.URL+"/api/v2.0 — HTTP Basic, 250 seeded users")
-	check, err := t.checked("harbor", harbor.GetSpec, srv.URL, nil)
+	check, err := t.checked("harbor", harborserver.GetSpec, srv.URL, nil)
 	if err != nil {
 		return err
 	}

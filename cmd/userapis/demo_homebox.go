@@ -11,6 +11,7 @@ import (
 	"github.com/userapis/userapis-go/client"
 	"github.com/userapis/userapis-go/fake/homeboxfake"
 	"github.com/userapis/userapis-go/gen/homebox"
+	"github.com/userapis/userapis-go/gen/homebox/homeboxserver"
 )
 
 func demoHomebox(ctx context.Context, t *transcript, common []client.Option) error {
@@ -21,7 +22,7 @@ func demoHomebox(ctx context.Context, t *transcript, common []client.Option) err
 	cfg.OIDCEnabled = true
 	srv.Fake.SetConfig(cfg)
 	t.section("Homebox", "fake at "+srv.URL+"/api — bearer session tokens and API keys")
-	check, err := t.checked("homebox", homebox.GetSpec, srv.URL, nil)
+	check, err := t.checked("homebox", homeboxserver.GetSpec, srv.URL, nil)
 	if err != nil {
 		return err
 	}

@@ -11,13 +11,14 @@ import (
 	"github.com/userapis/userapis-go/client"
 	"github.com/userapis/userapis-go/fake/kipufake"
 	"github.com/userapis/userapis-go/gen/kipu"
+	"github.com/userapis/userapis-go/gen/kipu/kipuserver"
 )
 
 func demoKipu(ctx context.Context, t *transcript, common []client.Option) error {
 	srv := kipufake.Start()
 	defer srv.Close()
 	t.section("Kipu Quantum Hub user-service", "fake at "+srv.URL+" — personal access token in X-Auth-Token")
-	check, err := t.checked("kipu", kipu.GetSpec, srv.URL, nil)
+	check, err := t.checked("kipu", kipuserver.GetSpec, srv.URL, nil)
 	if err != nil {
 		return err
 	}

@@ -10,13 +10,14 @@ import (
 	"github.com/userapis/userapis-go/client"
 	"github.com/userapis/userapis-go/fake/vectarafake"
 	"github.com/userapis/userapis-go/gen/vectara"
+	"github.com/userapis/userapis-go/gen/vectara/vectaraserver"
 )
 
 func demoVectara(ctx context.Context, t *transcript, common []client.Option) error {
 	srv := vectarafake.Start()
 	defer srv.Close()
 	t.section("Vectara v2", "fake at "+srv.URL+" — OAuth2 client credentials (token cached), x-api-key also accepted")
-	check, err := t.checked("vectara", vectara.GetSpec, srv.URL, func(r *http.Request) bool {
+	check, err := t.checked("vectara", vectaraserver.GetSpec, srv.URL, func(r *http.Request) bool {
 		return r.URL.String() == srv.TokenURL // the OAuth2 token endpoint is not in the document
 	})
 	if err != nil {

@@ -17,7 +17,7 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/userapis/userapis-go/gen/harbor"
+	"github.com/userapis/userapis-go/gen/harbor/harborserver"
 	"github.com/userapis/userapis-go/internal/fakekit"
 )
 
@@ -61,7 +61,7 @@ type Fake struct {
 	store *store
 }
 
-var _ harbor.StrictServerInterface = (*Fake)(nil)
+var _ harborserver.StrictServerInterface = (*Fake)(nil)
 
 // New returns a fake with the deterministic seed.
 func New() *Fake {
@@ -171,7 +171,7 @@ func (f *Fake) UserCount() int {
 // fake.ValidateResponses), Basic authentication, and the API under
 // /api/v2.0.
 func (f *Fake) Handler(opts ...fakekit.Option) http.Handler {
-	doc, err := harbor.GetSpec()
+	doc, err := harborserver.GetSpec()
 	if err != nil {
 		panic(fmt.Sprintf("harborfake: document: %v", err))
 	}
@@ -188,11 +188,11 @@ func (f *Fake) Handler(opts ...fakekit.Option) http.Handler {
 	unprocessable := func(w http.ResponseWriter, _ *http.Request, err error) {
 		writeError(w, http.StatusUnprocessableEntity, "validation failure list:\n"+err.Error())
 	}
-	strict := harbor.NewStrictHandlerWithOptions(f, nil, harbor.StrictHTTPServerOptions{
+	strict := harborserver.NewStrictHandlerWithOptions(f, nil, harborserver.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc:  unprocessable,
 		ResponseErrorHandlerFunc: renderError,
 	})
-	api := harbor.HandlerWithOptions(strict, harbor.StdHTTPServerOptions{BaseURL: basePath, ErrorHandlerFunc: unprocessable})
+	api := harborserver.HandlerWithOptions(strict, harborserver.StdHTTPServerOptions{BaseURL: basePath, ErrorHandlerFunc: unprocessable})
 	return requestIDs(kit.Handler(f.authenticate(api)))
 }
 

@@ -10,7 +10,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/userapis/userapis-go/gen/harbor"
+	"github.com/userapis/userapis-go/gen/harbor/harborserver"
 )
 
 // paging applies go-swagger's defaults: page 1, page_size 10.
@@ -33,13 +33,13 @@ func deref(s *string) string {
 }
 
 // ok are the headers of an empty 200.
-func ok(ctx context.Context) harbor.OKResponseHeaders {
-	return harbor.OKResponseHeaders{XRequestID: requestOf(ctx).requestID}
+func ok(ctx context.Context) harborserver.OKResponseHeaders {
+	return harborserver.OKResponseHeaders{XRequestID: requestOf(ctx).requestID}
 }
 
 // ListUsers lists users (system admin only), filtered by q and the
 // undocumented username/email parameters, sorted and paged.
-func (f *Fake) ListUsers(ctx context.Context, req harbor.ListUsersRequestObject) (harbor.ListUsersResponseObject, error) {
+func (f *Fake) ListUsers(ctx context.Context, req harborserver.ListUsersRequestObject) (harborserver.ListUsersResponseObject, error) {
 	hr := requestOf(ctx)
 	page, size := paging(req.Params.Page, req.Params.PageSize)
 	query := hr.url.Query()
@@ -48,7 +48,7 @@ func (f *Fake) ListUsers(ctx context.Context, req harbor.ListUsersRequestObject)
 	if err != nil {
 		return nil, err
 	}
-	resp := harbor.ListUsers200JSONResponse{Body: users, Headers: harbor.ListUsers200ResponseHeaders{
+	resp := harborserver.ListUsers200JSONResponse{Body: users, Headers: harborserver.ListUsers200ResponseHeaders{
 		XRequestID: hr.requestID, XTotalCount: int(total),
 	}}
 	if link := links(hr.url, total, page, size); link != "" {
@@ -59,42 +59,42 @@ func (f *Fake) ListUsers(ctx context.Context, req harbor.ListUsersRequestObject)
 
 // CreateUser creates a local user (db_auth only) and answers 201 with its
 // Location.
-func (f *Fake) CreateUser(ctx context.Context, req harbor.CreateUserRequestObject) (harbor.CreateUserResponseObject, error) {
+func (f *Fake) CreateUser(ctx context.Context, req harborserver.CreateUserRequestObject) (harborserver.CreateUserResponseObject, error) {
 	hr := requestOf(ctx)
 	id, err := f.store.createUser(hr.principal, *req.Body)
 	if err != nil {
 		return nil, err
 	}
-	return harbor.CreateUser201Response{Headers: harbor.CreatedResponseHeaders{
+	return harborserver.CreateUser201Response{Headers: harborserver.CreatedResponseHeaders{
 		Location:   fmt.Sprintf("%s/%d", strings.TrimSuffix(hr.url.Path, "/"), id),
 		XRequestID: hr.requestID,
 	}}, nil
 }
 
 // GetCurrentUserInfo returns the authenticated user (412 for a robot).
-func (f *Fake) GetCurrentUserInfo(ctx context.Context, _ harbor.GetCurrentUserInfoRequestObject) (harbor.GetCurrentUserInfoResponseObject, error) {
+func (f *Fake) GetCurrentUserInfo(ctx context.Context, _ harborserver.GetCurrentUserInfoRequestObject) (harborserver.GetCurrentUserInfoResponseObject, error) {
 	hr := requestOf(ctx)
 	u, err := f.store.currentUser(hr.principal)
 	if err != nil {
 		return nil, err
 	}
-	return harbor.GetCurrentUserInfo200JSONResponse{Body: u, Headers: harbor.GetCurrentUserInfo200ResponseHeaders{XRequestID: hr.requestID}}, nil
+	return harborserver.GetCurrentUserInfo200JSONResponse{Body: u, Headers: harborserver.GetCurrentUserInfo200ResponseHeaders{XRequestID: hr.requestID}}, nil
 }
 
 // GetCurrentUserPermissions lists the caller's permissions in a scope.
-func (f *Fake) GetCurrentUserPermissions(ctx context.Context, req harbor.GetCurrentUserPermissionsRequestObject) (harbor.GetCurrentUserPermissionsResponseObject, error) {
+func (f *Fake) GetCurrentUserPermissions(ctx context.Context, req harborserver.GetCurrentUserPermissionsRequestObject) (harborserver.GetCurrentUserPermissionsResponseObject, error) {
 	hr := requestOf(ctx)
 	relative := req.Params.Relative != nil && *req.Params.Relative
 	perms, err := f.store.permissions(hr.principal, deref(req.Params.Scope), relative)
 	if err != nil {
 		return nil, err
 	}
-	return harbor.GetCurrentUserPermissions200JSONResponse{Body: perms, Headers: harbor.GetCurrentUserPermissions200ResponseHeaders{XRequestID: hr.requestID}}, nil
+	return harborserver.GetCurrentUserPermissions200JSONResponse{Body: perms, Headers: harborserver.GetCurrentUserPermissions200ResponseHeaders{XRequestID: hr.requestID}}, nil
 }
 
 // SearchUsers finds users by a fragment of their username; page only
 // shapes Link (the real server does not page its search).
-func (f *Fake) SearchUsers(ctx context.Context, req harbor.SearchUsersRequestObject) (harbor.SearchUsersResponseObject, error) {
+func (f *Fake) SearchUsers(ctx context.Context, req harborserver.SearchUsersRequestObject) (harborserver.SearchUsersResponseObject, error) {
 	hr := requestOf(ctx)
 	if req.Params.Username == "" {
 		// go-swagger's RequiredString: present but empty is missing
@@ -105,7 +105,7 @@ func (f *Fake) SearchUsers(ctx context.Context, req harbor.SearchUsersRequestObj
 	if err != nil {
 		return nil, err
 	}
-	resp := harbor.SearchUsers200JSONResponse{Body: items, Headers: harbor.SearchUsers200ResponseHeaders{
+	resp := harborserver.SearchUsers200JSONResponse{Body: items, Headers: harborserver.SearchUsers200ResponseHeaders{
 		XRequestID: hr.requestID, XTotalCount: int(total),
 	}}
 	if total == 0 {
@@ -118,52 +118,52 @@ func (f *Fake) SearchUsers(ctx context.Context, req harbor.SearchUsersRequestObj
 }
 
 // DeleteUser soft-deletes a user (system admin; not self, not user 1).
-func (f *Fake) DeleteUser(ctx context.Context, req harbor.DeleteUserRequestObject) (harbor.DeleteUserResponseObject, error) {
+func (f *Fake) DeleteUser(ctx context.Context, req harborserver.DeleteUserRequestObject) (harborserver.DeleteUserResponseObject, error) {
 	if err := f.store.deleteUser(requestOf(ctx).principal, req.UserID); err != nil {
 		return nil, err
 	}
-	return harbor.DeleteUser200Response{Headers: ok(ctx)}, nil
+	return harborserver.DeleteUser200Response{Headers: ok(ctx)}, nil
 }
 
 // GetUser returns a user (self, or anyone for a system admin).
-func (f *Fake) GetUser(ctx context.Context, req harbor.GetUserRequestObject) (harbor.GetUserResponseObject, error) {
+func (f *Fake) GetUser(ctx context.Context, req harborserver.GetUserRequestObject) (harborserver.GetUserResponseObject, error) {
 	hr := requestOf(ctx)
 	u, err := f.store.getUser(hr.principal, req.UserID)
 	if err != nil {
 		return nil, err
 	}
-	return harbor.GetUser200JSONResponse{Body: u, Headers: harbor.GetUser200ResponseHeaders{XRequestID: hr.requestID}}, nil
+	return harborserver.GetUser200JSONResponse{Body: u, Headers: harborserver.GetUser200ResponseHeaders{XRequestID: hr.requestID}}, nil
 }
 
 // UpdateUserProfile replaces email, realname and comment.
-func (f *Fake) UpdateUserProfile(ctx context.Context, req harbor.UpdateUserProfileRequestObject) (harbor.UpdateUserProfileResponseObject, error) {
+func (f *Fake) UpdateUserProfile(ctx context.Context, req harborserver.UpdateUserProfileRequestObject) (harborserver.UpdateUserProfileResponseObject, error) {
 	if err := f.store.updateProfile(requestOf(ctx).principal, req.UserID, *req.Body); err != nil {
 		return nil, err
 	}
-	return harbor.UpdateUserProfile200Response{Headers: ok(ctx)}, nil
+	return harborserver.UpdateUserProfile200Response{Headers: ok(ctx)}, nil
 }
 
 // SetCliSecret sets a user's OIDC CLI secret (oidc_auth only, else 412).
-func (f *Fake) SetCliSecret(ctx context.Context, req harbor.SetCliSecretRequestObject) (harbor.SetCliSecretResponseObject, error) {
+func (f *Fake) SetCliSecret(ctx context.Context, req harborserver.SetCliSecretRequestObject) (harborserver.SetCliSecretResponseObject, error) {
 	if err := f.store.setCliSecret(requestOf(ctx).principal, req.UserID, deref(req.Body.Secret)); err != nil {
 		return nil, err
 	}
-	return harbor.SetCliSecret200Response{Headers: ok(ctx)}, nil
+	return harborserver.SetCliSecret200Response{Headers: ok(ctx)}, nil
 }
 
 // UpdateUserPassword changes a password (old one verified for self).
-func (f *Fake) UpdateUserPassword(ctx context.Context, req harbor.UpdateUserPasswordRequestObject) (harbor.UpdateUserPasswordResponseObject, error) {
+func (f *Fake) UpdateUserPassword(ctx context.Context, req harborserver.UpdateUserPasswordRequestObject) (harborserver.UpdateUserPasswordResponseObject, error) {
 	if err := f.store.updatePassword(requestOf(ctx).principal, req.UserID, *req.Body); err != nil {
 		return nil, err
 	}
-	return harbor.UpdateUserPassword200Response{Headers: ok(ctx)}, nil
+	return harborserver.UpdateUserPassword200Response{Headers: ok(ctx)}, nil
 }
 
 // SetUserSysAdmin grants or revokes system admin (system admin only).
-func (f *Fake) SetUserSysAdmin(ctx context.Context, req harbor.SetUserSysAdminRequestObject) (harbor.SetUserSysAdminResponseObject, error) {
+func (f *Fake) SetUserSysAdmin(ctx context.Context, req harborserver.SetUserSysAdminRequestObject) (harborserver.SetUserSysAdminResponseObject, error) {
 	admin := req.Body.SysadminFlag != nil && *req.Body.SysadminFlag
 	if err := f.store.setSysAdmin(requestOf(ctx).principal, req.UserID, admin); err != nil {
 		return nil, err
 	}
-	return harbor.SetUserSysAdmin200Response{Headers: ok(ctx)}, nil
+	return harborserver.SetUserSysAdmin200Response{Headers: ok(ctx)}, nil
 }

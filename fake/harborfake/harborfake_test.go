@@ -247,7 +247,7 @@ func TestHarborCreateUser(t *testing.T) {
 	assert.Equal(t, "User erin", *u.Realname)
 	assert.Equal(t, "created by test", *u.Comment)
 	assert.False(t, u.SysadminFlag)
-	assert.Nil(t, u.OidcUserMeta)
+	assert.Nil(t, u.OIDCUserMeta)
 	assert.True(t, u.CreationTime.Equal(t0))
 	// The new user can log in.
 	me, _, err := h.as(t, "erin", "Secr3tPassword").GetCurrentUserInfo(ctx)
@@ -627,12 +627,12 @@ func TestHarborCliSecret(t *testing.T) {
 	require.NoError(t, err)
 	u, _, err := admin.GetUser(ctx, h.srv.UserID)
 	require.NoError(t, err)
-	require.NotNil(t, u.OidcUserMeta)
-	assert.Equal(t, "CliSecret2024", *u.OidcUserMeta.Secret)
-	assert.Equal(t, h.srv.UserID, u.OidcUserMeta.UserID)
+	require.NotNil(t, u.OIDCUserMeta)
+	assert.Equal(t, "CliSecret2024", *u.OIDCUserMeta.Secret)
+	assert.Equal(t, h.srv.UserID, u.OIDCUserMeta.UserID)
 	me, _, err := admin.GetCurrentUserInfo(ctx)
 	require.NoError(t, err)
-	assert.Nil(t, me.OidcUserMeta, "user 1 authenticates against the DB")
+	assert.Nil(t, me.OIDCUserMeta, "user 1 authenticates against the DB")
 
 	// CLI secrets are not credentials on /users* (REAL-SERVER 8): an OIDC
 	// user with its secret is anonymous here; so is its password.

@@ -312,7 +312,7 @@ func (s *store) resp(u *userRow, withOIDC bool) harbor.UserResp {
 	}
 	if withOIDC && s.authMode == AuthOIDC && u.id > 1 {
 		m := s.ensureOIDC(u)
-		r.OidcUserMeta = &harbor.OIDCUserInfo{
+		r.OIDCUserMeta = &harbor.OIDCUserInfo{
 			ID: m.id, UserID: u.id, Subiss: m.subiss, Secret: opt(m.secret),
 			CreationTime: m.created, UpdateTime: m.updated,
 		}

@@ -18,6 +18,7 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 
 	"github.com/userapis/userapis-go/gen/homebox"
+	"github.com/userapis/userapis-go/gen/homebox/homeboxserver"
 	"github.com/userapis/userapis-go/internal/fakekit"
 )
 
@@ -141,7 +142,7 @@ type Fake struct {
 	cfg     Config
 }
 
-var _ homebox.StrictServerInterface = (*Fake)(nil)
+var _ homeboxserver.StrictServerInterface = (*Fake)(nil)
 
 // New returns a fake with DefaultConfig and one user,
 // SeedName <SeedEmail> with password SeedPassword,
@@ -251,7 +252,7 @@ func (f *Fake) now() time.Time {
 // answers: see fake.ValidateResponses), the auth rate limiter, token
 // authentication and the generated handler, mounted at /api.
 func (f *Fake) Handler(opts ...fakekit.Option) http.Handler {
-	doc, err := homebox.GetSpec()
+	doc, err := homeboxserver.GetSpec()
 	if err != nil {
 		panic("homeboxfake: document: " + err.Error())
 	}
@@ -267,12 +268,12 @@ func (f *Fake) Handler(opts ...fakekit.Option) http.Handler {
 	badBody := func(w http.ResponseWriter, _ *http.Request, err error) {
 		writeError(w, http.StatusBadRequest, err.Error())
 	}
-	strict := homebox.NewStrictHandlerWithOptions(f, nil, homebox.StrictHTTPServerOptions{
+	strict := homeboxserver.NewStrictHandlerWithOptions(f, nil, homeboxserver.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc:  badBody,
 		ResponseErrorHandlerFunc: renderError,
 	})
 	mux := http.NewServeMux()
-	homebox.HandlerWithOptions(strict, homebox.StdHTTPServerOptions{BaseURL: basePath, BaseRouter: mux, ErrorHandlerFunc: badBody})
+	homeboxserver.HandlerWithOptions(strict, homeboxserver.StdHTTPServerOptions{BaseURL: basePath, BaseRouter: mux, ErrorHandlerFunc: badBody})
 	return kit.Handler(f.auth(fakekit.PublicOperations(doc), mux))
 }
 

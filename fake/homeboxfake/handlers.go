@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/userapis/userapis-go/gen/homebox"
+	"github.com/userapis/userapis-go/gen/homebox/homeboxserver"
 	"github.com/userapis/userapis-go/internal/fakekit"
 )
 
@@ -58,7 +59,7 @@ type loginOK struct {
 
 func (r loginOK) VisitUserLoginResponse(w http.ResponseWriter) error {
 	setCookies(w, r.cookies)
-	return homebox.UserLogin200JSONResponse(r.body).VisitUserLoginResponse(w)
+	return homeboxserver.UserLogin200JSONResponse(r.body).VisitUserLoginResponse(w)
 }
 
 type refreshOK struct {
@@ -68,14 +69,14 @@ type refreshOK struct {
 
 func (r refreshOK) VisitUserTokenRefreshResponse(w http.ResponseWriter) error {
 	setCookies(w, r.cookies)
-	return homebox.UserTokenRefresh200JSONResponse(r.body).VisitUserTokenRefreshResponse(w)
+	return homeboxserver.UserTokenRefresh200JSONResponse(r.body).VisitUserTokenRefreshResponse(w)
 }
 
 type logoutOK struct{ cookies []*http.Cookie }
 
 func (r logoutOK) VisitUserLogoutResponse(w http.ResponseWriter) error {
 	setCookies(w, r.cookies)
-	return homebox.UserLogout204Response{}.VisitUserLogoutResponse(w)
+	return homeboxserver.UserLogout204Response{}.VisitUserLogoutResponse(w)
 }
 
 type oidcRedirect struct {
@@ -83,13 +84,13 @@ type oidcRedirect struct {
 	cookies  []*http.Cookie
 }
 
-func (r oidcRedirect) VisitOidcCallbackResponse(w http.ResponseWriter) error {
+func (r oidcRedirect) VisitOIDCCallbackResponse(w http.ResponseWriter) error {
 	setCookies(w, r.cookies)
-	return homebox.OidcCallback302Response{Headers: homebox.OidcCallback302ResponseHeaders{Location: r.location}}.VisitOidcCallbackResponse(w)
+	return homeboxserver.OIDCCallback302Response{Headers: homeboxserver.OIDCCallback302ResponseHeaders{Location: r.location}}.VisitOIDCCallbackResponse(w)
 }
 
 // UserLogin implements POST /v1/users/login.
-func (f *Fake) UserLogin(ctx context.Context, req homebox.UserLoginRequestObject) (homebox.UserLoginResponseObject, error) {
+func (f *Fake) UserLogin(ctx context.Context, req homeboxserver.UserLoginRequestObject) (homeboxserver.UserLoginResponseObject, error) {
 	cfg, info := f.Config(), infoOf(ctx)
 	if !cfg.LocalLoginEnabled {
 		return nil, &fakekit.Error{Status: http.StatusForbidden, Message: msgLocalDisabled}
@@ -122,7 +123,7 @@ func (f *Fake) UserLogin(ctx context.Context, req homebox.UserLoginRequestObject
 }
 
 // UserLogout implements POST /v1/users/logout.
-func (f *Fake) UserLogout(ctx context.Context, _ homebox.UserLogoutRequestObject) (homebox.UserLogoutResponseObject, error) {
+func (f *Fake) UserLogout(ctx context.Context, _ homeboxserver.UserLogoutRequestObject) (homeboxserver.UserLogoutResponseObject, error) {
 	info := infoOf(ctx)
 	p := info.principal
 	if p.apiKey {
@@ -136,20 +137,20 @@ type logoutAllOK struct{ cookies []*http.Cookie }
 
 func (r logoutAllOK) VisitUserLogoutAllResponse(w http.ResponseWriter) error {
 	setCookies(w, r.cookies)
-	return homebox.UserLogoutAll204Response{}.VisitUserLogoutAllResponse(w)
+	return homeboxserver.UserLogoutAll204Response{}.VisitUserLogoutAllResponse(w)
 }
 
 // UserLogoutAll implements POST /v1/users/logout/all (builds after
 // v0.26.2): every session token of the user ends, the caller's included;
 // API keys stay, and may make the call.
-func (f *Fake) UserLogoutAll(ctx context.Context, _ homebox.UserLogoutAllRequestObject) (homebox.UserLogoutAllResponseObject, error) {
+func (f *Fake) UserLogoutAll(ctx context.Context, _ homeboxserver.UserLogoutAllRequestObject) (homeboxserver.UserLogoutAllResponseObject, error) {
 	info := infoOf(ctx)
 	f.store.logoutAll(info.principal.userID)
 	return logoutAllOK{cookies: clearCookies(info.domain)}, nil
 }
 
 // UserTokenRefresh implements GET /v1/users/refresh.
-func (f *Fake) UserTokenRefresh(ctx context.Context, _ homebox.UserTokenRefreshRequestObject) (homebox.UserTokenRefreshResponseObject, error) {
+func (f *Fake) UserTokenRefresh(ctx context.Context, _ homeboxserver.UserTokenRefreshRequestObject) (homeboxserver.UserTokenRefreshResponseObject, error) {
 	info := infoOf(ctx)
 	p := info.principal
 	if p.apiKey {
@@ -165,12 +166,12 @@ func (f *Fake) UserTokenRefresh(ctx context.Context, _ homebox.UserTokenRefreshR
 	}, nil
 }
 
-// OidcLogin implements GET /v1/users/login/oidc: a redirect to the identity
+// OIDCLogin implements GET /v1/users/login/oidc: a redirect to the identity
 // provider with a fresh state.
-func (f *Fake) OidcLogin(ctx context.Context, _ homebox.OidcLoginRequestObject) (homebox.OidcLoginResponseObject, error) {
+func (f *Fake) OIDCLogin(ctx context.Context, _ homeboxserver.OIDCLoginRequestObject) (homeboxserver.OIDCLoginResponseObject, error) {
 	cfg, info := f.Config(), infoOf(ctx)
 	if !cfg.OIDCEnabled {
-		return homebox.OidcLogin404Response{}, nil
+		return homeboxserver.OIDCLogin404Response{}, nil
 	}
 	state := f.store.newOIDCState(f.now())
 	q := url.Values{
@@ -182,15 +183,15 @@ func (f *Fake) OidcLogin(ctx context.Context, _ homebox.OidcLoginRequestObject) 
 		"nonce":         {randomToken(16)},
 	}
 	loc := strings.TrimSuffix(cfg.OIDCIssuer, "/") + "/authorize?" + q.Encode()
-	return homebox.OidcLogin302Response{Headers: homebox.OidcLogin302ResponseHeaders{Location: loc}}, nil
+	return homeboxserver.OIDCLogin302Response{Headers: homeboxserver.OIDCLogin302ResponseHeaders{Location: loc}}, nil
 }
 
-// OidcCallback implements GET /v1/users/login/oidc/callback: always a 302,
+// OIDCCallback implements GET /v1/users/login/oidc/callback: always a 302,
 // to /home with the session cookies on success, else to the error page.
-func (f *Fake) OidcCallback(ctx context.Context, req homebox.OidcCallbackRequestObject) (homebox.OidcCallbackResponseObject, error) {
+func (f *Fake) OIDCCallback(ctx context.Context, req homeboxserver.OIDCCallbackRequestObject) (homeboxserver.OIDCCallbackResponseObject, error) {
 	cfg, info := f.Config(), infoOf(ctx)
 	if !cfg.OIDCEnabled {
-		return homebox.OidcCallback404Response{}, nil
+		return homeboxserver.OIDCCallback404Response{}, nil
 	}
 	t, err := f.store.oidcCallback(req.Params.Code, req.Params.State, cfg.OIDCIssuer, f.now())
 	if err != nil {
@@ -200,7 +201,7 @@ func (f *Fake) OidcCallback(ctx context.Context, req homebox.OidcCallbackRequest
 }
 
 // RegisterNewUser implements POST /v1/users/register.
-func (f *Fake) RegisterNewUser(_ context.Context, req homebox.RegisterNewUserRequestObject) (homebox.RegisterNewUserResponseObject, error) {
+func (f *Fake) RegisterNewUser(_ context.Context, req homeboxserver.RegisterNewUserRequestObject) (homeboxserver.RegisterNewUserResponseObject, error) {
 	cfg := f.Config()
 	if !cfg.LocalLoginEnabled {
 		return nil, &fakekit.Error{Status: http.StatusForbidden, Message: msgLocalDisabled}
@@ -216,12 +217,12 @@ func (f *Fake) RegisterNewUser(_ context.Context, req homebox.RegisterNewUserReq
 	if err := f.store.register(b.Name, b.Email, b.Password, invitation); err != nil {
 		return nil, err
 	}
-	return homebox.RegisterNewUser204Response{}, nil
+	return homeboxserver.RegisterNewUser204Response{}, nil
 }
 
 // ForgotPassword implements POST /v1/users/forgot-password: 204 whether or
 // not the address is known; the token is kept for LastResetToken.
-func (f *Fake) ForgotPassword(_ context.Context, req homebox.ForgotPasswordRequestObject) (homebox.ForgotPasswordResponseObject, error) {
+func (f *Fake) ForgotPassword(_ context.Context, req homeboxserver.ForgotPasswordRequestObject) (homeboxserver.ForgotPasswordResponseObject, error) {
 	if !f.Config().LocalLoginEnabled {
 		return nil, &fakekit.Error{Status: http.StatusForbidden, Message: msgLocalDisabled}
 	}
@@ -229,62 +230,62 @@ func (f *Fake) ForgotPassword(_ context.Context, req homebox.ForgotPasswordReque
 		return nil, &fakekit.Error{Status: http.StatusBadRequest, Message: "email is required"}
 	}
 	f.store.forgot(req.Body.Email, f.now())
-	return homebox.ForgotPassword204Response{}, nil
+	return homeboxserver.ForgotPassword204Response{}, nil
 }
 
 // ResetPassword implements POST /v1/users/reset-password.
-func (f *Fake) ResetPassword(_ context.Context, req homebox.ResetPasswordRequestObject) (homebox.ResetPasswordResponseObject, error) {
+func (f *Fake) ResetPassword(_ context.Context, req homeboxserver.ResetPasswordRequestObject) (homeboxserver.ResetPasswordResponseObject, error) {
 	if !f.Config().LocalLoginEnabled {
 		return nil, &fakekit.Error{Status: http.StatusForbidden, Message: msgLocalDisabled}
 	}
 	if err := f.store.reset(req.Body.Token, req.Body.Password, f.now()); err != nil {
 		return nil, &fakekit.Error{Status: http.StatusBadRequest, Message: err.Error()}
 	}
-	return homebox.ResetPassword204Response{}, nil
+	return homeboxserver.ResetPassword204Response{}, nil
 }
 
 // GetUserSelf implements GET /v1/users/self.
-func (f *Fake) GetUserSelf(ctx context.Context, _ homebox.GetUserSelfRequestObject) (homebox.GetUserSelfResponseObject, error) {
+func (f *Fake) GetUserSelf(ctx context.Context, _ homeboxserver.GetUserSelfRequestObject) (homeboxserver.GetUserSelfResponseObject, error) {
 	u, err := f.store.user(infoOf(ctx).principal.userID)
 	if err != nil {
 		return nil, err
 	}
-	return homebox.GetUserSelf200JSONResponse{Item: u}, nil
+	return homeboxserver.GetUserSelf200JSONResponse{Item: u}, nil
 }
 
 // UpdateAccount implements PUT /v1/users/self: name and email replaced,
 // the full user returned.
-func (f *Fake) UpdateAccount(ctx context.Context, req homebox.UpdateAccountRequestObject) (homebox.UpdateAccountResponseObject, error) {
+func (f *Fake) UpdateAccount(ctx context.Context, req homeboxserver.UpdateAccountRequestObject) (homeboxserver.UpdateAccountResponseObject, error) {
 	u, err := f.store.update(infoOf(ctx).principal.userID, req.Body.Name, req.Body.Email)
 	if err != nil {
 		return nil, err
 	}
-	return homebox.UpdateAccount200JSONResponse{Item: u}, nil
+	return homeboxserver.UpdateAccount200JSONResponse{Item: u}, nil
 }
 
 // DeleteAccount implements DELETE /v1/users/self.
-func (f *Fake) DeleteAccount(ctx context.Context, _ homebox.DeleteAccountRequestObject) (homebox.DeleteAccountResponseObject, error) {
+func (f *Fake) DeleteAccount(ctx context.Context, _ homeboxserver.DeleteAccountRequestObject) (homeboxserver.DeleteAccountResponseObject, error) {
 	if err := f.store.deleteUser(infoOf(ctx).principal.userID); err != nil {
 		return nil, err
 	}
-	return homebox.DeleteAccount204Response{}, nil
+	return homeboxserver.DeleteAccount204Response{}, nil
 }
 
 // GetUserSettings implements GET /v1/users/self/settings.
-func (f *Fake) GetUserSettings(ctx context.Context, _ homebox.GetUserSettingsRequestObject) (homebox.GetUserSettingsResponseObject, error) {
+func (f *Fake) GetUserSettings(ctx context.Context, _ homeboxserver.GetUserSettingsRequestObject) (homeboxserver.GetUserSettingsResponseObject, error) {
 	s, err := f.store.settings(infoOf(ctx).principal.userID)
 	if err != nil {
 		return nil, err
 	}
-	return homebox.GetUserSettings200JSONResponse{
+	return homeboxserver.GetUserSettings200JSONResponse{
 		Body:    homebox.WrappedUserSettings{Item: s},
-		Headers: homebox.GetUserSettings200ResponseHeaders{CacheControl: "no-store"},
+		Headers: homeboxserver.GetUserSettings200ResponseHeaders{CacheControl: "no-store"},
 	}, nil
 }
 
 // UpdateUserSettings implements PUT /v1/users/self/settings: the whole
 // object is replaced (null stores null).
-func (f *Fake) UpdateUserSettings(ctx context.Context, req homebox.UpdateUserSettingsRequestObject) (homebox.UpdateUserSettingsResponseObject, error) {
+func (f *Fake) UpdateUserSettings(ctx context.Context, req homeboxserver.UpdateUserSettingsRequestObject) (homeboxserver.UpdateUserSettingsResponseObject, error) {
 	id := infoOf(ctx).principal.userID
 	var v homebox.UserSettings
 	if req.Body != nil {
@@ -297,15 +298,15 @@ func (f *Fake) UpdateUserSettings(ctx context.Context, req homebox.UpdateUserSet
 	if err != nil {
 		return nil, err
 	}
-	return homebox.UpdateUserSettings200JSONResponse{
+	return homeboxserver.UpdateUserSettings200JSONResponse{
 		Body:    homebox.WrappedUserSettings{Item: s},
-		Headers: homebox.UpdateUserSettings200ResponseHeaders{CacheControl: "no-store"},
+		Headers: homeboxserver.UpdateUserSettings200ResponseHeaders{CacheControl: "no-store"},
 	}, nil
 }
 
 // ChangePassword implements PUT /v1/users/self/change-password. A wrong
 // current password is a 500, as on the real server.
-func (f *Fake) ChangePassword(ctx context.Context, req homebox.ChangePasswordRequestObject) (homebox.ChangePasswordResponseObject, error) {
+func (f *Fake) ChangePassword(ctx context.Context, req homeboxserver.ChangePasswordRequestObject) (homeboxserver.ChangePasswordResponseObject, error) {
 	p := infoOf(ctx).principal
 	keep := ""
 	if !p.apiKey {
@@ -315,12 +316,12 @@ func (f *Fake) ChangePassword(ctx context.Context, req homebox.ChangePasswordReq
 		// The real handler wraps a nil error: the message is the status text.
 		return nil, &fakekit.Error{Status: http.StatusInternalServerError, Message: http.StatusText(http.StatusInternalServerError)}
 	}
-	return homebox.ChangePassword204Response{}, nil
+	return homeboxserver.ChangePassword204Response{}, nil
 }
 
 // ListAPIKeys implements GET /v1/users/self/api-keys: newest first, no tokens.
-func (f *Fake) ListAPIKeys(ctx context.Context, _ homebox.ListAPIKeysRequestObject) (homebox.ListAPIKeysResponseObject, error) {
-	return homebox.ListAPIKeys200JSONResponse(f.store.listAPIKeys(infoOf(ctx).principal.userID)), nil
+func (f *Fake) ListAPIKeys(ctx context.Context, _ homeboxserver.ListAPIKeysRequestObject) (homeboxserver.ListAPIKeysResponseObject, error) {
+	return homeboxserver.ListAPIKeys200JSONResponse(f.store.listAPIKeys(infoOf(ctx).principal.userID)), nil
 }
 
 // fieldError is go-playground/validator's FieldError text.
@@ -329,7 +330,7 @@ func fieldError(structName, field, tag string) string {
 }
 
 // CreateAPIKey implements POST /v1/users/self/api-keys.
-func (f *Fake) CreateAPIKey(ctx context.Context, req homebox.CreateAPIKeyRequestObject) (homebox.CreateAPIKeyResponseObject, error) {
+func (f *Fake) CreateAPIKey(ctx context.Context, req homeboxserver.CreateAPIKeyRequestObject) (homeboxserver.CreateAPIKeyResponseObject, error) {
 	// go-playground/validator on `validate:"required,min=1,max=255"`: the
 	// field is named as in the Go struct, and only emptiness and length
 	// count (a name of spaces passes).
@@ -345,11 +346,11 @@ func (f *Fake) CreateAPIKey(ctx context.Context, req homebox.CreateAPIKeyRequest
 			Fields: map[string]string{"Name": fieldError("APIKeyCreate", "Name", tag)}}
 	}
 	k := f.store.createAPIKey(infoOf(ctx).principal.userID, req.Body.Name, req.Body.ExpiresAt, f.now())
-	return homebox.CreateAPIKey201JSONResponse(k), nil
+	return homeboxserver.CreateAPIKey201JSONResponse(k), nil
 }
 
 // DeleteAPIKey implements DELETE /v1/users/self/api-keys/{id}.
-func (f *Fake) DeleteAPIKey(ctx context.Context, req homebox.DeleteAPIKeyRequestObject) (homebox.DeleteAPIKeyResponseObject, error) {
+func (f *Fake) DeleteAPIKey(ctx context.Context, req homeboxserver.DeleteAPIKeyRequestObject) (homeboxserver.DeleteAPIKeyResponseObject, error) {
 	err := f.store.deleteAPIKey(infoOf(ctx).principal.userID, req.ID)
 	switch {
 	case errors.Is(err, errNotFound):
@@ -357,5 +358,5 @@ func (f *Fake) DeleteAPIKey(ctx context.Context, req homebox.DeleteAPIKeyRequest
 	case err != nil:
 		return nil, err
 	}
-	return homebox.DeleteAPIKey204Response{}, nil
+	return homeboxserver.DeleteAPIKey204Response{}, nil
 }

@@ -336,11 +336,11 @@ func (u *userRow) out() homebox.UserOut {
 	}
 	if u.oidcIssuer != nil {
 		v := *u.oidcIssuer
-		o.OidcIssuer = &v
+		o.OIDCIssuer = &v
 	}
 	if u.oidcSubject != nil {
 		v := *u.oidcSubject
-		o.OidcSubject = &v
+		o.OIDCSubject = &v
 	}
 	return o
 }

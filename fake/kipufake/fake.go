@@ -20,6 +20,7 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 
 	"github.com/userapis/userapis-go/gen/kipu"
+	"github.com/userapis/userapis-go/gen/kipu/kipuserver"
 	"github.com/userapis/userapis-go/internal/fakekit"
 )
 
@@ -92,7 +93,7 @@ type Fake struct {
 	store *store
 }
 
-var _ kipu.StrictServerInterface = (*Fake)(nil)
+var _ kipuserver.StrictServerInterface = (*Fake)(nil)
 
 // New returns a fake with the deterministic seed: provisioned users
 // Ada Lovelace (AdaID, default token kept in Server.Token, named
@@ -233,7 +234,7 @@ func (f *Fake) ProfileImage(id string) (data []byte, contentType string, ok bool
 // the operations the document's security protects, then the generated
 // handler mounted at BasePath.
 func (f *Fake) Handler(opts ...fakekit.Option) http.Handler {
-	doc, err := kipu.GetSpec()
+	doc, err := kipuserver.GetSpec()
 	if err != nil {
 		panic("kipufake: document: " + err.Error())
 	}
@@ -244,14 +245,14 @@ func (f *Fake) Handler(opts ...fakekit.Option) http.Handler {
 			f.writeError(w, e.Status, e.Message, r.URL.Path)
 		},
 	}, opts...)
-	strict := kipu.NewStrictHandlerWithOptions(f, nil, kipu.StrictHTTPServerOptions{
+	strict := kipuserver.NewStrictHandlerWithOptions(f, nil, kipuserver.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
 			f.writeError(w, http.StatusBadRequest, err.Error(), r.URL.Path)
 		},
 		ResponseErrorHandlerFunc: f.renderError,
 	})
 	mux := http.NewServeMux()
-	kipu.HandlerWithOptions(strict, kipu.StdHTTPServerOptions{
+	kipuserver.HandlerWithOptions(strict, kipuserver.StdHTTPServerOptions{
 		BaseURL:    BasePath,
 		BaseRouter: mux,
 		ErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 
 	"github.com/userapis/userapis-go/gen/kipu"
+	"github.com/userapis/userapis-go/gen/kipu/kipuserver"
 	"github.com/userapis/userapis-go/internal/fakekit"
 )
 
@@ -35,35 +36,35 @@ func callerOf(ctx context.Context) (string, error) {
 }
 
 // GetCurrentUser returns the caller's profile, provisioning it on first call.
-func (f *Fake) GetCurrentUser(ctx context.Context, _ kipu.GetCurrentUserRequestObject) (kipu.GetCurrentUserResponseObject, error) {
+func (f *Fake) GetCurrentUser(ctx context.Context, _ kipuserver.GetCurrentUserRequestObject) (kipuserver.GetCurrentUserResponseObject, error) {
 	id, err := callerOf(ctx)
 	if err == nil {
 		var u kipu.UserDto
 		if u, err = f.store.currentUser(id); err == nil {
-			return kipu.GetCurrentUser200JSONResponse(u), nil
+			return kipuserver.GetCurrentUser200JSONResponse(u), nil
 		}
 	}
 	return nil, err
 }
 
 // UpdateCurrentUser replaces the caller's editable profile fields.
-func (f *Fake) UpdateCurrentUser(ctx context.Context, req kipu.UpdateCurrentUserRequestObject) (kipu.UpdateCurrentUserResponseObject, error) {
+func (f *Fake) UpdateCurrentUser(ctx context.Context, req kipuserver.UpdateCurrentUserRequestObject) (kipuserver.UpdateCurrentUserResponseObject, error) {
 	id, err := callerOf(ctx)
 	if err == nil {
 		var u kipu.UserDto
 		if u, err = f.store.updateProfile(id, *req.Body); err == nil {
-			return kipu.UpdateCurrentUser200JSONResponse(u), nil
+			return kipuserver.UpdateCurrentUser200JSONResponse(u), nil
 		}
 	}
 	return nil, err
 }
 
 // DeleteCurrentUser removes the caller with its tokens, image and identity.
-func (f *Fake) DeleteCurrentUser(ctx context.Context, _ kipu.DeleteCurrentUserRequestObject) (kipu.DeleteCurrentUserResponseObject, error) {
+func (f *Fake) DeleteCurrentUser(ctx context.Context, _ kipuserver.DeleteCurrentUserRequestObject) (kipuserver.DeleteCurrentUserResponseObject, error) {
 	id, err := callerOf(ctx)
 	if err == nil {
 		if err = f.store.deleteUser(id); err == nil {
-			return kipu.DeleteCurrentUser204Response{}, nil
+			return kipuserver.DeleteCurrentUser204Response{}, nil
 		}
 	}
 	return nil, err
@@ -71,7 +72,7 @@ func (f *Fake) DeleteCurrentUser(ctx context.Context, _ kipu.DeleteCurrentUserRe
 
 // UpdateCurrentUserProfileImage stores the multipart part "file" with its
 // content type (sniffed when the part has none or a generic one).
-func (f *Fake) UpdateCurrentUserProfileImage(ctx context.Context, req kipu.UpdateCurrentUserProfileImageRequestObject) (kipu.UpdateCurrentUserProfileImageResponseObject, error) {
+func (f *Fake) UpdateCurrentUserProfileImage(ctx context.Context, req kipuserver.UpdateCurrentUserProfileImageRequestObject) (kipuserver.UpdateCurrentUserProfileImageResponseObject, error) {
 	id, err := callerOf(ctx)
 	if err == nil {
 		var data []byte
@@ -80,7 +81,7 @@ func (f *Fake) UpdateCurrentUserProfileImage(ctx context.Context, req kipu.Updat
 			err = f.store.setImage(id, data, ct)
 		}
 		if err == nil {
-			return kipu.UpdateCurrentUserProfileImage204Response{}, nil
+			return kipuserver.UpdateCurrentUserProfileImage204Response{}, nil
 		}
 	}
 	return nil, err
@@ -122,11 +123,11 @@ func readImage(mr *multipart.Reader) ([]byte, string, error) {
 }
 
 // DeleteCurrentUserProfileImage removes the caller's image (idempotent).
-func (f *Fake) DeleteCurrentUserProfileImage(ctx context.Context, _ kipu.DeleteCurrentUserProfileImageRequestObject) (kipu.DeleteCurrentUserProfileImageResponseObject, error) {
+func (f *Fake) DeleteCurrentUserProfileImage(ctx context.Context, _ kipuserver.DeleteCurrentUserProfileImageRequestObject) (kipuserver.DeleteCurrentUserProfileImageResponseObject, error) {
 	id, err := callerOf(ctx)
 	if err == nil {
 		if err = f.store.deleteImage(id); err == nil {
-			return kipu.DeleteCurrentUserProfileImage204Response{}, nil
+			return kipuserver.DeleteCurrentUserProfileImage204Response{}, nil
 		}
 	}
 	return nil, err
@@ -134,24 +135,24 @@ func (f *Fake) DeleteCurrentUserProfileImage(ctx context.Context, _ kipu.DeleteC
 
 // GetPersonalAccessTokens lists the caller's tokens (no raw values) and the
 // raw value of the current default token.
-func (f *Fake) GetPersonalAccessTokens(ctx context.Context, _ kipu.GetPersonalAccessTokensRequestObject) (kipu.GetPersonalAccessTokensResponseObject, error) {
+func (f *Fake) GetPersonalAccessTokens(ctx context.Context, _ kipuserver.GetPersonalAccessTokensRequestObject) (kipuserver.GetPersonalAccessTokensResponseObject, error) {
 	id, err := callerOf(ctx)
 	if err == nil {
 		var list kipu.AccessTokensDto
 		if list, err = f.store.listTokens(id); err == nil {
-			return kipu.GetPersonalAccessTokens200JSONResponse(list), nil
+			return kipuserver.GetPersonalAccessTokens200JSONResponse(list), nil
 		}
 	}
 	return nil, err
 }
 
 // CreatePersonalAccessToken creates a token and returns its raw value once.
-func (f *Fake) CreatePersonalAccessToken(ctx context.Context, req kipu.CreatePersonalAccessTokenRequestObject) (kipu.CreatePersonalAccessTokenResponseObject, error) {
+func (f *Fake) CreatePersonalAccessToken(ctx context.Context, req kipuserver.CreatePersonalAccessTokenRequestObject) (kipuserver.CreatePersonalAccessTokenResponseObject, error) {
 	id, err := callerOf(ctx)
 	if err == nil {
 		var t kipu.AccessTokenDto
 		if t, err = f.store.createToken(id, *req.Body, f.now()); err == nil {
-			return kipu.CreatePersonalAccessToken200JSONResponse(t), nil
+			return kipuserver.CreatePersonalAccessToken200JSONResponse(t), nil
 		}
 	}
 	return nil, err
@@ -159,12 +160,12 @@ func (f *Fake) CreatePersonalAccessToken(ctx context.Context, req kipu.CreatePer
 
 // RegenerateDefaultPersonalAccessToken replaces the caller's default token;
 // the previous value stops working.
-func (f *Fake) RegenerateDefaultPersonalAccessToken(ctx context.Context, _ kipu.RegenerateDefaultPersonalAccessTokenRequestObject) (kipu.RegenerateDefaultPersonalAccessTokenResponseObject, error) {
+func (f *Fake) RegenerateDefaultPersonalAccessToken(ctx context.Context, _ kipuserver.RegenerateDefaultPersonalAccessTokenRequestObject) (kipuserver.RegenerateDefaultPersonalAccessTokenResponseObject, error) {
 	id, err := callerOf(ctx)
 	if err == nil {
 		var v string
 		if v, err = f.store.regenerateDefault(id, f.now()); err == nil {
-			return kipu.RegenerateDefaultPersonalAccessToken200JSONResponse{DefaultToken: v}, nil
+			return kipuserver.RegenerateDefaultPersonalAccessToken200JSONResponse{DefaultToken: v}, nil
 		}
 	}
 	return nil, err
@@ -172,11 +173,11 @@ func (f *Fake) RegenerateDefaultPersonalAccessToken(ctx context.Context, _ kipu.
 
 // DeletePersonalAccessToken deletes one of the caller's tokens: 403 for a
 // token of another user, 404 for an unknown id.
-func (f *Fake) DeletePersonalAccessToken(ctx context.Context, req kipu.DeletePersonalAccessTokenRequestObject) (kipu.DeletePersonalAccessTokenResponseObject, error) {
+func (f *Fake) DeletePersonalAccessToken(ctx context.Context, req kipuserver.DeletePersonalAccessTokenRequestObject) (kipuserver.DeletePersonalAccessTokenResponseObject, error) {
 	id, err := callerOf(ctx)
 	if err == nil {
 		if err = f.store.deleteToken(id, req.ID); err == nil {
-			return kipu.DeletePersonalAccessToken204Response{}, nil
+			return kipuserver.DeletePersonalAccessToken204Response{}, nil
 		}
 	}
 	return nil, err
@@ -185,30 +186,30 @@ func (f *Fake) DeletePersonalAccessToken(ctx context.Context, req kipu.DeletePer
 // AuthorizeByPersonalAccessToken resolves the X-Auth-Token header into its
 // principal (public); an unknown, deleted or expired token is 401. As any
 // authentication, it sets the token's usedAt.
-func (f *Fake) AuthorizeByPersonalAccessToken(ctx context.Context, req kipu.AuthorizeByPersonalAccessTokenRequestObject) (kipu.AuthorizeByPersonalAccessTokenResponseObject, error) {
+func (f *Fake) AuthorizeByPersonalAccessToken(ctx context.Context, req kipuserver.AuthorizeByPersonalAccessTokenRequestObject) (kipuserver.AuthorizeByPersonalAccessTokenResponseObject, error) {
 	p, err := f.store.authenticate(req.Params.XAuthToken, f.now())
 	if err == nil {
 		t := p.token
-		return kipu.AuthorizeByPersonalAccessToken200JSONResponse{ID: p.userID, AccessToken: &t}, nil
+		return kipuserver.AuthorizeByPersonalAccessToken200JSONResponse{ID: p.userID, AccessToken: &t}, nil
 	}
 	return nil, err
 }
 
 // GetUserByID returns the public overview of a provisioned user.
-func (f *Fake) GetUserByID(ctx context.Context, req kipu.GetUserByIDRequestObject) (kipu.GetUserByIDResponseObject, error) {
+func (f *Fake) GetUserByID(ctx context.Context, req kipuserver.GetUserByIDRequestObject) (kipuserver.GetUserByIDResponseObject, error) {
 	u, err := f.store.overview(req.ID)
 	if err == nil {
-		return kipu.GetUserByID200JSONResponse(u), nil
+		return kipuserver.GetUserByID200JSONResponse(u), nil
 	}
 	return nil, err
 }
 
 // CheckUserExists answers 200 for a provisioned user, 404 otherwise.
-func (f *Fake) CheckUserExists(_ context.Context, req kipu.CheckUserExistsRequestObject) (kipu.CheckUserExistsResponseObject, error) {
+func (f *Fake) CheckUserExists(_ context.Context, req kipuserver.CheckUserExistsRequestObject) (kipuserver.CheckUserExistsResponseObject, error) {
 	if f.store.exists(req.ID) {
-		return kipu.CheckUserExists200Response{}, nil
+		return kipuserver.CheckUserExists200Response{}, nil
 	}
-	return kipu.CheckUserExists404Response{}, nil
+	return kipuserver.CheckUserExists404Response{}, nil
 }
 
 // noImage is getUserProfileImage's answer for a user without an image:
@@ -226,14 +227,14 @@ func (noImage) VisitGetUserProfileImageResponse(w http.ResponseWriter) error {
 // GetUserProfileImage returns a user's image as the seed SDK promises a
 // nullable string: a data: URI (media type and base64 bytes), or null for
 // a user without an image; 404 for an unknown user.
-func (f *Fake) GetUserProfileImage(ctx context.Context, req kipu.GetUserProfileImageRequestObject) (kipu.GetUserProfileImageResponseObject, error) {
+func (f *Fake) GetUserProfileImage(ctx context.Context, req kipuserver.GetUserProfileImageRequestObject) (kipuserver.GetUserProfileImageResponseObject, error) {
 	data, ct, err := f.store.image(req.ID)
 	switch {
 	case err == nil:
 		if ct == "" {
 			ct = "application/octet-stream"
 		}
-		return kipu.GetUserProfileImage200JSONResponse("data:" + ct + ";base64," + base64.StdEncoding.EncodeToString(data)), nil
+		return kipuserver.GetUserProfileImage200JSONResponse("data:" + ct + ";base64," + base64.StdEncoding.EncodeToString(data)), nil
 	case errors.Is(err, errNoImage):
 		return noImage{}, nil
 	}
@@ -242,23 +243,23 @@ func (f *Fake) GetUserProfileImage(ctx context.Context, req kipu.GetUserProfileI
 
 // GetUserRegistrationStatus answers the registration status of an email;
 // an unknown one is NOT_FOUND.
-func (f *Fake) GetUserRegistrationStatus(ctx context.Context, req kipu.GetUserRegistrationStatusRequestObject) (kipu.GetUserRegistrationStatusResponseObject, error) {
+func (f *Fake) GetUserRegistrationStatus(ctx context.Context, req kipuserver.GetUserRegistrationStatusRequestObject) (kipuserver.GetUserRegistrationStatusResponseObject, error) {
 	r, err := f.store.registration(req.Params.Email)
 	if err == nil {
 		msg := r.message
-		return kipu.GetUserRegistrationStatus200JSONResponse{Status: r.status, Message: &msg}, nil
+		return kipuserver.GetUserRegistrationStatus200JSONResponse{Status: r.status, Message: &msg}, nil
 	}
 	return nil, err
 }
 
 // SearchUsers matches q case-insensitively against first name, last name,
 // username and email of every provisioned user.
-func (f *Fake) SearchUsers(ctx context.Context, req kipu.SearchUsersRequestObject) (kipu.SearchUsersResponseObject, error) {
+func (f *Fake) SearchUsers(ctx context.Context, req kipuserver.SearchUsersRequestObject) (kipuserver.SearchUsersResponseObject, error) {
 	_, err := callerOf(ctx)
 	if err == nil {
 		var hits []kipu.UserSearchDto
 		if hits, err = f.store.search(req.Params.Q); err == nil {
-			return kipu.SearchUsers200JSONResponse(hits), nil
+			return kipuserver.SearchUsers200JSONResponse(hits), nil
 		}
 	}
 	return nil, err

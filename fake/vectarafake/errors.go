@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/userapis/userapis-go/gen/vectara"
+	"github.com/userapis/userapis-go/gen/vectara/vectaraserver"
 	"github.com/userapis/userapis-go/internal/fakekit"
 )
 
@@ -114,10 +115,10 @@ func (f *Fake) badRequest(w http.ResponseWriter, _ *http.Request, e fakekit.Requ
 // bind.
 func paramFields(err error) map[string]string {
 	var (
-		inv *vectara.InvalidParamFormatError
-		req *vectara.RequiredParamError
-		hdr *vectara.RequiredHeaderError
-		tmv *vectara.TooManyValuesForParamError
+		inv *vectaraserver.InvalidParamFormatError
+		req *vectaraserver.RequiredParamError
+		hdr *vectaraserver.RequiredHeaderError
+		tmv *vectaraserver.TooManyValuesForParamError
 	)
 	switch {
 	case errors.As(err, &inv):

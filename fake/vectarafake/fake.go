@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/userapis/userapis-go/gen/vectara"
+	"github.com/userapis/userapis-go/gen/vectara/vectaraserver"
 	"github.com/userapis/userapis-go/internal/fakekit"
 )
 
@@ -88,7 +89,7 @@ type Fake struct {
 	handler http.Handler
 }
 
-var _ vectara.StrictServerInterface = (*Fake)(nil)
+var _ vectaraserver.StrictServerInterface = (*Fake)(nil)
 
 // New returns a fake with a deterministic seed: the users
 // ada@example.com (corpus_administrator), bob (disabled, no roles),
@@ -268,20 +269,20 @@ func (f *Fake) Handler(opts ...fakekit.Option) http.Handler {
 }
 
 func (f *Fake) buildHandler(opts ...fakekit.Option) http.Handler {
-	doc, err := vectara.GetSpec()
+	doc, err := vectaraserver.GetSpec()
 	if err != nil {
 		panic("vectarafake: document: " + err.Error())
 	}
 	kit := fakekit.MustNew(fakekit.Config{
 		Service: "vectara", Doc: doc, Faults: f.Faults, BadRequest: f.badRequest,
 	}, opts...)
-	strict := vectara.NewStrictHandlerWithOptions(f, nil, vectara.StrictHTTPServerOptions{
+	strict := vectaraserver.NewStrictHandlerWithOptions(f, nil, vectaraserver.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc: func(w http.ResponseWriter, _ *http.Request, err error) {
 			f.writeBadRequest(w, nil, "Request body is invalid: "+err.Error())
 		},
 		ResponseErrorHandlerFunc: f.renderError,
 	})
-	api := vectara.HandlerWithOptions(strict, vectara.StdHTTPServerOptions{
+	api := vectaraserver.HandlerWithOptions(strict, vectaraserver.StdHTTPServerOptions{
 		BaseRouter: &mux{f: f},
 		ErrorHandlerFunc: func(w http.ResponseWriter, _ *http.Request, err error) {
 			f.writeBadRequest(w, paramFields(err), err.Error())

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/userapis/userapis-go/gen/vectara"
+	"github.com/userapis/userapis-go/gen/vectara/vectaraserver"
 	"github.com/userapis/userapis-go/internal/fakekit"
 )
 
@@ -33,7 +34,7 @@ func storeError(err error, username string) error {
 }
 
 // ListUsers returns one page of users ordered by username (GET /v2/users).
-func (f *Fake) ListUsers(_ context.Context, req vectara.ListUsersRequestObject) (vectara.ListUsersResponseObject, error) {
+func (f *Fake) ListUsers(_ context.Context, req vectaraserver.ListUsersRequestObject) (vectaraserver.ListUsersResponseObject, error) {
 	limit := 10
 	if req.Params.Limit != nil {
 		limit = int(*req.Params.Limit)
@@ -61,7 +62,7 @@ func (f *Fake) ListUsers(_ context.Context, req vectara.ListUsersRequestObject) 
 	if err != nil {
 		return nil, err
 	}
-	out := vectara.ListUsers200JSONResponse{Users: &users, Metadata: &vectara.ListMetadata{}}
+	out := vectaraserver.ListUsers200JSONResponse{Users: &users, Metadata: &vectara.ListMetadata{}}
 	if next != "" {
 		out.Metadata.PageKey = &next
 	}
@@ -70,7 +71,7 @@ func (f *Fake) ListUsers(_ context.Context, req vectara.ListUsersRequestObject) 
 
 // CreateUser creates a user and answers 201 with it and its one-time code
 // (POST /v2/users).
-func (f *Fake) CreateUser(_ context.Context, req vectara.CreateUserRequestObject) (vectara.CreateUserResponseObject, error) {
+func (f *Fake) CreateUser(_ context.Context, req vectaraserver.CreateUserRequestObject) (vectaraserver.CreateUserResponseObject, error) {
 	if req.Body == nil {
 		return nil, invalid("email", "is required")
 	}
@@ -84,7 +85,7 @@ func (f *Fake) CreateUser(_ context.Context, req vectara.CreateUserRequestObject
 	if err != nil {
 		return nil, storeError(err, "")
 	}
-	return vectara.CreateUser201JSONResponse{
+	return vectaraserver.CreateUser201JSONResponse{
 		ID: user.ID, Email: user.Email, Username: user.Username, Enabled: user.Enabled,
 		Description: user.Description, CreatedAt: user.CreatedAt, UpdatedAt: user.UpdatedAt,
 		APIRoles: user.APIRoles, CorpusRoles: user.CorpusRoles, AgentRoles: user.AgentRoles,
@@ -107,17 +108,17 @@ func (f *Fake) userAPI(op func() (*userRow, error)) (vectara.User, error) {
 }
 
 // GetUser returns one user (GET /v2/users/{username}).
-func (f *Fake) GetUser(_ context.Context, req vectara.GetUserRequestObject) (vectara.GetUserResponseObject, error) {
+func (f *Fake) GetUser(_ context.Context, req vectaraserver.GetUserRequestObject) (vectaraserver.GetUserResponseObject, error) {
 	user, err := f.userAPI(func() (*userRow, error) { return f.getUser(req.Username) })
 	if err != nil {
 		return nil, storeError(err, req.Username)
 	}
-	return vectara.GetUser200JSONResponse(user), nil
+	return vectaraserver.GetUser200JSONResponse(user), nil
 }
 
 // UpdateUser changes the fields present in the body (PATCH
 // /v2/users/{username}).
-func (f *Fake) UpdateUser(_ context.Context, req vectara.UpdateUserRequestObject) (vectara.UpdateUserResponseObject, error) {
+func (f *Fake) UpdateUser(_ context.Context, req vectaraserver.UpdateUserRequestObject) (vectaraserver.UpdateUserResponseObject, error) {
 	body := vectara.UpdateUserRequest{}
 	if req.Body != nil {
 		body = *req.Body
@@ -126,28 +127,28 @@ func (f *Fake) UpdateUser(_ context.Context, req vectara.UpdateUserRequestObject
 	if err != nil {
 		return nil, storeError(err, req.Username)
 	}
-	return vectara.UpdateUser200JSONResponse(user), nil
+	return vectaraserver.UpdateUser200JSONResponse(user), nil
 }
 
 // DeleteUser deletes a user and answers 204 (DELETE /v2/users/{username}).
-func (f *Fake) DeleteUser(_ context.Context, req vectara.DeleteUserRequestObject) (vectara.DeleteUserResponseObject, error) {
+func (f *Fake) DeleteUser(_ context.Context, req vectaraserver.DeleteUserRequestObject) (vectaraserver.DeleteUserResponseObject, error) {
 	f.mu.Lock()
 	err := f.deleteUser(req.Username)
 	f.mu.Unlock()
 	if err != nil {
 		return nil, storeError(err, req.Username)
 	}
-	return vectara.DeleteUser204Response{}, nil
+	return vectaraserver.DeleteUser204Response{}, nil
 }
 
 // ResetUserPassword starts a password reset and answers 200 with a new
 // one-time code (POST /v2/users/{username}/reset_password).
-func (f *Fake) ResetUserPassword(_ context.Context, req vectara.ResetUserPasswordRequestObject) (vectara.ResetUserPasswordResponseObject, error) {
+func (f *Fake) ResetUserPassword(_ context.Context, req vectaraserver.ResetUserPasswordRequestObject) (vectaraserver.ResetUserPasswordResponseObject, error) {
 	f.mu.Lock()
 	code, err := f.resetPassword(req.Username)
 	f.mu.Unlock()
 	if err != nil {
 		return nil, storeError(err, req.Username)
 	}
-	return vectara.ResetUserPassword200JSONResponse{OneTimeCode: &code, OneTimeCodeLink: ptr(oneTimeCodeLink)}, nil
+	return vectaraserver.ResetUserPassword200JSONResponse{OneTimeCode: &code, OneTimeCodeLink: ptr(oneTimeCodeLink)}, nil
 }

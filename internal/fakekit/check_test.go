@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/userapis/userapis-go/gen/harbor"
+	"github.com/userapis/userapis-go/gen/harbor/harborserver"
 	"github.com/userapis/userapis-go/internal/fakekit"
 )
 
@@ -30,7 +30,7 @@ func checkedHarbor(t *testing.T, answer http.HandlerFunc, opts ...fakekit.Option
 
 func harborKit(t *testing.T, faults *fakekit.Faults, opts ...fakekit.Option) *fakekit.Kit {
 	t.Helper()
-	doc, err := harbor.GetSpec()
+	doc, err := harborserver.GetSpec()
 	require.NoError(t, err)
 	kit, err := fakekit.New(fakekit.Config{
 		Service: "harbor", Doc: doc, BasePath: "/api/v2.0", Faults: faults,
@@ -108,7 +108,7 @@ func TestCheckOwnAnswers(t *testing.T) {
 			assert.Contains(t, body, tc.want)
 			mu.Lock()
 			require.Len(t, seen, 1)
-			assert.Contains(t, seen[0].Error(), "GetUser")
+			assert.Contains(t, seen[0].Error(), "(getUser)")
 			mu.Unlock()
 
 			// Switched off, the same answer goes out as it was.

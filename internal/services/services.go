@@ -17,10 +17,10 @@ import (
 	"github.com/userapis/userapis-go/fake/homeboxfake"
 	"github.com/userapis/userapis-go/fake/kipufake"
 	"github.com/userapis/userapis-go/fake/vectarafake"
-	"github.com/userapis/userapis-go/gen/harbor"
-	"github.com/userapis/userapis-go/gen/homebox"
-	"github.com/userapis/userapis-go/gen/kipu"
-	"github.com/userapis/userapis-go/gen/vectara"
+	"github.com/userapis/userapis-go/gen/harbor/harborserver"
+	"github.com/userapis/userapis-go/gen/homebox/homeboxserver"
+	"github.com/userapis/userapis-go/gen/kipu/kipuserver"
+	"github.com/userapis/userapis-go/gen/vectara/vectaraserver"
 )
 
 // Service is one row of the table.
@@ -72,7 +72,7 @@ func (s Service) Operations() ([]string, error) {
 // All is the table, in the order the demo and serve use.
 var All = []Service{
 	{
-		Name: "kipu", Title: "Kipu Quantum Hub user-service", Spec: kipu.GetSpec, BasePath: kipufake.BasePath,
+		Name: "kipu", Title: "Kipu Quantum Hub user-service", Spec: kipuserver.GetSpec, BasePath: kipufake.BasePath,
 		Listen: func(addr string, opts ...fake.Option) (*Fake, error) {
 			s, err := kipufake.Listen(addr, opts...)
 			if err != nil {
@@ -85,7 +85,7 @@ var All = []Service{
 		},
 	},
 	{
-		Name: "harbor", Title: "Harbor v2.0", Spec: harbor.GetSpec, BasePath: "/api/v2.0",
+		Name: "harbor", Title: "Harbor v2.0", Spec: harborserver.GetSpec, BasePath: "/api/v2.0",
 		Listen: func(addr string, opts ...fake.Option) (*Fake, error) {
 			s, err := harborfake.Listen(addr, opts...)
 			if err != nil {
@@ -98,7 +98,7 @@ var All = []Service{
 		},
 	},
 	{
-		Name: "homebox", Title: "Homebox", Spec: homebox.GetSpec, BasePath: "/api",
+		Name: "homebox", Title: "Homebox", Spec: homeboxserver.GetSpec, BasePath: "/api",
 		Listen: func(addr string, opts ...fake.Option) (*Fake, error) {
 			s, err := homeboxfake.Listen(addr, opts...)
 			if err != nil {
@@ -113,7 +113,7 @@ var All = []Service{
 		},
 	},
 	{
-		Name: "vectara", Title: "Vectara v2", Spec: vectara.GetSpec, BasePath: "/v2",
+		Name: "vectara", Title: "Vectara v2", Spec: vectaraserver.GetSpec, BasePath: "/v2",
 		Listen: func(addr string, opts ...fake.Option) (*Fake, error) {
 			s, err := vectarafake.Listen(addr, opts...)
 			if err != nil {
