@@ -552,4 +552,3 @@ func TestGeneratedCodeIsFresh(t *testing.T) {
 		})
 	}
 }
-
