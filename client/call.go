@@ -16,11 +16,14 @@ import (
 
 // send runs one operation: build its request, send it with retries, and
 // parse the answer with the generated parser.
-func send[R any](ctx context.Context, c *core, op string, opts []Option,
+func send[R any](ctx context.Context, c *core, op string, opts []CallOption,
 	build func(server string) (*http.Request, error), parse func(*http.Response) (R, error),
 ) (R, *Response, error) {
 	var zero R
-	cfg := c.callConfig(opts)
+	cfg, err := c.callConfig(opts)
+	if err != nil {
+		return zero, nil, fmt.Errorf("%s %s: %w", c.service, op, err)
+	}
 	req, err := build(c.server)
 	if err != nil {
 		return zero, nil, fmt.Errorf("%s %s: building request: %w", c.service, op, err)
@@ -87,7 +90,7 @@ func discard(*http.Response) (struct{}, error) { return struct{}{}, nil }
 
 // sendEmpty runs an operation whose documented answers carry no body and
 // checks the status is one of codes.
-func sendEmpty(ctx context.Context, c *core, op string, opts []Option,
+func sendEmpty(ctx context.Context, c *core, op string, opts []CallOption,
 	build func(server string) (*http.Request, error), codes ...int,
 ) (*Response, error) {
 	_, resp, err := send(ctx, c, op, opts, build, discard)
@@ -100,7 +103,7 @@ func sendEmpty(ctx context.Context, c *core, op string, opts []Option,
 // sendResult runs an operation whose result is its body, as parse decodes
 // it: a missing result (wrong status, Content-Type or JSON) is a
 // *DecodeError, so a nil result never comes with a nil error.
-func sendResult[T any](ctx context.Context, c *core, op string, opts []Option,
+func sendResult[T any](ctx context.Context, c *core, op string, opts []CallOption,
 	build func(server string) (*http.Request, error), parse func(*http.Response) (*T, error),
 ) (*T, *Response, error) {
 	r, resp, err := send(ctx, c, op, opts, build, parse)

@@ -41,10 +41,16 @@ type core struct {
 
 // newCore applies opts over the defaults and resolves the server URL:
 // baseURL (or defaultBase) with apiPath appended unless already there.
-func newCore(service, defaultBase, apiPath string, opts []Option) (*core, error) {
+func newCore(service, defaultBase, apiPath string, opts []ClientOption) (*core, error) {
 	cfg := defaultConfig()
 	for _, o := range opts {
-		o(&cfg)
+		if o == nil {
+			return nil, &OptionError{Service: service, Option: "nil", Err: errors.New("a nil option")}
+		}
+		o.applyClient(&cfg)
+	}
+	if err := cfg.check(service, 0); err != nil {
+		return nil, err
 	}
 	base := cfg.baseURL
 	if base == "" {
@@ -82,15 +88,22 @@ func newCore(service, defaultBase, apiPath string, opts []Option) (*core, error)
 // callConfig merges per-call options over the client's configuration.
 // Without per-call options it returns the client's own configuration, which
 // a call only reads, rather than a copy.
-func (c *core) callConfig(opts []Option) *config {
+func (c *core) callConfig(opts []CallOption) (*config, error) {
 	if len(opts) == 0 {
-		return &c.cfg
+		return &c.cfg, nil
 	}
 	cfg := c.cfg.clone()
+	from := len(cfg.creds)
 	for _, o := range opts {
-		o(&cfg)
+		if o == nil {
+			return nil, &OptionError{Service: c.service, Option: "nil", Err: errors.New("a nil option")}
+		}
+		o.applyCall(&cfg)
 	}
-	return &cfg
+	if err := cfg.check(c.service, from); err != nil {
+		return nil, err
+	}
+	return &cfg, nil
 }
 
 // do sends req with per-attempt credentials, logging and retries, and reads

@@ -158,30 +158,30 @@ func mechResponse(r *http.Request, status int, contentType, body string) *http.R
 // mechFast keeps retry backoff in milliseconds.
 var mechFast = WithRetryBackoff(time.Millisecond, 8*time.Millisecond)
 
-func mechKipu(t *testing.T, srvURL string, opts ...Option) *Kipu {
+func mechKipu(t *testing.T, srvURL string, opts ...ClientOption) *Kipu {
 	t.Helper()
-	k, err := NewKipu(append([]Option{WithBaseURL(srvURL + "/user-service"), WithPersonalAccessToken("pat"), mechFast}, opts...)...)
+	k, err := NewKipu(append([]ClientOption{WithBaseURL(srvURL + "/user-service"), WithPersonalAccessToken("pat"), mechFast}, opts...)...)
 	require.NoError(t, err)
 	return k
 }
 
-func mechHarbor(t *testing.T, srvURL string, opts ...Option) *Harbor {
+func mechHarbor(t *testing.T, srvURL string, opts ...ClientOption) *Harbor {
 	t.Helper()
-	h, err := NewHarbor(append([]Option{WithBaseURL(srvURL), WithBasicAuth("admin", "Harbor12345"), mechFast}, opts...)...)
+	h, err := NewHarbor(append([]ClientOption{WithBaseURL(srvURL), WithBasicAuth("admin", "Harbor12345"), mechFast}, opts...)...)
 	require.NoError(t, err)
 	return h
 }
 
-func mechHomebox(t *testing.T, srvURL string, opts ...Option) *Homebox {
+func mechHomebox(t *testing.T, srvURL string, opts ...ClientOption) *Homebox {
 	t.Helper()
-	h, err := NewHomebox(append([]Option{WithBaseURL(srvURL), WithBearerToken("hb-token"), mechFast}, opts...)...)
+	h, err := NewHomebox(append([]ClientOption{WithBaseURL(srvURL), WithBearerToken("hb-token"), mechFast}, opts...)...)
 	require.NoError(t, err)
 	return h
 }
 
-func mechVectara(t *testing.T, srvURL string, opts ...Option) *Vectara {
+func mechVectara(t *testing.T, srvURL string, opts ...ClientOption) *Vectara {
 	t.Helper()
-	v, err := NewVectara(append([]Option{WithBaseURL(srvURL), WithAPIKey("zqt_key"), mechFast}, opts...)...)
+	v, err := NewVectara(append([]ClientOption{WithBaseURL(srvURL), WithAPIKey("zqt_key"), mechFast}, opts...)...)
 	require.NoError(t, err)
 	return v
 }
@@ -203,7 +203,7 @@ func mechAny[T any](v *T) any {
 }
 
 // mechCallFn is one call through a facade method.
-type mechCallFn func(ctx context.Context, opts ...Option) (any, *Response, error)
+type mechCallFn func(ctx context.Context, opts ...CallOption) (any, *Response, error)
 
 // mechService describes one service for tests that run across all four.
 type mechService struct {
@@ -213,15 +213,15 @@ type mechService struct {
 	path   string // path the GET hits, prefix included
 	okJSON string
 	// get builds a client on srvURL (the bare server URL) and returns a GET.
-	get func(t *testing.T, srvURL string, opts ...Option) mechCallFn
+	get func(t *testing.T, srvURL string, opts ...ClientOption) mechCallFn
 }
 
 var mechServices = []mechService{
 	{
 		name: "kipu", prefix: "/user-service", op: "getCurrentUser", path: "/user-service/me", okJSON: mechKipuUser,
-		get: func(t *testing.T, srvURL string, opts ...Option) mechCallFn {
+		get: func(t *testing.T, srvURL string, opts ...ClientOption) mechCallFn {
 			k := mechKipu(t, srvURL, opts...)
-			return func(ctx context.Context, o ...Option) (any, *Response, error) {
+			return func(ctx context.Context, o ...CallOption) (any, *Response, error) {
 				v, r, err := k.GetCurrentUser(ctx, o...)
 				return mechAny(v), r, err
 			}
@@ -229,9 +229,9 @@ var mechServices = []mechService{
 	},
 	{
 		name: "harbor", prefix: "/api/v2.0", op: "getCurrentUserInfo", path: "/api/v2.0/users/current", okJSON: mechHarborUser,
-		get: func(t *testing.T, srvURL string, opts ...Option) mechCallFn {
+		get: func(t *testing.T, srvURL string, opts ...ClientOption) mechCallFn {
 			h := mechHarbor(t, srvURL, opts...)
-			return func(ctx context.Context, o ...Option) (any, *Response, error) {
+			return func(ctx context.Context, o ...CallOption) (any, *Response, error) {
 				v, r, err := h.GetCurrentUserInfo(ctx, o...)
 				return mechAny(v), r, err
 			}
@@ -239,9 +239,9 @@ var mechServices = []mechService{
 	},
 	{
 		name: "homebox", prefix: "/api", op: "getUserSelf", path: "/api/v1/users/self", okJSON: mechHomeboxUser,
-		get: func(t *testing.T, srvURL string, opts ...Option) mechCallFn {
+		get: func(t *testing.T, srvURL string, opts ...ClientOption) mechCallFn {
 			h := mechHomebox(t, srvURL, opts...)
-			return func(ctx context.Context, o ...Option) (any, *Response, error) {
+			return func(ctx context.Context, o ...CallOption) (any, *Response, error) {
 				v, r, err := h.GetUserSelf(ctx, o...)
 				return mechAny(v), r, err
 			}
@@ -249,9 +249,9 @@ var mechServices = []mechService{
 	},
 	{
 		name: "vectara", prefix: "/v2", op: "getUser", path: "/v2/users/ada", okJSON: mechVectaraUser,
-		get: func(t *testing.T, srvURL string, opts ...Option) mechCallFn {
+		get: func(t *testing.T, srvURL string, opts ...ClientOption) mechCallFn {
 			v := mechVectara(t, srvURL, opts...)
-			return func(ctx context.Context, o ...Option) (any, *Response, error) {
+			return func(ctx context.Context, o ...CallOption) (any, *Response, error) {
 				u, r, err := v.GetUser(ctx, "ada", o...)
 				return mechAny(u), r, err
 			}
@@ -353,11 +353,11 @@ func TestMechAPIPathAppendedOnce(t *testing.T) {
 }
 
 func TestMechBaseURLRejected(t *testing.T) {
-	ctors := map[string]func(...Option) error{
-		"kipu":    func(o ...Option) error { _, err := NewKipu(o...); return err },
-		"harbor":  func(o ...Option) error { _, err := NewHarbor(o...); return err },
-		"homebox": func(o ...Option) error { _, err := NewHomebox(o...); return err },
-		"vectara": func(o ...Option) error { _, err := NewVectara(o...); return err },
+	ctors := map[string]func(...ClientOption) error{
+		"kipu":    func(o ...ClientOption) error { _, err := NewKipu(o...); return err },
+		"harbor":  func(o ...ClientOption) error { _, err := NewHarbor(o...); return err },
+		"homebox": func(o ...ClientOption) error { _, err := NewHomebox(o...); return err },
+		"vectara": func(o ...ClientOption) error { _, err := NewVectara(o...); return err },
 	}
 	for name, ctor := range ctors {
 		for _, base := range []string{
@@ -489,15 +489,14 @@ func TestMechMaxRetries(t *testing.T) {
 	assert.Equal(t, 2, DefaultMaxRetries)
 	for _, tc := range []struct {
 		name       string
-		clientOpts []Option
-		callOpts   []Option
+		clientOpts []ClientOption
+		callOpts   []CallOption
 		want       int
 	}{
 		{"default is 2 retries", nil, nil, 3},
-		{"per call 0", nil, []Option{WithMaxRetries(0)}, 1},
-		{"client 1", []Option{WithMaxRetries(1)}, nil, 2},
-		{"client 4, call 0", []Option{WithMaxRetries(4)}, []Option{WithMaxRetries(0)}, 1},
-		{"negative is 0", nil, []Option{WithMaxRetries(-3)}, 1},
+		{"per call 0", nil, []CallOption{WithMaxRetries(0)}, 1},
+		{"client 1", []ClientOption{WithMaxRetries(1)}, nil, 2},
+		{"client 4, call 0", []ClientOption{WithMaxRetries(4)}, []CallOption{WithMaxRetries(0)}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, rec := mechServer(t, "/user-service", mechStatus(500))

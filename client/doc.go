@@ -11,7 +11,7 @@
 //
 // Every method has the shape
 //
-//	(ctx, args..., opts ...Option) (result, *Response, error)
+//	(ctx, args..., opts ...CallOption) (result, *Response, error)
 //
 // where *Response is the HTTP answer (body already read, in RawBody), also
 // returned with an error when one arrived.

@@ -25,6 +25,7 @@ var (
 	ErrUnexpectedResponse = errors.New("unexpected response")  // a response the document does not declare, or that does not decode
 	ErrNotAuthenticated   = errors.New("no credentials set")   // an operation needs credentials the client lacks
 	ErrRetryAfterTooLong  = errors.New("retry-after over cap") // the server asked for a longer wait than allowed
+	ErrInvalidOption      = errors.New("invalid option")       // an option that cannot apply (*OptionError)
 )
 
 // APIError is a non-2xx answer of a service. Every method returns it (behind

@@ -27,7 +27,7 @@ type Harbor struct{ c *core }
 
 // NewHarbor returns a Harbor client. WithBaseURL is required: the address of
 // the Harbor portal (https://harbor.example.com); /api/v2.0 is appended.
-func NewHarbor(opts ...Option) (*Harbor, error) {
+func NewHarbor(opts ...ClientOption) (*Harbor, error) {
 	c, err := newCore("harbor", "", "/api/v2.0", opts)
 	if err != nil {
 		return nil, err
@@ -101,7 +101,7 @@ func harborPageInfo(resp *Response) {
 
 // ListUsers returns one page of users (system admin only). params may be
 // nil; build Q with NewHarborQuery.
-func (h *Harbor) ListUsers(ctx context.Context, params *harbor.ListUsersParams, opts ...Option) ([]harbor.UserResp, *Response, error) {
+func (h *Harbor) ListUsers(ctx context.Context, params *harbor.ListUsersParams, opts ...CallOption) ([]harbor.UserResp, *Response, error) {
 	const op = "listUsers"
 	if params == nil {
 		params = &harbor.ListUsersParams{}
@@ -115,7 +115,7 @@ func (h *Harbor) ListUsers(ctx context.Context, params *harbor.ListUsersParams, 
 
 // sendHarborList runs a listing (listUsers, searchUsers): the JSON array
 // body, never nil, with X-Total-Count and Link recorded on the Response.
-func sendHarborList[T any](ctx context.Context, c *core, op string, opts []Option,
+func sendHarborList[T any](ctx context.Context, c *core, op string, opts []CallOption,
 	build func(server string) (*http.Request, error),
 ) ([]T, *Response, error) {
 	r, resp, err := send(ctx, c, op, opts, build, harborList[T])
@@ -140,7 +140,7 @@ func nonNil[T any](s []T) []T {
 // ListUsersIter yields every user matching params, page by page (page_size
 // from params, default 100), stopping when the Link header has no "next"
 // or X-Total-Count is reached.
-func (h *Harbor) ListUsersIter(ctx context.Context, params *harbor.ListUsersParams, opts ...Option) iter.Seq2[harbor.UserResp, error] {
+func (h *Harbor) ListUsersIter(ctx context.Context, params *harbor.ListUsersParams, opts ...CallOption) iter.Seq2[harbor.UserResp, error] {
 	start := harbor.ListUsersParams{}
 	if params != nil {
 		start = *params
@@ -192,7 +192,7 @@ func harborHasNext(resp *Response, page, size int64, got int) bool {
 
 // CreateUser creates a local user (201) and returns its id, read from the
 // Location header.
-func (h *Harbor) CreateUser(ctx context.Context, body harbor.UserCreationReq, opts ...Option) (int64, *Response, error) {
+func (h *Harbor) CreateUser(ctx context.Context, body harbor.UserCreationReq, opts ...CallOption) (int64, *Response, error) {
 	const op = "createUser"
 	r, resp, err := send(ctx, h.c, op, opts,
 		func(s string) (*http.Request, error) { return harbor.NewCreateUserRequest(s, nil, body) },
@@ -227,7 +227,7 @@ func idFromLocation(loc string) (int64, error) {
 }
 
 // GetCurrentUserInfo returns the authenticated user.
-func (h *Harbor) GetCurrentUserInfo(ctx context.Context, opts ...Option) (*harbor.UserResp, *Response, error) {
+func (h *Harbor) GetCurrentUserInfo(ctx context.Context, opts ...CallOption) (*harbor.UserResp, *Response, error) {
 	const op = "getCurrentUserInfo"
 	return sendResult(ctx, h.c, op, opts,
 		func(s string) (*http.Request, error) { return harbor.NewGetCurrentUserInfoRequest(s, nil) },
@@ -248,7 +248,7 @@ func (h *Harbor) GetCurrentUserInfo(ctx context.Context, opts ...Option) (*harbo
 // (NewHarborQuery().Fuzzy("username", ...)). The match is case-sensitive
 // and '%' and '_' in username are wildcards (SQL LIKE), but TotalCount
 // counts case-insensitively.
-func (h *Harbor) SearchUsers(ctx context.Context, username string, params *harbor.SearchUsersParams, opts ...Option) ([]harbor.UserSearchRespItem, *Response, error) {
+func (h *Harbor) SearchUsers(ctx context.Context, username string, params *harbor.SearchUsersParams, opts ...CallOption) ([]harbor.UserSearchRespItem, *Response, error) {
 	const op = "searchUsers"
 	if username == "" {
 		return nil, nil, &ParamError{Operation: op, Param: "username", Reason: "must not be empty"}
@@ -269,7 +269,7 @@ func (h *Harbor) SearchUsers(ctx context.Context, username string, params *harbo
 }
 
 // GetUser returns a user by id (self, or any user for a system admin).
-func (h *Harbor) GetUser(ctx context.Context, id int64, opts ...Option) (*harbor.UserResp, *Response, error) {
+func (h *Harbor) GetUser(ctx context.Context, id int64, opts ...CallOption) (*harbor.UserResp, *Response, error) {
 	const op = "getUser"
 	if err := checkHarborUserID(op, id); err != nil {
 		return nil, nil, err
@@ -280,7 +280,7 @@ func (h *Harbor) GetUser(ctx context.Context, id int64, opts ...Option) (*harbor
 }
 
 // UpdateUserProfile replaces email, realname and comment.
-func (h *Harbor) UpdateUserProfile(ctx context.Context, id int64, profile harbor.UserProfile, opts ...Option) (*Response, error) {
+func (h *Harbor) UpdateUserProfile(ctx context.Context, id int64, profile harbor.UserProfile, opts ...CallOption) (*Response, error) {
 	const op = "updateUserProfile"
 	if err := checkHarborUserID(op, id); err != nil {
 		return nil, err
@@ -291,7 +291,7 @@ func (h *Harbor) UpdateUserProfile(ctx context.Context, id int64, profile harbor
 }
 
 // DeleteUser deletes a user (system admin only; not self, not user 1).
-func (h *Harbor) DeleteUser(ctx context.Context, id int64, opts ...Option) (*Response, error) {
+func (h *Harbor) DeleteUser(ctx context.Context, id int64, opts ...CallOption) (*Response, error) {
 	const op = "deleteUser"
 	if err := checkHarborUserID(op, id); err != nil {
 		return nil, err
@@ -302,7 +302,7 @@ func (h *Harbor) DeleteUser(ctx context.Context, id int64, opts ...Option) (*Res
 }
 
 // SetUserSysAdmin grants or revokes system admin (system admin only).
-func (h *Harbor) SetUserSysAdmin(ctx context.Context, id int64, admin bool, opts ...Option) (*Response, error) {
+func (h *Harbor) SetUserSysAdmin(ctx context.Context, id int64, admin bool, opts ...CallOption) (*Response, error) {
 	const op = "setUserSysAdmin"
 	if err := checkHarborUserID(op, id); err != nil {
 		return nil, err
@@ -316,7 +316,7 @@ func (h *Harbor) SetUserSysAdmin(ctx context.Context, id int64, admin bool, opts
 
 // UpdateUserPassword changes a password. OldPassword is required when users
 // change their own; a system admin may omit it for others.
-func (h *Harbor) UpdateUserPassword(ctx context.Context, id int64, body harbor.PasswordReq, opts ...Option) (*Response, error) {
+func (h *Harbor) UpdateUserPassword(ctx context.Context, id int64, body harbor.PasswordReq, opts ...CallOption) (*Response, error) {
 	const op = "updateUserPassword"
 	if err := checkHarborUserID(op, id); err != nil {
 		return nil, err
@@ -328,7 +328,7 @@ func (h *Harbor) UpdateUserPassword(ctx context.Context, id int64, body harbor.P
 
 // GetCurrentUserPermissions lists what the authenticated user may do,
 // optionally within scope (such as /project/1).
-func (h *Harbor) GetCurrentUserPermissions(ctx context.Context, params *harbor.GetCurrentUserPermissionsParams, opts ...Option) ([]harbor.Permission, *Response, error) {
+func (h *Harbor) GetCurrentUserPermissions(ctx context.Context, params *harbor.GetCurrentUserPermissionsParams, opts ...CallOption) ([]harbor.Permission, *Response, error) {
 	const op = "getCurrentUserPermissions"
 	list, resp, err := sendResult(ctx, h.c, op, opts,
 		func(s string) (*http.Request, error) { return harbor.NewGetCurrentUserPermissionsRequest(s, params) },
@@ -341,7 +341,7 @@ func (h *Harbor) GetCurrentUserPermissions(ctx context.Context, params *harbor.G
 
 // SetCliSecret sets the OIDC CLI secret of a user (412 unless Harbor runs
 // in OIDC mode). An empty secret asks the server to generate one.
-func (h *Harbor) SetCliSecret(ctx context.Context, id int64, secret string, opts ...Option) (*Response, error) {
+func (h *Harbor) SetCliSecret(ctx context.Context, id int64, secret string, opts ...CallOption) (*Response, error) {
 	const op = "setCliSecret"
 	if err := checkHarborUserID(op, id); err != nil {
 		return nil, err

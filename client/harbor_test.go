@@ -25,10 +25,10 @@ const (
 
 // harborSetup returns a Basic-authenticated client of a portal whose API is
 // mounted at /api/v2.0 (the facade appends it to the portal URL).
-func harborSetup(t *testing.T, opts ...client.Option) (*client.Harbor, *http.ServeMux) {
+func harborSetup(t *testing.T, opts ...client.ClientOption) (*client.Harbor, *http.ServeMux) {
 	t.Helper()
 	mux, base := mtServer(t, "/api/v2.0")
-	all := append([]client.Option{client.WithBaseURL(base), client.WithBasicAuth(harborUser, harborPass), mtFast}, opts...)
+	all := append([]client.ClientOption{client.WithBaseURL(base), client.WithBasicAuth(harborUser, harborPass), mtFast}, opts...)
 	h, err := client.NewHarbor(all...)
 	if err != nil {
 		t.Fatal(err)

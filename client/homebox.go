@@ -34,7 +34,7 @@ type Homebox struct {
 // NewHomebox returns a Homebox client. WithBaseURL is required: the address
 // a person opens in a browser (https://homebox.example.com); /api is
 // appended.
-func NewHomebox(opts ...Option) (*Homebox, error) {
+func NewHomebox(opts ...ClientOption) (*Homebox, error) {
 	c, err := newCore("homebox", "", "/api", opts)
 	if err != nil {
 		return nil, err
@@ -108,7 +108,7 @@ func (h *Homebox) SetToken(tok string) {
 // as an *APIError matching ErrRateLimited, with the server's Retry-After in
 // its RetryAfter, and never retried: every refused attempt lengthens the
 // server's lock-out. ForgotPassword and ResetPassword behave the same.
-func (h *Homebox) UserLogin(ctx context.Context, username, password string, stayLoggedIn bool, opts ...Option) (*homebox.TokenResponse, *Response, error) {
+func (h *Homebox) UserLogin(ctx context.Context, username, password string, stayLoggedIn bool, opts ...CallOption) (*homebox.TokenResponse, *Response, error) {
 	const op = "userLogin"
 	if username == "" || password == "" {
 		return nil, nil, &ParamError{Operation: op, Param: "username/password", Reason: "must not be empty"}
@@ -128,7 +128,7 @@ func (h *Homebox) UserLogin(ctx context.Context, username, password string, stay
 }
 
 // UserLogout ends the session and forgets the token.
-func (h *Homebox) UserLogout(ctx context.Context, opts ...Option) (*Response, error) {
+func (h *Homebox) UserLogout(ctx context.Context, opts ...CallOption) (*Response, error) {
 	const op = "userLogout"
 	_, resp, err := send(ctx, h.c, op, opts, homebox.NewUserLogoutRequest, discard)
 	return h.endSession(op, resp, err)
@@ -139,7 +139,7 @@ func (h *Homebox) UserLogout(ctx context.Context, opts ...Option) (*Response, er
 // are not sessions: they keep working, and a client authenticated by an
 // API key keeps it. The operation exists on Homebox builds after v0.26.2;
 // v0.26.2 answers 404 (ErrNotFound).
-func (h *Homebox) UserLogoutAll(ctx context.Context, opts ...Option) (*Response, error) {
+func (h *Homebox) UserLogoutAll(ctx context.Context, opts ...CallOption) (*Response, error) {
 	const op = "userLogoutAll"
 	resp, err := sendEmpty(ctx, h.c, op, opts, homebox.NewUserLogoutAllRequest, http.StatusNoContent)
 	if err != nil {
@@ -169,7 +169,7 @@ func (h *Homebox) endSession(op string, resp *Response, err error) (*Response, e
 
 // UserTokenRefresh gets a new session token and switches to it; the old
 // token stops working. The result's Raw has no "Bearer " prefix.
-func (h *Homebox) UserTokenRefresh(ctx context.Context, opts ...Option) (*homebox.TokenRefreshResponse, *Response, error) {
+func (h *Homebox) UserTokenRefresh(ctx context.Context, opts ...CallOption) (*homebox.TokenRefreshResponse, *Response, error) {
 	const op = "userTokenRefresh"
 	tok, resp, err := sendResult(ctx, h.c, op, opts,
 		homebox.NewUserTokenRefreshRequest,
@@ -199,7 +199,7 @@ func redirectTarget(c *core, op string, resp *Response) (*url.URL, *Response, er
 
 // OIDCLogin starts an OIDC login and returns where the browser must go
 // (the identity provider). The redirect is not followed.
-func (h *Homebox) OIDCLogin(ctx context.Context, opts ...Option) (*url.URL, *Response, error) {
+func (h *Homebox) OIDCLogin(ctx context.Context, opts ...CallOption) (*url.URL, *Response, error) {
 	const op = "oidcLogin"
 	if ctx == nil {
 		return nil, nil, fmt.Errorf("homebox %s: nil context", op)
@@ -215,7 +215,7 @@ func (h *Homebox) OIDCLogin(ctx context.Context, opts ...Option) (*url.URL, *Res
 // OIDCCallback completes an OIDC login with the provider's code and state
 // and returns where Homebox sends the browser (/home on success,
 // /?oidc_error=... on failure). The redirect is not followed.
-func (h *Homebox) OIDCCallback(ctx context.Context, code, state string, opts ...Option) (*url.URL, *Response, error) {
+func (h *Homebox) OIDCCallback(ctx context.Context, code, state string, opts ...CallOption) (*url.URL, *Response, error) {
 	const op = "oidcCallback"
 	if code == "" || state == "" {
 		return nil, nil, &ParamError{Operation: op, Param: "code/state", Reason: "must not be empty"}
@@ -236,7 +236,7 @@ func (h *Homebox) OIDCCallback(ctx context.Context, code, state string, opts ...
 }
 
 // RegisterNewUser registers an account (204). It does not log in.
-func (h *Homebox) RegisterNewUser(ctx context.Context, body homebox.UserRegistration, opts ...Option) (*Response, error) {
+func (h *Homebox) RegisterNewUser(ctx context.Context, body homebox.UserRegistration, opts ...CallOption) (*Response, error) {
 	const op = "registerNewUser"
 	return sendEmpty(ctx, h.c, op, public(opts),
 		func(s string) (*http.Request, error) { return homebox.NewRegisterNewUserRequest(s, body) },
@@ -244,7 +244,7 @@ func (h *Homebox) RegisterNewUser(ctx context.Context, body homebox.UserRegistra
 }
 
 // GetUserSelf returns the logged-in user.
-func (h *Homebox) GetUserSelf(ctx context.Context, opts ...Option) (*homebox.UserOut, *Response, error) {
+func (h *Homebox) GetUserSelf(ctx context.Context, opts ...CallOption) (*homebox.UserOut, *Response, error) {
 	const op = "getUserSelf"
 	w, resp, err := sendResult(ctx, h.c, op, opts,
 		homebox.NewGetUserSelfRequest,
@@ -256,7 +256,7 @@ func (h *Homebox) GetUserSelf(ctx context.Context, opts ...Option) (*homebox.Use
 }
 
 // UpdateAccount replaces the user's name and email.
-func (h *Homebox) UpdateAccount(ctx context.Context, body homebox.UserUpdate, opts ...Option) (*homebox.UserOut, *Response, error) {
+func (h *Homebox) UpdateAccount(ctx context.Context, body homebox.UserUpdate, opts ...CallOption) (*homebox.UserOut, *Response, error) {
 	const op = "updateAccount"
 	w, resp, err := sendResult(ctx, h.c, op, opts,
 		func(s string) (*http.Request, error) { return homebox.NewUpdateAccountRequest(s, body) },
@@ -268,14 +268,14 @@ func (h *Homebox) UpdateAccount(ctx context.Context, body homebox.UserUpdate, op
 }
 
 // DeleteAccount deletes the logged-in user and forgets the token.
-func (h *Homebox) DeleteAccount(ctx context.Context, opts ...Option) (*Response, error) {
+func (h *Homebox) DeleteAccount(ctx context.Context, opts ...CallOption) (*Response, error) {
 	const op = "deleteAccount"
 	_, resp, err := send(ctx, h.c, op, opts, homebox.NewDeleteAccountRequest, discard)
 	return h.endSession(op, resp, err)
 }
 
 // GetUserSettings returns the user's settings object (nil when null).
-func (h *Homebox) GetUserSettings(ctx context.Context, opts ...Option) (homebox.UserSettings, *Response, error) {
+func (h *Homebox) GetUserSettings(ctx context.Context, opts ...CallOption) (homebox.UserSettings, *Response, error) {
 	const op = "getUserSettings"
 	w, resp, err := sendResult(ctx, h.c, op, opts,
 		homebox.NewGetUserSettingsRequest,
@@ -288,7 +288,7 @@ func (h *Homebox) GetUserSettings(ctx context.Context, opts ...Option) (homebox.
 
 // UpdateUserSettings replaces the settings object whole (no merge) and
 // returns what was stored.
-func (h *Homebox) UpdateUserSettings(ctx context.Context, settings homebox.UserSettings, opts ...Option) (homebox.UserSettings, *Response, error) {
+func (h *Homebox) UpdateUserSettings(ctx context.Context, settings homebox.UserSettings, opts ...CallOption) (homebox.UserSettings, *Response, error) {
 	const op = "updateUserSettings"
 	w, resp, err := sendResult(ctx, h.c, op, opts,
 		func(s string) (*http.Request, error) { return homebox.NewUpdateUserSettingsRequest(s, settings) },
@@ -301,7 +301,7 @@ func (h *Homebox) UpdateUserSettings(ctx context.Context, settings homebox.UserS
 
 // ChangePassword changes the password; the user's other sessions end, this
 // one stays.
-func (h *Homebox) ChangePassword(ctx context.Context, current, newPassword string, opts ...Option) (*Response, error) {
+func (h *Homebox) ChangePassword(ctx context.Context, current, newPassword string, opts ...CallOption) (*Response, error) {
 	const op = "changePassword"
 	return sendEmpty(ctx, h.c, op, opts,
 		func(s string) (*http.Request, error) {
@@ -312,7 +312,7 @@ func (h *Homebox) ChangePassword(ctx context.Context, current, newPassword strin
 
 // ForgotPassword asks for a reset email (204 whether or not the address is
 // known).
-func (h *Homebox) ForgotPassword(ctx context.Context, email string, opts ...Option) (*Response, error) {
+func (h *Homebox) ForgotPassword(ctx context.Context, email string, opts ...CallOption) (*Response, error) {
 	const op = "forgotPassword"
 	if email == "" {
 		return nil, &ParamError{Operation: op, Param: "email", Reason: "must not be empty"}
@@ -326,7 +326,7 @@ func (h *Homebox) ForgotPassword(ctx context.Context, email string, opts ...Opti
 
 // ResetPassword sets a new password with the token from the reset email;
 // every session of the user ends.
-func (h *Homebox) ResetPassword(ctx context.Context, token, password string, opts ...Option) (*Response, error) {
+func (h *Homebox) ResetPassword(ctx context.Context, token, password string, opts ...CallOption) (*Response, error) {
 	const op = "resetPassword"
 	return sendEmpty(ctx, h.c, op, authAttempt(opts),
 		func(s string) (*http.Request, error) {
@@ -336,7 +336,7 @@ func (h *Homebox) ResetPassword(ctx context.Context, token, password string, opt
 }
 
 // ListAPIKeys lists the user's API keys, newest first, without their tokens.
-func (h *Homebox) ListAPIKeys(ctx context.Context, opts ...Option) ([]homebox.APIKeyOut, *Response, error) {
+func (h *Homebox) ListAPIKeys(ctx context.Context, opts ...CallOption) ([]homebox.APIKeyOut, *Response, error) {
 	const op = "listApiKeys"
 	list, resp, err := sendResult(ctx, h.c, op, opts,
 		homebox.NewListAPIKeysRequest,
@@ -348,7 +348,7 @@ func (h *Homebox) ListAPIKeys(ctx context.Context, opts ...Option) ([]homebox.AP
 }
 
 // CreateAPIKey creates an API key; the result's Token is shown only now.
-func (h *Homebox) CreateAPIKey(ctx context.Context, body homebox.APIKeyCreate, opts ...Option) (*homebox.APIKeyCreatedOut, *Response, error) {
+func (h *Homebox) CreateAPIKey(ctx context.Context, body homebox.APIKeyCreate, opts ...CallOption) (*homebox.APIKeyCreatedOut, *Response, error) {
 	const op = "createApiKey"
 	return sendResult(ctx, h.c, op, opts,
 		func(s string) (*http.Request, error) { return homebox.NewCreateAPIKeyRequest(s, body) },
@@ -356,7 +356,7 @@ func (h *Homebox) CreateAPIKey(ctx context.Context, body homebox.APIKeyCreate, o
 }
 
 // DeleteAPIKey revokes an API key.
-func (h *Homebox) DeleteAPIKey(ctx context.Context, id openapi_types.UUID, opts ...Option) (*Response, error) {
+func (h *Homebox) DeleteAPIKey(ctx context.Context, id openapi_types.UUID, opts ...CallOption) (*Response, error) {
 	const op = "deleteApiKey"
 	if id == (openapi_types.UUID{}) {
 		return nil, &ParamError{Operation: op, Param: "id", Reason: "must not be the zero UUID"}

@@ -22,10 +22,10 @@ import (
 
 // homeboxSetup returns a client of a Homebox whose API is mounted at /api
 // (the facade appends it to the browser URL), the mux, and the browser URL.
-func homeboxSetup(t *testing.T, opts ...client.Option) (*client.Homebox, *http.ServeMux, string) {
+func homeboxSetup(t *testing.T, opts ...client.ClientOption) (*client.Homebox, *http.ServeMux, string) {
 	t.Helper()
 	mux, base := mtServer(t, "/api")
-	h, err := client.NewHomebox(append([]client.Option{client.WithBaseURL(base), mtFast}, opts...)...)
+	h, err := client.NewHomebox(append([]client.ClientOption{client.WithBaseURL(base), mtFast}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,7 +33,7 @@ type Kipu struct{ c *core }
 // NewKipu returns a Kipu client. The base URL defaults to
 // KipuDefaultBaseURL; WithBaseURL replaces it whole (include the service
 // path, as in http://127.0.0.1:8080/user-service).
-func NewKipu(opts ...Option) (*Kipu, error) {
+func NewKipu(opts ...ClientOption) (*Kipu, error) {
 	c, err := newCore("kipu", KipuDefaultBaseURL, "", opts)
 	if err != nil {
 		return nil, err
@@ -63,19 +63,24 @@ func NewKipu(opts ...Option) (*Kipu, error) {
 }
 
 // public marks an operation that needs no credential.
-func public(opts []Option) []Option { return append([]Option{WithoutAuth()}, opts...) }
+func public(opts []CallOption) []CallOption { return append([]CallOption{withoutAuth}, opts...) }
 
 // authAttempt marks a credential-checking call behind the server's auth
 // rate limiter (a login, a password reset): a 429 is returned with its
 // Retry-After instead of slept through, since every refused attempt
 // lengthens the lock-out.
-func authAttempt(opts []Option) []Option {
-	return append([]Option{WithoutAuth(), func(c *config) { c.authAttempt = true }}, opts...)
+func authAttempt(opts []CallOption) []CallOption {
+	return append([]CallOption{withoutAuth, markAuthAttempt}, opts...)
 }
+
+var (
+	withoutAuth     = WithoutAuth()
+	markAuthAttempt = callOnly{option{name: "authAttempt", set: func(c *config) error { c.authAttempt = true; return nil }}}
+)
 
 // GetCurrentUser returns the authenticated user's profile (GET /me). The
 // service provisions the user from its identity provider on first call.
-func (k *Kipu) GetCurrentUser(ctx context.Context, opts ...Option) (*kipu.UserDto, *Response, error) {
+func (k *Kipu) GetCurrentUser(ctx context.Context, opts ...CallOption) (*kipu.UserDto, *Response, error) {
 	const op = "getCurrentUser"
 	return sendResult(ctx, k.c, op, opts,
 		kipu.NewGetCurrentUserRequest,
@@ -84,7 +89,7 @@ func (k *Kipu) GetCurrentUser(ctx context.Context, opts ...Option) (*kipu.UserDt
 
 // UpdateCurrentUser replaces the editable profile fields (PUT /me): fields
 // left nil are cleared. Email and names belong to the identity provider.
-func (k *Kipu) UpdateCurrentUser(ctx context.Context, body kipu.UpdateUserRequest, opts ...Option) (*kipu.UserDto, *Response, error) {
+func (k *Kipu) UpdateCurrentUser(ctx context.Context, body kipu.UpdateUserRequest, opts ...CallOption) (*kipu.UserDto, *Response, error) {
 	const op = "updateCurrentUser"
 	return sendResult(ctx, k.c, op, opts,
 		func(s string) (*http.Request, error) { return kipu.NewUpdateCurrentUserRequest(s, body) },
@@ -92,7 +97,7 @@ func (k *Kipu) UpdateCurrentUser(ctx context.Context, body kipu.UpdateUserReques
 }
 
 // DeleteCurrentUser deletes the authenticated user's account (DELETE /me).
-func (k *Kipu) DeleteCurrentUser(ctx context.Context, opts ...Option) (*Response, error) {
+func (k *Kipu) DeleteCurrentUser(ctx context.Context, opts ...CallOption) (*Response, error) {
 	const op = "deleteCurrentUser"
 	return sendEmpty(ctx, k.c, op, opts,
 		kipu.NewDeleteCurrentUserRequest,
@@ -102,7 +107,7 @@ func (k *Kipu) DeleteCurrentUser(ctx context.Context, opts ...Option) (*Response
 // UpdateCurrentUserProfileImage uploads a new profile image read from img
 // (PUT /me/profile-image, multipart field "file"). The content type is
 // sniffed from the data; filename is what the server is told.
-func (k *Kipu) UpdateCurrentUserProfileImage(ctx context.Context, filename string, img io.Reader, opts ...Option) (*Response, error) {
+func (k *Kipu) UpdateCurrentUserProfileImage(ctx context.Context, filename string, img io.Reader, opts ...CallOption) (*Response, error) {
 	const op = "updateCurrentUserProfileImage"
 	if img == nil {
 		return nil, &ParamError{Operation: op, Param: "image", Reason: "must not be nil"}
@@ -152,7 +157,7 @@ func safeFilenameRune(r rune) rune {
 }
 
 // DeleteCurrentUserProfileImage removes the profile image (idempotent).
-func (k *Kipu) DeleteCurrentUserProfileImage(ctx context.Context, opts ...Option) (*Response, error) {
+func (k *Kipu) DeleteCurrentUserProfileImage(ctx context.Context, opts ...CallOption) (*Response, error) {
 	const op = "deleteCurrentUserProfileImage"
 	return sendEmpty(ctx, k.c, op, opts,
 		kipu.NewDeleteCurrentUserProfileImageRequest,
@@ -161,7 +166,7 @@ func (k *Kipu) DeleteCurrentUserProfileImage(ctx context.Context, opts ...Option
 
 // GetPersonalAccessTokens lists the user's tokens. Raw token values are
 // never returned here, only at creation.
-func (k *Kipu) GetPersonalAccessTokens(ctx context.Context, opts ...Option) (*kipu.AccessTokensDto, *Response, error) {
+func (k *Kipu) GetPersonalAccessTokens(ctx context.Context, opts ...CallOption) (*kipu.AccessTokensDto, *Response, error) {
 	const op = "getPersonalAccessTokens"
 	return sendResult(ctx, k.c, op, opts,
 		kipu.NewGetPersonalAccessTokensRequest,
@@ -170,7 +175,7 @@ func (k *Kipu) GetPersonalAccessTokens(ctx context.Context, opts ...Option) (*ki
 
 // CreatePersonalAccessToken creates a token; the result's Value holds the
 // raw token, which the service shows only this once.
-func (k *Kipu) CreatePersonalAccessToken(ctx context.Context, body kipu.CreateAccessTokenRequest, opts ...Option) (*kipu.AccessTokenDto, *Response, error) {
+func (k *Kipu) CreatePersonalAccessToken(ctx context.Context, body kipu.CreateAccessTokenRequest, opts ...CallOption) (*kipu.AccessTokenDto, *Response, error) {
 	const op = "createPersonalAccessToken"
 	return sendResult(ctx, k.c, op, opts,
 		func(s string) (*http.Request, error) { return kipu.NewCreatePersonalAccessTokenRequest(s, body) },
@@ -178,7 +183,7 @@ func (k *Kipu) CreatePersonalAccessToken(ctx context.Context, body kipu.CreateAc
 }
 
 // DeletePersonalAccessToken revokes the token with the given id.
-func (k *Kipu) DeletePersonalAccessToken(ctx context.Context, id string, opts ...Option) (*Response, error) {
+func (k *Kipu) DeletePersonalAccessToken(ctx context.Context, id string, opts ...CallOption) (*Response, error) {
 	const op = "deletePersonalAccessToken"
 	if err := checkPathParam(op, "id", id); err != nil {
 		return nil, err
@@ -191,7 +196,7 @@ func (k *Kipu) DeletePersonalAccessToken(ctx context.Context, id string, opts ..
 // RegenerateDefaultPersonalAccessToken replaces the default token and
 // returns its new raw value. The old default token stops working, so a
 // client authenticated with it must switch (see WithPersonalAccessToken).
-func (k *Kipu) RegenerateDefaultPersonalAccessToken(ctx context.Context, opts ...Option) (*kipu.DefaultAccessTokenDto, *Response, error) {
+func (k *Kipu) RegenerateDefaultPersonalAccessToken(ctx context.Context, opts ...CallOption) (*kipu.DefaultAccessTokenDto, *Response, error) {
 	const op = "regenerateDefaultPersonalAccessToken"
 	return sendResult(ctx, k.c, op, opts,
 		kipu.NewRegenerateDefaultPersonalAccessTokenRequest,
@@ -200,7 +205,7 @@ func (k *Kipu) RegenerateDefaultPersonalAccessToken(ctx context.Context, opts ..
 
 // AuthorizeByPersonalAccessToken resolves token into the principal that
 // owns it (public; the token travels as X-Auth-Token).
-func (k *Kipu) AuthorizeByPersonalAccessToken(ctx context.Context, token string, opts ...Option) (*kipu.PersonalAccessTokenPrincipal, *Response, error) {
+func (k *Kipu) AuthorizeByPersonalAccessToken(ctx context.Context, token string, opts ...CallOption) (*kipu.PersonalAccessTokenPrincipal, *Response, error) {
 	const op = "authorizeByPersonalAccessToken"
 	if token == "" {
 		return nil, nil, &ParamError{Operation: op, Param: "token", Reason: "must not be empty"}
@@ -213,7 +218,7 @@ func (k *Kipu) AuthorizeByPersonalAccessToken(ctx context.Context, token string,
 }
 
 // GetUserByID returns the public overview of a user.
-func (k *Kipu) GetUserByID(ctx context.Context, id string, opts ...Option) (*kipu.UserOverviewDto, *Response, error) {
+func (k *Kipu) GetUserByID(ctx context.Context, id string, opts ...CallOption) (*kipu.UserOverviewDto, *Response, error) {
 	const op = "getUserById"
 	if err := checkPathParam(op, "id", id); err != nil {
 		return nil, nil, err
@@ -225,7 +230,7 @@ func (k *Kipu) GetUserByID(ctx context.Context, id string, opts ...Option) (*kip
 
 // CheckUserExists reports whether a user exists (HEAD /users/{id}): false
 // only on 404; any other failure is an error.
-func (k *Kipu) CheckUserExists(ctx context.Context, id string, opts ...Option) (bool, *Response, error) {
+func (k *Kipu) CheckUserExists(ctx context.Context, id string, opts ...CallOption) (bool, *Response, error) {
 	const op = "checkUserExists"
 	if err := checkPathParam(op, "id", id); err != nil {
 		return false, nil, err
@@ -251,7 +256,7 @@ func (k *Kipu) CheckUserExists(ctx context.Context, id string, opts ...Option) (
 // ("data:image/png;base64,..."; see api/kipu.yaml), or nil with no error
 // when the user has no image. An unknown user is an *APIError matching
 // ErrNotFound. Decode the bytes with ParseDataURI.
-func (k *Kipu) GetUserProfileImage(ctx context.Context, id string, opts ...Option) (*string, *Response, error) {
+func (k *Kipu) GetUserProfileImage(ctx context.Context, id string, opts ...CallOption) (*string, *Response, error) {
 	const op = "getUserProfileImage"
 	if err := checkPathParam(op, "id", id); err != nil {
 		return nil, nil, err
@@ -305,7 +310,7 @@ func ParseDataURI(uri string) (mediaType string, data []byte, err error) {
 
 // GetUserRegistrationStatus returns the registration state for an email
 // (public). An unknown email is status NOT_FOUND, not an error.
-func (k *Kipu) GetUserRegistrationStatus(ctx context.Context, email string, opts ...Option) (*kipu.RegistrationResponse, *Response, error) {
+func (k *Kipu) GetUserRegistrationStatus(ctx context.Context, email string, opts ...CallOption) (*kipu.RegistrationResponse, *Response, error) {
 	const op = "getUserRegistrationStatus"
 	if strings.TrimSpace(email) == "" {
 		return nil, nil, &ParamError{Operation: op, Param: "email", Reason: "must not be empty"}
@@ -319,7 +324,7 @@ func (k *Kipu) GetUserRegistrationStatus(ctx context.Context, email string, opts
 
 // SearchUsers searches first name, last name, username and email for q
 // (case-insensitive substring). The result may be empty, never nil.
-func (k *Kipu) SearchUsers(ctx context.Context, q string, opts ...Option) ([]kipu.UserSearchDto, *Response, error) {
+func (k *Kipu) SearchUsers(ctx context.Context, q string, opts ...CallOption) ([]kipu.UserSearchDto, *Response, error) {
 	const op = "searchUsers"
 	if strings.TrimSpace(q) == "" {
 		return nil, nil, &ParamError{Operation: op, Param: "q", Reason: "must not be empty"}

@@ -190,10 +190,10 @@ const kipuToken = "kqh_pat_client"
 
 // kipuSetup returns a client with a personal access token and its mux,
 // mounted at /user-service.
-func kipuSetup(t *testing.T, opts ...client.Option) (*client.Kipu, *http.ServeMux) {
+func kipuSetup(t *testing.T, opts ...client.ClientOption) (*client.Kipu, *http.ServeMux) {
 	t.Helper()
 	mux, base := mtServer(t, "/user-service")
-	all := append([]client.Option{
+	all := append([]client.ClientOption{
 		client.WithBaseURL(base + "/user-service"),
 		client.WithPersonalAccessToken(kipuToken),
 		mtFast,
@@ -619,7 +619,7 @@ func TestKipu_RegenerateDefaultPersonalAccessToken_error(t *testing.T) {
 // client's own; a client without a token may call it.
 func TestKipu_AuthorizeByPersonalAccessToken(t *testing.T) {
 	for _, withToken := range []bool{true, false} {
-		opts := []client.Option{}
+		opts := []client.ClientOption{}
 		if !withToken {
 			opts = append(opts, client.WithPersonalAccessToken(""))
 		}

@@ -188,7 +188,7 @@ func TestMechRetryAfterOverCap(t *testing.T) {
 				w.Header().Set(tc.key, tc.val)
 				mechJSON(w, 503, `{"status":503,"error":"Service Unavailable","message":"maintenance","path":"/user-service/me"}`)
 			})
-			var opts []Option
+			var opts []ClientOption
 			if tc.clientCap {
 				opts = append(opts, WithMaxRetryAfter(tc.cap))
 			}
@@ -247,7 +247,7 @@ func TestMechCancelDuringWait(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		first func(w http.ResponseWriter)
-		opts  []Option
+		opts  []ClientOption
 	}{
 		{"Retry-After under the cap", func(w http.ResponseWriter) {
 			w.Header().Set("Retry-After", "30")
@@ -258,7 +258,7 @@ func TestMechCancelDuringWait(t *testing.T) {
 			mechJSON(w, 429, `{}`)
 		}, nil},
 		{"exponential backoff", func(w http.ResponseWriter) { mechJSON(w, 500, `{}`) },
-			[]Option{WithRetryBackoff(30*time.Second, 30*time.Second)}},
+			[]ClientOption{WithRetryBackoff(30*time.Second, 30*time.Second)}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := make(chan struct{})
@@ -299,59 +299,59 @@ type mechMethodCall struct {
 	method string
 	name   string
 	prefix string
-	call   func(t *testing.T, srvURL string, opts ...Option) error
+	call   func(t *testing.T, srvURL string, opts ...ClientOption) error
 }
 
 var mechMethodCalls = []mechMethodCall{
-	{http.MethodGet, "kipu.GetCurrentUser", "/user-service", func(t *testing.T, u string, o ...Option) error {
+	{http.MethodGet, "kipu.GetCurrentUser", "/user-service", func(t *testing.T, u string, o ...ClientOption) error {
 		_, _, err := mechKipu(t, u, o...).GetCurrentUser(t.Context())
 		return err
 	}},
-	{http.MethodHead, "kipu.CheckUserExists", "/user-service", func(t *testing.T, u string, o ...Option) error {
+	{http.MethodHead, "kipu.CheckUserExists", "/user-service", func(t *testing.T, u string, o ...ClientOption) error {
 		_, _, err := mechKipu(t, u, o...).CheckUserExists(t.Context(), "u-1")
 		return err
 	}},
-	{http.MethodPut, "kipu.UpdateCurrentUser", "/user-service", func(t *testing.T, u string, o ...Option) error {
+	{http.MethodPut, "kipu.UpdateCurrentUser", "/user-service", func(t *testing.T, u string, o ...ClientOption) error {
 		_, _, err := mechKipu(t, u, o...).UpdateCurrentUser(t.Context(), kipu.UpdateUserRequest{About: mechPtr("hi")})
 		return err
 	}},
-	{http.MethodDelete, "kipu.DeleteCurrentUser", "/user-service", func(t *testing.T, u string, o ...Option) error {
+	{http.MethodDelete, "kipu.DeleteCurrentUser", "/user-service", func(t *testing.T, u string, o ...ClientOption) error {
 		_, err := mechKipu(t, u, o...).DeleteCurrentUser(t.Context())
 		return err
 	}},
-	{http.MethodPost, "kipu.CreatePersonalAccessToken", "/user-service", func(t *testing.T, u string, o ...Option) error {
+	{http.MethodPost, "kipu.CreatePersonalAccessToken", "/user-service", func(t *testing.T, u string, o ...ClientOption) error {
 		_, _, err := mechKipu(t, u, o...).CreatePersonalAccessToken(t.Context(), kipu.CreateAccessTokenRequest{Name: "ci"})
 		return err
 	}},
-	{http.MethodGet, "harbor.GetUser", "/api/v2.0", func(t *testing.T, u string, o ...Option) error {
+	{http.MethodGet, "harbor.GetUser", "/api/v2.0", func(t *testing.T, u string, o ...ClientOption) error {
 		_, _, err := mechHarbor(t, u, o...).GetUser(t.Context(), 3)
 		return err
 	}},
-	{http.MethodPut, "harbor.UpdateUserProfile", "/api/v2.0", func(t *testing.T, u string, o ...Option) error {
+	{http.MethodPut, "harbor.UpdateUserProfile", "/api/v2.0", func(t *testing.T, u string, o ...ClientOption) error {
 		_, err := mechHarbor(t, u, o...).UpdateUserProfile(t.Context(), 3, harbor.UserProfile{Email: "a@b.c", Realname: "A"})
 		return err
 	}},
-	{http.MethodPost, "harbor.CreateUser", "/api/v2.0", func(t *testing.T, u string, o ...Option) error {
+	{http.MethodPost, "harbor.CreateUser", "/api/v2.0", func(t *testing.T, u string, o ...ClientOption) error {
 		_, _, err := mechHarbor(t, u, o...).CreateUser(t.Context(), harbor.UserCreationReq{Username: "ada", Email: "a@b.c", Realname: "A", Password: "Passw0rd!"})
 		return err
 	}},
-	{http.MethodPut, "homebox.UpdateAccount", "/api", func(t *testing.T, u string, o ...Option) error {
+	{http.MethodPut, "homebox.UpdateAccount", "/api", func(t *testing.T, u string, o ...ClientOption) error {
 		_, _, err := mechHomebox(t, u, o...).UpdateAccount(t.Context(), homebox.UserUpdate{})
 		return err
 	}},
-	{http.MethodPost, "homebox.CreateAPIKey", "/api", func(t *testing.T, u string, o ...Option) error {
+	{http.MethodPost, "homebox.CreateAPIKey", "/api", func(t *testing.T, u string, o ...ClientOption) error {
 		_, _, err := mechHomebox(t, u, o...).CreateAPIKey(t.Context(), homebox.APIKeyCreate{Name: "k"})
 		return err
 	}},
-	{http.MethodDelete, "vectara.DeleteUser", "/v2", func(t *testing.T, u string, o ...Option) error {
+	{http.MethodDelete, "vectara.DeleteUser", "/v2", func(t *testing.T, u string, o ...ClientOption) error {
 		_, err := mechVectara(t, u, o...).DeleteUser(t.Context(), "ada")
 		return err
 	}},
-	{http.MethodPost, "vectara.CreateUser", "/v2", func(t *testing.T, u string, o ...Option) error {
+	{http.MethodPost, "vectara.CreateUser", "/v2", func(t *testing.T, u string, o ...ClientOption) error {
 		_, _, err := mechVectara(t, u, o...).CreateUser(t.Context(), vectara.CreateUserRequest{Email: "a@b.c"})
 		return err
 	}},
-	{http.MethodPatch, "vectara.UpdateUser", "/v2", func(t *testing.T, u string, o ...Option) error {
+	{http.MethodPatch, "vectara.UpdateUser", "/v2", func(t *testing.T, u string, o ...ClientOption) error {
 		_, _, err := mechVectara(t, u, o...).UpdateUser(t.Context(), "ada", vectara.UpdateUserRequest{Enabled: mechPtr(false)})
 		return err
 	}},

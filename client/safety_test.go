@@ -44,19 +44,19 @@ type mechAuthCase struct {
 	name   string
 	svc    string
 	header string // where the credential travels
-	opts   func(t *testing.T) []Option
+	opts   func(t *testing.T) []ClientOption
 }
 
 func mechAuthCases() []mechAuthCase {
-	none := func(*testing.T) []Option { return nil }
+	none := func(*testing.T) []ClientOption { return nil }
 	return []mechAuthCase{
 		{"kipu PAT", "kipu", "X-Auth-Token", none},
 		{"harbor basic", "harbor", "Authorization", none},
 		{"homebox bearer", "homebox", "Authorization", none},
 		{"vectara api key", "vectara", "X-Api-Key", none},
-		{"vectara oauth", "vectara", "Authorization", func(t *testing.T) []Option {
+		{"vectara oauth", "vectara", "Authorization", func(t *testing.T) []ClientOption {
 			tok := mechTokenServer(t, "oauth-access")
-			return []Option{WithAPIKey(""), WithClientCredentials("cid", "csecret", tok.URL+"/oauth2/token")}
+			return []ClientOption{WithAPIKey(""), WithClientCredentials("cid", "csecret", tok.URL+"/oauth2/token")}
 		}},
 	}
 }
@@ -326,16 +326,16 @@ func TestMechNoCredentialInLogsOrErrors(t *testing.T) {
 		http.Redirect(w, r, closed+"/cb?access_token="+queryToken+"&state=x", http.StatusFound)
 	})
 
-	clientOpts := func(svc string) []Option {
+	clientOpts := func(svc string) []ClientOption {
 		switch svc {
 		case "kipu":
-			return []Option{WithPersonalAccessToken(pat)}
+			return []ClientOption{WithPersonalAccessToken(pat)}
 		case "harbor":
-			return []Option{WithBasicAuth("admin", harborPass)}
+			return []ClientOption{WithBasicAuth("admin", harborPass)}
 		case "homebox":
-			return []Option{WithBearerToken(bearer)}
+			return []ClientOption{WithBearerToken(bearer)}
 		}
-		return []Option{WithAPIKey(apiKey)}
+		return []ClientOption{WithAPIKey(apiKey)}
 	}
 	for _, base := range []string{unauthorized.URL, closed, crossHost, toDead.URL} {
 		for _, svc := range mechServices {

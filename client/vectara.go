@@ -39,7 +39,7 @@ type Vectara struct {
 
 // NewVectara returns a Vectara client. The base URL defaults to
 // VectaraDefaultBaseURL.
-func NewVectara(opts ...Option) (*Vectara, error) {
+func NewVectara(opts ...ClientOption) (*Vectara, error) {
 	c, err := newCore("vectara", VectaraDefaultBaseURL, "", opts)
 	if err != nil {
 		return nil, err
@@ -177,7 +177,7 @@ func sanitizeTokenError(err error) error {
 
 // ListUsers returns one page of users. Pass the previous page's
 // Metadata.PageKey as params.PageKey for the next; see ListUsersIter.
-func (v *Vectara) ListUsers(ctx context.Context, params *vectara.ListUsersParams, opts ...Option) (*vectara.ListUsersPage, *Response, error) {
+func (v *Vectara) ListUsers(ctx context.Context, params *vectara.ListUsersParams, opts ...CallOption) (*vectara.ListUsersPage, *Response, error) {
 	const op = "listUsers"
 	if params == nil {
 		params = &vectara.ListUsersParams{}
@@ -190,7 +190,7 @@ func (v *Vectara) ListUsers(ctx context.Context, params *vectara.ListUsersParams
 // ListUsersIter yields every user, following metadata.page_key until the
 // service returns none. params (may be nil) gives limit and corpus_key; its
 // PageKey is where to start.
-func (v *Vectara) ListUsersIter(ctx context.Context, params *vectara.ListUsersParams, opts ...Option) iter.Seq2[vectara.User, error] {
+func (v *Vectara) ListUsersIter(ctx context.Context, params *vectara.ListUsersParams, opts ...CallOption) iter.Seq2[vectara.User, error] {
 	start := vectara.ListUsersParams{}
 	if params != nil {
 		start = *params
@@ -232,7 +232,7 @@ func (v *Vectara) ListUsersIter(ctx context.Context, params *vectara.ListUsersPa
 // CreateUser creates a user (201). The result carries the one-time code,
 // when the service sends one. The live service may answer with empty
 // username and email; they are filled from the request.
-func (v *Vectara) CreateUser(ctx context.Context, body vectara.CreateUserRequest, opts ...Option) (*vectara.CreateUsersResponse, *Response, error) {
+func (v *Vectara) CreateUser(ctx context.Context, body vectara.CreateUserRequest, opts ...CallOption) (*vectara.CreateUsersResponse, *Response, error) {
 	const op = "createUser"
 	u, resp, err := sendResult(ctx, v.c, op, opts,
 		func(s string) (*http.Request, error) { return vectara.NewCreateUserRequest(s, nil, body) },
@@ -255,7 +255,7 @@ func (v *Vectara) CreateUser(ctx context.Context, body vectara.CreateUserRequest
 }
 
 // GetUser returns the user with the given (plain, unencoded) username.
-func (v *Vectara) GetUser(ctx context.Context, username string, opts ...Option) (*vectara.User, *Response, error) {
+func (v *Vectara) GetUser(ctx context.Context, username string, opts ...CallOption) (*vectara.User, *Response, error) {
 	const op = "getUser"
 	if err := checkPathParam(op, "username", username); err != nil {
 		return nil, nil, err
@@ -267,7 +267,7 @@ func (v *Vectara) GetUser(ctx context.Context, username string, opts ...Option) 
 
 // UpdateUser changes the fields set in body (PATCH); a role list that is
 // set replaces the current one. Username and email cannot change.
-func (v *Vectara) UpdateUser(ctx context.Context, username string, body vectara.UpdateUserRequest, opts ...Option) (*vectara.User, *Response, error) {
+func (v *Vectara) UpdateUser(ctx context.Context, username string, body vectara.UpdateUserRequest, opts ...CallOption) (*vectara.User, *Response, error) {
 	const op = "updateUser"
 	if err := checkPathParam(op, "username", username); err != nil {
 		return nil, nil, err
@@ -278,7 +278,7 @@ func (v *Vectara) UpdateUser(ctx context.Context, username string, body vectara.
 }
 
 // DeleteUser deletes the user (204).
-func (v *Vectara) DeleteUser(ctx context.Context, username string, opts ...Option) (*Response, error) {
+func (v *Vectara) DeleteUser(ctx context.Context, username string, opts ...CallOption) (*Response, error) {
 	const op = "deleteUser"
 	if err := checkPathParam(op, "username", username); err != nil {
 		return nil, err
@@ -291,7 +291,7 @@ func (v *Vectara) DeleteUser(ctx context.Context, username string, opts ...Optio
 // ResetUserPassword starts a password reset. The result's one-time code
 // fields are set when the service returns them; an empty 200 or a 204 (as
 // older deployments answer) gives an empty result.
-func (v *Vectara) ResetUserPassword(ctx context.Context, username string, opts ...Option) (*vectara.ResetPasswordUsersResponse, *Response, error) {
+func (v *Vectara) ResetUserPassword(ctx context.Context, username string, opts ...CallOption) (*vectara.ResetPasswordUsersResponse, *Response, error) {
 	const op = "resetUserPassword"
 	if err := checkPathParam(op, "username", username); err != nil {
 		return nil, nil, err

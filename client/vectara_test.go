@@ -27,10 +27,10 @@ import (
 const vectaraKey = "zqt_personal_key"
 
 // vectaraSetup returns an x-api-key client of a Vectara at the server root.
-func vectaraSetup(t *testing.T, opts ...client.Option) (*client.Vectara, *http.ServeMux) {
+func vectaraSetup(t *testing.T, opts ...client.ClientOption) (*client.Vectara, *http.ServeMux) {
 	t.Helper()
 	mux, base := mtServer(t, "")
-	v, err := client.NewVectara(append([]client.Option{client.WithBaseURL(base), client.WithAPIKey(vectaraKey), mtFast}, opts...)...)
+	v, err := client.NewVectara(append([]client.ClientOption{client.WithBaseURL(base), client.WithAPIKey(vectaraKey), mtFast}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -614,7 +614,7 @@ func (ts *vectaraTokenServer) serve(w http.ResponseWriter, r *http.Request) {
 
 // vectaraOAuthSetup returns a client-credentials client and a handler
 // counter; the API answers users with the bearer token it saw.
-func vectaraOAuthSetup(t *testing.T, ts *vectaraTokenServer, opts ...client.Option) (*client.Vectara, *atomic.Value, *atomic.Int32) {
+func vectaraOAuthSetup(t *testing.T, ts *vectaraTokenServer, opts ...client.ClientOption) (*client.Vectara, *atomic.Value, *atomic.Int32) {
 	t.Helper()
 	mux, base := mtServer(t, "")
 	var lastAuth atomic.Value
@@ -625,7 +625,7 @@ func vectaraOAuthSetup(t *testing.T, ts *vectaraTokenServer, opts ...client.Opti
 		lastAuth.Store(r.Header.Get("Authorization"))
 		mtWriteJSON(w, 200, `{"username":"u"}`)
 	})
-	v, err := client.NewVectara(append([]client.Option{client.WithBaseURL(base), client.WithClientCredentials(vectaraClientID, vectaraClientSecret, ts.url()), mtFast}, opts...)...)
+	v, err := client.NewVectara(append([]client.ClientOption{client.WithBaseURL(base), client.WithClientCredentials(vectaraClientID, vectaraClientSecret, ts.url()), mtFast}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -40,16 +39,10 @@ type serviceContract struct {
 // checked returns an option routing a client through a validating
 // transport for the document swagger returns, and records it for the
 // summary.
-func (t *transcript) checked(name string, swagger func() (*openapi3.T, error), baseURL string, skip func(*http.Request) bool) (client.Option, error) {
+func (t *transcript) checked(name string, swagger func() (*openapi3.T, error), baseURL string, skip func(*http.Request) bool) (client.ClientOption, error) {
 	doc, err := swagger()
 	if err != nil {
 		return nil, err
-	}
-	// The embedded document carries Go-cased operationIds; use the document's.
-	for _, item := range doc.Paths.Map() {
-		for _, op := range item.Operations() {
-			op.OperationID = strings.ToLower(op.OperationID[:1]) + op.OperationID[1:]
-		}
 	}
 	v, err := contract.New(doc, baseURL)
 	if err != nil {
@@ -130,7 +123,7 @@ func ptr[T any](v T) *T { return &v }
 // runDemo walks a realistic scenario through every service with the client
 // package against in-process fakes.
 // scenarios are the demo's walk through each service of the table.
-var scenarios = map[string]func(context.Context, *transcript, []client.Option) error{
+var scenarios = map[string]func(context.Context, *transcript, []client.ClientOption) error{
 	"kipu": demoKipu, "harbor": demoHarbor, "homebox": demoHomebox, "vectara": demoVectara,
 }
 
@@ -148,7 +141,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
-	common := []client.Option{client.WithRetryBackoff(5*time.Millisecond, 50*time.Millisecond)}
+	common := []client.ClientOption{client.WithRetryBackoff(5*time.Millisecond, 50*time.Millisecond)}
 	if *verbose {
 		common = append(common, client.WithLogger(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/userapis/userapis-go/gen/harbor/harborserver"
 )
 
-func demoHarbor(ctx context.Context, t *transcript, common []client.Option) error {
+func demoHarbor(ctx context.Context, t *transcript, common []client.ClientOption) error {
 	srv := harborfake.Start()
 	defer srv.Close()
 	srv.Fake.SeedUsers(250)

@@ -14,7 +14,7 @@ import (
 	"github.com/userapis/userapis-go/gen/homebox/homeboxserver"
 )
 
-func demoHomebox(ctx context.Context, t *transcript, common []client.Option) error {
+func demoHomebox(ctx context.Context, t *transcript, common []client.ClientOption) error {
 	srv := homeboxfake.Start()
 	defer srv.Close()
 	// OIDC is off on a server that has no OIDC settings; the demo shows it on.

@@ -14,7 +14,7 @@ import (
 	"github.com/userapis/userapis-go/gen/kipu/kipuserver"
 )
 
-func demoKipu(ctx context.Context, t *transcript, common []client.Option) error {
+func demoKipu(ctx context.Context, t *transcript, common []client.ClientOption) error {
 	srv := kipufake.Start()
 	defer srv.Close()
 	t.section("Kipu Quantum Hub user-service", "fake at "+srv.URL+" — personal access token in X-Auth-Token")

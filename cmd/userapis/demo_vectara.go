@@ -13,7 +13,7 @@ import (
 	"github.com/userapis/userapis-go/gen/vectara/vectaraserver"
 )
 
-func demoVectara(ctx context.Context, t *transcript, common []client.Option) error {
+func demoVectara(ctx context.Context, t *transcript, common []client.ClientOption) error {
 	srv := vectarafake.Start()
 	defer srv.Close()
 	t.section("Vectara v2", "fake at "+srv.URL+" — OAuth2 client credentials (token cached), x-api-key also accepted")

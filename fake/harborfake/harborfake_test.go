@@ -50,9 +50,9 @@ func newHarness(t *testing.T) *harness {
 
 // as returns a facade client for user/pass whose traffic is checked
 // against the document.
-func (h *harness) as(t *testing.T, user, pass string, opts ...client.Option) *client.Harbor {
+func (h *harness) as(t *testing.T, user, pass string, opts ...client.ClientOption) *client.Harbor {
 	t.Helper()
-	base := []client.Option{
+	base := []client.ClientOption{
 		client.WithBaseURL(h.srv.URL),
 		client.WithBasicAuth(user, pass),
 		client.WithHTTPClient(&http.Client{Transport: h.tr}),

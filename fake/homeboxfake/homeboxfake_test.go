@@ -62,9 +62,9 @@ func start(t *testing.T) (*homeboxfake.Server, *clock, *contract.Transport) {
 }
 
 // newClient is a facade client over rt with fast retries.
-func newClient(t *testing.T, srv *homeboxfake.Server, rt http.RoundTripper, opts ...client.Option) *client.Homebox {
+func newClient(t *testing.T, srv *homeboxfake.Server, rt http.RoundTripper, opts ...client.ClientOption) *client.Homebox {
 	t.Helper()
-	base := []client.Option{
+	base := []client.ClientOption{
 		client.WithBaseURL(srv.URL),
 		client.WithHTTPClient(&http.Client{Transport: rt}),
 		client.WithRetryBackoff(time.Millisecond, 5*time.Millisecond),

@@ -54,15 +54,15 @@ func newHarness(t *testing.T) *harness {
 }
 
 // client returns a facade client; token "" means no credential.
-func (h *harness) client(t *testing.T, token string, opts ...client.Option) *client.Kipu {
+func (h *harness) client(t *testing.T, token string, opts ...client.ClientOption) *client.Kipu {
 	t.Helper()
 	c, err := h.newClient(token, opts...)
 	require.NoError(t, err)
 	return c
 }
 
-func (h *harness) newClient(token string, opts ...client.Option) (*client.Kipu, error) {
-	base := []client.Option{
+func (h *harness) newClient(token string, opts ...client.ClientOption) (*client.Kipu, error) {
+	base := []client.ClientOption{
 		client.WithBaseURL(h.srv.URL),
 		client.WithHTTPClient(&http.Client{Transport: h.tr}),
 		client.WithRetryBackoff(time.Millisecond, 5*time.Millisecond),
@@ -646,8 +646,8 @@ func TestKipuFaults(t *testing.T) {
 	srv := kipufake.Start()
 	defer srv.Close()
 	ctx := context.Background()
-	newClient := func(opts ...client.Option) *client.Kipu {
-		c, err := client.NewKipu(append([]client.Option{
+	newClient := func(opts ...client.ClientOption) *client.Kipu {
+		c, err := client.NewKipu(append([]client.ClientOption{
 			client.WithBaseURL(srv.URL), client.WithPersonalAccessToken(srv.Token),
 			client.WithHTTPClient(srv.Client()),
 			client.WithRetryBackoff(time.Millisecond, 5*time.Millisecond),

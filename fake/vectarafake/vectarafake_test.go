@@ -70,9 +70,9 @@ func newVectaraEnv(t *testing.T) *env {
 
 // client returns a facade with fast retries; the API key is used unless
 // opts give other credentials.
-func (e *env) client(t *testing.T, opts ...client.Option) *client.Vectara {
+func (e *env) client(t *testing.T, opts ...client.ClientOption) *client.Vectara {
 	t.Helper()
-	base := []client.Option{
+	base := []client.ClientOption{
 		client.WithBaseURL(e.srv.URL),
 		client.WithHTTPClient(e.hc),
 		client.WithRetryBackoff(time.Millisecond, 5*time.Millisecond),
@@ -82,8 +82,8 @@ func (e *env) client(t *testing.T, opts ...client.Option) *client.Vectara {
 	return c
 }
 
-func (e *env) apiKeyClient(t *testing.T, opts ...client.Option) *client.Vectara {
-	return e.client(t, append([]client.Option{client.WithAPIKey(e.srv.APIKey)}, opts...)...)
+func (e *env) apiKeyClient(t *testing.T, opts ...client.ClientOption) *client.Vectara {
+	return e.client(t, append([]client.ClientOption{client.WithAPIKey(e.srv.APIKey)}, opts...)...)
 }
 
 // checkContract asserts that every exchange matched the document.

@@ -45,7 +45,7 @@ type Fake struct {
 	Credentials []string
 	// ClientOptions reach this fake with its seeded credentials: the base
 	// URL and the service's auth option.
-	ClientOptions []client.Option
+	ClientOptions []client.ClientOption
 	// Value is the service package's own server (*harborfake.Server, ...).
 	Value any
 }
@@ -80,7 +80,7 @@ var All = []Service{
 			}
 			return &Fake{Server: s.Server, Value: s,
 				Credentials:   []string{"X-Auth-Token: " + s.Token, "Authorization: Bearer " + s.AccessToken},
-				ClientOptions: []client.Option{client.WithBaseURL(s.URL), client.WithPersonalAccessToken(s.Token)},
+				ClientOptions: []client.ClientOption{client.WithBaseURL(s.URL), client.WithPersonalAccessToken(s.Token)},
 			}, nil
 		},
 	},
@@ -93,7 +93,7 @@ var All = []Service{
 			}
 			return &Fake{Server: s.Server, Value: s,
 				Credentials:   []string{fmt.Sprintf("admin: %s / %s   user: %s / %s", s.AdminUser, s.AdminPassword, s.User, s.UserPassword)},
-				ClientOptions: []client.Option{client.WithBaseURL(s.URL), client.WithBasicAuth(s.AdminUser, s.AdminPassword)},
+				ClientOptions: []client.ClientOption{client.WithBaseURL(s.URL), client.WithBasicAuth(s.AdminUser, s.AdminPassword)},
 			}, nil
 		},
 	},
@@ -108,7 +108,7 @@ var All = []Service{
 				Credentials: []string{fmt.Sprintf("login: %s / %s", s.Email, s.Password)},
 				// Homebox has no seeded token: log in (UserLogin) with the
 				// seed account first.
-				ClientOptions: []client.Option{client.WithBaseURL(s.URL)},
+				ClientOptions: []client.ClientOption{client.WithBaseURL(s.URL)},
 			}, nil
 		},
 	},
@@ -124,7 +124,7 @@ var All = []Service{
 					"x-api-key: " + s.APIKey,
 					fmt.Sprintf("oauth2: client_id=%s client_secret=%s token_url=%s", s.ClientID, s.ClientSecret, s.TokenURL),
 				},
-				ClientOptions: []client.Option{client.WithBaseURL(s.URL), client.WithAPIKey(s.APIKey)},
+				ClientOptions: []client.ClientOption{client.WithBaseURL(s.URL), client.WithAPIKey(s.APIKey)},
 			}, nil
 		},
 	},

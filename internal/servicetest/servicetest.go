@@ -18,7 +18,7 @@ import (
 )
 
 // New makes a client with newClient and opts, failing the test on error.
-func New[C any](t testing.TB, newClient func(...client.Option) (C, error), opts ...client.Option) C {
+func New[C any](t testing.TB, newClient func(...client.ClientOption) (C, error), opts ...client.ClientOption) C {
 	t.Helper()
 	c, err := newClient(opts...)
 	if err != nil {
@@ -27,19 +27,19 @@ func New[C any](t testing.TB, newClient func(...client.Option) (C, error), opts 
 	return c
 }
 
-func with(base []client.Option, opts []client.Option) []client.Option {
+func with(base []client.ClientOption, opts []client.ClientOption) []client.ClientOption {
 	return append(base, opts...)
 }
 
 // Kipu starts a Kipu fake and returns it with a client authenticated by
 // the seeded personal access token.
-func Kipu(t testing.TB, opts ...client.Option) (*kipufake.Server, *client.Kipu) {
+func Kipu(t testing.TB, opts ...client.ClientOption) (*kipufake.Server, *client.Kipu) {
 	t.Helper()
 	return KipuWith(t, nil, opts...)
 }
 
 // KipuWith is Kipu with options for the fake.
-func KipuWith(t testing.TB, fakeOpts []fake.Option, opts ...client.Option) (*kipufake.Server, *client.Kipu) {
+func KipuWith(t testing.TB, fakeOpts []fake.Option, opts ...client.ClientOption) (*kipufake.Server, *client.Kipu) {
 	t.Helper()
 	srv := kipufake.Start(fakeOpts...)
 	t.Cleanup(srv.Close)
@@ -47,14 +47,14 @@ func KipuWith(t testing.TB, fakeOpts []fake.Option, opts ...client.Option) (*kip
 }
 
 // KipuClient is another client for srv (seeded token unless opts say).
-func KipuClient(t testing.TB, srv *kipufake.Server, opts ...client.Option) *client.Kipu {
+func KipuClient(t testing.TB, srv *kipufake.Server, opts ...client.ClientOption) *client.Kipu {
 	t.Helper()
-	return New(t, client.NewKipu, with([]client.Option{client.WithBaseURL(srv.URL), client.WithPersonalAccessToken(srv.Token)}, opts)...)
+	return New(t, client.NewKipu, with([]client.ClientOption{client.WithBaseURL(srv.URL), client.WithPersonalAccessToken(srv.Token)}, opts)...)
 }
 
 // Harbor starts a Harbor fake and returns it with a client of its
 // built-in system admin.
-func Harbor(t testing.TB, opts ...client.Option) (*harborfake.Server, *client.Harbor) {
+func Harbor(t testing.TB, opts ...client.ClientOption) (*harborfake.Server, *client.Harbor) {
 	t.Helper()
 	srv := harborfake.Start()
 	t.Cleanup(srv.Close)
@@ -62,14 +62,14 @@ func Harbor(t testing.TB, opts ...client.Option) (*harborfake.Server, *client.Ha
 }
 
 // HarborClient is another client for srv (the admin unless opts say).
-func HarborClient(t testing.TB, srv *harborfake.Server, opts ...client.Option) *client.Harbor {
+func HarborClient(t testing.TB, srv *harborfake.Server, opts ...client.ClientOption) *client.Harbor {
 	t.Helper()
-	return New(t, client.NewHarbor, with([]client.Option{client.WithBaseURL(srv.URL), client.WithBasicAuth(srv.AdminUser, srv.AdminPassword)}, opts)...)
+	return New(t, client.NewHarbor, with([]client.ClientOption{client.WithBaseURL(srv.URL), client.WithBasicAuth(srv.AdminUser, srv.AdminPassword)}, opts)...)
 }
 
 // Homebox starts a Homebox fake and returns it with a client that is not
 // logged in (log in with srv.Email and srv.Password).
-func Homebox(t testing.TB, opts ...client.Option) (*homeboxfake.Server, *client.Homebox) {
+func Homebox(t testing.TB, opts ...client.ClientOption) (*homeboxfake.Server, *client.Homebox) {
 	t.Helper()
 	srv := homeboxfake.Start()
 	t.Cleanup(srv.Close)
@@ -77,14 +77,14 @@ func Homebox(t testing.TB, opts ...client.Option) (*homeboxfake.Server, *client.
 }
 
 // HomeboxClient is another client for srv.
-func HomeboxClient(t testing.TB, srv *homeboxfake.Server, opts ...client.Option) *client.Homebox {
+func HomeboxClient(t testing.TB, srv *homeboxfake.Server, opts ...client.ClientOption) *client.Homebox {
 	t.Helper()
-	return New(t, client.NewHomebox, with([]client.Option{client.WithBaseURL(srv.URL)}, opts)...)
+	return New(t, client.NewHomebox, with([]client.ClientOption{client.WithBaseURL(srv.URL)}, opts)...)
 }
 
 // Vectara starts a Vectara fake and returns it with a client authenticated
 // by the account owner's API key.
-func Vectara(t testing.TB, opts ...client.Option) (*vectarafake.Server, *client.Vectara) {
+func Vectara(t testing.TB, opts ...client.ClientOption) (*vectarafake.Server, *client.Vectara) {
 	t.Helper()
 	srv := vectarafake.Start()
 	t.Cleanup(srv.Close)
@@ -93,7 +93,7 @@ func Vectara(t testing.TB, opts ...client.Option) (*vectarafake.Server, *client.
 
 // VectaraClient is another client for srv (the owner's API key unless
 // opts say).
-func VectaraClient(t testing.TB, srv *vectarafake.Server, opts ...client.Option) *client.Vectara {
+func VectaraClient(t testing.TB, srv *vectarafake.Server, opts ...client.ClientOption) *client.Vectara {
 	t.Helper()
-	return New(t, client.NewVectara, with([]client.Option{client.WithBaseURL(srv.URL), client.WithAPIKey(srv.APIKey)}, opts)...)
+	return New(t, client.NewVectara, with([]client.ClientOption{client.WithBaseURL(srv.URL), client.WithAPIKey(srv.APIKey)}, opts)...)
 }

@@ -31,7 +31,7 @@ const (
 // and not exported, closing the server does).
 func harborFor(tb testing.TB, fs *fixedServer, kind connClient) (*client.Harbor, *dialCounter, func()) {
 	tb.Helper()
-	opts := []client.Option{client.WithBaseURL(fs.URL), client.WithBasicAuth(harborfake.AdminUser, harborfake.AdminPassword)}
+	opts := []client.ClientOption{client.WithBaseURL(fs.URL), client.WithBasicAuth(harborfake.AdminUser, harborfake.AdminPassword)}
 	var dc *dialCounter
 	closeFn := func() {}
 	if kind != clientDefault {

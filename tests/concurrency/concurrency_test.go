@@ -57,8 +57,8 @@ func httpClient(t *testing.T) *http.Client {
 	return &http.Client{Transport: tr}
 }
 
-func common(t *testing.T) []client.Option {
-	return []client.Option{
+func common(t *testing.T) []client.ClientOption {
+	return []client.ClientOption{
 		client.WithHTTPClient(httpClient(t)),
 		client.WithRetryBackoff(time.Millisecond, 10*time.Millisecond),
 		client.WithTimeout(30 * time.Second),

@@ -51,8 +51,8 @@ func newEnv(t *testing.T, name, baseURL string, skip func(*http.Request) bool) *
 // opts are the options of every facade client in this package: the
 // validating transport, and no retries, so that each call is one exchange
 // and an error answer reaches the test as it was sent.
-func (e *env) opts(baseURL string, more ...client.Option) []client.Option {
-	return append([]client.Option{
+func (e *env) opts(baseURL string, more ...client.ClientOption) []client.ClientOption {
+	return append([]client.ClientOption{
 		client.WithBaseURL(baseURL),
 		client.WithHTTPClient(e.hc),
 		client.WithMaxRetries(0),

@@ -25,7 +25,7 @@ func homeboxScenario(t *testing.T, register func(*env)) {
 	srv.Fake.SetConfig(oidcOn)
 	e := newEnv(t, "homebox", srv.URL, nil)
 	register(e)
-	newClient := func(more ...client.Option) *client.Homebox {
+	newClient := func(more ...client.ClientOption) *client.Homebox {
 		c, err := client.NewHomebox(e.opts(srv.URL, more...)...)
 		require.NoError(t, err)
 		return c

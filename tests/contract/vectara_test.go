@@ -20,7 +20,7 @@ func vectaraScenario(t *testing.T, register func(*env)) {
 	// The OAuth2 token endpoint is not part of the document.
 	e := newEnv(t, "vectara", srv.URL, func(r *http.Request) bool { return r.URL.Path == vectarafake.TokenPath })
 	register(e)
-	newClient := func(more ...client.Option) *client.Vectara {
+	newClient := func(more ...client.ClientOption) *client.Vectara {
 		c, err := client.NewVectara(e.opts(srv.URL, more...)...)
 		require.NoError(t, err)
 		return c

@@ -103,7 +103,7 @@ func resetConn(w http.ResponseWriter) {
 }
 
 // callFn is one facade call.
-type callFn func(context.Context, ...client.Option) error
+type callFn func(context.Context, ...client.CallOption) error
 
 // binder makes a client of the server at base, sending through hc, and
 // returns a warm-up call and the create.
@@ -129,11 +129,11 @@ var createServices = []createService{
 				v, err := client.NewVectara(client.WithBaseURL(base), client.WithAPIKey(vectarafake.SeedAPIKey),
 					client.WithHTTPClient(hc), client.WithRetryBackoff(backoffInitial, backoffMax))
 				require.NoError(t, err)
-				warm := func(ctx context.Context, opts ...client.Option) error {
+				warm := func(ctx context.Context, opts ...client.CallOption) error {
 					_, _, err := v.GetUser(ctx, "ada@example.com", opts...)
 					return err
 				}
-				create := func(ctx context.Context, opts ...client.Option) error {
+				create := func(ctx context.Context, opts ...client.CallOption) error {
 					_, _, err := v.CreateUser(ctx, vectara.CreateUserRequest{Email: email}, opts...)
 					return err
 				}
@@ -155,11 +155,11 @@ var createServices = []createService{
 				h, err := client.NewHarbor(client.WithBaseURL(base), client.WithBasicAuth(harborfake.AdminUser, harborfake.AdminPassword),
 					client.WithHTTPClient(hc), client.WithRetryBackoff(backoffInitial, backoffMax))
 				require.NoError(t, err)
-				warm := func(ctx context.Context, opts ...client.Option) error {
+				warm := func(ctx context.Context, opts ...client.CallOption) error {
 					_, _, err := h.GetCurrentUserInfo(ctx, opts...)
 					return err
 				}
-				create := func(ctx context.Context, opts ...client.Option) error {
+				create := func(ctx context.Context, opts ...client.CallOption) error {
 					_, _, err := h.CreateUser(ctx, harbor.UserCreationReq{
 						Username: name, Email: name + "@example.com", Password: "Passw0rdLost1", Realname: "Lost Answer",
 					}, opts...)

@@ -81,7 +81,7 @@ type target struct {
 	secrets []string
 	// call runs the operation once (with the facade's retries); with a nil
 	// error it has also checked that the result is the right one.
-	call func(ctx context.Context, opts ...client.Option) (*client.Response, error)
+	call func(ctx context.Context, opts ...client.CallOption) (*client.Response, error)
 	// applied inspects the fake's state after it closed: whether the
 	// operation's effect is there exactly once (true) or not at all
 	// (false); an error for anything else, such as a duplicate. Nil for
@@ -98,8 +98,8 @@ func (e *wrongResult) Error() string { return "wrong result: " + e.msg }
 
 func wrong(format string, args ...any) error { return &wrongResult{fmt.Sprintf(format, args...)} }
 
-func baseOpts(hc *http.Client) []client.Option {
-	return []client.Option{client.WithHTTPClient(hc), client.WithRetryBackoff(backoffInitial, backoffMax)}
+func baseOpts(hc *http.Client) []client.ClientOption {
+	return []client.ClientOption{client.WithHTTPClient(hc), client.WithRetryBackoff(backoffInitial, backoffMax)}
 }
 
 var columns = []column{
@@ -111,7 +111,7 @@ var columns = []column{
 				faults:  srv.Faults,
 				okBody:  []byte(`{"user_id":3,"username":"alice","email":"alice@example.com","realname":"Alice","sysadmin_flag":false,"admin_role_in_auth":false,"creation_time":"2025-01-01T00:00:00Z","update_time":"2025-01-01T00:00:00Z"}`),
 				secrets: []string{srv.AdminPassword, base64.StdEncoding.EncodeToString([]byte(srv.AdminUser + ":" + srv.AdminPassword))},
-				call: func(ctx context.Context, opts ...client.Option) (*client.Response, error) {
+				call: func(ctx context.Context, opts ...client.CallOption) (*client.Response, error) {
 					u, resp, err := h.GetUser(ctx, srv.UserID, opts...)
 					if err == nil && (u == nil || u.Username != srv.User || u.UserID != srv.UserID) {
 						return resp, wrong("GetUser(%d) = %+v", srv.UserID, u)
@@ -129,7 +129,7 @@ var columns = []column{
 			return &target{
 				faults:  srv.Faults,
 				secrets: []string{srv.Token},
-				call: func(ctx context.Context, opts ...client.Option) (*client.Response, error) {
+				call: func(ctx context.Context, opts ...client.CallOption) (*client.Response, error) {
 					ok, resp, err := k.CheckUserExists(ctx, kipufake.AlanID, opts...)
 					if err == nil && !ok {
 						return resp, wrong("CheckUserExists(alan) = false")
@@ -152,7 +152,7 @@ var columns = []column{
 				faults:  srv.Faults,
 				okBody:  []byte(`{"id":"` + srv.UserID + `","username":"ada","email":"ada@example.com","firstname":"Ada","lastname":"Lovelace","about":"` + about + `"}`),
 				secrets: []string{srv.Token},
-				call: func(ctx context.Context, opts ...client.Option) (*client.Response, error) {
+				call: func(ctx context.Context, opts ...client.CallOption) (*client.Response, error) {
 					u, resp, err := k.UpdateCurrentUser(ctx, kipu.UpdateUserRequest{About: &about}, opts...)
 					if err == nil && (u == nil || u.About == nil || *u.About != about) {
 						return resp, wrong("UpdateCurrentUser = %+v", u)
@@ -183,7 +183,7 @@ var columns = []column{
 				faults:  srv.Faults,
 				okBody:  []byte(`{"username":"` + email + `","email":"` + email + `","enabled":true,"one_time_code":"123456"}`),
 				secrets: []string{srv.APIKey},
-				call: func(ctx context.Context, opts ...client.Option) (*client.Response, error) {
+				call: func(ctx context.Context, opts ...client.CallOption) (*client.Response, error) {
 					u, resp, err := v.CreateUser(ctx, vectara.CreateUserRequest{Email: email}, opts...)
 					if err == nil && (u == nil || u.Email == nil || *u.Email != email) {
 						return resp, wrong("CreateUser = %+v", u)
@@ -218,7 +218,7 @@ var columns = []column{
 				faults:  srv.Faults,
 				okBody:  []byte(`{"username":"` + name + `","email":"` + name + `","description":"` + desc + `","enabled":true}`),
 				secrets: []string{srv.APIKey},
-				call: func(ctx context.Context, opts ...client.Option) (*client.Response, error) {
+				call: func(ctx context.Context, opts ...client.CallOption) (*client.Response, error) {
 					u, resp, err := v.UpdateUser(ctx, name, vectara.UpdateUserRequest{Description: &desc}, opts...)
 					if err == nil && (u == nil || u.Description == nil || *u.Description != desc) {
 						return resp, wrong("UpdateUser = %+v", u)
@@ -252,7 +252,7 @@ var columns = []column{
 				// cannot carry one.
 				okBody:  []byte(`{"deleted":"` + name + `","request_id":"0000"}`),
 				secrets: []string{srv.APIKey},
-				call: func(ctx context.Context, opts ...client.Option) (*client.Response, error) {
+				call: func(ctx context.Context, opts ...client.CallOption) (*client.Response, error) {
 					return v.DeleteUser(ctx, name, opts...)
 				},
 				applied: func() (bool, error) {
@@ -292,7 +292,7 @@ type row struct {
 	// operation's well-formed success body.
 	body       []byte
 	decodeBody func(ok []byte) []byte
-	opts       []client.Option // per-call options
+	opts       []client.CallOption // per-call options
 	parallel   bool            // the row's cells wait on purpose: run them side by side
 	minElapsed time.Duration   // a server hint that must be honoured
 	maxElapsed time.Duration
@@ -322,7 +322,7 @@ func fixed(v string) func() string { return func() string { return v } }
 var rows = []row{
 	{name: "connection refused", kind: kindRefused},
 	{name: "connection reset mid-response", kind: kindReset},
-	{name: "timeout", kind: kindTimeout, opts: []client.Option{client.WithTimeout(attemptTimeout)}},
+	{name: "timeout", kind: kindTimeout, opts: []client.CallOption{client.WithTimeout(attemptTimeout)}},
 	{name: "408", kind: kindStatus, status: 408},
 	{name: "429 Retry-After: 0", kind: kindStatus, status: 429, retryAfter: fixed("0"), maxElapsed: 2 * time.Second},
 	{name: "429 Retry-After: 1 (honoured)", kind: kindStatus, status: 429, retryAfter: fixed("1"), parallel: true, minElapsed: 950 * time.Millisecond},

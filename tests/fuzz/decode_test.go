@@ -84,8 +84,8 @@ func (s *stub) carried(secret string) bool {
 
 // fuzzOpts keep a fuzzed call fast: one retry without backoff, and any
 // server-requested wait over 1 ms fails at once (RetryAfterError).
-func fuzzOpts(rt http.RoundTripper) []client.Option {
-	return []client.Option{
+func fuzzOpts(rt http.RoundTripper) []client.ClientOption {
+	return []client.ClientOption{
 		client.WithBaseURL("https://api.example.test"),
 		client.WithHTTPClient(&http.Client{Transport: rt}),
 		client.WithMaxRetries(1),

@@ -33,7 +33,7 @@ type leakScenario struct {
 	logs   *syncBuffer
 	sec    *secrets
 	errs   []string
-	common []client.Option
+	common []client.ClientOption
 	dead   string // base URL of a closed port
 
 	kipuToken string
@@ -43,7 +43,7 @@ func newLeakScenario(t *testing.T) *leakScenario {
 	s := &leakScenario{t: t, ctx: context.Background(), logs: &syncBuffer{}, sec: newSecrets(), dead: "http://" + closedAddr(t)}
 	logger := slog.New(slog.NewJSONHandler(s.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	hc := &http.Client{Transport: credentialSniffer{t: t, s: s.sec, next: transport(t)}}
-	s.common = []client.Option{
+	s.common = []client.ClientOption{
 		client.WithLogger(logger),
 		client.WithHTTPClient(hc),
 		client.WithMaxRetries(1),
@@ -53,8 +53,8 @@ func newLeakScenario(t *testing.T) *leakScenario {
 	return s
 }
 
-func (s *leakScenario) opts(base string, more ...client.Option) []client.Option {
-	return append(append([]client.Option{client.WithBaseURL(base)}, s.common...), more...)
+func (s *leakScenario) opts(base string, more ...client.ClientOption) []client.ClientOption {
+	return append(append([]client.ClientOption{client.WithBaseURL(base)}, s.common...), more...)
 }
 
 // fail records the error of a call that must fail.
@@ -263,7 +263,7 @@ func (s *leakScenario) homebox() {
 	oidcOn := srv.Fake.Config()
 	oidcOn.OIDCEnabled = true
 	srv.Fake.SetConfig(oidcOn)
-	newHomebox := func(base string, more ...client.Option) *client.Homebox {
+	newHomebox := func(base string, more ...client.ClientOption) *client.Homebox {
 		c, err := client.NewHomebox(s.opts(base, more...)...)
 		require.NoError(t, err)
 		return c
@@ -375,7 +375,7 @@ func (s *leakScenario) vectara() {
 	s.sec.add(t, "vectara limited API key", srv.LimitedAPIKey)
 	s.sec.add(t, "vectara query API key", srv.QueryAPIKey)
 	s.sec.add(t, "vectara client secret", srv.ClientSecret)
-	newVectara := func(base string, more ...client.Option) *client.Vectara {
+	newVectara := func(base string, more ...client.ClientOption) *client.Vectara {
 		c, err := client.NewVectara(s.opts(base, more...)...)
 		require.NoError(t, err)
 		return c

@@ -116,8 +116,8 @@ type probe struct {
 	call func(t *testing.T, base string, hc *http.Client)
 }
 
-func redirectOpts(base string, hc *http.Client, more ...client.Option) []client.Option {
-	return append([]client.Option{
+func redirectOpts(base string, hc *http.Client, more ...client.ClientOption) []client.ClientOption {
+	return append([]client.ClientOption{
 		client.WithBaseURL(base),
 		client.WithHTTPClient(hc),
 		client.WithMaxRetries(0),

@@ -25,16 +25,16 @@ type tlsTarget struct {
 	service string
 	handler http.Handler
 	path    string // the fake's mount path, part of the base URL
-	call    func(ctx context.Context, base string, opts ...client.Option) error
+	call    func(ctx context.Context, base string, opts ...client.ClientOption) error
 }
 
 func tlsTargets() []tlsTarget {
-	fast := []client.Option{client.WithRetryBackoff(time.Millisecond, 2*time.Millisecond), client.WithTimeout(10 * time.Second)}
-	with := func(base string, opts []client.Option, more ...client.Option) []client.Option {
-		return append(append(append([]client.Option{client.WithBaseURL(base)}, fast...), opts...), more...)
+	fast := []client.ClientOption{client.WithRetryBackoff(time.Millisecond, 2*time.Millisecond), client.WithTimeout(10 * time.Second)}
+	with := func(base string, opts []client.ClientOption, more ...client.ClientOption) []client.ClientOption {
+		return append(append(append([]client.ClientOption{client.WithBaseURL(base)}, fast...), opts...), more...)
 	}
 	return []tlsTarget{
-		{"kipu", kipufake.New().Handler(), kipufake.BasePath, func(ctx context.Context, base string, opts ...client.Option) error {
+		{"kipu", kipufake.New().Handler(), kipufake.BasePath, func(ctx context.Context, base string, opts ...client.ClientOption) error {
 			k, err := client.NewKipu(with(base, opts, client.WithPersonalAccessToken("kqh_tls_check_token"))...)
 			if err != nil {
 				return err
@@ -42,7 +42,7 @@ func tlsTargets() []tlsTarget {
 			_, _, err = k.GetUserByID(ctx, kipufake.AlanID)
 			return err
 		}},
-		{"harbor", harborfake.New().Handler(), "", func(ctx context.Context, base string, opts ...client.Option) error {
+		{"harbor", harborfake.New().Handler(), "", func(ctx context.Context, base string, opts ...client.ClientOption) error {
 			h, err := client.NewHarbor(with(base, opts, client.WithBasicAuth(harborfake.AdminUser, harborfake.AdminPassword))...)
 			if err != nil {
 				return err
@@ -50,7 +50,7 @@ func tlsTargets() []tlsTarget {
 			_, _, err = h.GetCurrentUserInfo(ctx)
 			return err
 		}},
-		{"homebox", homeboxfake.New().Handler(), "", func(ctx context.Context, base string, opts ...client.Option) error {
+		{"homebox", homeboxfake.New().Handler(), "", func(ctx context.Context, base string, opts ...client.ClientOption) error {
 			hb, err := client.NewHomebox(with(base, opts)...)
 			if err != nil {
 				return err
@@ -58,7 +58,7 @@ func tlsTargets() []tlsTarget {
 			_, _, err = hb.UserLogin(ctx, homeboxfake.SeedEmail, homeboxfake.SeedPassword, false)
 			return err
 		}},
-		{"vectara", vectarafake.New().Handler(), "", func(ctx context.Context, base string, opts ...client.Option) error {
+		{"vectara", vectarafake.New().Handler(), "", func(ctx context.Context, base string, opts ...client.ClientOption) error {
 			v, err := client.NewVectara(with(base, opts, client.WithAPIKey(vectarafake.SeedAPIKey))...)
 			if err != nil {
 				return err
@@ -66,7 +66,7 @@ func tlsTargets() []tlsTarget {
 			_, _, err = v.GetUser(ctx, "ada@example.com")
 			return err
 		}},
-		{"vectara-oauth2", vectarafake.New().Handler(), "", func(ctx context.Context, base string, opts ...client.Option) error {
+		{"vectara-oauth2", vectarafake.New().Handler(), "", func(ctx context.Context, base string, opts ...client.ClientOption) error {
 			v, err := client.NewVectara(with(base, opts, client.WithClientCredentials(vectarafake.SeedClientID, vectarafake.SeedClientSecret, base+vectarafake.TokenPath))...)
 			if err != nil {
 				return err

@@ -12,7 +12,7 @@ import (
 
 func main() {
 	ctx := context.Background()
-	opt := client.WithAPIKey(os.Getenv("VECTARA_API_KEY"))
+	var opt client.ClientOption = client.WithAPIKey(os.Getenv("VECTARA_API_KEY"))
 	if id := os.Getenv("VECTARA_CLIENT_ID"); id != "" {
 		opt = client.WithClientCredentials(id, os.Getenv("VECTARA_CLIENT_SECRET"), os.Getenv("VECTARA_TOKEN_URL"))
 	}
