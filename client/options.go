@@ -233,7 +233,9 @@ func WithHeader(key, value string) Option {
 }
 
 // WithUserAgent replaces the default User-Agent, userapis-go/<version>.
-func WithUserAgent(ua string) Option { return newOption("WithUserAgent", func(c *config) { c.userAgent = ua }) }
+func WithUserAgent(ua string) Option {
+	return newOption("WithUserAgent", func(c *config) { c.userAgent = ua })
+}
 
 // WithTimeout bounds each attempt of a call (default 60 s). Zero means no
 // bound beyond the context's.
@@ -287,7 +289,9 @@ func WithMaxRetryAfter(d time.Duration) Option {
 
 // WithLogger logs one debug line per attempt to l. Nothing is logged by
 // default. Credentials are never logged.
-func WithLogger(l *slog.Logger) Option { return newOption("WithLogger", func(c *config) { c.logger = l }) }
+func WithLogger(l *slog.Logger) Option {
+	return newOption("WithLogger", func(c *config) { c.logger = l })
+}
 
 // WithRequestID sets the X-Request-Id header of a call (Harbor echoes it and
 // errors report it).
@@ -335,7 +339,9 @@ func WithBearerToken(token string) Option {
 
 // WithAPIKey authenticates with an API key: Vectara sends it as x-api-key,
 // Homebox as a bearer token.
-func WithAPIKey(key string) Option { return credOption("WithAPIKey", func(c *config) { c.apiKey = key }) }
+func WithAPIKey(key string) Option {
+	return credOption("WithAPIKey", func(c *config) { c.apiKey = key })
+}
 
 // WithClientCredentials authenticates Vectara calls with OAuth2 client
 // credentials. The token is fetched from tokenURL (Vectara's default when
@@ -362,4 +368,6 @@ func WithTokenSource(ts oauth2.TokenSource) ClientOption {
 }
 
 // WithoutAuth sends one call without any credential, as a public operation.
-func WithoutAuth() Option { return newOption("WithoutAuth", func(c *config) { c.withoutCredentials = true }) }
+func WithoutAuth() Option {
+	return newOption("WithoutAuth", func(c *config) { c.withoutCredentials = true })
+}

@@ -45,28 +45,40 @@ var optionServices = []struct {
 		if err != nil {
 			return nil, err
 		}
-		return func(ctx context.Context, o ...client.CallOption) error { _, _, err := k.GetCurrentUser(ctx, o...); return err }, nil
+		return func(ctx context.Context, o ...client.CallOption) error {
+			_, _, err := k.GetCurrentUser(ctx, o...)
+			return err
+		}, nil
 	}},
 	{"harbor", []client.ClientOption{client.WithBasicAuth("admin", "pw")}, func(base string, opts ...client.ClientOption) (func(context.Context, ...client.CallOption) error, error) {
 		h, err := client.NewHarbor(append([]client.ClientOption{client.WithBaseURL(base)}, opts...)...)
 		if err != nil {
 			return nil, err
 		}
-		return func(ctx context.Context, o ...client.CallOption) error { _, _, err := h.GetCurrentUserInfo(ctx, o...); return err }, nil
+		return func(ctx context.Context, o ...client.CallOption) error {
+			_, _, err := h.GetCurrentUserInfo(ctx, o...)
+			return err
+		}, nil
 	}},
 	{"homebox", []client.ClientOption{client.WithAPIKey("hb_key")}, func(base string, opts ...client.ClientOption) (func(context.Context, ...client.CallOption) error, error) {
 		h, err := client.NewHomebox(append([]client.ClientOption{client.WithBaseURL(base)}, opts...)...)
 		if err != nil {
 			return nil, err
 		}
-		return func(ctx context.Context, o ...client.CallOption) error { _, _, err := h.GetUserSelf(ctx, o...); return err }, nil
+		return func(ctx context.Context, o ...client.CallOption) error {
+			_, _, err := h.GetUserSelf(ctx, o...)
+			return err
+		}, nil
 	}},
 	{"vectara", []client.ClientOption{client.WithAPIKey("zwt_key")}, func(base string, opts ...client.ClientOption) (func(context.Context, ...client.CallOption) error, error) {
 		v, err := client.NewVectara(append([]client.ClientOption{client.WithBaseURL(base)}, opts...)...)
 		if err != nil {
 			return nil, err
 		}
-		return func(ctx context.Context, o ...client.CallOption) error { _, _, err := v.GetUser(ctx, "ada", o...); return err }, nil
+		return func(ctx context.Context, o ...client.CallOption) error {
+			_, _, err := v.GetUser(ctx, "ada", o...)
+			return err
+		}, nil
 	}},
 }
 

@@ -293,8 +293,8 @@ type row struct {
 	body       []byte
 	decodeBody func(ok []byte) []byte
 	opts       []client.CallOption // per-call options
-	parallel   bool            // the row's cells wait on purpose: run them side by side
-	minElapsed time.Duration   // a server hint that must be honoured
+	parallel   bool                // the row's cells wait on purpose: run them side by side
+	minElapsed time.Duration       // a server hint that must be honoured
 	maxElapsed time.Duration
 }
 
