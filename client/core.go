@@ -26,6 +26,7 @@ type core struct {
 	cfg     config
 	hc      *http.Client
 	server  string // base URL with the API path, ending in "/"
+	paths   apiPaths
 	// userAgent is cfg.userAgent as a header value, shared by the calls
 	// that keep it (len == cap, so an append never writes into it).
 	userAgent []string
@@ -37,11 +38,14 @@ type core struct {
 	// the credential was renewed and the call is sent once more (a 401
 	// proves the request was not processed, so this is safe for POST).
 	renewAuth func(cfg *config, sent *http.Request) bool
+	// routeMiss, when set, recognises the service's own answer for a path
+	// it has no route for (see routeNotFound).
+	routeMiss func(e *APIError) bool
 }
 
-// newCore applies opts over the defaults and resolves the server URL:
-// baseURL (or defaultBase) with apiPath appended unless already there.
-func newCore(service, defaultBase, apiPath string, opts []ClientOption) (*core, error) {
+// newCore applies opts over the defaults and resolves the server URL with
+// resolveBase: baseURL (or defaultBase) and the service's paths.
+func newCore(service, defaultBase string, paths apiPaths, opts []ClientOption) (*core, error) {
 	cfg := defaultConfig()
 	for _, o := range opts {
 		if o == nil {
@@ -67,11 +71,7 @@ func newCore(service, defaultBase, apiPath string, opts []ClientOption) (*core, 
 		return nil, fmt.Errorf("%s: base URL must not carry credentials; use the auth options", service)
 	}
 	u.RawQuery, u.Fragment = "", ""
-	p := strings.TrimSuffix(u.Path, "/")
-	if apiPath != "" && !strings.HasSuffix(p, apiPath) {
-		p += apiPath
-	}
-	u.Path = p + "/"
+	u.Path = paths.resolve(u.Path)
 	u.RawPath = ""
 
 	hc := &http.Client{Transport: defaultTransport()}
@@ -82,7 +82,30 @@ func newCore(service, defaultBase, apiPath string, opts []ClientOption) (*core, 
 	hc.CheckRedirect = safeRedirect(hc.CheckRedirect)
 	// The per-attempt timeout is a context deadline; http.Client.Timeout of a
 	// caller's client still applies on top.
-	return &core{service: service, cfg: cfg, hc: hc, server: u.String(), userAgent: []string{cfg.userAgent}}, nil
+	return &core{service: service, cfg: cfg, hc: hc, server: u.String(), paths: paths, userAgent: []string{cfg.userAgent}}, nil
+}
+
+// apiPaths is where a service's API lives on its host: server is the path
+// the generated client is given (the document's servers), full the prefix
+// every operation's path starts with (server plus the paths' own first
+// segments: Homebox /api + /v1, Vectara "" + /v2).
+type apiPaths struct{ server, full string }
+
+// resolve is the one base-URL rule of every service: the base URL may be
+// the bare host, or the host with any leading part of the API path (all of
+// it included), with or without a trailing slash; a path before that is a
+// prefix of the caller's (a reverse proxy's) and is kept. The API path is
+// then appended once, so it is never doubled.
+func (p apiPaths) resolve(base string) string {
+	base = strings.TrimRight(base, "/")
+	segs := strings.Split(strings.Trim(p.full, "/"), "/")
+	for k := len(segs); k >= 1 && p.full != ""; k-- {
+		if lead := "/" + strings.Join(segs[:k], "/"); strings.HasSuffix(base, lead) {
+			base = strings.TrimSuffix(base, lead)
+			break
+		}
+	}
+	return base + p.server + "/"
 }
 
 // callConfig merges per-call options over the client's configuration.
@@ -317,7 +340,22 @@ func (c *core) apiError(op, method, redacted, sentID string, resp *Response) *AP
 	if e.RequestID == "" {
 		e.RequestID = sentID
 	}
+	if e.StatusCode == http.StatusNotFound && c.routeNotFound(e, resp) {
+		e.Hint = "the server has no such path: check WithBaseURL (requests go to " + redactURLString(c.server) + ")"
+	}
 	return e
+}
+
+// routeNotFound tells a 404 of the server's router (a wrong base URL: no
+// such path at all) from a 404 of an operation (no such user): the first
+// has no message in the service's error shape (a text/plain or HTML page),
+// or one that names the path (Harbor: "path /api/v2.0/x was not found"),
+// or one the service's routeMiss recognises (Spring's bare "Not Found").
+func (c *core) routeNotFound(e *APIError, resp *Response) bool {
+	if e.Message == "" || (c.routeMiss != nil && c.routeMiss(e)) {
+		return true
+	}
+	return resp.Request != nil && strings.Contains(e.Message, resp.Request.URL.Path)
 }
 
 // authError is a credential problem found before sending (no token, or the

@@ -265,7 +265,7 @@ func mechPtr[T any](v T) *T { return &v }
 // construction and options
 
 func TestMechDefaultBaseURLs(t *testing.T) {
-	assert.Equal(t, "https://api.hub.kipu-quantum.com/user-service", KipuDefaultBaseURL)
+	assert.Equal(t, "https://api.hub.kipu-quantum.com", KipuDefaultBaseURL)
 	assert.Equal(t, "https://api.vectara.io", VectaraDefaultBaseURL)
 
 	var got []string

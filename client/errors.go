@@ -55,6 +55,10 @@ type APIError struct {
 	RetryAfter time.Duration
 	// Attempts is how many times the call was sent.
 	Attempts int
+	// Hint says what to check when the answer points at the client's own
+	// set-up rather than the request (a 404 of a path the server does not
+	// have: the base URL).
+	Hint string
 }
 
 // Error describes the failure without the body or any credential.
@@ -70,6 +74,10 @@ func (e *APIError) Error() string {
 	}
 	if e.RetryAfter > 0 {
 		fmt.Fprintf(&b, " (server asks to retry after %s)", e.RetryAfter)
+	}
+	if e.Hint != "" {
+		b.WriteString("; ")
+		b.WriteString(e.Hint)
 	}
 	return b.String()
 }

@@ -26,9 +26,10 @@ const HarborMaxPageSize = 100
 type Harbor struct{ c *core }
 
 // NewHarbor returns a Harbor client. WithBaseURL is required: the address of
-// the Harbor portal (https://harbor.example.com); /api/v2.0 is appended.
+// the Harbor portal (https://harbor.example.com), with or without /api/v2.0,
+// which is appended unless it is there.
 func NewHarbor(opts ...ClientOption) (*Harbor, error) {
-	c, err := newCore("harbor", "", "/api/v2.0", opts)
+	c, err := newCore("harbor", "", apiPaths{server: "/api/v2.0", full: "/api/v2.0"}, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -32,10 +32,10 @@ type Homebox struct {
 }
 
 // NewHomebox returns a Homebox client. WithBaseURL is required: the address
-// a person opens in a browser (https://homebox.example.com); /api is
-// appended.
+// a person opens in a browser (https://homebox.example.com), with or without
+// /api or /api/v1; the API path is appended unless it is there.
 func NewHomebox(opts ...ClientOption) (*Homebox, error) {
-	c, err := newCore("homebox", "", "/api", opts)
+	c, err := newCore("homebox", "", apiPaths{server: "/api", full: "/api/v1"}, opts)
 	if err != nil {
 		return nil, err
 	}

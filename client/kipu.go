@@ -19,8 +19,9 @@ import (
 	"github.com/userapis/userapis-go/gen/kipu"
 )
 
-// KipuDefaultBaseURL is the public Kipu Quantum Hub user-service.
-const KipuDefaultBaseURL = "https://api.hub.kipu-quantum.com/user-service"
+// KipuDefaultBaseURL is the host of the public Kipu Quantum Hub; the
+// user-service path is appended (see WithBaseURL).
+const KipuDefaultBaseURL = "https://api.hub.kipu-quantum.com"
 
 // Kipu is a client for the Kipu Quantum Hub user-service (api/kipu.yaml).
 // Authenticated operations send either the personal access token given
@@ -31,10 +32,11 @@ const KipuDefaultBaseURL = "https://api.hub.kipu-quantum.com/user-service"
 type Kipu struct{ c *core }
 
 // NewKipu returns a Kipu client. The base URL defaults to
-// KipuDefaultBaseURL; WithBaseURL replaces it whole (include the service
-// path, as in http://127.0.0.1:8080/user-service).
+// KipuDefaultBaseURL; give another host with WithBaseURL
+// (http://127.0.0.1:8080 or http://127.0.0.1:8080/user-service: the
+// /user-service path is appended unless it is there).
 func NewKipu(opts ...ClientOption) (*Kipu, error) {
-	c, err := newCore("kipu", KipuDefaultBaseURL, "", opts)
+	c, err := newCore("kipu", KipuDefaultBaseURL, apiPaths{server: "/user-service", full: "/user-service"}, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -58,6 +60,11 @@ func NewKipu(opts ...ClientOption) (*Kipu, error) {
 				e.Message = *body.Message
 			}
 		}
+	}
+	// Spring answers a path without a handler with its default body: error
+	// "Not Found" and no message.
+	c.routeMiss = func(e *APIError) bool {
+		return e.Code == http.StatusText(http.StatusNotFound) && e.Message == e.Code
 	}
 	return &Kipu{c: c}, nil
 }

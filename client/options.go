@@ -198,9 +198,13 @@ func (c config) clone() config {
 	return c
 }
 
-// WithBaseURL sets the service's base URL. For Harbor give the address of the
-// portal (https://harbor.example.com), for Homebox the address a person opens
-// in a browser (https://homebox.example.com); the API path is appended.
+// WithBaseURL sets the service's base URL, by one rule for every service:
+// give the host (https://harbor.example.com), or the host with the
+// service's API path or any leading part of it (…/api/v2.0 for Harbor,
+// …/api or …/api/v1 for Homebox, …/user-service for Kipu, …/v2 for
+// Vectara), with or without a trailing slash; the API path is appended
+// once, never doubled. A path before it (a reverse proxy's prefix) is kept.
+// A 404 for a path the server does not have says "check WithBaseURL".
 func WithBaseURL(u string) ClientOption {
 	return clientOnly{option{name: "WithBaseURL", set: func(c *config) error { c.baseURL = u; return nil }}}
 }

@@ -38,9 +38,10 @@ type Vectara struct {
 }
 
 // NewVectara returns a Vectara client. The base URL defaults to
-// VectaraDefaultBaseURL.
+// VectaraDefaultBaseURL; another host is given with WithBaseURL, with or
+// without the operations' /v2.
 func NewVectara(opts ...ClientOption) (*Vectara, error) {
-	c, err := newCore("vectara", VectaraDefaultBaseURL, "", opts)
+	c, err := newCore("vectara", VectaraDefaultBaseURL, apiPaths{server: "", full: "/v2"}, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -99,7 +99,7 @@ func TestServe(t *testing.T) {
 	require.NotEmpty(t, lines)
 	go func() { _, _ = io.Copy(io.Discard, pr) }()
 	out := strings.Join(lines, "\n")
-	kipuURL := regexp.MustCompile(`kipu\s+(http://127\.0\.0\.1:\d+/user-service)`).FindStringSubmatch(out)
+	kipuURL := regexp.MustCompile(`kipu\s+(http://127\.0\.0\.1:\d+)\n`).FindStringSubmatch(out)
 	token := regexp.MustCompile(`X-Auth-Token: (\S+)`).FindStringSubmatch(out)
 	harborURL := regexp.MustCompile(`harbor\s+(http://127\.0\.0\.1:\d+)`).FindStringSubmatch(out)
 	require.NotNil(t, kipuURL, out)

@@ -355,14 +355,14 @@ type Server struct {
 	UserID string
 }
 
-// Start starts a seeded Kipu fake on 127.0.0.1 with a random port.
-// URL ends in BasePath, as client.WithBaseURL expects.
+// Start starts a seeded Kipu fake on 127.0.0.1 with a random port. URL is
+// the bare address; the service answers under URL + BasePath.
 func Start(opts ...fakekit.Option) *Server { return fakekit.MustStart(Listen, opts) }
 
 // Listen starts a seeded Kipu fake on addr (such as 127.0.0.1:8081).
 func Listen(addr string, opts ...fakekit.Option) (*Server, error) {
 	f := New()
-	return fakekit.ListenAs(addr, f.Handler, f.Faults, BasePath, opts, func(s *fakekit.Server) *Server { return newServer(s, f) })
+	return fakekit.ListenAs(addr, f.Handler, f.Faults, opts, func(s *fakekit.Server) *Server { return newServer(s, f) })
 }
 
 func newServer(s *fakekit.Server, f *Fake) *Server {

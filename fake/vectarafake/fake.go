@@ -340,5 +340,5 @@ func Start(opts ...fakekit.Option) *Server { return fakekit.MustStart(Listen, op
 // 127.0.0.1:8084.
 func Listen(addr string, opts ...fakekit.Option) (*Server, error) {
 	f := New()
-	return fakekit.ListenAs(addr, f.Handler, f.Faults, "", opts, func(s *fakekit.Server) *Server { return newServer(s, f) })
+	return fakekit.ListenAs(addr, f.Handler, f.Faults, opts, func(s *fakekit.Server) *Server { return newServer(s, f) })
 }

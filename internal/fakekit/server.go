@@ -23,9 +23,10 @@ type Server struct {
 
 // Listen starts the handler that build returns on addr (such as
 // 127.0.0.1:8081, or 127.0.0.1:0 for a random port). build gets opts
-// plus the recording of violations into the server. path is appended to
-// the server's address to make URL.
-func Listen(addr string, build func(opts ...Option) http.Handler, faults *Faults, path string, opts []Option) (*Server, error) {
+// plus the recording of violations into the server. URL is the bare
+// address (http://127.0.0.1:port) for every service: the client appends
+// the API path.
+func Listen(addr string, build func(opts ...Option) http.Handler, faults *Faults, opts []Option) (*Server, error) {
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
@@ -36,13 +37,13 @@ func Listen(addr string, build func(opts ...Option) http.Handler, faults *Faults
 	hs.Listener = l
 	hs.Config.ReadHeaderTimeout = 10 * time.Second
 	hs.Start()
-	return &Server{URL: hs.URL + path, Faults: faults, hs: hs, violations: log}, nil
+	return &Server{URL: hs.URL, Faults: faults, hs: hs, violations: log}, nil
 }
 
 // ListenAs is Listen for a service package: wrap turns the running server
 // into the package's own Server type (with its fake and credentials).
-func ListenAs[S any](addr string, build func(opts ...Option) http.Handler, faults *Faults, path string, opts []Option, wrap func(*Server) S) (S, error) {
-	s, err := Listen(addr, build, faults, path, opts)
+func ListenAs[S any](addr string, build func(opts ...Option) http.Handler, faults *Faults, opts []Option, wrap func(*Server) S) (S, error) {
+	s, err := Listen(addr, build, faults, opts)
 	if err != nil {
 		var zero S
 		return zero, err

@@ -351,7 +351,7 @@ var callCases = []callCase{
 	{
 		name: "KipuGetCurrentUser", fixture: "kipu/getCurrentUser",
 		sides: func(tb testing.TB, base string, cr creds, hc *http.Client) (side, side) {
-			k, err := client.NewKipu(client.WithBaseURL(base+kipufake.BasePath), client.WithPersonalAccessToken(cr.kipuToken), client.WithHTTPClient(hc))
+			k, err := client.NewKipu(client.WithBaseURL(base), client.WithPersonalAccessToken(cr.kipuToken), client.WithHTTPClient(hc))
 			if err != nil {
 				tb.Fatal(err)
 			}
@@ -365,7 +365,7 @@ var callCases = []callCase{
 		startFake: func(tb testing.TB) (string, creds) {
 			srv := kipufake.Start(benchFakeOpts...)
 			tb.Cleanup(srv.Close)
-			return root(srv.URL, kipufake.BasePath), creds{kipuToken: srv.Token}
+			return srv.URL, creds{kipuToken: srv.Token}
 		},
 	},
 	{
@@ -393,8 +393,6 @@ var callCases = []callCase{
 		},
 	},
 }
-
-func root(u, basePath string) string { return u[:len(u)-len(basePath)] }
 
 func homeboxLogin(srv *homeboxfake.Server) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -457,7 +455,7 @@ func recordFixtures() (map[string]*fixture, error) {
 
 	ks := kipufake.Start(benchFakeOpts...)
 	defer ks.Close()
-	if err := get("kipu/getCurrentUser", ks.URL+"/me", func(r *http.Request) { r.Header.Set("X-Auth-Token", ks.Token) }); err != nil {
+	if err := get("kipu/getCurrentUser", ks.URL+kipufake.BasePath+"/me", func(r *http.Request) { r.Header.Set("X-Auth-Token", ks.Token) }); err != nil {
 		return nil, err
 	}
 
