@@ -479,7 +479,7 @@ func TestMechPerCallTimeout(t *testing.T) {
 	assert.Equal(t, 1, rec.count())
 
 	// A POST that timed out may have been processed: never sent twice.
-	_, _, err = k.CreatePersonalAccessToken(t.Context(), kipu.CreateAccessTokenRequest{Name: "ci"}, WithTimeout(50*time.Millisecond))
+	_, _, err = k.CreatePersonalAccessToken(t.Context(), KipuTokenRequest{Name: "ci"}, WithTimeout(50*time.Millisecond))
 	require.ErrorAs(t, err, &te)
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Equal(t, 2, rec.count(), "a timed-out POST must not be retried")
@@ -778,7 +778,7 @@ func TestMechNeverNilResultWithNilError(t *testing.T) {
 		},
 		"kipu.GetPersonalAccessTokens": func() (any, error) { v, _, err := k.GetPersonalAccessTokens(ctx); return mechAny(v), err },
 		"kipu.CreatePersonalAccessToken": func() (any, error) {
-			v, _, err := k.CreatePersonalAccessToken(ctx, kipu.CreateAccessTokenRequest{Name: "n"})
+			v, _, err := k.CreatePersonalAccessToken(ctx, KipuTokenRequest{Name: "n"})
 			return mechAny(v), err
 		},
 		"kipu.GetUserByID": func() (any, error) { v, _, err := k.GetUserByID(ctx, "u"); return mechAny(v), err },

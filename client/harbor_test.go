@@ -63,7 +63,7 @@ var harborTime = time.Date(2024, 5, 2, 9, 30, 0, 0, time.UTC)
 
 const harborAliceJSON = `{"user_id":3,"username":"alice","email":"alice@example.com","realname":"Alice Liddell","sysadmin_flag":false,"admin_role_in_auth":false,"creation_time":"2024-05-02T09:30:00Z","update_time":"2024-05-02T09:30:00Z"}`
 
-var harborAlice = harbor.UserResp{UserID: 3, Username: "alice", Email: mtPtr("alice@example.com"), Realname: mtPtr("Alice Liddell"), CreationTime: harborTime, UpdateTime: harborTime}
+var harborAlice = harbor.UserResp{UserID: 3, Username: "alice", Email: client.Ptr("alice@example.com"), Realname: client.Ptr("Alice Liddell"), CreationTime: harborTime, UpdateTime: harborTime}
 
 func TestHarbor_ListUsers(t *testing.T) {
 	h, mux := harborSetup(t)
@@ -81,7 +81,7 @@ func TestHarbor_ListUsers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	users, resp, err := h.ListUsers(context.Background(), &harbor.ListUsersParams{Q: &q, Sort: mtPtr("-creation_time"), Page: mtPtr[int64](2), PageSize: mtPtr[int64](10)}, client.WithRequestID("req-list"))
+	users, resp, err := h.ListUsers(context.Background(), &harbor.ListUsersParams{Q: &q, Sort: client.Ptr("-creation_time"), Page: client.Ptr[int64](2), PageSize: client.Ptr[int64](10)}, client.WithRequestID("req-list"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +204,7 @@ func TestHarbor_ListUsersIter_followsLink(t *testing.T) {
 	mux.Handle("/users", p)
 	q := "username=~user"
 	var ids []int64
-	for u, err := range h.ListUsersIter(context.Background(), &harbor.ListUsersParams{Q: &q, PageSize: mtPtr[int64](2)}) {
+	for u, err := range h.ListUsersIter(context.Background(), &harbor.ListUsersParams{Q: &q, PageSize: client.Ptr[int64](2)}) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -225,7 +225,7 @@ func TestHarbor_ListUsersIter_stopsByTotalCount(t *testing.T) {
 		p := &harborPager{t: t, total: total, noLink: true}
 		mux.Handle("/users", p)
 		n := 0
-		for _, err := range h.ListUsersIter(context.Background(), &harbor.ListUsersParams{PageSize: mtPtr[int64](2)}) {
+		for _, err := range h.ListUsersIter(context.Background(), &harbor.ListUsersParams{PageSize: client.Ptr[int64](2)}) {
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -261,7 +261,7 @@ func TestHarbor_ListUsersIter_defaultsAndBreak(t *testing.T) {
 	p2 := &harborPager{t: t, total: 1}
 	h2, mux2 := harborSetup(t)
 	mux2.Handle("/users", p2)
-	for range h2.ListUsersIter(context.Background(), &harbor.ListUsersParams{PageSize: mtPtr[int64](500)}) {
+	for range h2.ListUsersIter(context.Background(), &harbor.ListUsersParams{PageSize: client.Ptr[int64](500)}) {
 	}
 	if p2.sizes[0] != "100" {
 		t.Errorf("page_size = %v, want 100", p2.sizes)
@@ -274,7 +274,7 @@ func TestHarbor_ListUsersIter_errorMidway(t *testing.T) {
 	mux.Handle("/users", p)
 	var ids []int64
 	var errs []error
-	for u, err := range h.ListUsersIter(context.Background(), &harbor.ListUsersParams{PageSize: mtPtr[int64](2)}, client.WithMaxRetries(0)) {
+	for u, err := range h.ListUsersIter(context.Background(), &harbor.ListUsersParams{PageSize: client.Ptr[int64](2)}, client.WithMaxRetries(0)) {
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -294,7 +294,7 @@ func TestHarbor_ListUsersIter_errorMidway(t *testing.T) {
 func TestHarbor_ListUsersIter_rangeTwice(t *testing.T) {
 	h, mux := harborSetup(t)
 	mux.Handle("/users", &harborPager{t: t, total: 3})
-	seq := h.ListUsersIter(context.Background(), &harbor.ListUsersParams{PageSize: mtPtr[int64](2)})
+	seq := h.ListUsersIter(context.Background(), &harbor.ListUsersParams{PageSize: client.Ptr[int64](2)})
 	for i := range 2 {
 		var ids []int64
 		for u, err := range seq {
@@ -333,7 +333,7 @@ func TestHarbor_CreateUser(t *testing.T) {
 		w.WriteHeader(http.StatusCreated)
 	})
 	id, resp, err := h.CreateUser(context.Background(), harbor.UserCreationReq{
-		Username: "alice", Email: "alice@example.com", Realname: "Alice Liddell", Password: "Passw0rdAlice", Comment: mtPtr("QA team"),
+		Username: "alice", Email: "alice@example.com", Realname: "Alice Liddell", Password: "Passw0rdAlice", Comment: client.Ptr("QA team"),
 	}, client.WithRequestID("req-create"))
 	if err != nil {
 		t.Fatal(err)
@@ -460,7 +460,7 @@ func TestHarbor_SearchUsers(t *testing.T) {
 			mtWriteJSON(w, 200, `[]`)
 		}
 	})
-	items, resp, err := h.SearchUsers(context.Background(), "al+i ce", &harbor.SearchUsersParams{Page: mtPtr[int64](1), PageSize: mtPtr[int64](5), Username: "ignored"})
+	items, resp, err := h.SearchUsers(context.Background(), "al+i ce", &harbor.SearchUsersParams{Page: client.Ptr[int64](1), PageSize: client.Ptr[int64](5), Username: "ignored"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -496,10 +496,10 @@ func TestHarbor_SearchUsers_noPaging(t *testing.T) {
 	mux.HandleFunc("/users/search", func(w http.ResponseWriter, r *http.Request) { sent.Add(1); mtWriteJSON(w, 200, `[]`) })
 	ctx := context.Background()
 	for _, p := range []*harbor.SearchUsersParams{
-		{Page: mtPtr[int64](2)},
-		{Page: mtPtr[int64](0)},
-		{PageSize: mtPtr[int64](harborOverMaxPageSize)},
-		{PageSize: mtPtr[int64](-1)},
+		{Page: client.Ptr[int64](2)},
+		{Page: client.Ptr[int64](0)},
+		{PageSize: client.Ptr[int64](harborOverMaxPageSize)},
+		{PageSize: client.Ptr[int64](-1)},
 	} {
 		_, resp, err := h.SearchUsers(ctx, "al", p)
 		mtParamError(t, err)
@@ -507,15 +507,15 @@ func TestHarbor_SearchUsers_noPaging(t *testing.T) {
 			t.Errorf("%+v: a response for a refused call", p)
 		}
 	}
-	_, _, err := h.ListUsers(ctx, &harbor.ListUsersParams{PageSize: mtPtr[int64](harborOverMaxPageSize)})
+	_, _, err := h.ListUsers(ctx, &harbor.ListUsersParams{PageSize: client.Ptr[int64](harborOverMaxPageSize)})
 	mtParamError(t, err)
 	if n := sent.Load(); n != 0 {
 		t.Errorf("%d requests sent for refused calls", n)
 	}
-	if _, _, err := h.SearchUsers(ctx, "al", &harbor.SearchUsersParams{Page: mtPtr[int64](1), PageSize: mtPtr[int64](client.HarborMaxPageSize)}); err != nil {
+	if _, _, err := h.SearchUsers(ctx, "al", &harbor.SearchUsersParams{Page: client.Ptr[int64](1), PageSize: client.Ptr[int64](client.HarborMaxPageSize)}); err != nil {
 		t.Errorf("page 1, page_size 100: %v", err)
 	}
-	if _, _, err := h.ListUsers(ctx, &harbor.ListUsersParams{PageSize: mtPtr[int64](client.HarborMaxPageSize)}); err != nil {
+	if _, _, err := h.ListUsers(ctx, &harbor.ListUsersParams{PageSize: client.Ptr[int64](client.HarborMaxPageSize)}); err != nil {
 		t.Errorf("listUsers page_size 100: %v", err)
 	}
 	if n := sent.Load(); n != 2 {
@@ -542,7 +542,7 @@ func TestHarbor_GetUser(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := &harbor.UserResp{UserID: 7, Username: "oidc-bob", SysadminFlag: true, CreationTime: harborTime, UpdateTime: harborTime,
-		OIDCUserMeta: &harbor.OIDCUserInfo{ID: 2, UserID: 7, Subiss: "subhttps://idp", Secret: mtPtr("CliSecret2024"), CreationTime: harborTime, UpdateTime: harborTime}}
+		OIDCUserMeta: &harbor.OIDCUserInfo{ID: 2, UserID: 7, Subiss: "subhttps://idp", Secret: client.Ptr("CliSecret2024"), CreationTime: harborTime, UpdateTime: harborTime}}
 	if !reflect.DeepEqual(u, want) {
 		t.Errorf("user = %+v, want %+v", u, want)
 	}
@@ -574,7 +574,7 @@ func TestHarbor_UpdateUserProfile(t *testing.T) {
 		harborEcho(w, r)
 		w.WriteHeader(200)
 	})
-	resp, err := h.UpdateUserProfile(context.Background(), 7, harbor.UserProfile{Email: "alice@example.org", Realname: "Alice Liddell", Comment: mtPtr("QA lead")})
+	resp, err := h.UpdateUserProfile(context.Background(), 7, harbor.UserProfile{Email: "alice@example.org", Realname: "Alice Liddell", Comment: client.Ptr("QA lead")})
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("resp %v err %v", resp, err)
 	}
@@ -658,7 +658,7 @@ func TestHarbor_UpdateUserPassword(t *testing.T) {
 		harborEcho(w, r)
 		w.WriteHeader(200)
 	})
-	if _, err := h.UpdateUserPassword(context.Background(), 7, harbor.PasswordReq{OldPassword: mtPtr("Passw0rdAlice"), NewPassword: "N3wPassw0rdAlice"}); err != nil {
+	if _, err := h.UpdateUserPassword(context.Background(), 7, harbor.PasswordReq{OldPassword: client.Ptr("Passw0rdAlice"), NewPassword: "N3wPassw0rdAlice"}); err != nil {
 		t.Fatal(err)
 	}
 	_, err := h.UpdateUserPassword(context.Background(), 0, harbor.PasswordReq{})
@@ -670,7 +670,7 @@ func TestHarbor_UpdateUserPassword_error(t *testing.T) {
 	mux.HandleFunc("/users/{id}/password", func(w http.ResponseWriter, r *http.Request) {
 		harborError(w, r, 403, "FORBIDDEN", "Current password is incorrect")
 	})
-	_, err := h.UpdateUserPassword(context.Background(), 7, harbor.PasswordReq{OldPassword: mtPtr("wrong"), NewPassword: "N3wPassw0rd"})
+	_, err := h.UpdateUserPassword(context.Background(), 7, harbor.PasswordReq{OldPassword: client.Ptr("wrong"), NewPassword: "N3wPassw0rd"})
 	mtAPIError(t, err, 403, client.ErrForbidden, "Current password is incorrect")
 }
 
@@ -687,7 +687,7 @@ func TestHarbor_GetCurrentUserPermissions(t *testing.T) {
 		mtQuery(t, r, url.Values{"scope": {"/project/1"}, "relative": {"true"}})
 		mtWriteJSON(w, 200, `[{"resource":"repository","action":"pull"},{"resource":"repository","action":"push"}]`)
 	})
-	perms, _, err := h.GetCurrentUserPermissions(context.Background(), &harbor.GetCurrentUserPermissionsParams{Scope: mtPtr("/project/1"), Relative: mtPtr(true)})
+	perms, _, err := h.GetCurrentUserPermissions(context.Background(), &harbor.GetCurrentUserPermissionsParams{Scope: client.Ptr("/project/1"), Relative: client.Ptr(true)})
 	if err != nil {
 		t.Fatal(err)
 	}

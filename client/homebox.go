@@ -12,8 +12,7 @@ import (
 	"strings"
 	"sync"
 
-	openapi_types "github.com/oapi-codegen/runtime/types"
-
+	"github.com/google/uuid"
 	"github.com/userapis/userapis-go/gen/homebox"
 )
 
@@ -356,9 +355,9 @@ func (h *Homebox) CreateAPIKey(ctx context.Context, body homebox.APIKeyCreate, o
 }
 
 // DeleteAPIKey revokes an API key.
-func (h *Homebox) DeleteAPIKey(ctx context.Context, id openapi_types.UUID, opts ...CallOption) (*Response, error) {
+func (h *Homebox) DeleteAPIKey(ctx context.Context, id uuid.UUID, opts ...CallOption) (*Response, error) {
 	const op = "deleteApiKey"
-	if id == (openapi_types.UUID{}) {
+	if id == (uuid.UUID{}) {
 		return nil, &ParamError{Operation: op, Param: "id", Reason: "must not be the zero UUID"}
 	}
 	return sendEmpty(ctx, h.c, op, opts,

@@ -14,8 +14,7 @@ import (
 	"testing"
 	"time"
 
-	openapi_types "github.com/oapi-codegen/runtime/types"
-
+	"github.com/google/uuid"
 	"github.com/userapis/userapis-go/client"
 	"github.com/userapis/userapis-go/gen/homebox"
 )
@@ -39,9 +38,9 @@ func homeboxError(w http.ResponseWriter, status int, msg string) {
 const homeboxUserJSON = `{"item":{"id":"5b0f7c1e-2d4a-4c6e-9f3b-1a2b3c4d5e6f","name":"Admin","email":"admin@admin.com","isSuperuser":false,
 	"defaultGroupId":"9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d","groupIds":["9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"],"oidcIssuer":null,"oidcSubject":null}}`
 
-func homeboxUUID(t *testing.T, s string) openapi_types.UUID {
+func homeboxUUID(t *testing.T, s string) uuid.UUID {
 	t.Helper()
-	var id openapi_types.UUID
+	var id uuid.UUID
 	if err := id.UnmarshalText([]byte(s)); err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +49,7 @@ func homeboxUUID(t *testing.T, s string) openapi_types.UUID {
 
 func homeboxUser(t *testing.T) homebox.UserOut {
 	g := homeboxUUID(t, "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d")
-	return homebox.UserOut{ID: homeboxUUID(t, "5b0f7c1e-2d4a-4c6e-9f3b-1a2b3c4d5e6f"), Name: "Admin", Email: "admin@admin.com", DefaultGroupID: g, GroupIds: []openapi_types.UUID{g}}
+	return homebox.UserOut{ID: homeboxUUID(t, "5b0f7c1e-2d4a-4c6e-9f3b-1a2b3c4d5e6f"), Name: "Admin", Email: "admin@admin.com", DefaultGroupID: g, GroupIds: []uuid.UUID{g}}
 }
 
 // homeboxSelf serves GET /v1/users/self for the given Authorization value.
@@ -337,7 +336,7 @@ func TestHomebox_RegisterNewUser(t *testing.T) {
 		mtJSONBody(t, r, `{"name":"Jane Doe","email":"jane@example.com","password":"correct-horse","token":"invite-1"}`)
 		w.WriteHeader(http.StatusNoContent)
 	})
-	_, err := h.RegisterNewUser(context.Background(), homebox.UserRegistration{Name: "Jane Doe", Email: "jane@example.com", Password: "correct-horse", Token: mtPtr("invite-1")})
+	_, err := h.RegisterNewUser(context.Background(), homebox.UserRegistration{Name: "Jane Doe", Email: "jane@example.com", Password: "correct-horse", Token: client.Ptr("invite-1")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -618,7 +617,7 @@ func TestHomebox_ListAPIKeys(t *testing.T) {
 	}
 	want := []homebox.APIKeyOut{{
 		ID: homeboxUUID(t, "0e6f2a4b-8c1d-4e3f-9a5b-7c6d5e4f3a2b"), UserID: homeboxUUID(t, "5b0f7c1e-2d4a-4c6e-9f3b-1a2b3c4d5e6f"),
-		Name: "backup script", CreatedAt: time.Date(2025, 6, 1, 9, 30, 0, 0, time.UTC), LastUsedAt: mtPtr(time.Date(2025, 6, 2, 3, 0, 12, 0, time.UTC)),
+		Name: "backup script", CreatedAt: time.Date(2025, 6, 1, 9, 30, 0, 0, time.UTC), LastUsedAt: client.Ptr(time.Date(2025, 6, 2, 3, 0, 12, 0, time.UTC)),
 	}}
 	if !reflect.DeepEqual(keys, want) {
 		t.Errorf("keys = %+v", keys)
@@ -697,7 +696,7 @@ func TestHomebox_DeleteAPIKey(t *testing.T) {
 	if _, err := h.DeleteAPIKey(context.Background(), homeboxUUID(t, "0e6f2a4b-8c1d-4e3f-9a5b-7c6d5e4f3a2b")); err != nil {
 		t.Fatal(err)
 	}
-	_, err := h.DeleteAPIKey(context.Background(), openapi_types.UUID{})
+	_, err := h.DeleteAPIKey(context.Background(), uuid.UUID{})
 	mtParamError(t, err)
 }
 

@@ -173,20 +173,20 @@ func (k *Kipu) DeleteCurrentUserProfileImage(ctx context.Context, opts ...CallOp
 
 // GetPersonalAccessTokens lists the user's tokens. Raw token values are
 // never returned here, only at creation.
-func (k *Kipu) GetPersonalAccessTokens(ctx context.Context, opts ...CallOption) (*kipu.AccessTokensDto, *Response, error) {
+func (k *Kipu) GetPersonalAccessTokens(ctx context.Context, opts ...CallOption) (*KipuAccessTokens, *Response, error) {
 	const op = "getPersonalAccessTokens"
 	return sendResult(ctx, k.c, op, opts,
 		kipu.NewGetPersonalAccessTokensRequest,
-		jsonOK[kipu.AccessTokensDto])
+		kipuTokensAnswer)
 }
 
 // CreatePersonalAccessToken creates a token; the result's Value holds the
 // raw token, which the service shows only this once.
-func (k *Kipu) CreatePersonalAccessToken(ctx context.Context, body kipu.CreateAccessTokenRequest, opts ...CallOption) (*kipu.AccessTokenDto, *Response, error) {
+func (k *Kipu) CreatePersonalAccessToken(ctx context.Context, req KipuTokenRequest, opts ...CallOption) (*KipuAccessToken, *Response, error) {
 	const op = "createPersonalAccessToken"
 	return sendResult(ctx, k.c, op, opts,
-		func(s string) (*http.Request, error) { return kipu.NewCreatePersonalAccessTokenRequest(s, body) },
-		jsonOK[kipu.AccessTokenDto])
+		func(s string) (*http.Request, error) { return kipu.NewCreatePersonalAccessTokenRequest(s, req.body()) },
+		kipuTokenAnswer)
 }
 
 // DeletePersonalAccessToken revokes the token with the given id.
@@ -212,7 +212,7 @@ func (k *Kipu) RegenerateDefaultPersonalAccessToken(ctx context.Context, opts ..
 
 // AuthorizeByPersonalAccessToken resolves token into the principal that
 // owns it (public; the token travels as X-Auth-Token).
-func (k *Kipu) AuthorizeByPersonalAccessToken(ctx context.Context, token string, opts ...CallOption) (*kipu.PersonalAccessTokenPrincipal, *Response, error) {
+func (k *Kipu) AuthorizeByPersonalAccessToken(ctx context.Context, token string, opts ...CallOption) (*KipuPrincipal, *Response, error) {
 	const op = "authorizeByPersonalAccessToken"
 	if token == "" {
 		return nil, nil, &ParamError{Operation: op, Param: "token", Reason: "must not be empty"}
@@ -221,7 +221,7 @@ func (k *Kipu) AuthorizeByPersonalAccessToken(ctx context.Context, token string,
 		func(s string) (*http.Request, error) {
 			return kipu.NewAuthorizeByPersonalAccessTokenRequest(s, &kipu.AuthorizeByPersonalAccessTokenParams{XAuthToken: token})
 		},
-		jsonOK[kipu.PersonalAccessTokenPrincipal])
+		kipuPrincipalAnswer)
 }
 
 // GetUserByID returns the public overview of a user.

@@ -17,8 +17,6 @@ import (
 	"testing"
 	"time"
 
-	openapi_types "github.com/oapi-codegen/runtime/types"
-
 	"github.com/userapis/userapis-go/client"
 	"github.com/userapis/userapis-go/gen/kipu"
 )
@@ -177,8 +175,6 @@ func mtNotAuthenticated(t *testing.T, err error) {
 	}
 }
 
-func mtPtr[T any](v T) *T { return &v }
-
 // mtFast keeps retrying tests quick.
 var mtFast = client.WithRetryBackoff(time.Millisecond, 2*time.Millisecond)
 
@@ -233,7 +229,7 @@ func TestKipu_GetCurrentUser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &kipu.UserDto{ID: "u-1", Username: mtPtr("alice@example.com"), Email: mtPtr("alice@example.com"), Firstname: mtPtr("Alice"), Homepage: mtPtr("https://example.com")}
+	want := &kipu.UserDto{ID: "u-1", Username: client.Ptr("alice@example.com"), Email: client.Ptr("alice@example.com"), Firstname: client.Ptr("Alice"), Homepage: client.Ptr("https://example.com")}
 	if !reflect.DeepEqual(u, want) {
 		t.Errorf("user = %+v, want %+v", u, want)
 	}
@@ -290,11 +286,11 @@ func TestKipu_UpdateCurrentUser(t *testing.T) {
 		mtJSONBody(t, r, `{"currentPosition":"CTO","about":"Quantum"}`)
 		mtWriteJSON(w, 200, `{"id":"u-1","currentPosition":"CTO","about":"Quantum","homepage":null}`)
 	})
-	u, _, err := k.UpdateCurrentUser(context.Background(), kipu.UpdateUserRequest{CurrentPosition: mtPtr("CTO"), About: mtPtr("Quantum")})
+	u, _, err := k.UpdateCurrentUser(context.Background(), kipu.UpdateUserRequest{CurrentPosition: client.Ptr("CTO"), About: client.Ptr("Quantum")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &kipu.UserDto{ID: "u-1", CurrentPosition: mtPtr("CTO"), About: mtPtr("Quantum")}
+	want := &kipu.UserDto{ID: "u-1", CurrentPosition: client.Ptr("CTO"), About: client.Ptr("Quantum")}
 	if !reflect.DeepEqual(u, want) {
 		t.Errorf("user = %+v, want %+v", u, want)
 	}
@@ -305,7 +301,7 @@ func TestKipu_UpdateCurrentUser_error(t *testing.T) {
 	mux.HandleFunc("/me", func(w http.ResponseWriter, r *http.Request) {
 		kipuError(w, 400, "Bad Request", "homepage: must be a valid URL")
 	})
-	u, _, err := k.UpdateCurrentUser(context.Background(), kipu.UpdateUserRequest{Homepage: mtPtr("nope")})
+	u, _, err := k.UpdateCurrentUser(context.Background(), kipu.UpdateUserRequest{Homepage: client.Ptr("nope")})
 	if u != nil {
 		t.Errorf("user = %v, want nil", u)
 	}
@@ -498,11 +494,12 @@ func TestKipu_GetPersonalAccessTokens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &kipu.AccessTokensDto{
-		DefaultToken: mtPtr("kqh_default_1"),
-		AccessTokens: &[]kipu.AccessTokenDto{
-			{ID: "t-1", Name: "ci", CreatedAt: mtPtr("2026-01-15 09:30:00"), ExpiresAt: &openapi_types.Date{Time: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)}},
-			{ID: "t-2", Name: "laptop", CreatedAt: mtPtr("2026-01-20 18:45:12")},
+	// Kipu's "yyyy-MM-dd HH:mm:ss" (UTC) and "yyyy-MM-dd" become time.Time.
+	want := &client.KipuAccessTokens{
+		DefaultToken: "kqh_default_1",
+		Tokens: []client.KipuAccessToken{
+			{ID: "t-1", Name: "ci", CreatedAt: time.Date(2026, 1, 15, 9, 30, 0, 0, time.UTC), ExpiresAt: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)},
+			{ID: "t-2", Name: "laptop", CreatedAt: time.Date(2026, 1, 20, 18, 45, 12, 0, time.UTC)},
 		},
 	}
 	if !reflect.DeepEqual(got, want) {
@@ -530,13 +527,36 @@ func TestKipu_CreatePersonalAccessToken(t *testing.T) {
 		mtJSONBody(t, r, `{"name":"ci-token","expiresAt":"2027-01-01"}`)
 		mtWriteJSON(w, 200, `{"id":"t-9","name":"ci-token","createdAt":"2026-01-15 09:30:00","usedAt":null,"expiresAt":"2027-01-01","value":"kqh_pat_new"}`)
 	})
-	exp := openapi_types.Date{Time: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)}
-	got, _, err := k.CreatePersonalAccessToken(context.Background(), kipu.CreateAccessTokenRequest{Name: "ci-token", ExpiresAt: &exp})
+	// Only the date is sent, in UTC: 23:30 on 31 Dec in UTC-2 is 1 Jan in UTC.
+	exp := time.Date(2026, 12, 31, 23, 30, 0, 0, time.FixedZone("UTC-2", -2*3600))
+	got, _, err := k.CreatePersonalAccessToken(context.Background(), client.KipuTokenRequest{Name: "ci-token", ExpiresAt: exp})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.ID != "t-9" || got.Value == nil || *got.Value != "kqh_pat_new" || got.ExpiresAt == nil || !got.ExpiresAt.Equal(exp.Time) {
-		t.Errorf("token = %+v", got)
+	want := &client.KipuAccessToken{ID: "t-9", Name: "ci-token", CreatedAt: time.Date(2026, 1, 15, 9, 30, 0, 0, time.UTC),
+		ExpiresAt: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), Value: "kqh_pat_new"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("token = %+v, want %+v", got, want)
+	}
+}
+
+// A token without expiry sends no expiresAt; a timestamp that is not
+// Kipu's layout is a *DecodeError, not a zero time.
+func TestKipu_CreatePersonalAccessToken_timestamps(t *testing.T) {
+	k, mux := kipuSetup(t)
+	answer := `{"id":"t-9","name":"n","createdAt":"2026-01-15T09:30:00Z","value":"v"}`
+	mux.HandleFunc("/me/personal-access-tokens", func(w http.ResponseWriter, r *http.Request) {
+		mtJSONBody(t, r, `{"name":"n"}`)
+		mtWriteJSON(w, 200, answer)
+	})
+	got, _, err := k.CreatePersonalAccessToken(context.Background(), client.KipuTokenRequest{Name: "n"})
+	if got != nil || !errors.Is(err, client.ErrUnexpectedResponse) || !strings.Contains(err.Error(), "createdAt") {
+		t.Errorf("RFC 3339 createdAt: got %+v, %v; want a DecodeError naming createdAt", got, err)
+	}
+	answer = `{"id":"t-9","name":"n","createdAt":"2026-01-15 09:30:00","usedAt":null,"expiresAt":null,"value":"v"}`
+	got, _, err = k.CreatePersonalAccessToken(context.Background(), client.KipuTokenRequest{Name: "n"})
+	if err != nil || !got.UsedAt.IsZero() || !got.ExpiresAt.IsZero() {
+		t.Errorf("nulls: got %+v, %v; want zero times", got, err)
 	}
 }
 
@@ -551,9 +571,9 @@ func TestKipu_CreatePersonalAccessToken_errors(t *testing.T) {
 		}
 		kipuError(w, 500, "Internal Server Error", "boom")
 	})
-	_, _, err := k.CreatePersonalAccessToken(context.Background(), kipu.CreateAccessTokenRequest{Name: " "})
+	_, _, err := k.CreatePersonalAccessToken(context.Background(), client.KipuTokenRequest{Name: " "})
 	mtAPIError(t, err, 400, client.ErrBadRequest, "name: must not be blank")
-	_, _, err = k.CreatePersonalAccessToken(context.Background(), kipu.CreateAccessTokenRequest{Name: "x"})
+	_, _, err = k.CreatePersonalAccessToken(context.Background(), client.KipuTokenRequest{Name: "x"})
 	ae := mtAPIError(t, err, 500, client.ErrServer, "boom")
 	if ae.Attempts != 1 || calls.Load() != 2 {
 		t.Errorf("POST retried on 500: attempts %d, calls %d", ae.Attempts, calls.Load())
@@ -634,7 +654,8 @@ func TestKipu_AuthorizeByPersonalAccessToken(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := &kipu.PersonalAccessTokenPrincipal{ID: "u-7", AccessToken: &kipu.AccessTokenDto{ID: "t-1", Name: "ci", CreatedAt: mtPtr("2026-01-15 09:30:00"), UsedAt: mtPtr("2026-02-01 12:00:05")}}
+		want := &client.KipuPrincipal{UserID: "u-7", AccessToken: &client.KipuAccessToken{ID: "t-1", Name: "ci",
+			CreatedAt: time.Date(2026, 1, 15, 9, 30, 0, 0, time.UTC), UsedAt: time.Date(2026, 2, 1, 12, 0, 5, 0, time.UTC)}}
 		if !reflect.DeepEqual(p, want) {
 			t.Errorf("principal = %+v, want %+v", p, want)
 		}
@@ -674,7 +695,7 @@ func TestKipu_GetUserByID(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &kipu.UserOverviewDto{ID: "8f6b1c2e/?#", Firstname: mtPtr("Alice")}
+	want := &kipu.UserOverviewDto{ID: "8f6b1c2e/?#", Firstname: client.Ptr("Alice")}
 	if !reflect.DeepEqual(u, want) {
 		t.Errorf("user = %+v, want %+v", u, want)
 	}
@@ -878,7 +899,7 @@ func TestKipu_SearchUsers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []kipu.UserSearchDto{{ID: "u-1", Firstname: mtPtr("Alice"), Lastname: mtPtr("Quantum")}, {ID: "u-2", Firstname: mtPtr("Malice")}}
+	want := []kipu.UserSearchDto{{ID: "u-1", Firstname: client.Ptr("Alice"), Lastname: client.Ptr("Quantum")}, {ID: "u-2", Firstname: client.Ptr("Malice")}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("users = %+v, want %+v", got, want)
 	}
@@ -921,7 +942,7 @@ func TestKipu_NoToken(t *testing.T) {
 		"DeleteCurrentUserProfileImage": func() error { _, err := k.DeleteCurrentUserProfileImage(ctx); return err },
 		"GetPersonalAccessTokens":       func() error { _, _, err := k.GetPersonalAccessTokens(ctx); return err },
 		"CreatePersonalAccessToken": func() error {
-			_, _, err := k.CreatePersonalAccessToken(ctx, kipu.CreateAccessTokenRequest{Name: "x"})
+			_, _, err := k.CreatePersonalAccessToken(ctx, client.KipuTokenRequest{Name: "x"})
 			return err
 		},
 		"DeletePersonalAccessToken":            func() error { _, err := k.DeletePersonalAccessToken(ctx, "t-1"); return err },

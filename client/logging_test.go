@@ -15,8 +15,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/userapis/userapis-go/gen/kipu"
 )
 
 // mechLogLines parses JSON log lines.
@@ -72,7 +70,7 @@ func TestMechLogPerCallAndTransportErrors(t *testing.T) {
 	srv, _ := mechServer(t, "/user-service", mechStatus(500))
 	logger, buf := mechDebugLogger()
 	k := mechKipu(t, srv.URL)
-	_, _, err := k.CreatePersonalAccessToken(t.Context(), kipu.CreateAccessTokenRequest{Name: "n"}, WithLogger(logger))
+	_, _, err := k.CreatePersonalAccessToken(t.Context(), KipuTokenRequest{Name: "n"}, WithLogger(logger))
 	require.Error(t, err)
 	lines := mechLogLines(t, buf.String())
 	require.Len(t, lines, 1)

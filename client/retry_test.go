@@ -221,7 +221,7 @@ func TestMechRetryAfterOverCap(t *testing.T) {
 		w.Header().Set("Retry-After", "600")
 		mechJSON(w, 429, `{}`)
 	})
-	_, _, err := mechKipu(t, srv.URL).CreatePersonalAccessToken(t.Context(), kipu.CreateAccessTokenRequest{Name: "n"})
+	_, _, err := mechKipu(t, srv.URL).CreatePersonalAccessToken(t.Context(), KipuTokenRequest{Name: "n"})
 	var rae *RetryAfterError
 	require.ErrorAs(t, err, &rae)
 	assert.Equal(t, 10*time.Minute, rae.Wait)
@@ -320,7 +320,7 @@ var mechMethodCalls = []mechMethodCall{
 		return err
 	}},
 	{http.MethodPost, "kipu.CreatePersonalAccessToken", "/user-service", func(t *testing.T, u string, o ...ClientOption) error {
-		_, _, err := mechKipu(t, u, o...).CreatePersonalAccessToken(t.Context(), kipu.CreateAccessTokenRequest{Name: "ci"})
+		_, _, err := mechKipu(t, u, o...).CreatePersonalAccessToken(t.Context(), KipuTokenRequest{Name: "ci"})
 		return err
 	}},
 	{http.MethodGet, "harbor.GetUser", "/api/v2.0", func(t *testing.T, u string, o ...ClientOption) error {
@@ -485,7 +485,7 @@ func TestMechBodyReplayedOnRetry(t *testing.T) {
 
 	t.Run("POST kipu", func(t *testing.T) {
 		srv, rec := mechServer(t, "/user-service", flaky(200, `{"id":"t","name":"ci","value":"raw"}`, 503, 429))
-		_, _, err := mechKipu(t, srv.URL).CreatePersonalAccessToken(t.Context(), kipu.CreateAccessTokenRequest{Name: "ci"})
+		_, _, err := mechKipu(t, srv.URL).CreatePersonalAccessToken(t.Context(), KipuTokenRequest{Name: "ci"})
 		require.NoError(t, err)
 		check(t, rec, 3)
 		assert.JSONEq(t, `{"name":"ci"}`, string(rec.all()[0].Body))
@@ -558,7 +558,7 @@ func TestMechConnectionReusedAcrossAttempts(t *testing.T) {
 			}})
 			k := mechKipu(t, srv.URL, WithHTTPClient(&http.Client{Transport: tr}))
 			if tc.post {
-				_, _, _ = k.CreatePersonalAccessToken(ctx, kipu.CreateAccessTokenRequest{Name: "ci"})
+				_, _, _ = k.CreatePersonalAccessToken(ctx, KipuTokenRequest{Name: "ci"})
 			} else {
 				_, _, _ = k.GetCurrentUser(ctx)
 			}

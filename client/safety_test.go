@@ -26,7 +26,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/userapis/userapis-go/gen/harbor"
-	"github.com/userapis/userapis-go/gen/kipu"
 	"github.com/userapis/userapis-go/gen/vectara"
 )
 
@@ -417,7 +416,7 @@ func TestMechRedirectStripsCallerAuthorization(t *testing.T) {
 	// A 308 would replay the body, which may hold a password or a client
 	// secret: across hosts it is not followed, and the redirect is the answer.
 	before := len(trec.all())
-	_, _, err = k.CreatePersonalAccessToken(context.Background(), kipu.CreateAccessTokenRequest{Name: "ci"})
+	_, _, err = k.CreatePersonalAccessToken(context.Background(), KipuTokenRequest{Name: "ci"})
 	var ae *APIError
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, http.StatusPermanentRedirect, ae.StatusCode)

@@ -59,16 +59,16 @@ func TestVectara_ListUsers(t *testing.T) {
 			"metadata":{"page_key":"next+key"}}`)
 	})
 	page, _, err := v.ListUsers(context.Background(), &vectara.ListUsersParams{
-		Limit: mtPtr[int32](2), PageKey: mtPtr("eyJvZmZzZXQiOjF9+/="), CorpusKey: mtPtr("my-corpus"), RequestTimeout: mtPtr(30),
+		Limit: client.Ptr[int32](2), PageKey: client.Ptr("eyJvZmZzZXQiOjF9+/="), CorpusKey: client.Ptr("my-corpus"), RequestTimeout: client.Ptr(30),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	created := time.Date(2025, 3, 14, 9, 26, 53, 0, time.UTC)
 	want := &vectara.ListUsersPage{
-		Users: &[]vectara.User{{ID: mtPtr("usr_1"), Email: mtPtr("alice@example.com"), Username: mtPtr("alice@example.com"), Enabled: mtPtr(true),
+		Users: &[]vectara.User{{ID: client.Ptr("usr_1"), Email: client.Ptr("alice@example.com"), Username: client.Ptr("alice@example.com"), Enabled: client.Ptr(true),
 			CreatedAt: &created, APIRoles: &[]vectara.APIRole{"corpus_administrator"}, CorpusRoles: &[]vectara.CorpusRole{{CorpusKey: "my-corpus", Role: "editor"}}}},
-		Metadata: &vectara.ListMetadata{PageKey: mtPtr("next+key")},
+		Metadata: &vectara.ListMetadata{PageKey: client.Ptr("next+key")},
 	}
 	if !reflect.DeepEqual(page, want) {
 		t.Errorf("page = %+v", page)
@@ -161,7 +161,7 @@ func (p *vectaraPager) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	mtWriteJSON(w, 200, string(b))
 }
 
-var vectaraIterParams = &vectara.ListUsersParams{Limit: mtPtr[int32](2), CorpusKey: mtPtr("c1")}
+var vectaraIterParams = &vectara.ListUsersParams{Limit: client.Ptr[int32](2), CorpusKey: client.Ptr("c1")}
 
 func vectaraNames(t *testing.T, seq func(func(vectara.User, error) bool)) ([]string, []error) {
 	t.Helper()
@@ -218,7 +218,7 @@ func TestVectara_ListUsersIter_repeatedKey(t *testing.T) {
 		p2.keys = append(p2.keys, r.URL.Query().Get("page_key"))
 		mtWriteJSON(w, 200, `{"users":[{"username":"x"}],"metadata":{"page_key":"start"}}`)
 	})
-	_, errs = vectaraNames(t, v2.ListUsersIter(context.Background(), &vectara.ListUsersParams{PageKey: mtPtr("start")}))
+	_, errs = vectaraNames(t, v2.ListUsersIter(context.Background(), &vectara.ListUsersParams{PageKey: client.Ptr("start")}))
 	if len(errs) != 1 || len(p2.keys) != 1 {
 		t.Errorf("errs %v after %d requests", errs, len(p2.keys))
 	}
@@ -260,14 +260,14 @@ func TestVectara_CreateUser(t *testing.T) {
 		mtWriteJSON(w, 201, `{"id":"usr_2f9a7c41","email":"alice@example.com","username":"alice","enabled":true,"one_time_code":"730254","one_time_code_link":"https://console.vectara.com/otc"}`)
 	})
 	u, resp, err := v.CreateUser(context.Background(), vectara.CreateUserRequest{
-		Email: "alice@example.com", Username: mtPtr("alice"), Description: mtPtr("QA"),
+		Email: "alice@example.com", Username: client.Ptr("alice"), Description: client.Ptr("QA"),
 		APIRoles: &[]vectara.APIRole{"corpus_administrator"}, CorpusRoles: &[]vectara.CorpusRole{{CorpusKey: "c1", Role: "editor"}},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &vectara.CreateUsersResponse{ID: mtPtr("usr_2f9a7c41"), Email: mtPtr("alice@example.com"), Username: mtPtr("alice"), Enabled: mtPtr(true),
-		OneTimeCode: mtPtr("730254"), OneTimeCodeLink: mtPtr("https://console.vectara.com/otc")}
+	want := &vectara.CreateUsersResponse{ID: client.Ptr("usr_2f9a7c41"), Email: client.Ptr("alice@example.com"), Username: client.Ptr("alice"), Enabled: client.Ptr(true),
+		OneTimeCode: client.Ptr("730254"), OneTimeCodeLink: client.Ptr("https://console.vectara.com/otc")}
 	if !reflect.DeepEqual(u, want) || resp.StatusCode != 201 {
 		t.Errorf("user = %+v (status %d)", u, resp.StatusCode)
 	}
@@ -282,9 +282,9 @@ func TestVectara_CreateUser_fillsEmptyFields(t *testing.T) {
 		answer   string
 		wantUser string
 	}{
-		{"empty strings, username given", vectara.CreateUserRequest{Email: "ada@example.com", Username: mtPtr("ada")}, `{"id":"usr_1","username":"","email":""}`, "ada"},
+		{"empty strings, username given", vectara.CreateUserRequest{Email: "ada@example.com", Username: client.Ptr("ada")}, `{"id":"usr_1","username":"","email":""}`, "ada"},
 		{"absent, no username", vectara.CreateUserRequest{Email: "ada@example.com"}, `{"id":"usr_1"}`, "ada@example.com"},
-		{"empty username given", vectara.CreateUserRequest{Email: "ada@example.com", Username: mtPtr("")}, `{"id":"usr_1","username":""}`, "ada@example.com"},
+		{"empty username given", vectara.CreateUserRequest{Email: "ada@example.com", Username: client.Ptr("")}, `{"id":"usr_1","username":""}`, "ada@example.com"},
 		{"server values win", vectara.CreateUserRequest{Email: "ada@example.com"}, `{"id":"usr_1","username":"srv","email":"srv@example.com"}`, "srv"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -364,7 +364,7 @@ func TestVectara_GetUser(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := &vectara.User{ID: mtPtr("usr_1"), Username: mtPtr(tc.name), Email: mtPtr("ada@example.com"), Enabled: mtPtr(false)}
+			want := &vectara.User{ID: client.Ptr("usr_1"), Username: client.Ptr(tc.name), Email: client.Ptr("ada@example.com"), Enabled: client.Ptr(false)}
 			if !reflect.DeepEqual(u, want) {
 				t.Errorf("user = %+v", u)
 			}
@@ -402,12 +402,12 @@ func TestVectara_UpdateUser(t *testing.T) {
 		mtWriteJSON(w, 200, `{"username":"a/b@example.com","enabled":false,"api_roles":["corpus_developer"]}`)
 	})
 	u, _, err := v.UpdateUser(context.Background(), "a/b@example.com", vectara.UpdateUserRequest{
-		Enabled: mtPtr(false), APIRoles: &[]vectara.APIRole{"corpus_developer"}, AgentRoles: &[]vectara.AgentRole{},
+		Enabled: client.Ptr(false), APIRoles: &[]vectara.APIRole{"corpus_developer"}, AgentRoles: &[]vectara.AgentRole{},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &vectara.User{Username: mtPtr("a/b@example.com"), Enabled: mtPtr(false), APIRoles: &[]vectara.APIRole{"corpus_developer"}}
+	want := &vectara.User{Username: client.Ptr("a/b@example.com"), Enabled: client.Ptr(false), APIRoles: &[]vectara.APIRole{"corpus_developer"}}
 	if !reflect.DeepEqual(u, want) {
 		t.Errorf("user = %+v", u)
 	}
@@ -475,7 +475,7 @@ func TestVectara_ResetUserPassword(t *testing.T) {
 	}{
 		{"200 body", func(w http.ResponseWriter) {
 			mtWriteJSON(w, 200, `{"one_time_code":"730254","one_time_code_link":"https://console.vectara.com/otc"}`)
-		}, vectara.ResetPasswordUsersResponse{OneTimeCode: mtPtr("730254"), OneTimeCodeLink: mtPtr("https://console.vectara.com/otc")}},
+		}, vectara.ResetPasswordUsersResponse{OneTimeCode: client.Ptr("730254"), OneTimeCodeLink: client.Ptr("https://console.vectara.com/otc")}},
 		{"200 {}", func(w http.ResponseWriter) { mtWriteJSON(w, 200, `{}`) }, vectara.ResetPasswordUsersResponse{}},
 		{"200 empty", func(w http.ResponseWriter) { w.WriteHeader(200) }, vectara.ResetPasswordUsersResponse{}},
 		{"200 empty json", func(w http.ResponseWriter) { mtWriteJSON(w, 200, "") }, vectara.ResetPasswordUsersResponse{}},

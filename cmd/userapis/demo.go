@@ -118,8 +118,6 @@ func round(d time.Duration) string {
 	}
 }
 
-func ptr[T any](v T) *T { return &v }
-
 // runDemo walks a realistic scenario through every service with the client
 // package against in-process fakes.
 // scenarios are the demo's walk through each service of the table.

@@ -56,7 +56,7 @@ func demoHarbor(ctx context.Context, t *transcript, common []client.ClientOption
 			return u.Username + " <" + deref(u.Email) + ">", nil
 		}},
 		{"updateUserProfile", func() (string, error) {
-			_, err := admin.UpdateUserProfile(ctx, id, harbor.UserProfile{Email: "grace@navy.example", Realname: "Grace B. Hopper", Comment: ptr("COBOL")})
+			_, err := admin.UpdateUserProfile(ctx, id, harbor.UserProfile{Email: "grace@navy.example", Realname: "Grace B. Hopper", Comment: client.Ptr("COBOL")})
 			return "email and realname replaced", err
 		}},
 		{"listUsers q=username=~gra (query builder)", func() (string, error) {
@@ -69,7 +69,7 @@ func demoHarbor(ctx context.Context, t *transcript, common []client.ClientOption
 		}},
 		{"listUsers iterator (page_size 100)", func() (string, error) {
 			n := 0
-			for _, err := range admin.ListUsersIter(ctx, &harbor.ListUsersParams{PageSize: ptr(int64(100))}) {
+			for _, err := range admin.ListUsersIter(ctx, &harbor.ListUsersParams{PageSize: client.Ptr(int64(100))}) {
 				if err != nil {
 					return "", err
 				}
@@ -93,11 +93,11 @@ func demoHarbor(ctx context.Context, t *transcript, common []client.ClientOption
 			if err != nil {
 				return "", err
 			}
-			_, err = grace.UpdateUserPassword(ctx, id, harbor.PasswordReq{OldPassword: ptr(pw), NewPassword: "N3w-Passw0rd"})
+			_, err = grace.UpdateUserPassword(ctx, id, harbor.PasswordReq{OldPassword: client.Ptr(pw), NewPassword: "N3w-Passw0rd"})
 			return "changed", err
 		}},
 		{"getCurrentUserPermissions scope=/system", func() (string, error) {
-			perms, _, err := admin.GetCurrentUserPermissions(ctx, &harbor.GetCurrentUserPermissionsParams{Scope: ptr("/system")})
+			perms, _, err := admin.GetCurrentUserPermissions(ctx, &harbor.GetCurrentUserPermissionsParams{Scope: client.Ptr("/system")})
 			if err != nil || len(perms) == 0 {
 				return fmt.Sprintf("%d permission(s)", len(perms)), err
 			}

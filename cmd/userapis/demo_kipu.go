@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/userapis/userapis-go/client"
 	"github.com/userapis/userapis-go/fake/kipufake"
@@ -28,7 +29,7 @@ func demoKipu(ctx context.Context, t *transcript, common []client.ClientOption) 
 		return err
 	}
 	var me *kipu.UserDto
-	var pat *kipu.AccessTokenDto
+	var pat *client.KipuAccessToken
 	steps := []struct {
 		label string
 		fn    func() (string, error)
@@ -42,7 +43,7 @@ func demoKipu(ctx context.Context, t *transcript, common []client.ClientOption) 
 			return fmt.Sprintf("id=%s email=%s", u.ID, deref(u.Email)), nil
 		}},
 		{"updateCurrentUser", func() (string, error) {
-			u, _, err := k.UpdateCurrentUser(ctx, kipu.UpdateUserRequest{CurrentPosition: ptr("Quantum engineer"), Homepage: ptr("https://example.com/ada")})
+			u, _, err := k.UpdateCurrentUser(ctx, kipu.UpdateUserRequest{CurrentPosition: client.Ptr("Quantum engineer"), Homepage: client.Ptr("https://example.com/ada")})
 			if err != nil {
 				return "", err
 			}
@@ -65,35 +66,32 @@ func demoKipu(ctx context.Context, t *transcript, common []client.ClientOption) 
 			return fmt.Sprintf("nullable string (data: URI): %s, %d bytes", ct, len(data)), err
 		}},
 		{"createPersonalAccessToken", func() (string, error) {
-			tok, _, err := k.CreatePersonalAccessToken(ctx, kipu.CreateAccessTokenRequest{Name: "ci-pipeline"})
+			tok, _, err := k.CreatePersonalAccessToken(ctx, client.KipuTokenRequest{Name: "ci-pipeline"})
 			if err != nil {
 				return "", err
 			}
 			pat = tok
-			return fmt.Sprintf("id=%s, raw value shown once (%d chars, not printed)", tok.ID, len(deref(tok.Value))), nil
+			return fmt.Sprintf("id=%s, raw value shown once (%d chars, not printed)", tok.ID, len(tok.Value)), nil
 		}},
 		{"getPersonalAccessTokens", func() (string, error) {
 			list, _, err := k.GetPersonalAccessTokens(ctx)
 			if err != nil {
 				return "", err
 			}
-			n, withValue := 0, 0
-			if list.AccessTokens != nil {
-				for _, tk := range *list.AccessTokens {
-					n++
-					if tk.Value != nil {
-						withValue++
-					}
+			withValue := 0
+			for _, tk := range list.Tokens {
+				if tk.Value != "" {
+					withValue++
 				}
 			}
-			return fmt.Sprintf("%d tokens, %d with a raw value", n, withValue), nil
+			return fmt.Sprintf("%d tokens, %d with a raw value; created %s", len(list.Tokens), withValue, list.Tokens[len(list.Tokens)-1].CreatedAt.Format(time.RFC3339)), nil
 		}},
 		{"authorizeByPersonalAccessToken (public)", func() (string, error) {
-			p, _, err := k.AuthorizeByPersonalAccessToken(ctx, deref(pat.Value))
+			p, _, err := k.AuthorizeByPersonalAccessToken(ctx, pat.Value)
 			if err != nil {
 				return "", err
 			}
-			return "principal " + p.ID, nil
+			return "principal " + p.UserID, nil
 		}},
 		{"getUserById + checkUserExists (public)", func() (string, error) {
 			u, _, err := k.GetUserByID(ctx, me.ID)
@@ -133,7 +131,7 @@ func demoKipu(ctx context.Context, t *transcript, common []client.ClientOption) 
 		}
 	}
 	if err := t.refused("kipu authorize with the revoked token", client.ErrUnauthorized, func() error {
-		_, _, err := k.AuthorizeByPersonalAccessToken(ctx, deref(pat.Value))
+		_, _, err := k.AuthorizeByPersonalAccessToken(ctx, pat.Value)
 		return err
 	}); err != nil {
 		return err

@@ -34,7 +34,7 @@ func demoVectara(ctx context.Context, t *transcript, common []client.ClientOptio
 		fn    func() (string, error)
 	}{
 		{"createUser", func() (string, error) {
-			u, resp, err := v.CreateUser(ctx, vectara.CreateUserRequest{Email: name, Description: ptr("physicist"), APIRoles: &[]vectara.APIRole{vectara.APIRoleCorpusAdministrator}})
+			u, resp, err := v.CreateUser(ctx, vectara.CreateUserRequest{Email: name, Description: client.Ptr("physicist"), APIRoles: &[]vectara.APIRole{vectara.APIRoleCorpusAdministrator}})
 			if err != nil {
 				return "", err
 			}
@@ -48,7 +48,7 @@ func demoVectara(ctx context.Context, t *transcript, common []client.ClientOptio
 			return fmt.Sprintf("%s via %s", deref(u.ID), resp.Request.URL.EscapedPath()), nil
 		}},
 		{"updateUser (PATCH)", func() (string, error) {
-			u, _, err := v.UpdateUser(ctx, name, vectara.UpdateUserRequest{Enabled: ptr(false)})
+			u, _, err := v.UpdateUser(ctx, name, vectara.UpdateUserRequest{Enabled: client.Ptr(false)})
 			if err != nil {
 				return "", err
 			}
@@ -56,7 +56,7 @@ func demoVectara(ctx context.Context, t *transcript, common []client.ClientOptio
 		}},
 		{"listUsers iterator (page_key, limit 5)", func() (string, error) {
 			n := 0
-			for _, err := range v.ListUsersIter(ctx, &vectara.ListUsersParams{Limit: ptr(int32(5))}) {
+			for _, err := range v.ListUsersIter(ctx, &vectara.ListUsersParams{Limit: client.Ptr(int32(5))}) {
 				if err != nil {
 					return "", err
 				}

@@ -117,12 +117,10 @@ func apiError(t *testing.T, err error, sentinel error) *client.APIError {
 	return ae
 }
 
-func ptr[T any](v T) *T { return &v }
-
 func newUserReq(name string) harbor.UserCreationReq {
 	return harbor.UserCreationReq{
 		Username: name, Email: name + "@example.org", Realname: "User " + name,
-		Password: "Secr3tPassword", Comment: ptr("created by test"),
+		Password: "Secr3tPassword", Comment: client.Ptr("created by test"),
 	}
 }
 
@@ -160,7 +158,7 @@ func TestHarborContractCoversEveryOperation(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, int64(1), me.UserID)
 
-	perms, _, err := admin.GetCurrentUserPermissions(ctx, &harbor.GetCurrentUserPermissionsParams{Scope: ptr("/system")})
+	perms, _, err := admin.GetCurrentUserPermissions(ctx, &harbor.GetCurrentUserPermissionsParams{Scope: client.Ptr("/system")})
 	require.NoError(t, err)
 	assert.NotEmpty(t, perms)
 
@@ -281,7 +279,7 @@ func TestHarborCreateUser(t *testing.T) {
 	for msg, mutate := range map[string]func(*harbor.UserCreationReq){
 		"email with illegal format":            func(r *harbor.UserCreationReq) { r.Email = "not-an-email" },
 		"realname contains illegal characters": func(r *harbor.UserCreationReq) { r.Realname = "a,b" },
-		"comment with illegal length":          func(r *harbor.UserCreationReq) { r.Comment = ptr(strings.Repeat("c", 31)) },
+		"comment with illegal length":          func(r *harbor.UserCreationReq) { r.Comment = client.Ptr(strings.Repeat("c", 31)) },
 		"username contains illegal characters": func(r *harbor.UserCreationReq) { r.Username = "a#b" },
 	} {
 		req := newUserReq("rules")
@@ -399,7 +397,7 @@ func TestHarborUpdateUserProfile(t *testing.T) {
 	_, err = h.user(t).UpdateUserProfile(ctx, 4, harbor.UserProfile{Email: "bob@example.org", Realname: "Bob"})
 	ae := apiError(t, err, client.ErrForbidden)
 	assert.Equal(t, "alice", ae.Message, "db_auth: RequireSystemAccess names the caller")
-	_, err = h.admin(t).UpdateUserProfile(ctx, 4, harbor.UserProfile{Email: "bob@example.org", Realname: "Bob", Comment: ptr("x")})
+	_, err = h.admin(t).UpdateUserProfile(ctx, 4, harbor.UserProfile{Email: "bob@example.org", Realname: "Bob", Comment: client.Ptr("x")})
 	require.NoError(t, err)
 	bob, _ := h.srv.Fake.User(4)
 	assert.Equal(t, "bob@example.org", bob.Email)
@@ -408,7 +406,7 @@ func TestHarborUpdateUserProfile(t *testing.T) {
 		"email with illegal format":            {Email: "x@", Realname: "R"},
 		"realname with illegal length":         {Email: "a@b.co", Realname: strings.Repeat("r", 256)},
 		"realname contains illegal characters": {Email: "a@b.co", Realname: "50%"},
-		"comment with illegal length":          {Email: "a@b.co", Realname: "R", Comment: ptr(strings.Repeat("c", 31))},
+		"comment with illegal length":          {Email: "a@b.co", Realname: "R", Comment: client.Ptr(strings.Repeat("c", 31))},
 	} {
 		_, err = h.user(t).UpdateUserProfile(ctx, h.srv.UserID, p)
 		ae = apiError(t, err, client.ErrBadRequest)
@@ -514,7 +512,7 @@ func TestHarborUpdateUserPassword(t *testing.T) {
 	alice := h.user(t)
 
 	// Own password: the old one is required and verified.
-	_, err := alice.UpdateUserPassword(ctx, h.srv.UserID, harbor.PasswordReq{OldPassword: ptr("wrong"), NewPassword: "N3wPassw0rd"})
+	_, err := alice.UpdateUserPassword(ctx, h.srv.UserID, harbor.PasswordReq{OldPassword: client.Ptr("wrong"), NewPassword: "N3wPassw0rd"})
 	ae := apiError(t, err, client.ErrForbidden)
 	assert.Equal(t, "Current password is incorrect", ae.Message)
 	_, err = alice.UpdateUserPassword(ctx, h.srv.UserID, harbor.PasswordReq{NewPassword: "N3wPassw0rd"})
@@ -525,7 +523,7 @@ func TestHarborUpdateUserPassword(t *testing.T) {
 	_, err = alice.UpdateUserPassword(ctx, h.srv.UserID, harbor.PasswordReq{OldPassword: &h.srv.UserPassword, NewPassword: "weak"})
 	ae = apiError(t, err, client.ErrBadRequest)
 	assert.Contains(t, ae.Message, "password or secret")
-	_, err = alice.UpdateUserPassword(ctx, 4, harbor.PasswordReq{OldPassword: ptr("Passw0rdBob1"), NewPassword: "N3wPassw0rd"})
+	_, err = alice.UpdateUserPassword(ctx, 4, harbor.PasswordReq{OldPassword: client.Ptr("Passw0rdBob1"), NewPassword: "N3wPassw0rd"})
 	apiError(t, err, client.ErrForbidden)
 
 	_, err = alice.UpdateUserPassword(ctx, h.srv.UserID, harbor.PasswordReq{OldPassword: &h.srv.UserPassword, NewPassword: "N3wPassw0rd"})
@@ -679,7 +677,7 @@ func TestHarborPermissions(t *testing.T) {
 		t.Helper()
 		p := &harbor.GetCurrentUserPermissionsParams{Scope: &scope}
 		if relative {
-			p.Relative = ptr(true)
+			p.Relative = client.Ptr(true)
 		}
 		list, _, err := c.GetCurrentUserPermissions(ctx, p)
 		require.NoError(t, err)
@@ -747,7 +745,7 @@ func TestHarborListUsersPagingAndLinks(t *testing.T) {
 	assert.Equal(t, "alice", users[0].Username, "sorted by username")
 	assert.Equal(t, `</api/v2.0/users?page=2&page_size=10>; rel="next"`, resp.Header.Get("Link"))
 
-	users, resp, err = admin.ListUsers(ctx, &harbor.ListUsersParams{Page: ptr[int64](2), PageSize: ptr[int64](10), Sort: ptr("-username")})
+	users, resp, err = admin.ListUsers(ctx, &harbor.ListUsersParams{Page: client.Ptr[int64](2), PageSize: client.Ptr[int64](10), Sort: client.Ptr("-username")})
 	require.NoError(t, err)
 	require.Len(t, users, 10)
 	assert.Equal(t, fmt.Sprintf("seed-%07d", ids[11]), users[0].Username)
@@ -755,31 +753,31 @@ func TestHarborListUsersPagingAndLinks(t *testing.T) {
 		resp.Header.Get("Link"))
 	assert.Equal(t, "/api/v2.0/users?page=3&page_size=10&sort=-username", resp.Links["next"])
 
-	users, resp, err = admin.ListUsers(ctx, &harbor.ListUsersParams{Page: ptr[int64](3), PageSize: ptr[int64](10)})
+	users, resp, err = admin.ListUsers(ctx, &harbor.ListUsersParams{Page: client.Ptr[int64](3), PageSize: client.Ptr[int64](10)})
 	require.NoError(t, err)
 	assert.Len(t, users, 5)
 	assert.Equal(t, `</api/v2.0/users?page=2&page_size=10>; rel="prev"`, resp.Header.Get("Link"))
-	users, resp, err = admin.ListUsers(ctx, &harbor.ListUsersParams{Page: ptr[int64](9)})
+	users, resp, err = admin.ListUsers(ctx, &harbor.ListUsersParams{Page: client.Ptr[int64](9)})
 	require.NoError(t, err)
 	assert.Empty(t, users)
 	assert.Equal(t, "[]", strings.TrimSpace(string(resp.RawBody)))
 	assert.Equal(t, 25, resp.TotalCount)
 	assert.Empty(t, resp.Header.Get("Link"), "page 8 has no items, so no prev either")
 
-	users, resp, err = admin.ListUsers(ctx, &harbor.ListUsersParams{PageSize: ptr[int64](100)})
+	users, resp, err = admin.ListUsers(ctx, &harbor.ListUsersParams{PageSize: client.Ptr[int64](100)})
 	require.NoError(t, err)
 	assert.Len(t, users, 25)
 	assert.Empty(t, resp.Header.Values("Link"))
 
 	// Sorting by other keys; keys Harbor cannot sort by are skipped, as its
 	// ORM does, so the order falls back to the next key or to username.
-	users, _, err = admin.ListUsers(ctx, &harbor.ListUsersParams{Sort: ptr("-sysadmin_flag,user_id"), PageSize: ptr[int64](3)})
+	users, _, err = admin.ListUsers(ctx, &harbor.ListUsersParams{Sort: client.Ptr("-sysadmin_flag,user_id"), PageSize: client.Ptr[int64](3)})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"carol", "alice", "bob"}, userNames(users))
-	users, _, err = admin.ListUsers(ctx, &harbor.ListUsersParams{Sort: ptr("shoe_size,-sysadmin_flag,user_id"), PageSize: ptr[int64](3)})
+	users, _, err = admin.ListUsers(ctx, &harbor.ListUsersParams{Sort: client.Ptr("shoe_size,-sysadmin_flag,user_id"), PageSize: client.Ptr[int64](3)})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"carol", "alice", "bob"}, userNames(users), "unknown key skipped")
-	users, _, err = admin.ListUsers(ctx, &harbor.ListUsersParams{Sort: ptr("shoe_size"), PageSize: ptr[int64](3)})
+	users, _, err = admin.ListUsers(ctx, &harbor.ListUsersParams{Sort: client.Ptr("shoe_size"), PageSize: client.Ptr[int64](3)})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"alice", "bob", "carol"}, userNames(users), "only unknown keys: username order")
 
@@ -790,7 +788,7 @@ func TestHarborListUsersPagingAndLinks(t *testing.T) {
 
 	// The iterator walks every page.
 	var all []string
-	for u, err := range admin.ListUsersIter(ctx, &harbor.ListUsersParams{PageSize: ptr[int64](7)}) {
+	for u, err := range admin.ListUsersIter(ctx, &harbor.ListUsersParams{PageSize: client.Ptr[int64](7)}) {
 		require.NoError(t, err)
 		all = append(all, u.Username)
 	}
@@ -856,11 +854,11 @@ func TestHarborListUsersQuery(t *testing.T) {
 
 	// A filter on user_id lists the built-in admin (a quirk of Harbor's user
 	// manager), though the total never counts it.
-	users, resp, err := admin.ListUsers(ctx, &harbor.ListUsersParams{Q: ptr("user_id={1 3}")})
+	users, resp, err := admin.ListUsers(ctx, &harbor.ListUsersParams{Q: client.Ptr("user_id={1 3}")})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"admin", "alice"}, userNames(users))
 	assert.Equal(t, 1, resp.TotalCount)
-	users, resp, err = admin.ListUsers(ctx, &harbor.ListUsersParams{Q: ptr("user_id=1")})
+	users, resp, err = admin.ListUsers(ctx, &harbor.ListUsersParams{Q: client.Ptr("user_id=1")})
 	require.NoError(t, err)
 	assert.Empty(t, users)
 	assert.Equal(t, 0, resp.TotalCount)
@@ -879,18 +877,18 @@ func TestHarborListUsersQuery(t *testing.T) {
 		"user_id=[~]":   "invalid query string value: [~]",
 		"username={a b": "invalid query string value: {a b",
 	} {
-		_, _, err := admin.ListUsers(ctx, &harbor.ListUsersParams{Q: ptr(q)})
+		_, _, err := admin.ListUsers(ctx, &harbor.ListUsersParams{Q: client.Ptr(q)})
 		ae := apiError(t, err, client.ErrBadRequest)
 		assert.Equal(t, msg, ae.Message, q)
 	}
 	// A value the database cannot compare is the server's 500.
-	_, _, err = admin.ListUsers(ctx, &harbor.ListUsersParams{Q: ptr("user_id=abc")}, client.WithMaxRetries(0))
+	_, _, err = admin.ListUsers(ctx, &harbor.ListUsersParams{Q: client.Ptr("user_id=abc")}, client.WithMaxRetries(0))
 	ae := apiError(t, err, client.ErrServer)
 	assert.Equal(t, "UNKNOWN", ae.Code)
 
 	// q is kept in Link, unescaped as Harbor writes it.
 	h.srv.Fake.SeedUsers(12)
-	_, resp, err = admin.ListUsers(ctx, &harbor.ListUsersParams{Q: ptr("username=~seed"), PageSize: ptr[int64](5)})
+	_, resp, err = admin.ListUsers(ctx, &harbor.ListUsersParams{Q: client.Ptr("username=~seed"), PageSize: client.Ptr[int64](5)})
 	require.NoError(t, err)
 	assert.Equal(t, 12, resp.TotalCount)
 	assert.Equal(t, `</api/v2.0/users?page=2&page_size=5&q=username=~seed>; rel="next"`, resp.Header.Get("Link"))
@@ -905,7 +903,7 @@ func TestHarborSearchUsers(t *testing.T) {
 	alice := h.user(t)
 	h.srv.Fake.SeedUsers(15) // seed-0000006 ... seed-0000020
 
-	items, resp, err := alice.SearchUsers(ctx, "seed-", &harbor.SearchUsersParams{PageSize: ptr[int64](5)})
+	items, resp, err := alice.SearchUsers(ctx, "seed-", &harbor.SearchUsersParams{PageSize: client.Ptr[int64](5)})
 	require.NoError(t, err)
 	require.Len(t, items, 5)
 	assert.Equal(t, "seed-0000006", items[0].Username)
@@ -1114,7 +1112,7 @@ func TestHarborConcurrentWriters(t *testing.T) {
 	}
 	assert.Len(t, seen, workers*each)
 
-	_, resp, err := admin.ListUsers(ctx, &harbor.ListUsersParams{Q: ptr("email=~example.net")})
+	_, resp, err := admin.ListUsers(ctx, &harbor.ListUsersParams{Q: client.Ptr("email=~example.net")})
 	require.NoError(t, err)
 	assert.Equal(t, workers*each/2, resp.TotalCount)
 	assert.Equal(t, 3+workers*each/2+1, h.srv.Fake.UserCount(), "admin, alice, bob, carol and the survivors")
@@ -1137,13 +1135,13 @@ func TestHarborManyUsers(t *testing.T) {
 	require.NoError(t, err)
 
 	start = time.Now()
-	users, resp, err := c.ListUsers(ctx, &harbor.ListUsersParams{Page: ptr[int64](1000), PageSize: ptr[int64](100)})
+	users, resp, err := c.ListUsers(ctx, &harbor.ListUsersParams{Page: client.Ptr[int64](1000), PageSize: client.Ptr[int64](100)})
 	require.NoError(t, err)
 	assert.Equal(t, n+3, resp.TotalCount)
 	assert.Len(t, users, 100)
 	assert.Equal(t, fmt.Sprintf("seed-%07d", ids[99900-3]), users[0].Username, "alice, bob and carol sort first")
 	count := 0
-	for _, err := range c.ListUsersIter(ctx, &harbor.ListUsersParams{Q: ptr("username=~seed-00000")}) {
+	for _, err := range c.ListUsersIter(ctx, &harbor.ListUsersParams{Q: client.Ptr("username=~seed-00000")}) {
 		require.NoError(t, err)
 		count++
 	}
@@ -1171,7 +1169,7 @@ func TestHarborIDsSkipFailedInserts(t *testing.T) {
 	_, err = admin.SetUserSysAdmin(ctx, first+1, true)
 	ae = apiError(t, err, client.ErrNotFound)
 	assert.Equal(t, fmt.Sprintf("user with id %d not found", first+1), ae.Message)
-	users, _, err := admin.ListUsers(ctx, &harbor.ListUsersParams{PageSize: ptr[int64](100)})
+	users, _, err := admin.ListUsers(ctx, &harbor.ListUsersParams{PageSize: client.Ptr[int64](100)})
 	require.NoError(t, err)
 	assert.Len(t, users, h.srv.Fake.UserCount()-1)
 }
@@ -1201,7 +1199,7 @@ func TestHarborForbiddenNamesCaller(t *testing.T) {
 	check("deleteUser", err)
 	_, err = alice.UpdateUserProfile(ctx, 4, harbor.UserProfile{Email: "b@example.com", Realname: "B"})
 	check("updateUserProfile of another user", err)
-	_, err = alice.UpdateUserPassword(ctx, 4, harbor.PasswordReq{OldPassword: ptr("Passw0rdBob1"), NewPassword: "N3wPassw0rd"})
+	_, err = alice.UpdateUserPassword(ctx, 4, harbor.PasswordReq{OldPassword: client.Ptr("Passw0rdBob1"), NewPassword: "N3wPassw0rd"})
 	check("updateUserPassword of another user", err)
 	robot := h.as(t, h.srv.RobotUser, h.srv.RobotPassword)
 	_, _, err = robot.ListUsers(ctx, nil)

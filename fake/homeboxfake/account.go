@@ -9,11 +9,11 @@ import (
 	"encoding/json"
 	"time"
 
-	openapi_types "github.com/oapi-codegen/runtime/types"
+	"github.com/google/uuid"
 	"github.com/userapis/userapis-go/gen/homebox"
 )
 
-func (s *store) settings(id openapi_types.UUID) (*homebox.UserSettings, error) {
+func (s *store) settings(id uuid.UUID) (*homebox.UserSettings, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	u, ok := s.users[id]
@@ -31,7 +31,7 @@ func (s *store) settings(id openapi_types.UUID) (*homebox.UserSettings, error) {
 }
 
 // setSettings replaces the settings whole; nil stores null.
-func (s *store) setSettings(id openapi_types.UUID, v homebox.UserSettings) error {
+func (s *store) setSettings(id uuid.UUID, v homebox.UserSettings) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -47,7 +47,7 @@ func (s *store) setSettings(id openapi_types.UUID, v homebox.UserSettings) error
 }
 
 // changePassword checks current and revokes the user's other sessions.
-func (s *store) changePassword(id openapi_types.UUID, current, next, keep string) error {
+func (s *store) changePassword(id uuid.UUID, current, next, keep string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	u, ok := s.users[id]

@@ -9,7 +9,7 @@ import (
 	"sort"
 	"time"
 
-	openapi_types "github.com/oapi-codegen/runtime/types"
+	"github.com/google/uuid"
 	"github.com/userapis/userapis-go/gen/homebox"
 )
 
@@ -24,7 +24,7 @@ func newAPIKeyToken() string {
 	return "hb_" + base64.RawURLEncoding.EncodeToString(b)
 }
 
-func (s *store) listAPIKeys(userID openapi_types.UUID) []homebox.APIKeyOut {
+func (s *store) listAPIKeys(userID uuid.UUID) []homebox.APIKeyOut {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	keys := make([]*apiKeyRow, 0)
@@ -58,7 +58,7 @@ func copyKey(k homebox.APIKeyOut) homebox.APIKeyOut {
 	return k
 }
 
-func (s *store) createAPIKey(userID openapi_types.UUID, name string, expiresAt *time.Time, now time.Time) homebox.APIKeyCreatedOut {
+func (s *store) createAPIKey(userID uuid.UUID, name string, expiresAt *time.Time, now time.Time) homebox.APIKeyCreatedOut {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.keySeq++
@@ -87,7 +87,7 @@ func (s *store) createAPIKey(userID openapi_types.UUID, name string, expiresAt *
 }
 
 // deleteAPIKey revokes one of userID's keys; another user's key is not found.
-func (s *store) deleteAPIKey(userID, id openapi_types.UUID) error {
+func (s *store) deleteAPIKey(userID, id uuid.UUID) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k, ok := s.apiKeys[id]
@@ -147,7 +147,7 @@ func (s *store) oidcCallback(code, state, issuer string, now time.Time) (tokens,
 	}
 	if u == nil {
 		var err error
-		u, err = s.addUser(openapi_types.UUID{}, openapi_types.UUID{}, id.Name, id.Email, "", "")
+		u, err = s.addUser(uuid.UUID{}, uuid.UUID{}, id.Name, id.Email, "", "")
 		if err != nil {
 			return tokens{}, err
 		}
@@ -157,7 +157,7 @@ func (s *store) oidcCallback(code, state, issuer string, now time.Time) (tokens,
 	return s.newSession(u.id, longSessionTTL, now), nil
 }
 
-func (s *store) createInvitation(groupID openapi_types.UUID, uses int) string {
+func (s *store) createInvitation(groupID uuid.UUID, uses int) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	tok := randomToken(16)

@@ -15,8 +15,7 @@ import (
 	"sync"
 	"time"
 
-	openapi_types "github.com/oapi-codegen/runtime/types"
-
+	"github.com/google/uuid"
 	"github.com/userapis/userapis-go/gen/homebox"
 	"github.com/userapis/userapis-go/gen/homebox/homeboxserver"
 	"github.com/userapis/userapis-go/internal/fakekit"
@@ -197,7 +196,7 @@ func (f *Fake) ResetRateLimit() {
 func (f *Fake) AddUser(name, email, password string) (homebox.UserOut, error) {
 	f.store.mu.Lock()
 	defer f.store.mu.Unlock()
-	u, err := f.store.addUser(openapi_types.UUID{}, openapi_types.UUID{}, name, email, password, "")
+	u, err := f.store.addUser(uuid.UUID{}, uuid.UUID{}, name, email, password, "")
 	if err != nil {
 		return homebox.UserOut{}, err
 	}
@@ -236,7 +235,7 @@ func (f *Fake) OIDCAuthorize(state string, id OIDCIdentity) (string, error) {
 
 // CreateInvitation returns a group invitation token good for uses
 // registrations into groupID (registerNewUser's token field).
-func (f *Fake) CreateInvitation(groupID openapi_types.UUID, uses int) string {
+func (f *Fake) CreateInvitation(groupID uuid.UUID, uses int) string {
 	return f.store.createInvitation(groupID, uses)
 }
 
@@ -301,8 +300,8 @@ func newServer(s *fakekit.Server, f *Fake) *Server {
 	return &Server{Server: s, Fake: f, Name: SeedName, Email: SeedEmail, Password: SeedPassword}
 }
 
-func mustUUID(s string) openapi_types.UUID {
-	var id openapi_types.UUID
+func mustUUID(s string) uuid.UUID {
+	var id uuid.UUID
 	if err := id.UnmarshalText([]byte(s)); err != nil {
 		panic(err)
 	}

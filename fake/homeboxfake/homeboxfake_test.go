@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
-	openapi_types "github.com/oapi-codegen/runtime/types"
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -219,7 +219,7 @@ func TestHomeboxEveryOperation(t *testing.T) {
 	keys, resp, err := hb.ListAPIKeys(ctx)
 	require.NoError(t, err)
 	require.Len(t, keys, 2)
-	assert.Equal(t, []openapi_types.UUID{k2.ID, k1.ID}, []openapi_types.UUID{keys[0].ID, keys[1].ID}, "newest first")
+	assert.Equal(t, []uuid.UUID{k2.ID, k1.ID}, []uuid.UUID{keys[0].ID, keys[1].ID}, "newest first")
 	assert.NotContains(t, string(resp.RawBody), k1.Token)
 	assert.NotContains(t, string(resp.RawBody), `"token"`)
 
@@ -832,7 +832,7 @@ func TestHomeboxConcurrency(t *testing.T) {
 	keys, _, err := hb.ListAPIKeys(ctx)
 	require.NoError(t, err)
 	require.Len(t, keys, n)
-	ids := map[openapi_types.UUID]bool{}
+	ids := map[uuid.UUID]bool{}
 	for _, k := range keys {
 		ids[k.ID] = true
 	}

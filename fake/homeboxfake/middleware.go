@@ -13,7 +13,7 @@ import (
 	"sync"
 	"time"
 
-	openapi_types "github.com/oapi-codegen/runtime/types"
+	"github.com/google/uuid"
 	"github.com/userapis/userapis-go/internal/fakekit"
 )
 
@@ -144,7 +144,7 @@ func tenantCheck(r *http.Request, p *principal) (int, string) {
 	if t == "" {
 		return 0, ""
 	}
-	var id openapi_types.UUID
+	var id uuid.UUID
 	if err := id.UnmarshalText([]byte(t)); err != nil {
 		return http.StatusBadRequest, "invalid X-Tenant header format"
 	}

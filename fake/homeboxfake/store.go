@@ -10,8 +10,7 @@ import (
 	"sync"
 	"time"
 
-	openapi_types "github.com/oapi-codegen/runtime/types"
-
+	"github.com/google/uuid"
 	"github.com/userapis/userapis-go/gen/homebox"
 )
 
@@ -48,20 +47,20 @@ const (
 )
 
 type userRow struct {
-	id          openapi_types.UUID
+	id          uuid.UUID
 	name        string
 	email       string // lowercased
 	password    string // "" for accounts created by OIDC: no password login
 	superuser   bool
-	groupID     openapi_types.UUID
-	groupIDs    []openapi_types.UUID
+	groupID     uuid.UUID
+	groupIDs    []uuid.UUID
 	oidcIssuer  *string
 	oidcSubject *string
 	settings    []byte // JSON as stored; "null" when null was stored
 }
 
 type session struct {
-	userID    openapi_types.UUID
+	userID    uuid.UUID
 	role      string // roleUser or roleAttachments
 	expiresAt time.Time
 }
@@ -73,7 +72,7 @@ type apiKeyRow struct {
 }
 
 type resetToken struct {
-	userID    openapi_types.UUID
+	userID    uuid.UUID
 	expiresAt time.Time
 }
 
@@ -84,16 +83,16 @@ type oidcCode struct {
 }
 
 type invitation struct {
-	groupID openapi_types.UUID
+	groupID uuid.UUID
 	uses    int
 }
 
 // principal is who a request authenticated as.
 type principal struct {
-	userID   openapi_types.UUID
+	userID   uuid.UUID
 	token    string // raw session token or API key
 	apiKey   bool
-	groupIDs []openapi_types.UUID
+	groupIDs []uuid.UUID
 }
 
 // tokens is a new session: the user token and its attachment token.
@@ -108,11 +107,11 @@ type tokens struct {
 type store struct {
 	mu          sync.Mutex
 	seq         uint64
-	users       map[openapi_types.UUID]*userRow
-	byEmail     map[string]openapi_types.UUID
+	users       map[uuid.UUID]*userRow
+	byEmail     map[string]uuid.UUID
 	sessions    map[string]*session // raw token → session
-	apiKeys     map[openapi_types.UUID]*apiKeyRow
-	apiKeyByTok map[string]openapi_types.UUID
+	apiKeys     map[uuid.UUID]*apiKeyRow
+	apiKeyByTok map[string]uuid.UUID
 	resets      map[string]*resetToken // reset token → user
 	lastReset   map[string]string      // email → last reset token issued
 	oidcStates  map[string]time.Time   // state → expiry
@@ -123,11 +122,11 @@ type store struct {
 
 func newHomeboxStore() *store {
 	return &store{
-		users:       map[openapi_types.UUID]*userRow{},
-		byEmail:     map[string]openapi_types.UUID{},
+		users:       map[uuid.UUID]*userRow{},
+		byEmail:     map[string]uuid.UUID{},
 		sessions:    map[string]*session{},
-		apiKeys:     map[openapi_types.UUID]*apiKeyRow{},
-		apiKeyByTok: map[string]openapi_types.UUID{},
+		apiKeys:     map[uuid.UUID]*apiKeyRow{},
+		apiKeyByTok: map[string]uuid.UUID{},
 		resets:      map[string]*resetToken{},
 		lastReset:   map[string]string{},
 		oidcStates:  map[string]time.Time{},
@@ -138,9 +137,9 @@ func newHomeboxStore() *store {
 
 // newID returns the next deterministic UUID of a kind, e.g.
 // 01000000-0000-4000-8000-000000000007 (version 4 and variant bits set).
-func (s *store) newID(kind byte) openapi_types.UUID {
+func (s *store) newID(kind byte) uuid.UUID {
 	s.seq++
-	var id openapi_types.UUID
+	var id uuid.UUID
 	id[0] = kind
 	id[6] = 0x40
 	id[8] = 0x80
@@ -164,7 +163,7 @@ func normalizeEmail(email string) string {
 
 // addUser creates a local user; with an invitation token it joins that
 // group, otherwise it gets a new one.
-func (s *store) addUser(id, group openapi_types.UUID, name, email, password, invitation string) (*userRow, error) {
+func (s *store) addUser(id, group uuid.UUID, name, email, password, invitation string) (*userRow, error) {
 	email = normalizeEmail(email)
 	if _, dup := s.byEmail[email]; dup {
 		return nil, errDuplicateEmail
@@ -180,15 +179,15 @@ func (s *store) addUser(id, group openapi_types.UUID, name, email, password, inv
 		}
 		group = inv.groupID
 	}
-	if id == (openapi_types.UUID{}) {
+	if id == (uuid.UUID{}) {
 		id = s.newID(kindUser)
 	}
-	if group == (openapi_types.UUID{}) {
+	if group == (uuid.UUID{}) {
 		group = s.newID(kindGroup)
 	}
 	u := &userRow{
 		id: id, name: name, email: email, password: password,
-		groupID: group, groupIDs: []openapi_types.UUID{group},
+		groupID: group, groupIDs: []uuid.UUID{group},
 		settings: []byte("{}"),
 	}
 	s.users[id] = u
@@ -209,12 +208,12 @@ func (s *store) register(name, email, password, invitation string) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, err := s.addUser(openapi_types.UUID{}, openapi_types.UUID{}, name, email, password, invitation)
+	_, err := s.addUser(uuid.UUID{}, uuid.UUID{}, name, email, password, invitation)
 	return err
 }
 
 // newSession issues a user token and an attachment token for userID.
-func (s *store) newSession(userID openapi_types.UUID, ttl time.Duration, now time.Time) tokens {
+func (s *store) newSession(userID uuid.UUID, ttl time.Duration, now time.Time) tokens {
 	t := tokens{raw: randomToken(16), attachment: randomToken(16), expiresAt: now.Add(ttl).UTC()}
 	s.sessions[t.raw] = &session{userID: userID, role: roleUser, expiresAt: t.expiresAt}
 	s.sessions[t.attachment] = &session{userID: userID, role: roleAttachments, expiresAt: t.expiresAt}
@@ -257,7 +256,7 @@ func (s *store) authenticate(tok string, fromHeader bool, now time.Time) (*princ
 		if u == nil {
 			return nil, 401, msgInvalidToken
 		}
-		return &principal{userID: u.id, token: tok, groupIDs: append([]openapi_types.UUID(nil), u.groupIDs...)}, 0, ""
+		return &principal{userID: u.id, token: tok, groupIDs: append([]uuid.UUID(nil), u.groupIDs...)}, 0, ""
 	}
 	if !fromHeader {
 		return nil, 401, msgInvalidToken
@@ -276,7 +275,7 @@ func (s *store) authenticate(tok string, fromHeader bool, now time.Time) (*princ
 	}
 	used := now.UTC()
 	k.out.LastUsedAt = &used
-	return &principal{userID: u.id, token: tok, apiKey: true, groupIDs: append([]openapi_types.UUID(nil), u.groupIDs...)}, 0, ""
+	return &principal{userID: u.id, token: tok, apiKey: true, groupIDs: append([]uuid.UUID(nil), u.groupIDs...)}, 0, ""
 }
 
 func (s *store) logout(tok string) {
@@ -298,7 +297,7 @@ func (s *store) refresh(tok string, now time.Time) (tokens, error) {
 }
 
 // revokeSessions deletes every session token (both roles) of userID but keep.
-func (s *store) revokeSessions(userID openapi_types.UUID, keep string) {
+func (s *store) revokeSessions(userID uuid.UUID, keep string) {
 	for tok, sess := range s.sessions {
 		if sess.userID == userID && tok != keep {
 			delete(s.sessions, tok)
@@ -322,7 +321,7 @@ func validateUser(name, email string) error {
 }
 
 // logoutAll revokes every session (and attachment) token of userID.
-func (s *store) logoutAll(userID openapi_types.UUID) {
+func (s *store) logoutAll(userID uuid.UUID) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.revokeSessions(userID, "")
@@ -332,7 +331,7 @@ func (u *userRow) out() homebox.UserOut {
 	o := homebox.UserOut{
 		ID: u.id, Name: u.name, Email: u.email, IsSuperuser: u.superuser,
 		DefaultGroupID: u.groupID,
-		GroupIds:       append([]openapi_types.UUID{}, u.groupIDs...),
+		GroupIds:       append([]uuid.UUID{}, u.groupIDs...),
 	}
 	if u.oidcIssuer != nil {
 		v := *u.oidcIssuer
@@ -345,7 +344,7 @@ func (u *userRow) out() homebox.UserOut {
 	return o
 }
 
-func (s *store) user(id openapi_types.UUID) (homebox.UserOut, error) {
+func (s *store) user(id uuid.UUID) (homebox.UserOut, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	u, ok := s.users[id]
@@ -366,7 +365,7 @@ func (s *store) userByEmail(email string) (homebox.UserOut, bool) {
 }
 
 // update replaces name and email (both always written, as the real server).
-func (s *store) update(id openapi_types.UUID, name, email string) (homebox.UserOut, error) {
+func (s *store) update(id uuid.UUID, name, email string) (homebox.UserOut, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	u, ok := s.users[id]
@@ -387,7 +386,7 @@ func (s *store) update(id openapi_types.UUID, name, email string) (homebox.UserO
 }
 
 // deleteUser removes the user with every session, API key and reset token.
-func (s *store) deleteUser(id openapi_types.UUID) error {
+func (s *store) deleteUser(id uuid.UUID) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	u, ok := s.users[id]

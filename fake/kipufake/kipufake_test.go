@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
-	openapi_types "github.com/oapi-codegen/runtime/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -133,12 +132,11 @@ func TestKipuContractCoversEveryOperation(t *testing.T) {
 
 	list, _, err := ada.GetPersonalAccessTokens(ctx)
 	require.NoError(t, err)
-	require.NotNil(t, list.AccessTokens)
-	assert.Len(t, *list.AccessTokens, 2)
+	assert.Len(t, list.Tokens, 2)
 
-	created, _, err := ada.CreatePersonalAccessToken(ctx, kipu.CreateAccessTokenRequest{Name: "contract"})
+	created, _, err := ada.CreatePersonalAccessToken(ctx, client.KipuTokenRequest{Name: "contract"})
 	require.NoError(t, err)
-	require.NotNil(t, created.Value)
+	require.NotEmpty(t, created.Value)
 	_, err = ada.DeletePersonalAccessToken(ctx, created.ID)
 	require.NoError(t, err)
 
@@ -146,7 +144,7 @@ func TestKipuContractCoversEveryOperation(t *testing.T) {
 	require.NoError(t, err)
 	principal, _, err := pub.AuthorizeByPersonalAccessToken(ctx, def.DefaultToken)
 	require.NoError(t, err)
-	assert.Equal(t, kipufake.AdaID, principal.ID)
+	assert.Equal(t, kipufake.AdaID, principal.UserID)
 
 	overview, _, err := pub.GetUserByID(ctx, kipufake.AlanID)
 	require.NoError(t, err)
@@ -185,7 +183,7 @@ func TestKipuJITProvisioning(t *testing.T) {
 	// The identity authenticates, but has no user profile yet.
 	principal, _, err := pub.AuthorizeByPersonalAccessToken(ctx, tok)
 	require.NoError(t, err)
-	assert.Equal(t, id, principal.ID)
+	assert.Equal(t, id, principal.UserID)
 	exists, _, err := pub.CheckUserExists(ctx, id)
 	require.NoError(t, err)
 	assert.False(t, exists)
@@ -195,7 +193,7 @@ func TestKipuJITProvisioning(t *testing.T) {
 	apiError(t, err, client.ErrForbidden)
 	_, _, err = emmy.GetPersonalAccessTokens(ctx)
 	apiError(t, err, client.ErrForbidden)
-	_, _, err = emmy.CreatePersonalAccessToken(ctx, kipu.CreateAccessTokenRequest{Name: "early"})
+	_, _, err = emmy.CreatePersonalAccessToken(ctx, client.KipuTokenRequest{Name: "early"})
 	apiError(t, err, client.ErrForbidden)
 	hits, _, err := emmy.SearchUsers(ctx, "noether")
 	require.NoError(t, err)
@@ -349,27 +347,27 @@ func TestKipuPersonalAccessTokens(t *testing.T) {
 	ada := h.client(t, h.srv.Token)
 	pub := h.client(t, "")
 
-	created, _, err := ada.CreatePersonalAccessToken(ctx, kipu.CreateAccessTokenRequest{Name: "ci"})
+	created, _, err := ada.CreatePersonalAccessToken(ctx, client.KipuTokenRequest{Name: "ci"})
 	require.NoError(t, err)
-	require.NotNil(t, created.Value, "the raw value is returned at creation")
-	assert.Equal(t, "2026-03-10 12:00:00", *created.CreatedAt)
-	assert.Nil(t, created.UsedAt)
-	assert.Nil(t, created.ExpiresAt)
-	raw := *created.Value
+	require.NotEmpty(t, created.Value, "the raw value is returned at creation")
+	assert.Equal(t, time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC), created.CreatedAt)
+	assert.True(t, created.UsedAt.IsZero())
+	assert.True(t, created.ExpiresAt.IsZero())
+	raw := created.Value
 
 	list, _, err := ada.GetPersonalAccessTokens(ctx)
 	require.NoError(t, err)
-	require.Len(t, *list.AccessTokens, 3)
-	assert.Equal(t, h.srv.Token, *list.DefaultToken)
-	var found *kipu.AccessTokenDto
-	for i, tk := range *list.AccessTokens {
-		assert.Nil(t, tk.Value, "no raw value on reads")
+	require.Len(t, list.Tokens, 3)
+	assert.Equal(t, h.srv.Token, list.DefaultToken)
+	var found *client.KipuAccessToken
+	for i, tk := range list.Tokens {
+		assert.Empty(t, tk.Value, "no raw value on reads")
 		if tk.ID == created.ID {
-			found = &(*list.AccessTokens)[i]
+			found = &list.Tokens[i]
 		}
 	}
 	require.NotNil(t, found)
-	assert.Nil(t, found.UsedAt, "not used yet")
+	assert.True(t, found.UsedAt.IsZero(), "not used yet")
 
 	// Authenticating with the token records its use.
 	clk.Set(time.Date(2026, 3, 10, 13, 14, 15, 0, time.UTC))
@@ -386,12 +384,12 @@ func TestKipuPersonalAccessTokens(t *testing.T) {
 	clk.Set(time.Date(2026, 3, 10, 14, 0, 0, 0, time.UTC))
 	principal, _, err := pub.AuthorizeByPersonalAccessToken(ctx, raw)
 	require.NoError(t, err)
-	assert.Equal(t, kipufake.AdaID, principal.ID)
+	assert.Equal(t, kipufake.AdaID, principal.UserID)
 	require.NotNil(t, principal.AccessToken)
 	assert.Equal(t, created.ID, principal.AccessToken.ID)
 	assert.Equal(t, "ci", principal.AccessToken.Name)
-	assert.Nil(t, principal.AccessToken.Value, "never the raw value")
-	assert.Equal(t, "2026-03-10 14:00:00", *principal.AccessToken.UsedAt)
+	assert.Empty(t, principal.AccessToken.Value, "never the raw value")
+	assert.Equal(t, time.Date(2026, 3, 10, 14, 0, 0, 0, time.UTC), principal.AccessToken.UsedAt)
 
 	// A deleted token stops working.
 	_, err = ada.DeletePersonalAccessToken(ctx, created.ID)
@@ -410,7 +408,7 @@ func TestKipuPersonalAccessTokens(t *testing.T) {
 	assert.Len(t, h.srv.Fake.Tokens(kipufake.AlanID), 2)
 
 	// A blank name is refused by the service.
-	_, _, err = ada.CreatePersonalAccessToken(ctx, kipu.CreateAccessTokenRequest{Name: "   "})
+	_, _, err = ada.CreatePersonalAccessToken(ctx, client.KipuTokenRequest{Name: "   "})
 	apiErr = apiError(t, err, client.ErrBadRequest)
 	assert.Equal(t, "name: must not be blank", apiErr.Message)
 }
@@ -423,15 +421,15 @@ func TestKipuTokenExpiry(t *testing.T) {
 	ada := h.client(t, h.srv.Token)
 	pub := h.client(t, "")
 
-	_, _, err := ada.CreatePersonalAccessToken(ctx, kipu.CreateAccessTokenRequest{Name: "old", ExpiresAt: &openapi_types.Date{Time: time.Date(2026, 3, 9, 0, 0, 0, 0, time.UTC)}})
+	_, _, err := ada.CreatePersonalAccessToken(ctx, client.KipuTokenRequest{Name: "old", ExpiresAt: time.Date(2026, 3, 9, 0, 0, 0, 0, time.UTC)})
 	apiErr := apiError(t, err, client.ErrBadRequest)
 	assert.Contains(t, apiErr.Message, "expiresAt")
 
-	exp := openapi_types.Date{Time: time.Date(2026, 3, 11, 0, 0, 0, 0, time.UTC)}
-	created, _, err := ada.CreatePersonalAccessToken(ctx, kipu.CreateAccessTokenRequest{Name: "short", ExpiresAt: &exp})
+	exp := time.Date(2026, 3, 11, 0, 0, 0, 0, time.UTC)
+	created, _, err := ada.CreatePersonalAccessToken(ctx, client.KipuTokenRequest{Name: "short", ExpiresAt: exp})
 	require.NoError(t, err)
-	assert.Equal(t, "2026-03-11", created.ExpiresAt.String())
-	short := h.client(t, *created.Value)
+	assert.Equal(t, exp, created.ExpiresAt)
+	short := h.client(t, created.Value)
 
 	clk.Set(time.Date(2026, 3, 11, 23, 59, 59, 0, time.UTC)) // valid through its expiry day
 	_, _, err = short.GetCurrentUser(ctx)
@@ -441,7 +439,7 @@ func TestKipuTokenExpiry(t *testing.T) {
 	_, _, err = short.GetCurrentUser(ctx)
 	apiErr = apiError(t, err, client.ErrUnauthorized)
 	assert.Equal(t, "Unauthorized", apiErr.Code)
-	_, _, err = pub.AuthorizeByPersonalAccessToken(ctx, *created.Value)
+	_, _, err = pub.AuthorizeByPersonalAccessToken(ctx, created.Value)
 	apiError(t, err, client.ErrUnauthorized)
 	_, _, err = ada.GetCurrentUser(ctx) // no expiry
 	require.NoError(t, err)
@@ -466,11 +464,11 @@ func TestKipuRegenerateDefaultToken(t *testing.T) {
 	fresh := h.client(t, def.DefaultToken)
 	list, _, err := fresh.GetPersonalAccessTokens(ctx)
 	require.NoError(t, err)
-	assert.Equal(t, def.DefaultToken, *list.DefaultToken)
-	assert.Len(t, *list.AccessTokens, 2, "named tokens survive")
+	assert.Equal(t, def.DefaultToken, list.DefaultToken)
+	assert.Len(t, list.Tokens, 2, "named tokens survive")
 	principal, _, err := pub.AuthorizeByPersonalAccessToken(ctx, def.DefaultToken)
 	require.NoError(t, err)
-	assert.Equal(t, kipufake.AdaID, principal.ID)
+	assert.Equal(t, kipufake.AdaID, principal.UserID)
 	assert.Equal(t, "default", principal.AccessToken.Name)
 }
 
@@ -530,7 +528,7 @@ func TestKipuDeleteCurrentUser(t *testing.T) {
 	pub := h.client(t, "")
 	id, tok := h.srv.Fake.AddUser(kipufake.Identity{Email: "gone@example.com", Firstname: "Gone"})
 	gone := h.client(t, tok)
-	extra, _, err := gone.CreatePersonalAccessToken(ctx, kipu.CreateAccessTokenRequest{Name: "extra"})
+	extra, _, err := gone.CreatePersonalAccessToken(ctx, client.KipuTokenRequest{Name: "extra"})
 	require.NoError(t, err)
 	_, err = gone.UpdateCurrentUserProfileImage(ctx, "me.png", bytes.NewReader(testPNG))
 	require.NoError(t, err)
@@ -543,7 +541,7 @@ func TestKipuDeleteCurrentUser(t *testing.T) {
 	assert.Empty(t, h.srv.Fake.Tokens(id))
 	_, _, err = gone.GetCurrentUser(ctx)
 	apiError(t, err, client.ErrUnauthorized)
-	_, _, err = h.client(t, *extra.Value).GetCurrentUser(ctx)
+	_, _, err = h.client(t, extra.Value).GetCurrentUser(ctx)
 	apiError(t, err, client.ErrUnauthorized)
 	_, _, err = pub.GetUserByID(ctx, id)
 	apiError(t, err, client.ErrNotFound)
@@ -670,9 +668,9 @@ func TestKipuFaults(t *testing.T) {
 	t.Run("503 on create is retried and creates once", func(t *testing.T) {
 		n := len(srv.Fake.Tokens(kipufake.AdaID))
 		srv.Faults.FailNext(1, "createPersonalAccessToken", http.StatusServiceUnavailable, "0")
-		tok, resp, err := c.CreatePersonalAccessToken(ctx, kipu.CreateAccessTokenRequest{Name: "retried"})
+		tok, resp, err := c.CreatePersonalAccessToken(ctx, client.KipuTokenRequest{Name: "retried"})
 		require.NoError(t, err)
-		assert.NotNil(t, tok.Value)
+		assert.NotEmpty(t, tok.Value)
 		assert.Equal(t, 2, resp.Attempts)
 		assert.Len(t, srv.Fake.Tokens(kipufake.AdaID), n+1)
 	})
@@ -706,7 +704,7 @@ func TestKipuFaults(t *testing.T) {
 
 		srv.Faults.Inject(fake.Fault{Operation: "createPersonalAccessToken", Drop: true, Count: 2})
 		n := len(srv.Fake.Tokens(kipufake.AdaID))
-		_, _, err = c.CreatePersonalAccessToken(ctx, kipu.CreateAccessTokenRequest{Name: "dropped"})
+		_, _, err = c.CreatePersonalAccessToken(ctx, client.KipuTokenRequest{Name: "dropped"})
 		require.ErrorAs(t, err, &te, "a POST whose connection dropped is not retried")
 		srv.Faults.Reset()
 		assert.Len(t, srv.Fake.Tokens(kipufake.AdaID), n, "the dropped create did not happen")
@@ -747,12 +745,12 @@ func TestKipuConcurrentWriters(t *testing.T) {
 		wg.Add(2)
 		go func() {
 			defer wg.Done()
-			tok, _, err := ada.CreatePersonalAccessToken(ctx, kipu.CreateAccessTokenRequest{Name: fmt.Sprintf("worker-%d", i)})
+			tok, _, err := ada.CreatePersonalAccessToken(ctx, client.KipuTokenRequest{Name: fmt.Sprintf("worker-%d", i)})
 			if err != nil {
 				errs <- err
 				return
 			}
-			values[i] = *tok.Value
+			values[i] = tok.Value
 			if _, _, err := ada.UpdateCurrentUser(ctx, kipu.UpdateUserRequest{About: str(fmt.Sprintf("about-%d", i))}); err != nil {
 				errs <- err
 			}
@@ -784,7 +782,7 @@ func TestKipuConcurrentWriters(t *testing.T) {
 
 	list, _, err := ada.GetPersonalAccessTokens(ctx)
 	require.NoError(t, err)
-	assert.Len(t, *list.AccessTokens, 2+n)
+	assert.Len(t, list.Tokens, 2+n)
 	seen := map[string]bool{}
 	for _, v := range values {
 		require.NotEmpty(t, v)
@@ -794,7 +792,7 @@ func TestKipuConcurrentWriters(t *testing.T) {
 	for _, v := range values[:4] {
 		p, _, err := h.client(t, "").AuthorizeByPersonalAccessToken(ctx, v)
 		require.NoError(t, err)
-		assert.Equal(t, kipufake.AdaID, p.ID)
+		assert.Equal(t, kipufake.AdaID, p.UserID)
 	}
 	assert.Equal(t, usersBefore+n, h.srv.Fake.UserCount())
 	hits, _, err := ada.SearchUsers(ctx, "worker")

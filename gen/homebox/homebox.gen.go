@@ -14,8 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/oapi-codegen/runtime"
-	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
 // APIKeyCreate Example: {"expiresAt":"2026-01-01T00:00:00Z","name":"backup script"}
@@ -41,8 +41,8 @@ type APIKeyCreatedOut struct {
 	ExpiresAt *time.Time `json:"expiresAt"`
 
 	// ID Example: 0e6f2a4b-8c1d-4e3f-9a5b-7c6d5e4f3a2b
-	ID         openapi_types.UUID `json:"id"`
-	LastUsedAt *time.Time         `json:"lastUsedAt"`
+	ID         uuid.UUID  `json:"id"`
+	LastUsedAt *time.Time `json:"lastUsedAt"`
 
 	// Name Example: backup script
 	Name string `json:"name"`
@@ -53,7 +53,7 @@ type APIKeyCreatedOut struct {
 	Token string `json:"token"`
 
 	// UserID Example: 5b0f7c1e-2d4a-4c6e-9f3b-1a2b3c4d5e6f
-	UserID openapi_types.UUID `json:"userId"`
+	UserID uuid.UUID `json:"userId"`
 }
 
 // APIKeyOut API key metadata (the secret token is never included).
@@ -67,7 +67,7 @@ type APIKeyOut struct {
 	ExpiresAt *time.Time `json:"expiresAt"`
 
 	// ID Example: 0e6f2a4b-8c1d-4e3f-9a5b-7c6d5e4f3a2b
-	ID openapi_types.UUID `json:"id"`
+	ID uuid.UUID `json:"id"`
 
 	// LastUsedAt `null` = never used.
 	//
@@ -78,7 +78,7 @@ type APIKeyOut struct {
 	Name string `json:"name"`
 
 	// UserID Example: 5b0f7c1e-2d4a-4c6e-9f3b-1a2b3c4d5e6f
-	UserID openapi_types.UUID `json:"userId"`
+	UserID uuid.UUID `json:"userId"`
 }
 
 // ChangePassword Password change. Both are required here because a client should send both: the
@@ -191,7 +191,7 @@ type TokenResponse struct {
 // Example: {"defaultGroupId":"9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d","email":"admin@admin.com","groupIds":["9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"],"id":"5b0f7c1e-2d4a-4c6e-9f3b-1a2b3c4d5e6f","isSuperuser":false,"name":"Admin","oidcIssuer":null,"oidcSubject":null}
 type UserOut struct {
 	// DefaultGroupID Example: 9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d
-	DefaultGroupID openapi_types.UUID `json:"defaultGroupId"`
+	DefaultGroupID uuid.UUID `json:"defaultGroupId"`
 
 	// Email Example: admin@admin.com
 	Email string `json:"email"`
@@ -199,10 +199,10 @@ type UserOut struct {
 	// GroupIds Groups the user belongs to (never null).
 	//
 	// Example: ["9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"]
-	GroupIds []openapi_types.UUID `json:"groupIds"`
+	GroupIds []uuid.UUID `json:"groupIds"`
 
 	// ID Example: 5b0f7c1e-2d4a-4c6e-9f3b-1a2b3c4d5e6f
-	ID openapi_types.UUID `json:"id"`
+	ID uuid.UUID `json:"id"`
 
 	// IsSuperuser Example: false
 	IsSuperuser bool `json:"isSuperuser"`
@@ -752,7 +752,7 @@ type ClientInterface interface {
 	// (Upstream types `id` as a plain string; the server parses it as a UUID.)
 	//
 	// Corresponds with DELETE /v1/users/self/api-keys/{id} (the `DeleteAPIKey` operationId).
-	DeleteAPIKey(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteAPIKey(ctx context.Context, id uuid.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ChangePasswordWithBody Change password
 	//
@@ -1351,7 +1351,7 @@ func (c *Client) CreateAPIKey(ctx context.Context, body CreateAPIKeyJSONRequestB
 // (Upstream types `id` as a plain string; the server parses it as a UUID.)
 //
 // Corresponds with DELETE /v1/users/self/api-keys/{id} (the `DeleteAPIKey` operationId).
-func (c *Client) DeleteAPIKey(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) DeleteAPIKey(ctx context.Context, id uuid.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteAPIKeyRequest(c.Server, id)
 	if err != nil {
 		return nil, err
@@ -2009,7 +2009,7 @@ func NewCreateAPIKeyRequestWithBody(server string, contentType string, body io.R
 }
 
 // NewDeleteAPIKeyRequest constructs an http.Request for the DeleteAPIKey method
-func NewDeleteAPIKeyRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+func NewDeleteAPIKeyRequest(server string, id uuid.UUID) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -2527,7 +2527,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /v1/users/self/api-keys/{id} (the `DeleteAPIKey` operationId).
-	DeleteAPIKeyWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*DeleteAPIKeyResponse, error)
+	DeleteAPIKeyWithResponse(ctx context.Context, id uuid.UUID, reqEditors ...RequestEditorFn) (*DeleteAPIKeyResponse, error)
 
 	// ChangePasswordWithBodyWithResponse Change password
 	//
@@ -4276,7 +4276,7 @@ func (c *ClientWithResponses) CreateAPIKeyWithResponse(ctx context.Context, body
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /v1/users/self/api-keys/{id} (the `DeleteAPIKey` operationId).
-func (c *ClientWithResponses) DeleteAPIKeyWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*DeleteAPIKeyResponse, error) {
+func (c *ClientWithResponses) DeleteAPIKeyWithResponse(ctx context.Context, id uuid.UUID, reqEditors ...RequestEditorFn) (*DeleteAPIKeyResponse, error) {
 	rsp, err := c.DeleteAPIKey(ctx, id, reqEditors...)
 	if err != nil {
 		return nil, err

@@ -12,8 +12,7 @@ import (
 	"testing"
 	"time"
 
-	openapi_types "github.com/oapi-codegen/runtime/types"
-
+	"github.com/google/uuid"
 	"github.com/userapis/userapis-go/client"
 	"github.com/userapis/userapis-go/fake/harborfake"
 	"github.com/userapis/userapis-go/fake/homeboxfake"
@@ -93,14 +92,14 @@ type baseKipuUser struct {
 }
 
 type baseHomeboxUser struct {
-	DefaultGroupID openapi_types.UUID   `json:"defaultGroupId"`
-	Email          string               `json:"email"`
-	GroupIDs       []openapi_types.UUID `json:"groupIds"`
-	ID             openapi_types.UUID   `json:"id"`
-	IsSuperuser    bool                 `json:"isSuperuser"`
-	Name           string               `json:"name"`
-	OIDCIssuer     *string              `json:"oidcIssuer"`
-	OIDCSubject    *string              `json:"oidcSubject"`
+	DefaultGroupID uuid.UUID   `json:"defaultGroupId"`
+	Email          string      `json:"email"`
+	GroupIDs       []uuid.UUID `json:"groupIds"`
+	ID             uuid.UUID   `json:"id"`
+	IsSuperuser    bool        `json:"isSuperuser"`
+	Name           string      `json:"name"`
+	OIDCIssuer     *string     `json:"oidcIssuer"`
+	OIDCSubject    *string     `json:"oidcSubject"`
 }
 
 type baseHomeboxWrapped struct {

@@ -65,8 +65,6 @@ func common(t *testing.T) []client.ClientOption {
 	}
 }
 
-func ptr[T any](v T) *T { return &v }
-
 func TestConcurrentHarbor(t *testing.T) {
 	ctx := context.Background()
 	srv, admin := servicetest.Harbor(t, common(t)...)
@@ -87,7 +85,7 @@ func TestConcurrentHarbor(t *testing.T) {
 			ids[name] = id
 			mu.Unlock()
 			_, err = admin.UpdateUserProfile(ctx, id, harbor.UserProfile{
-				Email: name + "@updated.example", Realname: "Updated " + name, Comment: ptr(fmt.Sprint(w*100 + j)),
+				Email: name + "@updated.example", Realname: "Updated " + name, Comment: client.Ptr(fmt.Sprint(w*100 + j)),
 			})
 			assert.NoError(t, err, "updateUserProfile %s", name)
 		}
@@ -109,7 +107,7 @@ func TestConcurrentHarbor(t *testing.T) {
 	q, err := client.NewHarborQuery().Fuzzy("username", "conc-").Build()
 	require.NoError(t, err)
 	listed := map[string]harbor.UserResp{}
-	for u, err := range admin.ListUsersIter(ctx, &harbor.ListUsersParams{Q: &q, PageSize: ptr(int64(50))}) {
+	for u, err := range admin.ListUsersIter(ctx, &harbor.ListUsersParams{Q: &q, PageSize: client.Ptr(int64(50))}) {
 		require.NoError(t, err)
 		_, dup := listed[u.Username]
 		assert.False(t, dup, "%s listed twice", u.Username)
@@ -149,14 +147,14 @@ func TestConcurrentVectara(t *testing.T) {
 	run(workers, func(w int) {
 		for j := range perWorker {
 			email := fmt.Sprintf("conc-%02d-%d@example.com", w, j)
-			u, _, err := v.CreateUser(ctx, vectara.CreateUserRequest{Email: email, Description: ptr("created")})
+			u, _, err := v.CreateUser(ctx, vectara.CreateUserRequest{Email: email, Description: client.Ptr("created")})
 			if !assert.NoError(t, err, "createUser %s", email) {
 				continue
 			}
 			assert.Equal(t, email, *u.Username)
 			enabled := j%2 == 0
 			_, _, err = v.UpdateUser(ctx, email, vectara.UpdateUserRequest{
-				Description: ptr(fmt.Sprintf("worker %d item %d", w, j)), Enabled: &enabled,
+				Description: client.Ptr(fmt.Sprintf("worker %d item %d", w, j)), Enabled: &enabled,
 				APIRoles: &[]vectara.APIRole{vectara.APIRoleCorpusAdministrator},
 			})
 			assert.NoError(t, err, "updateUser %s", email)
@@ -166,7 +164,7 @@ func TestConcurrentVectara(t *testing.T) {
 	want := workers * perWorker
 	assert.Equal(t, before+want, len(srv.Fake.Usernames()), "users after the creates")
 	listed := map[string]vectara.User{}
-	for u, err := range v.ListUsersIter(ctx, &vectara.ListUsersParams{Limit: ptr(int32(17))}) {
+	for u, err := range v.ListUsersIter(ctx, &vectara.ListUsersParams{Limit: client.Ptr(int32(17))}) {
 		require.NoError(t, err)
 		_, dup := listed[*u.Username]
 		assert.False(t, dup, "%s listed twice", *u.Username)
@@ -250,19 +248,19 @@ func TestConcurrentKipu(t *testing.T) {
 	before := len(srv.Fake.Tokens(srv.UserID))
 
 	var mu sync.Mutex
-	created := map[string]kipu.AccessTokenDto{} // by name
+	created := map[string]client.KipuAccessToken{} // by name
 	run(workers, func(w int) {
 		for j := range perWorker {
 			name := fmt.Sprintf("conc-%02d-%d", w, j)
-			tok, _, err := k.CreatePersonalAccessToken(ctx, kipu.CreateAccessTokenRequest{Name: name})
+			tok, _, err := k.CreatePersonalAccessToken(ctx, client.KipuTokenRequest{Name: name})
 			if !assert.NoError(t, err, "create %s", name) {
 				continue
 			}
-			if assert.NotNil(t, tok.Value) {
+			if assert.NotEmpty(t, tok.Value) {
 				// Each new token authenticates as its owner at once.
-				p, _, err := k.AuthorizeByPersonalAccessToken(ctx, *tok.Value)
+				p, _, err := k.AuthorizeByPersonalAccessToken(ctx, tok.Value)
 				if assert.NoError(t, err, "authorize %s", name) {
-					assert.Equal(t, srv.UserID, p.ID)
+					assert.Equal(t, srv.UserID, p.UserID)
 				}
 			}
 			mu.Lock()
@@ -271,7 +269,7 @@ func TestConcurrentKipu(t *testing.T) {
 		}
 		// Concurrent profile writes by the same user: each is a whole
 		// replacement, so the final one is one of the workers' values.
-		_, _, err := k.UpdateCurrentUser(ctx, kipu.UpdateUserRequest{CurrentPosition: ptr(fmt.Sprintf("position-%02d", w))})
+		_, _, err := k.UpdateCurrentUser(ctx, kipu.UpdateUserRequest{CurrentPosition: client.Ptr(fmt.Sprintf("position-%02d", w))})
 		assert.NoError(t, err)
 	})
 
@@ -282,15 +280,14 @@ func TestConcurrentKipu(t *testing.T) {
 		assert.Equal(t, name, tok.Name)
 		assert.False(t, ids[tok.ID], "duplicate token id %s", tok.ID)
 		ids[tok.ID] = true
-		assert.False(t, values[*tok.Value], "duplicate token value for %s", name)
-		values[*tok.Value] = true
+		assert.False(t, values[tok.Value], "duplicate token value for %s", name)
+		values[tok.Value] = true
 	}
 
 	list, _, err := k.GetPersonalAccessTokens(ctx)
 	require.NoError(t, err)
-	require.NotNil(t, list.AccessTokens)
 	var names []string
-	for _, tok := range *list.AccessTokens {
+	for _, tok := range list.Tokens {
 		if strings.HasPrefix(tok.Name, "conc-") {
 			names = append(names, tok.Name)
 			assert.True(t, ids[tok.ID], "listed token %s (%s) was not created by a worker", tok.Name, tok.ID)

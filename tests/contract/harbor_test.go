@@ -73,7 +73,7 @@ func harborScenario(t *testing.T, register func(*env)) {
 	wantStatus(t, err, http.StatusInternalServerError, "getUser with a wrong password (anonymous: the real server's bare 500)")
 
 	// updateUserProfile: 200, 400, 403, 404, 401.
-	_, err = admin.UpdateUserProfile(ctx, id, harbor.UserProfile{Email: "contract@navy.example", Realname: "Con B. Tract", Comment: ptr("updated")})
+	_, err = admin.UpdateUserProfile(ctx, id, harbor.UserProfile{Email: "contract@navy.example", Realname: "Con B. Tract", Comment: client.Ptr("updated")})
 	require.NoError(t, err)
 	u, _, err = admin.GetUser(ctx, id)
 	require.NoError(t, err)
@@ -97,7 +97,7 @@ func harborScenario(t *testing.T, register func(*env)) {
 	assert.Equal(t, id, users[0].UserID)
 	assert.Equal(t, 1, resp.TotalCount)
 	n := 0
-	for _, err := range admin.ListUsersIter(ctx, &harbor.ListUsersParams{PageSize: ptr(int64(10))}) {
+	for _, err := range admin.ListUsersIter(ctx, &harbor.ListUsersParams{PageSize: client.Ptr(int64(10))}) {
 		require.NoError(t, err)
 		n++
 	}
@@ -115,7 +115,7 @@ func harborScenario(t *testing.T, register func(*env)) {
 	require.NoError(t, err)
 	require.Len(t, hits, 1)
 	assert.Equal(t, id, hits[0].UserID)
-	all, resp, err := admin.SearchUsers(ctx, "seed-", &harbor.SearchUsersParams{PageSize: ptr(int64(client.HarborMaxPageSize))})
+	all, resp, err := admin.SearchUsers(ctx, "seed-", &harbor.SearchUsersParams{PageSize: client.Ptr(int64(client.HarborMaxPageSize))})
 	require.NoError(t, err)
 	assert.Len(t, all, 25)
 	assert.Equal(t, 25, resp.TotalCount)
@@ -138,16 +138,16 @@ func harborScenario(t *testing.T, register func(*env)) {
 	// updateUserPassword: 200 (self, old password checked), 400, 403, 404, 401.
 	contract := as("contract", pw)
 	const pw2 = "Contract-Passw0rd-2"
-	_, err = contract.UpdateUserPassword(ctx, id, harbor.PasswordReq{OldPassword: ptr(pw), NewPassword: pw2})
+	_, err = contract.UpdateUserPassword(ctx, id, harbor.PasswordReq{OldPassword: client.Ptr(pw), NewPassword: pw2})
 	require.NoError(t, err)
 	_, _, err = contract.GetCurrentUserInfo(ctx)
 	wantStatus(t, err, http.StatusUnauthorized, "the old password after a change")
 	contract = as("contract", pw2)
 	_, _, err = contract.GetCurrentUserInfo(ctx)
 	require.NoError(t, err, "the new password works")
-	_, err = contract.UpdateUserPassword(ctx, id, harbor.PasswordReq{OldPassword: ptr(pw2), NewPassword: "weak"})
+	_, err = contract.UpdateUserPassword(ctx, id, harbor.PasswordReq{OldPassword: client.Ptr(pw2), NewPassword: "weak"})
 	wantStatus(t, err, http.StatusBadRequest, "updateUserPassword to a weak password")
-	_, err = contract.UpdateUserPassword(ctx, id, harbor.PasswordReq{OldPassword: ptr("Wrong-Passw0rd"), NewPassword: "Another-Passw0rd"})
+	_, err = contract.UpdateUserPassword(ctx, id, harbor.PasswordReq{OldPassword: client.Ptr("Wrong-Passw0rd"), NewPassword: "Another-Passw0rd"})
 	wantStatus(t, err, http.StatusForbidden, "updateUserPassword with a wrong old password")
 	_, err = alice.UpdateUserPassword(ctx, id, harbor.PasswordReq{NewPassword: "Another-Passw0rd"})
 	wantStatus(t, err, http.StatusForbidden, "updateUserPassword of another user by a user")
@@ -157,12 +157,12 @@ func harborScenario(t *testing.T, register func(*env)) {
 	wantStatus(t, err, http.StatusInternalServerError, "updateUserPassword with a wrong password (bare 500)")
 
 	// getCurrentUserPermissions: 200, 401.
-	perms, _, err := admin.GetCurrentUserPermissions(ctx, &harbor.GetCurrentUserPermissionsParams{Scope: ptr("/system")})
+	perms, _, err := admin.GetCurrentUserPermissions(ctx, &harbor.GetCurrentUserPermissionsParams{Scope: client.Ptr("/system")})
 	require.NoError(t, err)
 	assert.NotEmpty(t, perms)
 	_, _, err = admin.GetCurrentUserPermissions(ctx, nil)
 	require.NoError(t, err)
-	_, _, err = alice.GetCurrentUserPermissions(ctx, &harbor.GetCurrentUserPermissionsParams{Scope: ptr("/project/1"), Relative: ptr(true)})
+	_, _, err = alice.GetCurrentUserPermissions(ctx, &harbor.GetCurrentUserPermissionsParams{Scope: client.Ptr("/project/1"), Relative: client.Ptr(true)})
 	require.NoError(t, err)
 	_, _, err = bad.GetCurrentUserPermissions(ctx, nil)
 	wantStatus(t, err, http.StatusUnauthorized, "getCurrentUserPermissions with a wrong password")

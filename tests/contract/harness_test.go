@@ -74,8 +74,6 @@ func wantStatus(t *testing.T, err error, status int, what string) {
 	}
 }
 
-func ptr[T any](v T) *T { return &v }
-
 // report is one row of the coverage table.
 type report struct {
 	service  string

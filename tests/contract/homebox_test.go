@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	openapi_types "github.com/oapi-codegen/runtime/types"
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -126,7 +126,7 @@ func homeboxScenario(t *testing.T, register func(*env)) {
 	wantStatus(t, err, http.StatusUnauthorized, "a deleted API key")
 	_, err = bad.DeleteAPIKey(ctx, key.ID)
 	wantStatus(t, err, http.StatusUnauthorized, "deleteApiKey with an unknown token")
-	_, err = hb.DeleteAPIKey(ctx, openapi_types.UUID{1}, otherTenant)
+	_, err = hb.DeleteAPIKey(ctx, uuid.UUID{1}, otherTenant)
 	wantStatus(t, err, http.StatusForbidden, "deleteApiKey in another tenant")
 
 	// userTokenRefresh: 200 (the old token dies), 401, 403.

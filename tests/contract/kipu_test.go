@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	openapi_types "github.com/oapi-codegen/runtime/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -50,7 +49,7 @@ func kipuScenario(t *testing.T, register func(*env)) {
 	wantStatus(t, err, http.StatusUnauthorized, "getCurrentUser with an unknown token")
 
 	// updateCurrentUser: 200, 401, 403.
-	u, _, err := ada.UpdateCurrentUser(ctx, kipu.UpdateUserRequest{CurrentPosition: ptr("Engineer"), Homepage: ptr("https://example.com/ada")})
+	u, _, err := ada.UpdateCurrentUser(ctx, kipu.UpdateUserRequest{CurrentPosition: client.Ptr("Engineer"), Homepage: client.Ptr("https://example.com/ada")})
 	require.NoError(t, err)
 	assert.Equal(t, "Engineer", *u.CurrentPosition)
 	assert.Nil(t, u.About, "replace semantics: an omitted field is cleared")
@@ -103,11 +102,11 @@ func kipuScenario(t *testing.T, register func(*env)) {
 	// getPersonalAccessTokens: 200, 401, 403.
 	list, _, err := ada.GetPersonalAccessTokens(ctx)
 	require.NoError(t, err)
-	require.NotNil(t, list.AccessTokens)
 	var names []string
-	for _, tok := range *list.AccessTokens {
+	for _, tok := range list.Tokens {
 		names = append(names, tok.Name)
-		assert.Nil(t, tok.Value, "a listed token never carries its raw value")
+		assert.Empty(t, tok.Value, "a listed token never carries its raw value")
+		assert.False(t, tok.CreatedAt.IsZero(), "createdAt parsed")
 	}
 	assert.Subset(t, names, []string{"ci-token", "laptop"})
 	_, _, err = bad.GetPersonalAccessTokens(ctx)
@@ -116,28 +115,28 @@ func kipuScenario(t *testing.T, register func(*env)) {
 	wantStatus(t, err, http.StatusForbidden, "getPersonalAccessTokens before provisioning")
 
 	// createPersonalAccessToken: 200, 400 (blank name, past expiry), 401, 403.
-	created, _, err := ada.CreatePersonalAccessToken(ctx, kipu.CreateAccessTokenRequest{Name: "contract"})
+	created, _, err := ada.CreatePersonalAccessToken(ctx, client.KipuTokenRequest{Name: "contract"})
 	require.NoError(t, err)
-	require.NotNil(t, created.Value, "the raw value is shown at creation")
-	_, _, err = ada.CreatePersonalAccessToken(ctx, kipu.CreateAccessTokenRequest{Name: "   "})
+	require.NotEmpty(t, created.Value, "the raw value is shown at creation")
+	_, _, err = ada.CreatePersonalAccessToken(ctx, client.KipuTokenRequest{Name: "   "})
 	wantStatus(t, err, http.StatusBadRequest, "createPersonalAccessToken with a blank name")
-	past := openapi_types.Date{Time: time.Now().AddDate(-1, 0, 0)}
-	_, _, err = ada.CreatePersonalAccessToken(ctx, kipu.CreateAccessTokenRequest{Name: "old", ExpiresAt: &past})
+	past := time.Now().AddDate(-1, 0, 0)
+	_, _, err = ada.CreatePersonalAccessToken(ctx, client.KipuTokenRequest{Name: "old", ExpiresAt: past})
 	wantStatus(t, err, http.StatusBadRequest, "createPersonalAccessToken expiring in the past")
-	_, _, err = bad.CreatePersonalAccessToken(ctx, kipu.CreateAccessTokenRequest{Name: "x"})
+	_, _, err = bad.CreatePersonalAccessToken(ctx, client.KipuTokenRequest{Name: "x"})
 	wantStatus(t, err, http.StatusUnauthorized, "createPersonalAccessToken with an unknown token")
-	_, _, err = pending.CreatePersonalAccessToken(ctx, kipu.CreateAccessTokenRequest{Name: "x"})
+	_, _, err = pending.CreatePersonalAccessToken(ctx, client.KipuTokenRequest{Name: "x"})
 	wantStatus(t, err, http.StatusForbidden, "createPersonalAccessToken before provisioning")
 
 	// authorizeByPersonalAccessToken: 200, then 401 once revoked.
-	principal, _, err := ada.AuthorizeByPersonalAccessToken(ctx, *created.Value)
+	principal, _, err := ada.AuthorizeByPersonalAccessToken(ctx, created.Value)
 	require.NoError(t, err)
-	assert.Equal(t, kipufake.AdaID, principal.ID)
+	assert.Equal(t, kipufake.AdaID, principal.UserID)
 
 	// deletePersonalAccessToken: 204, 404, 403 (another user's), 401.
 	_, err = ada.DeletePersonalAccessToken(ctx, created.ID)
 	require.NoError(t, err)
-	_, _, err = ada.AuthorizeByPersonalAccessToken(ctx, *created.Value)
+	_, _, err = ada.AuthorizeByPersonalAccessToken(ctx, created.Value)
 	wantStatus(t, err, http.StatusUnauthorized, "authorizeByPersonalAccessToken with a revoked token")
 	_, err = ada.DeletePersonalAccessToken(ctx, created.ID)
 	wantStatus(t, err, http.StatusNotFound, "deletePersonalAccessToken twice")

@@ -33,13 +33,13 @@ func vectaraScenario(t *testing.T, register func(*env)) {
 	const name = "marie.curie@example.com"
 
 	// createUser: 201 (API key and OAuth2), 409, 400, 401, 403.
-	u, resp, err := v.CreateUser(ctx, vectara.CreateUserRequest{Email: name, Description: ptr("physicist"),
+	u, resp, err := v.CreateUser(ctx, vectara.CreateUserRequest{Email: name, Description: client.Ptr("physicist"),
 		APIRoles: &[]vectara.APIRole{vectara.APIRoleCorpusAdministrator}})
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusCreated, resp.StatusCode)
 	assert.Equal(t, name, *u.Username)
 	assert.NotEmpty(t, *u.OneTimeCode)
-	viaOAuth, _, err := oauth.CreateUser(ctx, vectara.CreateUserRequest{Email: "pierre@example.com", Username: ptr("pierre")})
+	viaOAuth, _, err := oauth.CreateUser(ctx, vectara.CreateUserRequest{Email: "pierre@example.com", Username: client.Ptr("pierre")})
 	require.NoError(t, err)
 	assert.Equal(t, "pierre", *viaOAuth.Username)
 	_, _, err = v.CreateUser(ctx, vectara.CreateUserRequest{Email: name})
@@ -68,13 +68,13 @@ func vectaraScenario(t *testing.T, register func(*env)) {
 	wantStatus(t, err, http.StatusForbidden, "getUser with a QueryService key")
 
 	// updateUser: 200, 400, 404, 401, 403.
-	upd, _, err := v.UpdateUser(ctx, name, vectara.UpdateUserRequest{Enabled: ptr(false), Description: ptr("chemist")})
+	upd, _, err := v.UpdateUser(ctx, name, vectara.UpdateUserRequest{Enabled: client.Ptr(false), Description: client.Ptr("chemist")})
 	require.NoError(t, err)
 	assert.False(t, *upd.Enabled)
 	assert.Equal(t, "chemist", *upd.Description)
 	_, _, err = v.UpdateUser(ctx, name, vectara.UpdateUserRequest{CorpusRoles: &[]vectara.CorpusRole{{CorpusKey: "no-such-corpus", Role: "viewer"}}})
 	wantStatus(t, err, http.StatusBadRequest, "updateUser with a role on an unknown corpus")
-	_, _, err = v.UpdateUser(ctx, "nobody@example.com", vectara.UpdateUserRequest{Enabled: ptr(true)})
+	_, _, err = v.UpdateUser(ctx, "nobody@example.com", vectara.UpdateUserRequest{Enabled: client.Ptr(true)})
 	wantStatus(t, err, http.StatusNotFound, "updateUser of an unknown user")
 	_, _, err = bad.UpdateUser(ctx, name, vectara.UpdateUserRequest{})
 	wantStatus(t, err, http.StatusUnauthorized, "updateUser with an unknown key")
@@ -84,18 +84,18 @@ func vectaraScenario(t *testing.T, register func(*env)) {
 	// listUsers: 200 (page by page_key through the iterator, by corpus),
 	// 400, 404, 401, 403.
 	var all []string
-	for user, err := range v.ListUsersIter(ctx, &vectara.ListUsersParams{Limit: ptr(int32(2))}) {
+	for user, err := range v.ListUsersIter(ctx, &vectara.ListUsersParams{Limit: client.Ptr(int32(2))}) {
 		require.NoError(t, err)
 		all = append(all, *user.Username)
 	}
 	assert.Equal(t, srv.Fake.Usernames(), all, "every user once, in username order")
-	page, _, err := oauth.ListUsers(ctx, &vectara.ListUsersParams{CorpusKey: ptr("my-corpus")})
+	page, _, err := oauth.ListUsers(ctx, &vectara.ListUsersParams{CorpusKey: client.Ptr("my-corpus")})
 	require.NoError(t, err)
 	require.NotNil(t, page.Users)
 	assert.Len(t, *page.Users, 2, "ada and grace have roles on my-corpus")
-	_, _, err = v.ListUsers(ctx, &vectara.ListUsersParams{PageKey: ptr("forged-page-key")})
+	_, _, err = v.ListUsers(ctx, &vectara.ListUsersParams{PageKey: client.Ptr("forged-page-key")})
 	wantStatus(t, err, http.StatusBadRequest, "listUsers with a forged page_key")
-	_, _, err = v.ListUsers(ctx, &vectara.ListUsersParams{CorpusKey: ptr("no-such-corpus")})
+	_, _, err = v.ListUsers(ctx, &vectara.ListUsersParams{CorpusKey: client.Ptr("no-such-corpus")})
 	wantStatus(t, err, http.StatusNotFound, "listUsers of an unknown corpus")
 	_, _, err = bad.ListUsers(ctx, nil)
 	wantStatus(t, err, http.StatusUnauthorized, "listUsers with an unknown key")

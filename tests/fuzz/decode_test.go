@@ -18,7 +18,6 @@ import (
 	"github.com/userapis/userapis-go/client"
 	"github.com/userapis/userapis-go/gen/harbor"
 	"github.com/userapis/userapis-go/gen/homebox"
-	"github.com/userapis/userapis-go/gen/kipu"
 	"github.com/userapis/userapis-go/gen/vectara"
 )
 
@@ -256,7 +255,7 @@ func FuzzKipuResponse(f *testing.F) {
 				return list(k.SearchUsers(ctx, "ada"))
 			}},
 			{name: "CreatePersonalAccessToken", success: []int{200}, call: func(ctx context.Context) (bool, *client.Response, error) {
-				return result(k.CreatePersonalAccessToken(ctx, kipu.CreateAccessTokenRequest{Name: "ci"}))
+				return result(k.CreatePersonalAccessToken(ctx, client.KipuTokenRequest{Name: "ci"}))
 			}},
 			{name: "GetUserProfileImage", success: []int{200}, call: func(ctx context.Context) (bool, *client.Response, error) {
 				return result(k.GetUserProfileImage(ctx, "0e1f7a3c"))

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	openapi_types "github.com/oapi-codegen/runtime/types"
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -182,7 +182,7 @@ func TestConnectionReuseHomebox(t *testing.T) {
 		case 0:
 			_, _, err = hb.GetUserSelf(ctx) // 200
 		case 1:
-			_, err = hb.DeleteAPIKey(ctx, openapi_types.UUID{byte(i), 1}) // 404
+			_, err = hb.DeleteAPIKey(ctx, uuid.UUID{byte(i), 1}) // 404
 		case 2:
 			_, _, err = hb.UpdateUserSettings(ctx, homebox.UserSettings{"n": i}) // 200
 		case 3:
@@ -213,9 +213,9 @@ func TestConnectionReuseVectara(t *testing.T) {
 		case 1:
 			_, _, err = v.GetUser(ctx, fmt.Sprintf("missing-%d@example.com", i)) // 404
 		case 2:
-			_, _, err = v.UpdateUser(ctx, "missing@example.com", vectara.UpdateUserRequest{Enabled: ptr(true)}) // 404
+			_, _, err = v.UpdateUser(ctx, "missing@example.com", vectara.UpdateUserRequest{Enabled: client.Ptr(true)}) // 404
 		case 3:
-			_, _, err = v.ListUsers(ctx, &vectara.ListUsersParams{Limit: ptr(int32(2))}) // 200
+			_, _, err = v.ListUsers(ctx, &vectara.ListUsersParams{Limit: client.Ptr(int32(2))}) // 200
 		case 4:
 			_, _, err = v.CreateUser(ctx, vectara.CreateUserRequest{Email: "ada@example.com"}) // 409
 		}
@@ -224,5 +224,3 @@ func TestConnectionReuseVectara(t *testing.T) {
 	assert.Equal(t, 1, srv.Fake.TokenRequests())
 	cc.check(t, o, sequentialCalls+1)
 }
-
-func ptr[T any](v T) *T { return &v }

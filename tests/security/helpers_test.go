@@ -20,8 +20,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func ptr[T any](v T) *T { return &v }
-
 // syncBuffer is an io.Writer safe for concurrent use.
 type syncBuffer struct {
 	mu sync.Mutex

@@ -20,7 +20,6 @@ import (
 	"github.com/userapis/userapis-go/fake/vectarafake"
 	"github.com/userapis/userapis-go/gen/harbor"
 	"github.com/userapis/userapis-go/gen/homebox"
-	"github.com/userapis/userapis-go/gen/kipu"
 	"github.com/userapis/userapis-go/gen/vectara"
 )
 
@@ -141,16 +140,16 @@ func (s *leakScenario) kipu() {
 	k := newKipu(srv.URL, srv.Token)
 	_, _, err := k.GetCurrentUser(ctx)
 	s.ok("kipu getCurrentUser", err)
-	tok, _, err := k.CreatePersonalAccessToken(ctx, kipu.CreateAccessTokenRequest{Name: "leak-check"})
+	tok, _, err := k.CreatePersonalAccessToken(ctx, client.KipuTokenRequest{Name: "leak-check"})
 	s.ok("kipu createPersonalAccessToken", err)
-	s.sec.add(t, "kipu created PAT", *tok.Value)
-	_, _, err = k.AuthorizeByPersonalAccessToken(ctx, *tok.Value)
+	s.sec.add(t, "kipu created PAT", tok.Value)
+	_, _, err = k.AuthorizeByPersonalAccessToken(ctx, tok.Value)
 	s.ok("kipu authorize", err)
 	_, err = k.DeletePersonalAccessToken(ctx, tok.ID)
 	s.ok("kipu deletePersonalAccessToken", err)
-	_, _, err = k.AuthorizeByPersonalAccessToken(ctx, *tok.Value)
+	_, _, err = k.AuthorizeByPersonalAccessToken(ctx, tok.Value)
 	s.fail("kipu authorize a revoked PAT", err)
-	_, _, err = newKipu(srv.URL, *tok.Value).GetCurrentUser(ctx)
+	_, _, err = newKipu(srv.URL, tok.Value).GetCurrentUser(ctx)
 	s.fail("kipu getCurrentUser with a revoked PAT", err)
 	const wrong = "kqh_pat_wrong_value_1234567890"
 	s.sec.add(t, "kipu wrong PAT", wrong)
@@ -211,7 +210,7 @@ func (s *leakScenario) harbor() {
 	id, _, err := admin.CreateUser(ctx, harbor.UserCreationReq{Username: "leaky", Email: "leaky@example.com", Realname: "Lea Ky", Password: pw})
 	s.ok("harbor createUser", err)
 	leaky := newHarbor(srv.URL, "leaky", pw)
-	_, err = leaky.UpdateUserPassword(ctx, id, harbor.PasswordReq{OldPassword: ptr(pw), NewPassword: changed})
+	_, err = leaky.UpdateUserPassword(ctx, id, harbor.PasswordReq{OldPassword: client.Ptr(pw), NewPassword: changed})
 	s.ok("harbor updateUserPassword", err)
 	_, _, err = leaky.GetCurrentUserInfo(ctx)
 	s.fail("harbor getCurrentUserInfo with the old password", err)
@@ -219,7 +218,7 @@ func (s *leakScenario) harbor() {
 	s.sec.add(t, "harbor weak password", weak)
 	_, err = admin.UpdateUserPassword(ctx, id, harbor.PasswordReq{NewPassword: weak})
 	s.fail("harbor updateUserPassword to a weak password (400)", err)
-	_, err = newHarbor(srv.URL, "leaky", changed).UpdateUserPassword(ctx, id, harbor.PasswordReq{OldPassword: ptr(pw), NewPassword: "Third-Leak-Passw0rd"})
+	_, err = newHarbor(srv.URL, "leaky", changed).UpdateUserPassword(ctx, id, harbor.PasswordReq{OldPassword: client.Ptr(pw), NewPassword: "Third-Leak-Passw0rd"})
 	s.fail("harbor updateUserPassword with a wrong old password (403)", err)
 	s.sec.add(t, "harbor third password", "Third-Leak-Passw0rd")
 	const wrong = "Wrong-Harbor-Passw0rd"

@@ -195,7 +195,7 @@ func TestHostilePathParamsVectara(t *testing.T) {
 		require.NoError(t, err)
 		return v
 	}
-	disable := vectara.UpdateUserRequest{Enabled: ptr(false), Description: ptr("hijacked")}
+	disable := vectara.UpdateUserRequest{Enabled: client.Ptr(false), Description: client.Ptr("hijacked")}
 	runHostile(t, loadDoc(t, "vectara"), srv.URL, srv.Faults, []pathCase{
 		{"getUser", func(ctx context.Context, hc *http.Client, v string) error {
 			_, _, err := newVectara(hc).GetUser(ctx, v)

@@ -138,8 +138,8 @@ func probes(tokenURL string) []probe {
 			_, _, _ = k.GetCurrentUser(ctx)
 			_, _, _ = k.AuthorizeByPersonalAccessToken(ctx, rKipuOtherPAT)
 			_, _ = k.DeletePersonalAccessToken(ctx, "token-id")
-			_, _, _ = k.CreatePersonalAccessToken(ctx, kipu.CreateAccessTokenRequest{Name: "redirected"})
-			_, _, _ = k.UpdateCurrentUser(ctx, kipu.UpdateUserRequest{About: ptr("x")})
+			_, _, _ = k.CreatePersonalAccessToken(ctx, client.KipuTokenRequest{Name: "redirected"})
+			_, _, _ = k.UpdateCurrentUser(ctx, kipu.UpdateUserRequest{About: client.Ptr("x")})
 		}},
 		{service: "harbor", gets: 2, call: func(t *testing.T, base string, hc *http.Client) {
 			h, err := client.NewHarbor(redirectOpts(base, hc, client.WithBasicAuth("admin", rHarborPassword))...)
@@ -147,7 +147,7 @@ func probes(tokenURL string) []probe {
 			_, _, _ = h.GetCurrentUserInfo(ctx)
 			_, _ = h.DeleteUser(ctx, 7)
 			_, _, _ = h.CreateUser(ctx, harbor.UserCreationReq{Username: "u", Email: "u@example.com", Realname: "U", Password: rHarborNewPass})
-			_, _ = h.UpdateUserPassword(ctx, 3, harbor.PasswordReq{OldPassword: ptr(rHarborPassword), NewPassword: rHarborNewPass})
+			_, _ = h.UpdateUserPassword(ctx, 3, harbor.PasswordReq{OldPassword: client.Ptr(rHarborPassword), NewPassword: rHarborNewPass})
 		}},
 		{service: "homebox", gets: 2, call: func(t *testing.T, base string, hc *http.Client) {
 			hb, err := client.NewHomebox(redirectOpts(base, hc, client.WithBearerToken(rHomeboxToken))...)

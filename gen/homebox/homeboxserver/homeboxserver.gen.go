@@ -19,8 +19,8 @@ import (
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/google/uuid"
 	"github.com/oapi-codegen/runtime"
-	openapi_types "github.com/oapi-codegen/runtime/types"
 	. "github.com/userapis/userapis-go/gen/homebox"
 )
 
@@ -70,7 +70,7 @@ type ServerInterface interface {
 	CreateAPIKey(w http.ResponseWriter, r *http.Request)
 	// DeleteAPIKey Delete API key
 	// (DELETE /v1/users/self/api-keys/{id})
-	DeleteAPIKey(w http.ResponseWriter, r *http.Request, id openapi_types.UUID)
+	DeleteAPIKey(w http.ResponseWriter, r *http.Request, id uuid.UUID)
 	// ChangePassword Change password
 	// (PUT /v1/users/self/change-password)
 	ChangePassword(w http.ResponseWriter, r *http.Request)
@@ -345,7 +345,7 @@ func (siw *ServerInterfaceWrapper) DeleteAPIKey(w http.ResponseWriter, r *http.R
 	_ = err
 
 	// ------------- Path parameter "id" -------------
-	var id openapi_types.UUID
+	var id uuid.UUID
 
 	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
 	if err != nil {
@@ -1586,7 +1586,7 @@ func (response CreateAPIKey500JSONResponse) VisitCreateAPIKeyResponse(w http.Res
 }
 
 type DeleteAPIKeyRequestObject struct {
-	ID openapi_types.UUID `json:"id"`
+	ID uuid.UUID `json:"id"`
 }
 
 type DeleteAPIKeyResponseObject interface {
@@ -2409,7 +2409,7 @@ func (sh *strictHandler) CreateAPIKey(w http.ResponseWriter, r *http.Request) {
 }
 
 // DeleteAPIKey operation middleware
-func (sh *strictHandler) DeleteAPIKey(w http.ResponseWriter, r *http.Request, id openapi_types.UUID) {
+func (sh *strictHandler) DeleteAPIKey(w http.ResponseWriter, r *http.Request, id uuid.UUID) {
 	var request DeleteAPIKeyRequestObject
 
 	request.ID = id
