@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: demo test generate check-generated vet lint fuzz bench breaking
+.PHONY: demo test generate check-generated vet lint fuzz bench breaking apidiff
 
 ## demo: walk a realistic scenario through all four services on in-process fakes
 demo:
@@ -53,3 +53,7 @@ bench:
 BASE ?= HEAD~1
 breaking:
 	bash scripts/breaking.sh $(BASE)
+
+## apidiff: fail on an incompatible change to the Go API of client/ or the fakes since BASE unless CHANGELOG.md's [Unreleased] Breaking section names it
+apidiff:
+	bash scripts/apidiff.sh $(BASE)

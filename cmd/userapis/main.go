@@ -2,7 +2,8 @@
 // serves the fakes on 127.0.0.1 for other teams' integration tests.
 //
 //	userapis demo                       walk a realistic scenario through all four services
-//	userapis serve [-services list] [-port N]  run fakes until interrupted
+//	userapis serve [-services list] [-port N] [-json]  run fakes until interrupted
+//	userapis version                    the module, document and Go versions
 package main
 
 import (
@@ -22,6 +23,8 @@ commands:
   demo    walk a realistic scenario through Kipu, Harbor, Homebox and Vectara
           using the client package against in-process fake servers
   serve   run fake servers on 127.0.0.1 and print their URLs and credentials
+          (-json: one JSON object per fake, for tests in other languages)
+  version print the module version, each API document's version and Go's
 
 run 'userapis <command> -h' for the flags of a command
 `
@@ -45,6 +48,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runDemo(ctx, args[1:], stdout, stderr)
 	case "serve":
 		err = runServe(ctx, args[1:], stdout, stderr)
+	case "version", "-version", "--version":
+		err = runVersion(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/userapis/userapis-go/internal/services"
 	"github.com/userapis/userapis-go/internal/testmain"
 
 	"github.com/userapis/userapis-go/client"
@@ -177,4 +180,73 @@ func TestServeFlags(t *testing.T) {
 		}
 		assert.NotContains(t, errb.String(), "contract violation")
 	}
+}
+
+func TestVersion(t *testing.T) {
+	var out, errb bytes.Buffer
+	require.Equal(t, 0, run(context.Background(), []string{"version"}, &out, &errb), errb.String())
+	assert.Contains(t, out.String(), "userapis "+client.Version)
+	assert.Contains(t, out.String(), runtime.Version())
+	for _, svc := range services.All {
+		doc, err := svc.Spec()
+		require.NoError(t, err)
+		assert.Contains(t, out.String(), svc.Document()+" "+doc.Info.Version)
+	}
+	assert.Equal(t, 2, run(context.Background(), []string{"version", "extra"}, &out, &errb))
+}
+
+// serve -json prints one object per fake on stdout, nothing else; its url,
+// server_url and credentials are enough to call each fake without this
+// module's client (as a test in another language would).
+func TestServeJSON(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	var errb safeBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "-json"}, pw, &errb)
+		_ = pw.Close()
+	}()
+	type served struct {
+		Service     string            `json:"service"`
+		URL         string            `json:"url"`
+		ServerURL   string            `json:"server_url"`
+		Credentials map[string]string `json:"credentials"`
+	}
+	got := map[string]served{}
+	dec := json.NewDecoder(pr)
+	for len(got) < len(services.All) {
+		var s served
+		require.NoError(t, dec.Decode(&s), "stdout is JSON objects only")
+		got[s.Service] = s
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+
+	call := func(method, url string, set func(*http.Request)) int {
+		req, err := http.NewRequestWithContext(ctx, method, url, nil)
+		require.NoError(t, err)
+		set(req)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		_ = resp.Body.Close()
+		return resp.StatusCode
+	}
+	k := got["kipu"]
+	assert.Equal(t, 200, call("GET", k.ServerURL+"/me", func(r *http.Request) { r.Header.Set("X-Auth-Token", k.Credentials["personal_access_token"]) }))
+	h := got["harbor"]
+	assert.Equal(t, 200, call("GET", h.ServerURL+"/users/current", func(r *http.Request) {
+		r.SetBasicAuth(h.Credentials["admin_username"], h.Credentials["admin_password"])
+	}))
+	v := got["vectara"]
+	assert.Equal(t, 200, call("GET", v.ServerURL+"/v2/users/ada@example.com", func(r *http.Request) { r.Header.Set("X-Api-Key", v.Credentials["api_key"]) }))
+	hb := got["homebox"]
+	assert.NotEmpty(t, hb.Credentials["email"])
+	assert.NotEmpty(t, hb.Credentials["password"])
+	for _, s := range got {
+		assert.True(t, strings.HasPrefix(s.ServerURL, s.URL), "%s: server_url extends url", s.Service)
+		assert.Regexp(t, `^http://127\.0\.0\.1:\d+$`, s.URL, "%s: the bare address, as WithBaseURL takes", s.Service)
+	}
+	cancel()
+	assert.Equal(t, 0, <-done)
+	assert.Contains(t, errb.String(), "serving", "status lines go to stderr")
 }

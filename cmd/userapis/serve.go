@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -24,8 +25,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	port := fs.Int("port", 0, "first port; the fakes take consecutive ports from it (0: random free ports)")
 	validate := fs.Bool("validate-responses", false, "check every answer of the fakes against api/<service>.yaml; an answer that breaks it is replaced by a 500 and reported on stderr")
 	homeboxOIDC := fs.Bool("homebox-oidc", false, "mount Homebox's OIDC routes (off by default, as on a server without OIDC settings)")
+	asJSON := fs.Bool("json", false, "print one JSON object per fake on stdout ({\"service\", \"url\", \"server_url\", \"credentials\"}), for tests in other languages; other messages go to stderr")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: userapis serve [-services kipu,harbor,homebox,vectara] [-port N] [-validate-responses] [-homebox-oidc]\n\nRuns in-memory fakes on 127.0.0.1 until interrupted.\n\n")
+		fmt.Fprintf(stderr, "usage: userapis serve [-services kipu,harbor,homebox,vectara] [-port N] [-json] [-validate-responses] [-homebox-oidc]\n\nRuns in-memory fakes on 127.0.0.1 until interrupted.\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -85,13 +87,40 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			cfg.OIDCEnabled = true
 			hb.Fake.SetConfig(cfg)
 		}
+		if *asJSON {
+			server, err := svc.ServerPath()
+			if err != nil {
+				return err
+			}
+			if err := json.NewEncoder(stdout).Encode(servedFake{Service: name, Title: svc.Title, URL: f.URL, ServerURL: f.URL + server, Credentials: f.Secrets}); err != nil {
+				return err
+			}
+			continue
+		}
 		fmt.Fprintf(stdout, "%-8s %s\n", name, f.URL)
 		for _, l := range f.Credentials {
 			fmt.Fprintf(stdout, "%-8s %s\n", "", l)
 		}
 	}
-	fmt.Fprintln(stdout, "serving; press Ctrl-C to stop")
+	status := stdout
+	if *asJSON {
+		status = stderr // stdout is JSON only
+	}
+	fmt.Fprintln(status, "serving; press Ctrl-C to stop")
 	<-ctx.Done()
-	fmt.Fprintln(stdout, "stopping")
+	fmt.Fprintln(status, "stopping")
 	return nil
+}
+
+// servedFake is one line of `serve -json`.
+type servedFake struct {
+	Service string `json:"service"`
+	Title   string `json:"title"`
+	// URL is the fake's address, what client.WithBaseURL takes.
+	URL string `json:"url"`
+	// ServerURL is URL with the path of the document's first server: the
+	// base of the paths in api/<service>.yaml, for a client generated from
+	// it in another language.
+	ServerURL   string            `json:"server_url"`
+	Credentials map[string]string `json:"credentials"`
 }

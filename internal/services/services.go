@@ -7,6 +7,7 @@ package services
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -43,11 +44,31 @@ type Fake struct {
 	*fake.Server
 	// Credentials are "what: value" lines to print for other programs.
 	Credentials []string
+	// Secrets are the same credentials by name, for `serve -json`.
+	Secrets map[string]string
 	// ClientOptions reach this fake with its seeded credentials: the base
 	// URL and the service's auth option.
 	ClientOptions []client.ClientOption
 	// Value is the service package's own server (*harborfake.Server, ...).
 	Value any
+}
+
+// ServerPath is the path of the document's first server (/user-service,
+// /api/v2.0, /api, or "" for Vectara, whose paths start with /v2): the
+// base the document's paths are relative to.
+func (s Service) ServerPath() (string, error) {
+	doc, err := s.Spec()
+	if err != nil {
+		return "", err
+	}
+	if len(doc.Servers) == 0 {
+		return "", nil
+	}
+	u, err := url.Parse(doc.Servers[0].URL)
+	if err != nil {
+		return "", fmt.Errorf("%s: server %q: %w", s.Name, doc.Servers[0].URL, err)
+	}
+	return strings.TrimSuffix(u.Path, "/"), nil
 }
 
 // Document is the path of the service's document from the module root.
@@ -80,6 +101,7 @@ var All = []Service{
 			}
 			return &Fake{Server: s.Server, Value: s,
 				Credentials:   []string{"X-Auth-Token: " + s.Token, "Authorization: Bearer " + s.AccessToken},
+				Secrets:       map[string]string{"personal_access_token": s.Token, "access_token": s.AccessToken},
 				ClientOptions: []client.ClientOption{client.WithBaseURL(s.URL), client.WithPersonalAccessToken(s.Token)},
 			}, nil
 		},
@@ -92,7 +114,9 @@ var All = []Service{
 				return nil, err
 			}
 			return &Fake{Server: s.Server, Value: s,
-				Credentials:   []string{fmt.Sprintf("admin: %s / %s   user: %s / %s", s.AdminUser, s.AdminPassword, s.User, s.UserPassword)},
+				Credentials: []string{fmt.Sprintf("admin: %s / %s   user: %s / %s", s.AdminUser, s.AdminPassword, s.User, s.UserPassword)},
+				Secrets: map[string]string{"admin_username": s.AdminUser, "admin_password": s.AdminPassword,
+					"username": s.User, "password": s.UserPassword},
 				ClientOptions: []client.ClientOption{client.WithBaseURL(s.URL), client.WithBasicAuth(s.AdminUser, s.AdminPassword)},
 			}, nil
 		},
@@ -106,6 +130,7 @@ var All = []Service{
 			}
 			return &Fake{Server: s.Server, Value: s,
 				Credentials: []string{fmt.Sprintf("login: %s / %s", s.Email, s.Password)},
+				Secrets:     map[string]string{"email": s.Email, "password": s.Password},
 				// Homebox has no seeded token: log in (UserLogin) with the
 				// seed account first.
 				ClientOptions: []client.ClientOption{client.WithBaseURL(s.URL)},
@@ -124,6 +149,8 @@ var All = []Service{
 					"x-api-key: " + s.APIKey,
 					fmt.Sprintf("oauth2: client_id=%s client_secret=%s token_url=%s", s.ClientID, s.ClientSecret, s.TokenURL),
 				},
+				Secrets: map[string]string{"api_key": s.APIKey, "client_id": s.ClientID,
+					"client_secret": s.ClientSecret, "token_url": s.TokenURL},
 				ClientOptions: []client.ClientOption{client.WithBaseURL(s.URL), client.WithAPIKey(s.APIKey)},
 			}, nil
 		},
