@@ -16,7 +16,7 @@ func demoHarbor(ctx context.Context, t *transcript, common []client.ClientOption
 	srv := harborfake.Start()
 	defer srv.Close()
 	srv.Fake.SeedUsers(250)
-	t.section("Harbor v2.0", "fake at "+srv.URL+"/api/v2.0 — HTTP Basic, 250 seeded users")
+	t.section("Harbor v2.0", "fake at "+srv.URL+" — HTTP Basic, 250 seeded users")
 	check, err := t.checked("harbor", harborserver.GetSpec, srv.URL, nil)
 	if err != nil {
 		return err

@@ -21,7 +21,7 @@ func demoHomebox(ctx context.Context, t *transcript, common []client.ClientOptio
 	cfg := srv.Fake.Config()
 	cfg.OIDCEnabled = true
 	srv.Fake.SetConfig(cfg)
-	t.section("Homebox", "fake at "+srv.URL+"/api — bearer session tokens and API keys")
+	t.section("Homebox", "fake at "+srv.URL+" — bearer session tokens and API keys")
 	check, err := t.checked("homebox", homeboxserver.GetSpec, srv.URL, nil)
 	if err != nil {
 		return err

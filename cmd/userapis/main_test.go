@@ -37,6 +37,12 @@ func TestDemo(t *testing.T) {
 	require.NotNil(t, m, "no contract summary line")
 	assert.Equal(t, m[2], m[1], "operations exercised / operations in the documents")
 	assert.NotContains(t, s, "FAIL")
+	// The demo prints the same kind of URL as serve: the bare address.
+	urls := regexp.MustCompile(`fake at (\S+)`).FindAllStringSubmatch(s, -1)
+	require.Len(t, urls, len(services.All))
+	for _, u := range urls {
+		assert.Regexp(t, `^http://127\.0\.0\.1:\d+$`, u[1])
+	}
 }
 
 func TestUsageErrors(t *testing.T) {
