@@ -49,7 +49,7 @@ func homeboxUUID(t *testing.T, s string) uuid.UUID {
 
 func homeboxUser(t *testing.T) homebox.UserOut {
 	g := homeboxUUID(t, "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d")
-	return homebox.UserOut{ID: homeboxUUID(t, "5b0f7c1e-2d4a-4c6e-9f3b-1a2b3c4d5e6f"), Name: "Admin", Email: "admin@admin.com", DefaultGroupID: g, GroupIds: []uuid.UUID{g}}
+	return homebox.UserOut{ID: homeboxUUID(t, "5b0f7c1e-2d4a-4c6e-9f3b-1a2b3c4d5e6f"), Name: "Admin", Email: "admin@admin.com", DefaultGroupID: g, GroupIDs: []uuid.UUID{g}}
 }
 
 // homeboxSelf serves GET /v1/users/self for the given Authorization value.

@@ -331,7 +331,7 @@ func (u *userRow) out() homebox.UserOut {
 	o := homebox.UserOut{
 		ID: u.id, Name: u.name, Email: u.email, IsSuperuser: u.superuser,
 		DefaultGroupID: u.groupID,
-		GroupIds:       append([]uuid.UUID{}, u.groupIDs...),
+		GroupIDs:       append([]uuid.UUID{}, u.groupIDs...),
 	}
 	if u.oidcIssuer != nil {
 		v := *u.oidcIssuer

@@ -196,10 +196,10 @@ type UserOut struct {
 	// Email Example: admin@admin.com
 	Email string `json:"email"`
 
-	// GroupIds Groups the user belongs to (never null).
+	// GroupIDs Groups the user belongs to (never null).
 	//
 	// Example: ["9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"]
-	GroupIds []uuid.UUID `json:"groupIds"`
+	GroupIDs []uuid.UUID `json:"groupIds"`
 
 	// ID Example: 5b0f7c1e-2d4a-4c6e-9f3b-1a2b3c4d5e6f
 	ID uuid.UUID `json:"id"`
