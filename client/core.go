@@ -252,7 +252,9 @@ func (c *core) attempt(ctx context.Context, cfg *config, op string, req *http.Re
 	res, err := c.hc.Do(areq)
 	var body []byte
 	if err == nil {
-		body, err = readBody(res)
+		body, err = readBody(res, cfg.maxResponseBytes)
+		// A body left unread (over the limit) makes Close drop the
+		// connection instead of draining it for reuse.
 		_ = res.Body.Close()
 	}
 	err = unwrapURLError(err)
@@ -264,12 +266,20 @@ func (c *core) attempt(ctx context.Context, cfg *config, op string, req *http.Re
 // the server announces; a larger body grows as it arrives.
 const maxBodyHint = 4 << 20
 
-// readBody reads res.Body whole. When the server announced the length, the
-// buffer is allocated once at that size instead of grown step by step.
-func readBody(res *http.Response) ([]byte, error) {
+// readBody reads res.Body whole, up to limit bytes (as decoded: after the
+// transport's gzip decompression). When the server announced the length,
+// the buffer is allocated once at that size instead of grown step by step;
+// an announced length over the limit fails before anything is read.
+func readBody(res *http.Response, limit int64) ([]byte, error) {
+	tooLarge := func() error {
+		return fmt.Errorf("%w: more than %d bytes (raise it with WithMaxResponseSize)", ErrResponseTooLarge, limit)
+	}
 	n := res.ContentLength
-	if n <= 0 || n > maxBodyHint {
-		return io.ReadAll(res.Body)
+	if n > limit {
+		return nil, tooLarge()
+	}
+	if n <= 0 || n > maxBodyHint || res.Uncompressed {
+		return readChunks(res.Body, limit, tooLarge)
 	}
 	// One byte more than announced, so that reading the EOF needs no growth.
 	b := make([]byte, 0, n+1)
@@ -282,10 +292,51 @@ func readBody(res *http.Response) ([]byte, error) {
 		if err != nil {
 			return b, err
 		}
+		if int64(len(b)) > limit {
+			return nil, tooLarge()
+		}
 		if len(b) == cap(b) {
 			b = append(b, 0)[:len(b)]
 		}
 	}
+}
+
+// readChunks reads r whole into chunks of growing size (512 B doubling to
+// 1 MiB) joined at the end, so that a body over the limit is dropped
+// holding at most the limit plus one chunk, never a grown copy of it.
+func readChunks(r io.Reader, limit int64, tooLarge func() error) ([]byte, error) {
+	var chunks [][]byte
+	var total int64
+	size := 512
+	for {
+		buf := make([]byte, size)
+		n, err := io.ReadFull(r, buf)
+		total += int64(n)
+		if total > limit {
+			return nil, tooLarge()
+		}
+		if n > 0 {
+			chunks = append(chunks, buf[:n])
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		size = min(2*size, 1<<20)
+	}
+	switch len(chunks) {
+	case 0:
+		return []byte{}, nil
+	case 1:
+		return chunks[0], nil
+	}
+	out := make([]byte, 0, total)
+	for _, c := range chunks {
+		out = append(out, c...)
+	}
+	return out, nil
 }
 
 // unwrapURLError drops *url.Error's copy of the URL, which may carry a

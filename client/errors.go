@@ -26,6 +26,7 @@ var (
 	ErrNotAuthenticated   = errors.New("no credentials set")   // an operation needs credentials the client lacks
 	ErrRetryAfterTooLong  = errors.New("retry-after over cap") // the server asked for a longer wait than allowed
 	ErrInvalidOption      = errors.New("invalid option")       // an option that cannot apply (*OptionError)
+	ErrResponseTooLarge   = errors.New("response too large")   // a body over WithMaxResponseSize (in a *TransportError)
 )
 
 // APIError is a non-2xx answer of a service. Every method returns it (behind

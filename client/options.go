@@ -28,6 +28,10 @@ const (
 	// Retry-After-Ms) a call sleeps through; a longer one fails the call at
 	// once with the wait in the error.
 	DefaultMaxRetryAfter = 60 * time.Second
+	// DefaultMaxResponseSize bounds a response body as decoded (after gzip):
+	// the largest legitimate answer (Harbor's 100-user page, 24 KB; a Kipu
+	// profile image) with a wide margin.
+	DefaultMaxResponseSize = 32 << 20
 )
 
 // ClientOption configures a client at construction: every New* function
@@ -155,9 +159,11 @@ type config struct {
 	backoff       time.Duration
 	maxBackoff    time.Duration
 	maxRetryAfter time.Duration
-	logger        *slog.Logger
-	requestID     string
-	responseInto  **Response
+	// maxResponseBytes bounds every body read (decoded).
+	maxResponseBytes int64
+	logger           *slog.Logger
+	requestID        string
+	responseInto     **Response
 
 	// credentials; each service uses the ones it understands
 	token              string // Kipu personal access token
@@ -188,6 +194,8 @@ func defaultConfig() config {
 		backoff:       DefaultRetryBackoff,
 		maxBackoff:    DefaultMaxBackoff,
 		maxRetryAfter: DefaultMaxRetryAfter,
+
+		maxResponseBytes: DefaultMaxResponseSize,
 	}
 }
 
@@ -287,6 +295,20 @@ func WithMaxRetryAfter(d time.Duration) Option {
 			return fmt.Errorf("negative cap %s; 0 fails every call the server asks to wait", d)
 		}
 		c.maxRetryAfter = d
+		return nil
+	})
+}
+
+// WithMaxResponseSize bounds the size of a response body, counted after
+// decompression (default DefaultMaxResponseSize, 32 MiB). A larger body is
+// not read: the connection is closed and the call fails with
+// ErrResponseTooLarge, without retrying.
+func WithMaxResponseSize(n int64) Option {
+	return checkedOption("WithMaxResponseSize", func(c *config) error {
+		if n <= 0 {
+			return fmt.Errorf("limit %d is not positive", n)
+		}
+		c.maxResponseBytes = n
 		return nil
 	})
 }

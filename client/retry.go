@@ -50,6 +50,10 @@ func retryableStatus(method string, authAttempt bool, status int) bool {
 // and PATCH only when the connection was never made, so the server cannot
 // have seen the request.
 func retryableTransport(idempotent, gotHeaders bool, err error) bool {
+	// A body over the limit will be as large the next time.
+	if errors.Is(err, ErrResponseTooLarge) {
+		return false
+	}
 	// A certificate the client refuses, or a peer that does not speak TLS,
 	// fails the same way every time.
 	var certErr *tls.CertificateVerificationError
