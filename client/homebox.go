@@ -10,7 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
+	"sync/atomic"
 
 	"github.com/google/uuid"
 	"github.com/userapis/userapis-go/gen/homebox"
@@ -24,10 +24,11 @@ import (
 // token or an API key can also be given with WithBearerToken or WithAPIKey.
 // A Homebox client is safe for concurrent use.
 type Homebox struct {
-	c  *core
-	mu sync.RWMutex
-	// token is the Authorization value, "Bearer ..." included.
-	token string
+	c *core
+	// token is the Authorization value, "Bearer ..." included, behind a
+	// pointer so that even a print of a Homebox value shows an address,
+	// not the token.
+	token atomic.Pointer[string]
 }
 
 // NewHomebox returns a Homebox client. WithBaseURL is required: the address
@@ -41,9 +42,9 @@ func NewHomebox(opts ...ClientOption) (*Homebox, error) {
 	h := &Homebox{c: c}
 	switch {
 	case c.cfg.bearerToken != "":
-		h.token = bearer(c.cfg.bearerToken)
+		h.SetToken(c.cfg.bearerToken)
 	case c.cfg.apiKey != "":
-		h.token = bearer(c.cfg.apiKey)
+		h.SetToken(c.cfg.apiKey)
 	}
 	base := c.cfg
 	c.authorize = func(_ context.Context, req *http.Request, cfg *config) error {
@@ -84,20 +85,20 @@ func bearer(tok string) string {
 // Token returns the Authorization value the client sends ("Bearer ..."),
 // or "" when logged out. Keep it to resume a session with WithBearerToken.
 func (h *Homebox) Token() string {
-	h.mu.RLock()
-	defer h.mu.RUnlock()
-	return h.token
+	if t := h.token.Load(); t != nil {
+		return *t
+	}
+	return ""
 }
 
 // SetToken replaces the session token or API key the client sends.
 func (h *Homebox) SetToken(tok string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
 	if tok == "" {
-		h.token = ""
+		h.token.Store(nil)
 		return
 	}
-	h.token = bearer(tok)
+	b := bearer(tok)
+	h.token.Store(&b)
 }
 
 // UserLogin logs in with email and password and keeps the token for later

@@ -6,8 +6,10 @@ package client
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -97,11 +99,37 @@ func sentCredentials(req *http.Request) []string {
 		} else {
 			add(a)
 		}
-		if _, pass, ok := req.BasicAuth(); ok {
+		if user, pass, ok := req.BasicAuth(); ok {
 			add(pass)
+			add(user + ":" + pass)
 		}
 	}
 	return out
+}
+
+// echoForms are the forms a server may echo secret in: as sent,
+// URL-escaped (query and path), base64 (standard and URL alphabets, padded
+// or not) and JSON-escaped (with and without HTML escaping).
+func echoForms(secret string) []string {
+	forms := []string{
+		secret,
+		url.QueryEscape(secret), url.PathEscape(secret),
+		base64.StdEncoding.EncodeToString([]byte(secret)), base64.RawStdEncoding.EncodeToString([]byte(secret)),
+		base64.URLEncoding.EncodeToString([]byte(secret)), base64.RawURLEncoding.EncodeToString([]byte(secret)),
+	}
+	if j, err := json.Marshal(secret); err == nil {
+		forms = append(forms, string(j[1:len(j)-1]))
+	}
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if enc.Encode(secret) == nil {
+		j := strings.TrimSpace(b.String())
+		forms = append(forms, j[1:len(j)-1])
+	}
+	// Longest first, so that a form is replaced before a part of it.
+	slices.SortFunc(forms, func(a, b string) int { return len(b) - len(a) })
+	return slices.Compact(forms)
 }
 
 // mayEcho is the cheap test before redactEcho parses anything: the decoded
@@ -113,7 +141,8 @@ func mayEcho(body []byte, req *http.Request) bool {
 	if req == nil || len(body) == 0 {
 		return false
 	}
-	if bytes.IndexByte(body, '\\') >= 0 {
+	// JSON or URL escapes may hide a credential from a plain search.
+	if bytes.IndexByte(body, '\\') >= 0 || bytes.IndexByte(body, '%') >= 0 {
 		return true
 	}
 	for _, h := range [...]string{"X-Auth-Token", "X-Api-Key", "Authorization"} {
@@ -127,7 +156,27 @@ func mayEcho(body []byte, req *http.Request) bool {
 			}
 			v = tok
 		}
-		if len(v) >= minEchoSecret && bytes.Contains(body, []byte(v)) {
+		if len(v) >= minEchoSecret && (bytes.Contains(body, []byte(v)) || base64In(body, v)) {
+			return true
+		}
+	}
+	return false
+}
+
+// base64In reports whether body holds v base64-encoded (either alphabet,
+// with or without padding: the unpadded form is a prefix of the padded
+// one), encoding on the stack; a v too long for that is assumed echoed.
+func base64In(body []byte, v string) bool {
+	var src [96]byte
+	var dst [128]byte
+	if len(v) > len(src) {
+		return true
+	}
+	n := copy(src[:], v)
+	for _, enc := range [...]*base64.Encoding{base64.RawStdEncoding, base64.RawURLEncoding} {
+		m := enc.EncodedLen(n)
+		enc.Encode(dst[:m], src[:n])
+		if bytes.Contains(body, dst[:m]) {
 			return true
 		}
 	}
@@ -148,8 +197,11 @@ func basicPasswordIn(body []byte, tok string) bool {
 	if err != nil {
 		return true
 	}
+	if bytes.Contains(body, src[:n]) { // the user:password pair, base64 as sent
+		return true
+	}
 	_, pass, ok := bytes.Cut(dst[:m], []byte{':'})
-	return !ok || (len(pass) >= minEchoSecret && bytes.Contains(body, pass))
+	return !ok || (len(pass) >= minEchoSecret && (bytes.Contains(body, pass) || base64In(body, string(pass))))
 }
 
 // redactEcho replaces the credentials req carried wherever the server's
@@ -159,10 +211,14 @@ func redactEcho(e *APIError, req *http.Request) {
 	if !mayEcho(e.Body, req) {
 		return
 	}
-	secrets := sentCredentials(req)
+	var secrets []string
+	for _, x := range sentCredentials(req) {
+		secrets = append(secrets, echoForms(x)...)
+	}
 	if len(secrets) == 0 {
 		return
 	}
+	slices.SortFunc(secrets, func(a, b string) int { return len(b) - len(a) })
 	r := func(s string) string {
 		for _, x := range secrets {
 			s = strings.ReplaceAll(s, x, redacted)
