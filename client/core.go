@@ -173,20 +173,30 @@ func (c *core) do(ctx context.Context, cfg *config, op string, req *http.Request
 		retries := attempt - renewed
 		res, body, err := c.attempt(ctx, cfg, op, req, attempt)
 		if err != nil {
-			if ctx.Err() != nil {
-				return nil, &TransportError{Service: c.service, Operation: op, Method: req.Method, URL: redacted(), Attempts: attempt, Err: ctx.Err()}
-			}
 			var ae *authError
 			if errors.As(err, &ae) {
 				return nil, err
 			}
+			// A write whose request may have reached the server, and whose
+			// answer was lost: the caller must find out what happened.
+			unknown := !idempotent && mayHaveBeenSent(err)
+			terr := func(cause error) *TransportError {
+				return &TransportError{Service: c.service, Operation: op, Method: req.Method, URL: redacted(), Attempts: attempt, Err: cause, OutcomeUnknown: unknown}
+			}
+			if ctx.Err() != nil {
+				return nil, terr(ctx.Err())
+			}
 			if retries <= cfg.maxRetries && retryableTransport(idempotent, res != nil, err) {
-				if werr := sleep(ctx, backoff(cfg, retries)); werr != nil {
-					return nil, &TransportError{Service: c.service, Operation: op, Method: req.Method, URL: redacted(), Attempts: attempt, Err: werr}
+				wait := backoff(cfg, retries)
+				if !fitsDeadline(ctx, wait) {
+					return nil, terr(err) // the last failure, not a deadline slept into
+				}
+				if werr := sleep(ctx, wait); werr != nil {
+					return nil, terr(werr)
 				}
 				continue
 			}
-			return nil, &TransportError{Service: c.service, Operation: op, Method: req.Method, URL: redacted(), Attempts: attempt, Err: err}
+			return nil, terr(err)
 		}
 		resp := &Response{Response: res, RawBody: body, RequestID: res.Header.Get("X-Request-Id"), Attempts: attempt, TotalCount: -1}
 		if res.StatusCode < 300 || (res.StatusCode < 400 && noFollow(ctx)) {
@@ -205,6 +215,11 @@ func (c *core) do(ctx context.Context, cfg *config, op string, req *http.Request
 			}
 			if !hinted {
 				wait = backoff(cfg, retries)
+			}
+			if !fitsDeadline(ctx, wait) {
+				// The context would end during the wait: the server's
+				// answer (and its Retry-After) now, not "deadline exceeded".
+				return resp, c.apiError(op, req.Method, redacted(), cfg.requestID, resp)
 			}
 			if werr := sleep(ctx, wait); werr != nil {
 				return resp, &TransportError{Service: c.service, Operation: op, Method: req.Method, URL: redacted(), Attempts: attempt, Err: werr}

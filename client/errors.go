@@ -27,6 +27,11 @@ var (
 	ErrRetryAfterTooLong  = errors.New("retry-after over cap") // the server asked for a longer wait than allowed
 	ErrInvalidOption      = errors.New("invalid option")       // an option that cannot apply (*OptionError)
 	ErrResponseTooLarge   = errors.New("response too large")   // a body over WithMaxResponseSize (in a *TransportError)
+	// ErrOutcomeUnknown: a POST or PATCH that may have been processed
+	// although its answer was lost (a reset or timeout after the request
+	// was sent) or was 500, 502 or 504. It was not retried; look the
+	// result up before trying again (each create method says how).
+	ErrOutcomeUnknown = errors.New("outcome unknown: the request may have been processed")
 )
 
 // APIError is a non-2xx answer of a service. Every method returns it (behind
@@ -80,6 +85,9 @@ func (e *APIError) Error() string {
 		b.WriteString("; ")
 		b.WriteString(e.Hint)
 	}
+	if e.outcomeUnknown() {
+		b.WriteString("; the request may have been processed: check before retrying")
+	}
 	return b.String()
 }
 
@@ -102,6 +110,21 @@ func (e *APIError) Is(target error) bool {
 		return e.StatusCode == http.StatusTooManyRequests
 	case ErrServer:
 		return e.StatusCode >= 500
+	case ErrOutcomeUnknown:
+		return e.outcomeUnknown()
+	}
+	return false
+}
+
+// outcomeUnknown: a 500, 502 or 504 to a POST or PATCH may come after the
+// server (or the one behind a gateway) processed the request.
+func (e *APIError) outcomeUnknown() bool {
+	if e.Method != http.MethodPost && e.Method != http.MethodPatch {
+		return false
+	}
+	switch e.StatusCode {
+	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusGatewayTimeout:
+		return true
 	}
 	return false
 }
@@ -178,12 +201,22 @@ type TransportError struct {
 	URL       string
 	Attempts  int
 	Err       error
+	// OutcomeUnknown: a POST or PATCH that may have reached the server
+	// (errors.Is(err, ErrOutcomeUnknown)).
+	OutcomeUnknown bool
 }
 
 // Error gives the operation, method, redacted URL, attempts and cause.
 func (e *TransportError) Error() string {
-	return fmt.Sprintf("%s %s: %s %s: %d attempt(s): %v", e.Service, e.Operation, e.Method, e.URL, e.Attempts, e.Err)
+	msg := fmt.Sprintf("%s %s: %s %s: %d attempt(s): %v", e.Service, e.Operation, e.Method, e.URL, e.Attempts, e.Err)
+	if e.OutcomeUnknown {
+		msg += " (the request may have been processed: check before retrying)"
+	}
+	return msg
 }
+
+// Is matches ErrOutcomeUnknown when the request may have been processed.
+func (e *TransportError) Is(target error) bool { return target == ErrOutcomeUnknown && e.OutcomeUnknown }
 
 // Unwrap returns the underlying network or context error.
 func (e *TransportError) Unwrap() error { return e.Err }

@@ -192,7 +192,10 @@ func harborHasNext(resp *Response, page, size int64, got int) bool {
 }
 
 // CreateUser creates a local user (201) and returns its id, read from the
-// Location header.
+// Location header. When the answer is lost or is a 500, 502 or 504, the
+// error matches ErrOutcomeUnknown and the user may exist: look it up by
+// name (ListUsers with q=username=<name>, as a system admin) before
+// creating it again.
 func (h *Harbor) CreateUser(ctx context.Context, body harbor.UserCreationReq, opts ...CallOption) (int64, *Response, error) {
 	const op = "createUser"
 	r, resp, err := send(ctx, h.c, op, opts,

@@ -235,7 +235,10 @@ func (h *Homebox) OIDCCallback(ctx context.Context, code, state string, opts ...
 	return redirectTarget(h.c, op, resp)
 }
 
-// RegisterNewUser registers an account (204). It does not log in.
+// RegisterNewUser registers an account (204). It does not log in. When the
+// answer is lost or is a 500, 502 or 504, the error matches
+// ErrOutcomeUnknown and the account may exist: try UserLogin with the same
+// email and password before registering again.
 func (h *Homebox) RegisterNewUser(ctx context.Context, body homebox.UserRegistration, opts ...CallOption) (*Response, error) {
 	const op = "registerNewUser"
 	return sendEmpty(ctx, h.c, op, public(opts),
@@ -348,6 +351,9 @@ func (h *Homebox) ListAPIKeys(ctx context.Context, opts ...CallOption) ([]homebo
 }
 
 // CreateAPIKey creates an API key; the result's Token is shown only now.
+// When the answer is lost or is a 500, 502 or 504, the error matches
+// ErrOutcomeUnknown and the key may exist, its token lost: ListAPIKeys,
+// delete one with this name and create it anew.
 func (h *Homebox) CreateAPIKey(ctx context.Context, body homebox.APIKeyCreate, opts ...CallOption) (*homebox.APIKeyCreatedOut, *Response, error) {
 	const op = "createApiKey"
 	return sendResult(ctx, h.c, op, opts,

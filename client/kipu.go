@@ -181,7 +181,10 @@ func (k *Kipu) GetPersonalAccessTokens(ctx context.Context, opts ...CallOption) 
 }
 
 // CreatePersonalAccessToken creates a token; the result's Value holds the
-// raw token, which the service shows only this once.
+// raw token, which the service shows only this once. When the answer is
+// lost or is a 500, 502 or 504, the error matches ErrOutcomeUnknown and the
+// token may exist, its value lost: list the tokens
+// (GetPersonalAccessTokens), delete one with this name and create it anew.
 func (k *Kipu) CreatePersonalAccessToken(ctx context.Context, req KipuTokenRequest, opts ...CallOption) (*KipuAccessToken, *Response, error) {
 	const op = "createPersonalAccessToken"
 	return sendResult(ctx, k.c, op, opts,

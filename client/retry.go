@@ -124,6 +124,25 @@ func backoff(cfg *config, n int) time.Duration {
 	return d - time.Duration(rand.Int64N(int64(d)/4+1))
 }
 
+// fitsDeadline reports whether a wait of d ends before ctx's deadline
+// (with room for the attempt that follows it to start).
+func fitsDeadline(ctx context.Context, d time.Duration) bool {
+	dl, ok := ctx.Deadline()
+	return !ok || time.Until(dl) > d
+}
+
+// mayHaveBeenSent reports whether a failed attempt may have reached the
+// server: anything but a failure to connect (dial, DNS) or to set the
+// credentials.
+func mayHaveBeenSent(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return false
+	}
+	var dns *net.DNSError
+	return !errors.As(err, &dns)
+}
+
 func sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()

@@ -280,18 +280,35 @@ func TestMechCancelDuringWait(t *testing.T) {
 		})
 	}
 
-	// A context deadline during the wait.
+	// A context deadline that would end during the wait: the server's
+	// answer comes back at once, with its Retry-After, instead of a sleep
+	// into "deadline exceeded".
 	got := make(chan struct{})
-	srv, _ := mechServer(t, "/user-service", mechWaitHandler(got, func(w http.ResponseWriter) {
+	srv, rec := mechServer(t, "/user-service", mechWaitHandler(got, func(w http.ResponseWriter) {
 		w.Header().Set("Retry-After", "30")
 		mechJSON(w, 503, `{}`)
 	}, mechKipuUser))
-	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
 	defer cancel()
 	start := time.Now()
 	_, _, err := mechKipu(t, srv.URL).GetCurrentUser(ctx)
-	assert.Less(t, time.Since(start), 5*time.Second)
-	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Less(t, time.Since(start), time.Second, "no sleep into the deadline")
+	assert.NotErrorIs(t, err, context.DeadlineExceeded)
+	var ae *APIError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, 503, ae.StatusCode)
+	assert.Equal(t, 30*time.Second, ae.RetryAfter)
+	assert.Equal(t, 1, rec.count())
+
+	// The same for a backoff (no Retry-After) longer than what is left.
+	srv, rec = mechServer(t, "/user-service", mechStatus(503))
+	ctx, cancel = context.WithTimeout(t.Context(), 300*time.Millisecond)
+	defer cancel()
+	_, _, err = mechKipu(t, srv.URL, WithRetryBackoff(time.Second, time.Second)).GetCurrentUser(ctx)
+	assert.NotErrorIs(t, err, context.DeadlineExceeded)
+	require.ErrorAs(t, err, &ae, "the answer, not a sleep into the deadline")
+	assert.Equal(t, 503, ae.StatusCode)
+	assert.Equal(t, 1, rec.count())
 }
 
 // mechMethodCall is one facade method of a given HTTP method.

@@ -230,7 +230,10 @@ func (v *Vectara) ListUsersIter(ctx context.Context, params *vectara.ListUsersPa
 	}
 }
 
-// CreateUser creates a user (201). The result carries the one-time code,
+// CreateUser creates a user (201). When the answer is lost or is a 500,
+// 502 or 504, the error matches ErrOutcomeUnknown and the user may exist:
+// GetUser by the username before creating it again. The result carries
+// the one-time code,
 // when the service sends one. The live service may answer with empty
 // username and email; they are filled from the request.
 func (v *Vectara) CreateUser(ctx context.Context, body vectara.CreateUserRequest, opts ...CallOption) (*vectara.CreateUsersResponse, *Response, error) {
