@@ -216,7 +216,9 @@ func (e *TransportError) Error() string {
 }
 
 // Is matches ErrOutcomeUnknown when the request may have been processed.
-func (e *TransportError) Is(target error) bool { return target == ErrOutcomeUnknown && e.OutcomeUnknown }
+func (e *TransportError) Is(target error) bool {
+	return target == ErrOutcomeUnknown && e.OutcomeUnknown
+}
 
 // Unwrap returns the underlying network or context error.
 func (e *TransportError) Unwrap() error { return e.Err }
