@@ -70,8 +70,14 @@ func jsonAnswer[T any](res *http.Response, code int) (*T, error) {
 			return nil, err
 		}
 	}
+	if err := checkKind[T](b); err != nil {
+		return nil, err
+	}
 	v := new(T)
 	if err := json.Unmarshal(b, v); err != nil {
+		return nil, err
+	}
+	if err := checkIdentity(v); err != nil {
 		return nil, err
 	}
 	return v, nil

@@ -84,6 +84,17 @@
 // asking to wait longer than WithMaxRetryAfter gives a *RetryAfterError
 // (ErrRetryAfterTooLong). A result is never nil with a nil error, except
 // where the document says the result is nullable (Kipu's profile image).
+// Decoding is strict where a zero would look real: a 2xx body of another
+// JSON kind than the result (null for an object or a list) or without the
+// fields the result is identified by (Harbor's user_id and username, Kipu's
+// id, Homebox's id and email, an API key's id, a login's token) is a
+// *DecodeError; another required field that is missing decodes as its zero
+// value. A POST or PATCH whose answer was lost, or was 500, 502 or 504,
+// matches ErrOutcomeUnknown: it may have been processed (each create
+// method says how to find out). A body over WithMaxResponseSize (32 MiB by
+// default, after decompression) is ErrResponseTooLarge. A wait that would
+// outlast the context's deadline is not started: the last answer is
+// returned, with its Retry-After.
 // No error, log line or fmt output carries a credential.
 //
 // # Retries

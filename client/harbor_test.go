@@ -681,7 +681,11 @@ func TestHarbor_GetCurrentUserPermissions(t *testing.T) {
 		harborAuthed(t, r)
 		harborEcho(w, r)
 		if r.URL.RawQuery == "" {
-			mtWriteJSON(w, 200, `null`)
+			mtWriteJSON(w, 200, `[]`)
+			return
+		}
+		if r.URL.Query().Get("scope") == "/null" {
+			mtWriteJSON(w, 200, `null`) // the document says [] for none
 			return
 		}
 		mtQuery(t, r, url.Values{"scope": {"/project/1"}, "relative": {"true"}})
@@ -698,6 +702,10 @@ func TestHarbor_GetCurrentUserPermissions(t *testing.T) {
 	perms, _, err = h.GetCurrentUserPermissions(context.Background(), nil)
 	if err != nil || perms == nil || len(perms) != 0 {
 		t.Errorf("nil params: %#v, %v; want an empty non-nil slice", perms, err)
+	}
+	perms, _, err = h.GetCurrentUserPermissions(context.Background(), &harbor.GetCurrentUserPermissionsParams{Scope: client.Ptr("/null")})
+	if perms != nil || !errors.Is(err, client.ErrUnexpectedResponse) {
+		t.Errorf("null body: %#v, %v; want a DecodeError", perms, err)
 	}
 }
 

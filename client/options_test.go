@@ -28,7 +28,9 @@ func countingServer(t *testing.T) (string, *atomic.Int32) {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		n.Add(1)
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{}`))
+		// One body every service's GET accepts: each reads its own fields.
+		_, _ = w.Write([]byte(`{"id":"5b0f7c1e-2d4a-4c6e-9f3b-1a2b3c4d5e6f","user_id":1,"username":"ada","email":"ada@example.com",` +
+			`"item":{"id":"5b0f7c1e-2d4a-4c6e-9f3b-1a2b3c4d5e6f","email":"ada@example.com"}}`))
 	})
 	return base, &n
 }
