@@ -168,6 +168,12 @@ func vectaraNames(t *testing.T, seq func(func(vectara.User, error) bool)) ([]str
 	var names []string
 	var errs []error
 	for u, err := range seq {
+		// An iterator that loops fails here, not when go test kills the
+		// binary: no test pages through more than a few dozen items.
+		if len(names)+len(errs) >= 100 {
+			t.Errorf("iterator still yielding after 100 items: a loop")
+			break
+		}
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -203,7 +209,11 @@ func TestVectara_ListUsersIter_repeatedKey(t *testing.T) {
 	v, mux := vectaraSetup(t)
 	p := &vectaraPager{t: t, pages: [][]string{{"a"}, {"b"}, {"c"}}, last: "key/2+="}
 	mux.Handle("/v2/users", p)
-	names, errs := vectaraNames(t, v.ListUsersIter(context.Background(), vectaraIterParams))
+	// Bounded by its own timeout (and vectaraNames' item cap): a regression
+	// to looping fails in seconds instead of hanging until go test's -timeout.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	names, errs := vectaraNames(t, v.ListUsersIter(ctx, vectaraIterParams))
 	// The page that carries the repeated key still yields its own items.
 	if !reflect.DeepEqual(names, []string{"a", "b", "c"}) || len(errs) != 1 || !errors.Is(errs[0], client.ErrUnexpectedResponse) {
 		t.Errorf("names %v errs %v", names, errs)
@@ -218,7 +228,7 @@ func TestVectara_ListUsersIter_repeatedKey(t *testing.T) {
 		p2.keys = append(p2.keys, r.URL.Query().Get("page_key"))
 		mtWriteJSON(w, 200, `{"users":[{"username":"x"}],"metadata":{"page_key":"start"}}`)
 	})
-	_, errs = vectaraNames(t, v2.ListUsersIter(context.Background(), &vectara.ListUsersParams{PageKey: client.Ptr("start")}))
+	_, errs = vectaraNames(t, v2.ListUsersIter(ctx, &vectara.ListUsersParams{PageKey: client.Ptr("start")}))
 	if len(errs) != 1 || len(p2.keys) != 1 {
 		t.Errorf("errs %v after %d requests", errs, len(p2.keys))
 	}
