@@ -3,6 +3,7 @@
 //
 //	userapis demo                       walk a realistic scenario through all four services
 //	userapis serve [-services list] [-port N] [-json]  run fakes until interrupted
+//	userapis conform -service S -url U  check a live server against api/<S>.yaml
 //	userapis version                    the module, document and Go versions
 package main
 
@@ -24,6 +25,8 @@ commands:
           using the client package against in-process fake servers
   serve   run fake servers on 127.0.0.1 and print their URLs and credentials
           (-json: one JSON object per fake, for tests in other languages)
+  conform check a live server against its document: the service's scenario,
+          every exchange validated (-write also creates and removes objects)
   version print the module version, each API document's version and Go's
 
 run 'userapis <command> -h' for the flags of a command
@@ -48,6 +51,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runDemo(ctx, args[1:], stdout, stderr)
 	case "serve":
 		err = runServe(ctx, args[1:], stdout, stderr)
+	case "conform":
+		err = runConform(ctx, args[1:], stdout, stderr)
 	case "version", "-version", "--version":
 		err = runVersion(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
@@ -64,6 +69,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 0
 	case errors.Is(err, errReported):
 		return 2
+	case errors.Is(err, errViolations):
+		return 1
 	case errors.Is(err, errUsage):
 		fmt.Fprintf(stderr, "userapis %s: %v\n", args[0], err)
 		return 2

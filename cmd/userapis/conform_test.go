@@ -1,0 +1,286 @@
+// Tests of `userapis conform`: it passes against each fake, reports each
+// kind of injected violation with its location, cleans up what -write
+// created, and keeps to its exit statuses.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/userapis/userapis-go/fake/harborfake"
+	"github.com/userapis/userapis-go/fake/homeboxfake"
+	"github.com/userapis/userapis-go/fake/kipufake"
+	"github.com/userapis/userapis-go/fake/vectarafake"
+	"github.com/userapis/userapis-go/internal/conform"
+)
+
+type conformLine struct {
+	Service string `json:"service"`
+	conform.Result
+}
+
+func runConformJSON(t *testing.T, args ...string) (int, []conformLine, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), append([]string{"conform", "-json"}, args...), &out, &errb)
+	var lines []conformLine
+	sc := bufio.NewScanner(&out)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var l conformLine
+		require.NoError(t, json.Unmarshal(sc.Bytes(), &l), "stdout is JSON lines: %s", sc.Text())
+		lines = append(lines, l)
+	}
+	return code, lines, errb.String()
+}
+
+func TestConformPassesAgainstTheFakes(t *testing.T) {
+	k := kipufake.Start()
+	defer k.Close()
+	h := harborfake.Start()
+	defer h.Close()
+	hb := homeboxfake.Start()
+	defer hb.Close()
+	v := vectarafake.Start()
+	defer v.Close()
+	for _, tc := range []struct {
+		name string
+		args []string
+		env  map[string]string
+	}{
+		{"kipu", []string{"-service", "kipu", "-url", k.URL}, map[string]string{"USERAPIS_TOKEN": k.Token}},
+		{"harbor", []string{"-service", "harbor", "-url", h.URL, "-username", h.AdminUser}, map[string]string{"USERAPIS_PASSWORD": h.AdminPassword}},
+		{"homebox", []string{"-service", "homebox", "-url", hb.URL, "-email", hb.Email}, map[string]string{"USERAPIS_PASSWORD": hb.Password}},
+		{"vectara", []string{"-service", "vectara", "-url", v.URL}, map[string]string{"USERAPIS_API_KEY": v.APIKey}},
+	} {
+		for _, write := range []bool{false, true} {
+			t.Run(tc.name+map[bool]string{false: " read-only", true: " -write"}[write], func(t *testing.T) {
+				for k, val := range tc.env {
+					t.Setenv(k, val)
+				}
+				args := tc.args
+				if write {
+					args = append(args, "-write", "-prefix", "conf-test-")
+				}
+				code, lines, stderr := runConformJSON(t, args...)
+				require.Equal(t, 0, code, "stderr %s, steps %+v", stderr, lines)
+				require.NotEmpty(t, lines)
+				writes, cleanups := 0, 0
+				for _, l := range lines {
+					assert.Contains(t, []string{conform.Pass, conform.Skipped, conform.CleanedUp}, l.Verdict, "%s: %+v", l.Step, l)
+					if l.Write && l.Verdict == conform.Pass {
+						writes++
+					}
+					if l.Verdict == conform.CleanedUp {
+						cleanups++
+					}
+					if !write && l.Write {
+						assert.Equal(t, conform.Skipped, l.Verdict, "without -write nothing is written")
+					}
+				}
+				if write {
+					assert.Positive(t, writes, "-write runs the write steps")
+				}
+				for _, val := range tc.env {
+					all, _ := json.Marshal(lines)
+					assert.NotContains(t, string(all)+stderr, val, "a credential in the report")
+				}
+			})
+		}
+	}
+	// What -write created is gone.
+	_, found := h.Fake.UserByName("conf-test-user")
+	assert.False(t, found, "harbor user removed")
+	_, found = v.Fake.User("conf-test-user")
+	assert.False(t, found, "vectara user removed")
+}
+
+// rewrite lets next answer, then hands the answer to fn to break it.
+func rewrite(next http.Handler, fn func(r *http.Request, rec *httptest.ResponseRecorder) (int, []byte)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		next.ServeHTTP(rec, r)
+		status, body := fn(r, rec)
+		for k, vs := range rec.Header() {
+			w.Header()[k] = vs
+		}
+		w.Header().Del("Content-Length")
+		w.WriteHeader(status)
+		_, _ = w.Write(body)
+	})
+}
+
+func TestConformReportsInjectedViolations(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		service string
+		handler func() http.Handler
+		args    []string
+		want    func(t *testing.T, vs []conform.Violation)
+	}{
+		{"wrong status", "harbor", func() http.Handler {
+			return rewrite(harborfake.New().Handler(), func(r *http.Request, rec *httptest.ResponseRecorder) (int, []byte) {
+				if r.URL.Path == "/api/v2.0/users/current/permissions" {
+					return 202, rec.Body.Bytes()
+				}
+				return rec.Code, rec.Body.Bytes()
+			})
+		}, []string{"-username", "admin", "-password", "Harbor12345"}, func(t *testing.T, vs []conform.Violation) {
+			require.NotEmpty(t, vs)
+			assert.Equal(t, "getCurrentUserPermissions", vs[0].Operation)
+			assert.Equal(t, 202, vs[0].Status)
+			assert.Contains(t, vs[0].Message, "status")
+		}},
+		{"missing required field", "harbor", func() http.Handler {
+			return rewrite(harborfake.New().Handler(), func(r *http.Request, rec *httptest.ResponseRecorder) (int, []byte) {
+				if r.URL.Path == "/api/v2.0/users/current" {
+					return rec.Code, bytes.Replace(rec.Body.Bytes(), []byte(`"sysadmin_flag":true,`), nil, 1)
+				}
+				return rec.Code, rec.Body.Bytes()
+			})
+		}, []string{"-username", "admin", "-password", "Harbor12345"}, func(t *testing.T, vs []conform.Violation) {
+			require.NotEmpty(t, vs)
+			assert.Equal(t, "getCurrentUserInfo", vs[0].Operation)
+			assert.Equal(t, "/sysadmin_flag", vs[0].Pointer)
+			assert.Contains(t, vs[0].Message, "missing")
+		}},
+		{"wrong type", "vectara", func() http.Handler {
+			return rewrite(vectarafake.New().Handler(), func(r *http.Request, rec *httptest.ResponseRecorder) (int, []byte) {
+				if strings.HasPrefix(r.URL.Path, "/v2/users/") {
+					return rec.Code, bytes.Replace(rec.Body.Bytes(), []byte(`"enabled":true`), []byte(`"enabled":"yes"`), 1)
+				}
+				return rec.Code, rec.Body.Bytes()
+			})
+		}, []string{"-api-key", vectarafake.SeedAPIKey}, func(t *testing.T, vs []conform.Violation) {
+			require.NotEmpty(t, vs)
+			assert.Equal(t, "getUser", vs[0].Operation)
+			assert.Equal(t, "/enabled", vs[0].Pointer)
+		}},
+		{"undeclared media type", "kipu", func() http.Handler {
+			return rewrite(kipufake.New().Handler(), func(r *http.Request, rec *httptest.ResponseRecorder) (int, []byte) {
+				if r.URL.Path == "/user-service/me/personal-access-tokens" {
+					rec.Header().Set("Content-Type", "text/html")
+				}
+				return rec.Code, rec.Body.Bytes()
+			})
+		}, []string{"-token", "kqh_default_3f9a1c7e5b2d4f6a8c0e"}, func(t *testing.T, vs []conform.Violation) {
+			require.NotEmpty(t, vs)
+			assert.Equal(t, "getPersonalAccessTokens", vs[0].Operation)
+			assert.Equal(t, "header Content-Type", vs[0].Pointer)
+			assert.Contains(t, vs[0].Message, "text/html")
+		}},
+		{"missing declared header", "harbor", func() http.Handler {
+			return rewrite(harborfake.New().Handler(), func(r *http.Request, rec *httptest.ResponseRecorder) (int, []byte) {
+				if r.URL.Path == "/api/v2.0/users/1" {
+					rec.Header().Del("X-Request-Id")
+				}
+				return rec.Code, rec.Body.Bytes()
+			})
+		}, []string{"-username", "admin", "-password", "Harbor12345"}, func(t *testing.T, vs []conform.Violation) {
+			require.NotEmpty(t, vs)
+			assert.Equal(t, "getUser", vs[0].Operation)
+			assert.Equal(t, "header X-Request-Id", vs[0].Pointer)
+		}},
+		{"paging repeats items", "vectara", func() http.Handler {
+			return rewrite(vectarafake.New().Handler(), func(r *http.Request, rec *httptest.ResponseRecorder) (int, []byte) {
+				if r.URL.Path == "/v2/users" && r.URL.Query().Get("page_key") != "" {
+					// Every later page starts again with the first user.
+					var page map[string]any
+					_ = json.Unmarshal(rec.Body.Bytes(), &page)
+					if users, ok := page["users"].([]any); ok && len(users) > 0 {
+						users[0] = map[string]any{"username": "ada@example.com", "email": "ada@example.com"}
+					}
+					b, _ := json.Marshal(page)
+					return rec.Code, b
+				}
+				return rec.Code, rec.Body.Bytes()
+			})
+		}, []string{"-api-key", vectarafake.SeedAPIKey, "-page-size", "1"}, func(t *testing.T, vs []conform.Violation) {
+			require.NotEmpty(t, vs)
+			assert.Contains(t, vs[0].Message, "twice")
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(tc.handler())
+			defer srv.Close()
+			code, lines, stderr := runConformJSON(t, append([]string{"-service", tc.service, "-url", srv.URL}, tc.args...)...)
+			assert.Equal(t, 1, code, "violations exit 1; stderr %s", stderr)
+			var vs []conform.Violation
+			for _, l := range lines {
+				if l.Verdict == conform.Violated {
+					vs = append(vs, l.Violations...)
+				}
+			}
+			t.Logf("%s: %v", tc.name, vs)
+			tc.want(t, vs)
+		})
+	}
+}
+
+func TestConformUsageAndReports(t *testing.T) {
+	var out, errb bytes.Buffer
+	assert.Equal(t, 2, run(context.Background(), []string{"conform"}, &out, &errb), "no -service")
+	assert.Equal(t, 2, run(context.Background(), []string{"conform", "-service", "nope", "-url", "http://x"}, &out, &errb))
+	assert.Equal(t, 2, run(context.Background(), []string{"conform", "-service", "kipu", "-url", "ftp://x"}, &out, &errb))
+	assert.Equal(t, 2, run(context.Background(), []string{"conform", "-service", "harbor", "-url", "http://127.0.0.1:1"}, &out, &errb), "no credentials")
+	assert.Equal(t, 2, run(context.Background(), []string{"conform", "-service", "harbor", "-url", "http://127.0.0.1:1", "-username", "a", "-prefix", "Bad Prefix"}, &out, &errb))
+
+	// Text report and JUnit file.
+	v := vectarafake.Start()
+	defer v.Close()
+	junit := filepath.Join(t.TempDir(), "report.xml")
+	out.Reset()
+	t.Setenv("USERAPIS_API_KEY", v.APIKey)
+	require.Equal(t, 0, run(context.Background(), []string{"conform", "-service", "vectara", "-url", v.URL, "-junit", junit}, &out, &errb))
+	assert.Contains(t, out.String(), "vectara   PASS       listUsers (paging): each user once  [listUsers 200]")
+	assert.Contains(t, out.String(), "SKIPPED")
+	x, err := os.ReadFile(junit)
+	require.NoError(t, err)
+	assert.Contains(t, string(x), `<testsuite name="userapis conform vectara"`)
+	assert.Contains(t, string(x), `<skipped message="changes the server: run with -write">`)
+	assert.NotContains(t, string(x)+out.String(), v.APIKey)
+}
+
+// A failed step does not keep -write from removing what it created; a
+// removal that fails is reported.
+func TestConformCleansUpAfterAFailure(t *testing.T) {
+	for _, failDelete := range []bool{false, true} {
+		f := vectarafake.New()
+		next := f.Handler()
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPatch || (failDelete && r.Method == http.MethodDelete) {
+				// Refused before the fake sees it: nothing changes.
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusForbidden)
+				_, _ = w.Write([]byte(`{"messages":["not today"],"request_id":"r1"}`))
+				return
+			}
+			next.ServeHTTP(w, r)
+		}))
+		code, lines, _ := runConformJSON(t, "-service", "vectara", "-url", srv.URL, "-api-key", vectarafake.SeedAPIKey, "-write", "-prefix", "conf-fail-")
+		srv.Close()
+		assert.Equal(t, 1, code)
+		last := lines[len(lines)-1]
+		assert.Equal(t, "cleanup: deleteUser conf-fail-user", last.Step)
+		_, exists := f.User("conf-fail-user")
+		if failDelete {
+			assert.NotEqual(t, conform.CleanedUp, last.Verdict)
+			assert.Contains(t, last.Error, "could not remove it")
+			assert.True(t, exists)
+		} else {
+			assert.Equal(t, conform.CleanedUp, last.Verdict)
+			assert.False(t, exists, "removed although updateUser failed")
+		}
+	}
+}

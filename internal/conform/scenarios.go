@@ -1,0 +1,493 @@
+// The scenario of each service: read-only steps first, then the steps that
+// create objects (named with the run's prefix) and remove them.
+
+package conform
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/userapis/userapis-go/client"
+	"github.com/userapis/userapis-go/gen/harbor"
+	"github.com/userapis/userapis-go/gen/homebox"
+	"github.com/userapis/userapis-go/gen/vectara"
+)
+
+// Config is what a scenario needs: the server, its credentials and the
+// prefix of every object it creates.
+type Config struct {
+	URL string
+	// Kipu: a personal access token, or an OAuth2 access token.
+	Token, BearerToken string
+	// Harbor: HTTP Basic.
+	Username, Password string
+	// Homebox: an email and password to log in with, or a token / API key.
+	Email string
+	// Vectara (and Homebox): an API key; or OAuth2 client credentials.
+	APIKey                           string
+	ClientID, ClientSecret, TokenURL string
+	// Prefix starts the name of every object a write step creates.
+	Prefix string
+	// PageSize is the page size of the paging checks (default 10).
+	PageSize int
+	// MaxPages bounds the pages a paging check reads (default 20).
+	MaxPages int
+}
+
+// Services are the services a scenario exists for.
+var Services = []string{"kipu", "harbor", "homebox", "vectara"}
+
+// Scenario returns the steps for service, on a client whose requests go
+// through hc, and the cleanups its write steps register.
+func Scenario(service string, cfg Config, hc *http.Client) ([]Step, *Cleanups, error) {
+	if cfg.MaxPages <= 0 {
+		cfg.MaxPages = 20
+	}
+	if cfg.PageSize <= 0 {
+		cfg.PageSize = 10
+	}
+	cl := &Cleanups{}
+	common := []client.ClientOption{client.WithBaseURL(cfg.URL), client.WithHTTPClient(hc), client.WithUserAgent("userapis-conform/" + client.Version)}
+	switch service {
+	case "kipu":
+		return kipuSteps(cfg, common, cl)
+	case "harbor":
+		return harborSteps(cfg, common, cl)
+	case "homebox":
+		return homeboxSteps(cfg, common, cl)
+	case "vectara":
+		return vectaraSteps(cfg, common, cl)
+	}
+	return nil, nil, fmt.Errorf("unknown service %q (want one of %s)", service, strings.Join(Services, ", "))
+}
+
+func kipuSteps(cfg Config, common []client.ClientOption, cl *Cleanups) ([]Step, *Cleanups, error) {
+	opts := common
+	switch {
+	case cfg.BearerToken != "":
+		opts = append(opts, client.WithBearerToken(cfg.BearerToken))
+	case cfg.Token != "":
+		opts = append(opts, client.WithPersonalAccessToken(cfg.Token))
+	default:
+		return nil, nil, errors.New("kipu needs -token (a personal access token) or -bearer-token")
+	}
+	k, err := client.NewKipu(opts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	var myID string
+	var created *client.KipuAccessToken
+	steps := []Step{
+		{Name: "getCurrentUser", Run: func(ctx context.Context) error {
+			me, _, err := k.GetCurrentUser(ctx)
+			if err != nil {
+				return err
+			}
+			myID = me.ID
+			return nil
+		}},
+		{Name: "getUserById + checkUserExists: the current user is found", Run: func(ctx context.Context) error {
+			if myID == "" {
+				return errors.New("needs getCurrentUser")
+			}
+			u, _, err := k.GetUserByID(ctx, myID)
+			if err != nil {
+				return err
+			}
+			if u.ID != myID {
+				return Behaviourf("getUserById(%s) returned user %s", myID, u.ID)
+			}
+			ok, _, err := k.CheckUserExists(ctx, myID)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return Behaviourf("checkUserExists(%s) = false for the current user", myID)
+			}
+			return nil
+		}},
+		{Name: "getUserProfileImage", Run: func(ctx context.Context) error {
+			if myID == "" {
+				return errors.New("needs getCurrentUser")
+			}
+			img, _, err := k.GetUserProfileImage(ctx, myID)
+			if err == nil && img != nil {
+				if _, _, perr := client.ParseDataURI(*img); perr != nil {
+					return Behaviourf("profile image is not a data: URI: %v", perr)
+				}
+			}
+			return err
+		}},
+		{Name: "getPersonalAccessTokens", Run: func(ctx context.Context) error {
+			list, _, err := k.GetPersonalAccessTokens(ctx)
+			if err != nil {
+				return err
+			}
+			for _, t := range list.Tokens {
+				if t.Value != "" {
+					return Behaviourf("token %s listed with its raw value", t.ID)
+				}
+			}
+			return nil
+		}},
+		{Name: "createPersonalAccessToken + authorizeByPersonalAccessToken: the new token works", Write: true, Run: func(ctx context.Context) error {
+			name := cfg.Prefix + "token"
+			t, _, err := k.CreatePersonalAccessToken(ctx, client.KipuTokenRequest{Name: name})
+			if err != nil {
+				return err
+			}
+			created = t
+			cl.Add("deletePersonalAccessToken "+name, func(ctx context.Context) error {
+				_, err := k.DeletePersonalAccessToken(ctx, t.ID)
+				return err
+			})
+			if t.Value == "" {
+				return Behaviourf("created token %s has no raw value", t.ID)
+			}
+			p, _, err := k.AuthorizeByPersonalAccessToken(ctx, t.Value)
+			if err != nil {
+				return err
+			}
+			if myID != "" && p.UserID != myID {
+				return Behaviourf("the new token authorizes user %s, not %s", p.UserID, myID)
+			}
+			list, _, err := k.GetPersonalAccessTokens(ctx)
+			if err != nil {
+				return err
+			}
+			if !slices.ContainsFunc(list.Tokens, func(x client.KipuAccessToken) bool { return x.ID == t.ID }) {
+				return Behaviourf("created token %s is not listed", t.ID)
+			}
+			return nil
+		}},
+		{Name: "deletePersonalAccessToken: the token stops working", Write: true, Run: func(ctx context.Context) error {
+			if created == nil {
+				return Skip("needs the token createPersonalAccessToken made")
+			}
+			name := "deletePersonalAccessToken " + cfg.Prefix + "token"
+			if _, err := k.DeletePersonalAccessToken(ctx, created.ID); err != nil {
+				return err
+			}
+			cl.Forget(name)
+			_, _, err := k.AuthorizeByPersonalAccessToken(ctx, created.Value)
+			if !errors.Is(err, client.ErrUnauthorized) {
+				return Behaviourf("a deleted token still authorizes (err %v)", err)
+			}
+			return nil
+		}},
+	}
+	return steps, cl, nil
+}
+
+func harborSteps(cfg Config, common []client.ClientOption, cl *Cleanups) ([]Step, *Cleanups, error) {
+	if cfg.Username == "" {
+		return nil, nil, errors.New("harbor needs -username and -password")
+	}
+	h, err := client.NewHarbor(append(common, client.WithBasicAuth(cfg.Username, cfg.Password))...)
+	if err != nil {
+		return nil, nil, err
+	}
+	var me *harbor.UserResp
+	var id int64
+	name := cfg.Prefix + "user"
+	steps := []Step{
+		{Name: "getCurrentUserInfo", Run: func(ctx context.Context) error {
+			u, _, err := h.GetCurrentUserInfo(ctx)
+			me = u
+			return err
+		}},
+		{Name: "getCurrentUserPermissions", Run: func(ctx context.Context) error {
+			_, _, err := h.GetCurrentUserPermissions(ctx, nil)
+			return err
+		}},
+		{Name: "getUser: the current user reads back", Run: func(ctx context.Context) error {
+			if me == nil {
+				return errors.New("needs getCurrentUserInfo")
+			}
+			u, _, err := h.GetUser(ctx, me.UserID)
+			if err != nil {
+				return err
+			}
+			if u.Username != me.Username {
+				return Behaviourf("getUser(%d) is %q, the current user is %q", me.UserID, u.Username, me.Username)
+			}
+			return nil
+		}},
+		{Name: "searchUsers: the current user is found", Run: func(ctx context.Context) error {
+			if me == nil {
+				return errors.New("needs getCurrentUserInfo")
+			}
+			found, _, err := h.SearchUsers(ctx, me.Username, nil)
+			if err != nil {
+				return err
+			}
+			// Harbor counts matches as listUsers does, which leaves out the
+			// built-in admin (user 1): a search matching only it is empty.
+			if me.UserID == 1 {
+				return Skip("Harbor's search leaves out the built-in admin")
+			}
+			if !slices.ContainsFunc(found, func(u harbor.UserSearchRespItem) bool { return u.UserID == me.UserID }) {
+				return Behaviourf("searchUsers(%q) does not find user %d", me.Username, me.UserID)
+			}
+			return nil
+		}},
+		{Name: "listUsers (paging): each user once", Run: func(ctx context.Context) error {
+			if me != nil && !me.SysadminFlag {
+				return Skip("listing users needs a system admin")
+			}
+			return eachOnce(cfg.MaxPages*cfg.PageSize, func(yield func(string, error) bool) {
+				for u, err := range h.ListUsersIter(ctx, &harbor.ListUsersParams{PageSize: client.Ptr(int64(cfg.PageSize))}) {
+					if !yield(u.Username, err) {
+						return
+					}
+				}
+			})
+		}},
+		{Name: "createUser + getUser: the user reads back", Write: true, Run: func(ctx context.Context) error {
+			if me != nil && !me.SysadminFlag {
+				return Skip("creating users needs a system admin")
+			}
+			email := name + "@example.com"
+			var err error
+			id, _, err = h.CreateUser(ctx, harbor.UserCreationReq{Username: name, Email: email, Realname: name, Password: "Conform-" + cfg.Prefix + "1a"})
+			if err != nil {
+				return err
+			}
+			cl.Add("deleteUser "+name, func(ctx context.Context) error { _, err := h.DeleteUser(ctx, id); return err })
+			u, _, err := h.GetUser(ctx, id)
+			if err != nil {
+				return err
+			}
+			if u.Username != name || u.Email == nil || *u.Email != email {
+				return Behaviourf("created %s <%s>, read back %s <%v>", name, email, u.Username, deref(u.Email))
+			}
+			return nil
+		}},
+		{Name: "updateUserProfile: the change reads back", Write: true, Run: func(ctx context.Context) error {
+			if id == 0 {
+				return Skip("needs the user createUser made")
+			}
+			if _, err := h.UpdateUserProfile(ctx, id, harbor.UserProfile{Email: name + "@example.com", Realname: name + " changed"}); err != nil {
+				return err
+			}
+			u, _, err := h.GetUser(ctx, id)
+			if err != nil {
+				return err
+			}
+			if deref(u.Realname) != name+" changed" {
+				return Behaviourf("realname reads back %q", deref(u.Realname))
+			}
+			return nil
+		}},
+	}
+	return steps, cl, nil
+}
+
+func homeboxSteps(cfg Config, common []client.ClientOption, cl *Cleanups) ([]Step, *Cleanups, error) {
+	opts := common
+	switch {
+	case cfg.Email != "":
+	case cfg.BearerToken != "":
+		opts = append(opts, client.WithBearerToken(cfg.BearerToken))
+	case cfg.APIKey != "":
+		opts = append(opts, client.WithAPIKey(cfg.APIKey))
+	default:
+		return nil, nil, errors.New("homebox needs -email and -password, -bearer-token or -api-key")
+	}
+	hb, err := client.NewHomebox(opts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	var steps []Step
+	if cfg.Email != "" {
+		steps = append(steps, Step{Name: "userLogin", Run: func(ctx context.Context) error {
+			_, _, err := hb.UserLogin(ctx, cfg.Email, cfg.Password, false)
+			return err
+		}})
+	}
+	var key *homebox.APIKeyCreatedOut
+	steps = append(steps,
+		Step{Name: "getUserSelf", Run: func(ctx context.Context) error {
+			_, _, err := hb.GetUserSelf(ctx)
+			return err
+		}},
+		Step{Name: "getUserSettings", Run: func(ctx context.Context) error {
+			_, _, err := hb.GetUserSettings(ctx)
+			return err
+		}},
+		Step{Name: "listApiKeys", Run: func(ctx context.Context) error {
+			_, _, err := hb.ListAPIKeys(ctx)
+			return err
+		}},
+	)
+	if cfg.Email != "" {
+		steps = append(steps, Step{Name: "userTokenRefresh: the new token replaces the old one", Run: func(ctx context.Context) error {
+			old := hb.Token()
+			if _, _, err := hb.UserTokenRefresh(ctx); err != nil {
+				return err
+			}
+			if hb.Token() == old {
+				return Behaviourf("the refreshed token is the old one")
+			}
+			if _, _, err := hb.GetUserSelf(ctx); err != nil {
+				return Behaviourf("the refreshed token does not work: %v", err)
+			}
+			return nil
+		}})
+	}
+	steps = append(steps,
+		Step{Name: "createApiKey + listApiKeys: the key is listed and works", Write: true, Run: func(ctx context.Context) error {
+			name := cfg.Prefix + "key"
+			k, _, err := hb.CreateAPIKey(ctx, homebox.APIKeyCreate{Name: name})
+			if err != nil {
+				return err
+			}
+			key = k
+			cl.Add("deleteApiKey "+name, func(ctx context.Context) error { _, err := hb.DeleteAPIKey(ctx, k.ID); return err })
+			list, _, err := hb.ListAPIKeys(ctx)
+			if err != nil {
+				return err
+			}
+			if !slices.ContainsFunc(list, func(x homebox.APIKeyOut) bool { return x.ID == k.ID }) {
+				return Behaviourf("created key %s is not listed", k.ID)
+			}
+			_, _, err = hb.GetUserSelf(ctx, client.WithAPIKey(k.Token))
+			if err != nil {
+				return Behaviourf("the new key does not authenticate: %v", err)
+			}
+			return nil
+		}},
+		Step{Name: "deleteApiKey: the key stops working", Write: true, Run: func(ctx context.Context) error {
+			if key == nil {
+				return Skip("needs the key createApiKey made")
+			}
+			if _, err := hb.DeleteAPIKey(ctx, key.ID); err != nil {
+				return err
+			}
+			cl.Forget("deleteApiKey " + cfg.Prefix + "key")
+			_, _, err := hb.GetUserSelf(ctx, client.WithAPIKey(key.Token))
+			if !errors.Is(err, client.ErrUnauthorized) {
+				return Behaviourf("a deleted key still authenticates (err %v)", err)
+			}
+			return nil
+		}},
+	)
+	if cfg.Email != "" {
+		steps = append(steps, Step{Name: "userLogout (the session this run opened)", Run: func(ctx context.Context) error {
+			_, err := hb.UserLogout(ctx)
+			return err
+		}})
+	}
+	return steps, cl, nil
+}
+
+func vectaraSteps(cfg Config, common []client.ClientOption, cl *Cleanups) ([]Step, *Cleanups, error) {
+	opts := common
+	switch {
+	case cfg.APIKey != "":
+		opts = append(opts, client.WithAPIKey(cfg.APIKey))
+	case cfg.ClientID != "":
+		opts = append(opts, client.WithClientCredentials(cfg.ClientID, cfg.ClientSecret, cfg.TokenURL))
+	default:
+		return nil, nil, errors.New("vectara needs -api-key, or -client-id and -client-secret")
+	}
+	v, err := client.NewVectara(opts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	var first string
+	made := false
+	name := cfg.Prefix + "user"
+	steps := []Step{
+		{Name: "listUsers (paging): each user once", Run: func(ctx context.Context) error {
+			return eachOnce(cfg.MaxPages*cfg.PageSize, func(yield func(string, error) bool) {
+				for u, err := range v.ListUsersIter(ctx, &vectara.ListUsersParams{Limit: client.Ptr(int32(cfg.PageSize))}) {
+					if first == "" && err == nil {
+						first = deref(u.Username)
+					}
+					if !yield(deref(u.Username), err) {
+						return
+					}
+				}
+			})
+		}},
+		{Name: "getUser: a listed user reads back", Run: func(ctx context.Context) error {
+			if first == "" {
+				return Skip("no user listed to read back")
+			}
+			u, _, err := v.GetUser(ctx, first)
+			if err != nil {
+				return err
+			}
+			if deref(u.Username) != first {
+				return Behaviourf("getUser(%q) returned %q", first, deref(u.Username))
+			}
+			return nil
+		}},
+		{Name: "createUser + getUser: the user reads back", Write: true, Run: func(ctx context.Context) error {
+			email := name + "@example.com"
+			_, _, err := v.CreateUser(ctx, vectara.CreateUserRequest{Email: email, Username: client.Ptr(name), Description: client.Ptr("userapis conform")})
+			if err != nil {
+				return err
+			}
+			made = true
+			cl.Add("deleteUser "+name, func(ctx context.Context) error { _, err := v.DeleteUser(ctx, name); return err })
+			u, _, err := v.GetUser(ctx, name)
+			if err != nil {
+				return err
+			}
+			if deref(u.Username) != name || deref(u.Email) != email {
+				return Behaviourf("created %s <%s>, read back %s <%s>", name, email, deref(u.Username), deref(u.Email))
+			}
+			return nil
+		}},
+		{Name: "updateUser: the change reads back", Write: true, Run: func(ctx context.Context) error {
+			if !made {
+				return Skip("needs the user createUser made")
+			}
+			u, _, err := v.UpdateUser(ctx, name, vectara.UpdateUserRequest{Description: client.Ptr("changed by userapis conform")})
+			if err != nil {
+				return err
+			}
+			if deref(u.Description) != "changed by userapis conform" {
+				return Behaviourf("description reads back %q", deref(u.Description))
+			}
+			return nil
+		}},
+	}
+	return steps, cl, nil
+}
+
+// eachOnce ranges seq (name, error) up to limit items and reports a name
+// seen twice: a pager that repeats items.
+func eachOnce(limit int, seq func(yield func(string, error) bool)) error {
+	seen := map[string]bool{}
+	var err error
+	n := 0
+	seq(func(name string, e error) bool {
+		if e != nil {
+			err = e
+			return false
+		}
+		if seen[name] {
+			err = Behaviourf("paging returned %q twice", name)
+			return false
+		}
+		seen[name] = true
+		n++
+		return n < limit
+	})
+	return err
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
