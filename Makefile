@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: demo test generate check-generated vet lint fuzz bench breaking apidiff
+.PHONY: demo test generate check-generated vet lint fuzz bench breaking apidiff compat
 
 ## demo: walk a realistic scenario through all four services on in-process fakes
 demo:
@@ -57,3 +57,7 @@ breaking:
 ## apidiff: fail on an incompatible change to the Go API of client/ or the fakes since BASE unless CHANGELOG.md's [Unreleased] Breaking section names it
 apidiff:
 	bash scripts/apidiff.sh $(BASE)
+
+## compat: third-party clients against the fakes (tests/compat/*, modules of their own): Harbor's go-swagger go-client
+compat:
+	cd tests/compat/harborgoclient && $(GO) vet ./... && $(GO) test -count=1 ./...

@@ -80,6 +80,7 @@ func jsonAnswer[T any](res *http.Response, code int) (*T, error) {
 	if err := checkIdentity(v); err != nil {
 		return nil, err
 	}
+	normalize(v)
 	return v, nil
 }
 

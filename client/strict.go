@@ -14,6 +14,7 @@ import (
 	"github.com/userapis/userapis-go/gen/harbor"
 	"github.com/userapis/userapis-go/gen/homebox"
 	"github.com/userapis/userapis-go/gen/kipu"
+	"github.com/userapis/userapis-go/gen/vectara"
 )
 
 // errWrongKind is a body of another JSON kind than the result (null for an
@@ -110,4 +111,34 @@ func checkIdentity(v any) error {
 		}
 	}
 	return nil
+}
+
+// normalize turns the forms a server may send for one thing into the one a
+// caller sees: a null policy in Vectara's allowed_operations (upstream's
+// description allows it, its schema does not) becomes
+// {"allow_any_resource": true}, what it means.
+func normalize(v any) {
+	switch r := v.(type) {
+	case *vectara.User:
+		anyResource(r.APIPolicy)
+	case *vectara.ListUsersPage:
+		if r.Users != nil {
+			for i := range *r.Users {
+				anyResource((*r.Users)[i].APIPolicy)
+			}
+		}
+	case *vectara.CreateUsersResponse:
+		anyResource(r.APIPolicy)
+	}
+}
+
+func anyResource(p *vectara.APIPolicy) {
+	if p == nil {
+		return
+	}
+	for op, pol := range p.AllowedOperations {
+		if pol == nil {
+			p.AllowedOperations[op] = &vectara.APIOperationPolicy{AllowAnyResource: true}
+		}
+	}
 }

@@ -20,6 +20,8 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"github.com/userapis/userapis-go/client"
 	"github.com/userapis/userapis-go/gen/vectara"
 )
@@ -821,5 +823,27 @@ func TestVectara_TokenSourceAndAPIKey(t *testing.T) {
 	}
 	if auth.Load() != "" || key.Load() != vectaraKey {
 		t.Errorf("Authorization %v, x-api-key %v", auth.Load(), key.Load())
+	}
+}
+
+// Servers may send a policy of allowed_operations as null (upstream's
+// description) or as {"allow_any_resource": true} (what its schema allows):
+// the facade gives callers the object either way.
+func TestVectara_AllowedOperationsNullOrObject(t *testing.T) {
+	for name, policy := range map[string]string{"null": `null`, "object": `{"allow_any_resource":true}`} {
+		t.Run(name, func(t *testing.T) {
+			v, mux := vectaraSetup(t)
+			mux.HandleFunc("/v2/users/ada", func(w http.ResponseWriter, r *http.Request) {
+				mtWriteJSON(w, 200, `{"username":"ada","api_policy":{"name":"r","allowed_operations":{"listUsers":`+policy+
+					`,"queryCorpus":{"allow_any_resource":false,"allowed_resources":{"path.corpus_key":["c1"]}}}}}`)
+			})
+			u, _, err := v.GetUser(context.Background(), "ada")
+			require.NoError(t, err)
+			ops := u.APIPolicy.AllowedOperations
+			require.NotNil(t, ops["listUsers"])
+			assert.True(t, ops["listUsers"].AllowAnyResource)
+			require.NotNil(t, ops["queryCorpus"])
+			assert.False(t, ops["queryCorpus"].AllowAnyResource)
+		})
 	}
 }

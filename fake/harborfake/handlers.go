@@ -54,7 +54,7 @@ func (f *Fake) ListUsers(ctx context.Context, req harborserver.ListUsersRequestO
 	if link := links(hr.url, total, page, size); link != "" {
 		resp.Headers.Link = &link
 	}
-	return resp, nil
+	return listUsersOK(resp), nil
 }
 
 // CreateUser creates a local user (db_auth only) and answers 201 with its
@@ -78,7 +78,7 @@ func (f *Fake) GetCurrentUserInfo(ctx context.Context, _ harborserver.GetCurrent
 	if err != nil {
 		return nil, err
 	}
-	return harborserver.GetCurrentUserInfo200JSONResponse{Body: u, Headers: harborserver.GetCurrentUserInfo200ResponseHeaders{XRequestID: hr.requestID}}, nil
+	return currentUserOK{Body: u, Headers: harborserver.GetCurrentUserInfo200ResponseHeaders{XRequestID: hr.requestID}}, nil
 }
 
 // GetCurrentUserPermissions lists the caller's permissions in a scope.
@@ -132,7 +132,7 @@ func (f *Fake) GetUser(ctx context.Context, req harborserver.GetUserRequestObjec
 	if err != nil {
 		return nil, err
 	}
-	return harborserver.GetUser200JSONResponse{Body: u, Headers: harborserver.GetUser200ResponseHeaders{XRequestID: hr.requestID}}, nil
+	return getUserOK{Body: u, Headers: harborserver.GetUser200ResponseHeaders{XRequestID: hr.requestID}}, nil
 }
 
 // UpdateUserProfile replaces email, realname and comment.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -1246,4 +1247,27 @@ func TestHarborUnsupportedMediaType(t *testing.T) {
 	assert.Equal(t, http.StatusUnsupportedMediaType, resp.StatusCode)
 	assert.Equal(t, "UNSUPPORTED_MEDIA_TYPE", e.Errors[0].Code)
 	assert.Empty(t, resp.Header.Get(fake.ViolationHeader), "415 is declared")
+}
+
+// Timestamps are written as real Harbor (go-swagger's strfmt.DateTime)
+// writes them: always three fractional digits.
+func TestHarborTimestampsHaveMilliseconds(t *testing.T) {
+	srv := harborfake.Start()
+	defer srv.Close()
+	for _, path := range []string{"/api/v2.0/users/current", "/api/v2.0/users/3", "/api/v2.0/users?page_size=3"} {
+		req, err := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+		require.NoError(t, err)
+		req.SetBasicAuth(srv.AdminUser, srv.AdminPassword)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		b, err := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		require.NoError(t, err)
+		require.Equal(t, 200, resp.StatusCode, "%s", b)
+		times := regexp.MustCompile(`"(creation|update)_time":"([^"]*)"`).FindAllStringSubmatch(string(b), -1)
+		require.NotEmpty(t, times, path)
+		for _, m := range times {
+			assert.Regexp(t, `^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$`, m[2], "%s %s", path, m[1])
+		}
+	}
 }

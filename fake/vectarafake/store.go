@@ -144,7 +144,7 @@ func (u *userRow) toAPI() vectara.User {
 		ops := map[string]*vectara.APIOperationPolicy{}
 		for _, r := range c.apiRoles {
 			for _, op := range policyOps[r] {
-				ops[op] = nil
+				ops[op] = &vectara.APIOperationPolicy{AllowAnyResource: true}
 			}
 		}
 		// Corpus roles narrow querying to the corpora named.

@@ -129,7 +129,7 @@ type AgentRole struct {
 //   - `agent_user` - can create sessions and send inputs only.
 type AgentRoleRole string
 
-// APIOperationPolicy Policy to allow an operation only on the specified resources. As a value of `ApiPolicy.allowed_operations` it may be null, meaning the operation is allowed on any resource.
+// APIOperationPolicy Policy to allow an operation only on the specified resources. Upstream's description of `ApiPolicy.allowed_operations` says a null value allows the operation on any resource, but its schema does not allow null and the vendor's SDK (generated from that schema) fails on it; servers send `{"allow_any_resource": true}` for that, and this document allows only the object. Clients should accept both (this module's facade turns a null into `{"allow_any_resource": true}`).
 //
 // Example: {"allow_any_resource":false,"allowed_resources":{"path.corpus_key":["my-corpus"]}}
 type APIOperationPolicy struct {
@@ -142,9 +142,9 @@ type APIOperationPolicy struct {
 
 // APIPolicy What actions a principal can take on the Vectara platform.
 //
-// Example: {"allowed_operations":{"listCorpora":{"allow_any_resource":true},"listUsers":null},"name":"corpus_administrator"}
+// Example: {"allowed_operations":{"listCorpora":{"allow_any_resource":true},"listUsers":{"allow_any_resource":true}},"name":"corpus_administrator"}
 type APIPolicy struct {
-	// AllowedOperations Operations allowed by the API role, keyed by operation name. A null value allows the operation on any resource.
+	// AllowedOperations Operations allowed by the API role, keyed by operation name. `{"allow_any_resource": true}` allows the operation on any resource. (Upstream's description also allows a null value for that; servers send the object, and clients should accept both.)
 	AllowedOperations map[string]*APIOperationPolicy `json:"allowed_operations"`
 
 	// Name The name of the API role.
@@ -219,7 +219,7 @@ type CreateUsersResponse struct {
 
 	// APIPolicy What actions a principal can take on the Vectara platform.
 	//
-	// Example: {"allowed_operations":{"listCorpora":{"allow_any_resource":true},"listUsers":null},"name":"corpus_administrator"}
+	// Example: {"allowed_operations":{"listCorpora":{"allow_any_resource":true},"listUsers":{"allow_any_resource":true}},"name":"corpus_administrator"}
 	APIPolicy *APIPolicy `json:"api_policy,omitempty"`
 
 	// APIRoles The customer-level role names of the user.
@@ -343,7 +343,7 @@ type User struct {
 
 	// APIPolicy What actions a principal can take on the Vectara platform.
 	//
-	// Example: {"allowed_operations":{"listCorpora":{"allow_any_resource":true},"listUsers":null},"name":"corpus_administrator"}
+	// Example: {"allowed_operations":{"listCorpora":{"allow_any_resource":true},"listUsers":{"allow_any_resource":true}},"name":"corpus_administrator"}
 	APIPolicy *APIPolicy `json:"api_policy,omitempty"`
 
 	// APIRoles The customer-level role names of the user.
