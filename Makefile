@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: demo test generate check-generated vet lint fuzz bench breaking apidiff compat
+.PHONY: demo test generate check-generated vet lint fuzz bench breaking apidiff compat docs docs-tools lint-api
 
 ## demo: walk a realistic scenario through all four services on in-process fakes
 demo:
@@ -61,3 +61,15 @@ apidiff:
 ## compat: third-party clients against the fakes (tests/compat/*, modules of their own): Harbor's go-swagger go-client
 compat:
 	cd tests/compat/harborgoclient && $(GO) vet ./... && $(GO) test -count=1 ./...
+
+## docs-tools: the pinned Redocly CLI (docs/package.json, docs/package-lock.json) into docs/node_modules
+docs-tools:
+	cd docs && npm ci --no-audit --no-fund --loglevel=error
+
+## lint-api: lint api/*.yaml with Redocly CLI's recommended rules (redocly.yaml says what is off and why)
+lint-api: docs-tools
+	docs/node_modules/.bin/redocly lint --config redocly.yaml --format=summary
+
+## docs: the rendered API reference, one self-contained page per service and an index, into build/docs
+docs: docs-tools
+	bash scripts/docs.sh build/docs
