@@ -20,11 +20,9 @@ func (s *store) view(sorts []sortKey, key string) *view {
 	if v := s.views[key]; v != nil && v.version == s.version {
 		return v
 	}
-	users := make([]*userRow, 0, len(s.byName))
+	users := make([]*userRow, 0, len(s.users))
 	for _, u := range s.users {
-		if u != nil && !u.deleted {
-			users = append(users, u)
-		}
+		users = append(users, u)
 	}
 	slices.SortFunc(users, func(a, b *userRow) int { return compareUsers(sorts, a, b) })
 	v := &view{version: s.version, users: users, adminIdx: -1}
@@ -199,7 +197,7 @@ func (s *store) searchUsers(p *principal, username string, size int64) ([]harbor
 	like := like("%" + username + "%")
 	var found []*userRow
 	for _, u := range s.users {
-		if u != nil && !u.deleted && like.MatchString(u.username) {
+		if like.MatchString(u.username) {
 			found = append(found, u)
 		}
 	}

@@ -61,7 +61,10 @@ type matchSet struct {
 type store struct {
 	mu       sync.Mutex
 	now      func() time.Time
-	users    []*userRow          // users[i].id == i+1; deleted rows stay; nil for an id a failed insert used up
+	users    map[int64]*userRow  // live users by id: what lists and searches walk
+	nextID   int64               // the id sequence: never reused (deleted ids, failed inserts)
+	tombs    map[int64]*userRow  // the most recent deleted users (soft-deleted rows), at most maxTombstones
+	tombIDs  []int64             // tombs in deletion order, oldest first
 	byName   map[string]*userRow // users not deleted, by username
 	byEmail  map[string]*userRow // users not deleted, by email
 	version  uint64              // bumped by every write
@@ -77,6 +80,7 @@ var seedTime = time.Date(2024, 5, 1, 8, 0, 0, 0, time.UTC)
 func newStore(now func() time.Time) *store {
 	s := &store{
 		now: now, byName: map[string]*userRow{}, byEmail: map[string]*userRow{},
+		users: map[int64]*userRow{}, tombs: map[int64]*userRow{},
 		views: map[string]*view{}, matches: map[string]*matchSet{}, authMode: AuthDB,
 		robots: map[string]string{RobotName: RobotSecret},
 	}
@@ -101,11 +105,19 @@ func newStore(now func() time.Time) *store {
 	return s
 }
 
-// insert appends u with the next id; mu held.
+// maxTombstones bounds the deleted rows the fake keeps (for Fake.User and
+// its soft-delete renaming): a long-running fake's memory follows its live
+// users, not how many were ever deleted. A deleted id answers 404 either way.
+const maxTombstones = 1024
+
+// insert stores u with the next id; mu held.
 func (s *store) insert(u *userRow) int64 {
-	u.id = int64(len(s.users)) + 1
-	s.users = append(s.users, u)
-	if !u.deleted {
+	s.nextID++
+	u.id = s.nextID
+	if u.deleted {
+		s.bury(u)
+	} else {
+		s.users[u.id] = u
 		s.byName[u.username] = u
 		if u.email != "" {
 			s.byEmail[u.email] = u
@@ -113,6 +125,21 @@ func (s *store) insert(u *userRow) int64 {
 	}
 	s.version++
 	return u.id
+}
+
+// bury keeps u, deleted, among the tombstones, dropping the oldest beyond
+// maxTombstones; mu held.
+func (s *store) bury(u *userRow) {
+	delete(s.users, u.id)
+	s.tombs[u.id] = u
+	s.tombIDs = append(s.tombIDs, u.id)
+	for len(s.tombIDs) > maxTombstones {
+		delete(s.tombs, s.tombIDs[0])
+		s.tombIDs = s.tombIDs[1:]
+	}
+	if cap(s.tombIDs) > 4*maxTombstones { // re-slicing from the front keeps the old array
+		s.tombIDs = slices.Clone(s.tombIDs)
+	}
 }
 
 // get returns the user with id unless deleted; mu held.
@@ -126,15 +153,16 @@ func (s *store) get(id int64) *userRow {
 // burnID uses up the next id, as a failed INSERT uses up a value of the
 // id sequence on the real server's PostgreSQL; mu held.
 func (s *store) burnID() {
-	s.users = append(s.users, nil)
+	s.nextID++
 }
 
-// row returns the row with id, deleted or not; mu held.
+// row returns the row with id, deleted (while among the tombstones) or
+// not; mu held.
 func (s *store) row(id int64) *userRow {
-	if id < 1 || id > int64(len(s.users)) {
-		return nil
+	if u := s.users[id]; u != nil {
+		return u
 	}
-	return s.users[id-1]
+	return s.tombs[id]
 }
 
 func (s *store) stamp() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
@@ -173,9 +201,8 @@ func (s *store) seed(n int) []int64 {
 	defer s.mu.Unlock()
 	now := s.stamp()
 	ids := make([]int64, 0, n)
-	s.users = slices.Grow(s.users, n)
 	for range n {
-		id := int64(len(s.users)) + 1
+		id := s.nextID + 1
 		name := fmt.Sprintf("seed-%07d", id)
 		for s.byName[name] != nil || s.byEmail[name+"@example.com"] != nil {
 			name += "x"

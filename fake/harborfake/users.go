@@ -237,6 +237,7 @@ func (s *store) deleteUser(p *principal, id int64) error {
 	u.deleted = true
 	u.oidc = nil
 	u.updated = s.stamp()
+	s.bury(u)
 	s.version++
 	return nil
 }
