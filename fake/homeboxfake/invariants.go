@@ -6,8 +6,9 @@ package homeboxfake
 import "fmt"
 
 // CheckInvariants reports the first way the fake's state is inconsistent:
-// the email index holds exactly the users, sessions, API keys and reset
-// tokens belong to existing users, API keys are indexed by their token.
+// the email index holds exactly the users, sessions (indexed by user), API
+// keys and reset tokens belong to existing users, API keys are indexed by
+// their token.
 func (f *Fake) CheckInvariants() error {
 	s := f.store
 	s.mu.Lock()
@@ -23,10 +24,20 @@ func (f *Fake) CheckInvariants() error {
 	if len(s.byEmail) != len(s.users) {
 		return fmt.Errorf("%d emails indexed for %d users", len(s.byEmail), len(s.users))
 	}
+	indexed := 0
 	for tok, sess := range s.sessions {
 		if _, ok := s.users[sess.userID]; !ok {
 			return fmt.Errorf("session %.6s… of unknown user %s", tok, sess.userID)
 		}
+		if _, ok := s.byUser[sess.userID][tok]; !ok {
+			return fmt.Errorf("session %.6s… not indexed under its user", tok)
+		}
+	}
+	for _, toks := range s.byUser {
+		indexed += len(toks)
+	}
+	if indexed != len(s.sessions) {
+		return fmt.Errorf("%d session tokens indexed by user for %d sessions", indexed, len(s.sessions))
 	}
 	for id, k := range s.apiKeys {
 		if _, ok := s.users[k.out.UserID]; !ok {

@@ -109,7 +109,9 @@ type store struct {
 	seq         uint64
 	users       map[uuid.UUID]*userRow
 	byEmail     map[string]uuid.UUID
-	sessions    map[string]*session // raw token → session
+	sessions    map[string]*session               // raw token → session
+	byUser      map[uuid.UUID]map[string]struct{} // user → its session tokens (both roles)
+	lastPurge   time.Time                         // when expired sessions and reset tokens were last purged
 	apiKeys     map[uuid.UUID]*apiKeyRow
 	apiKeyByTok map[string]uuid.UUID
 	resets      map[string]*resetToken // reset token → user
@@ -125,6 +127,7 @@ func newHomeboxStore() *store {
 		users:       map[uuid.UUID]*userRow{},
 		byEmail:     map[string]uuid.UUID{},
 		sessions:    map[string]*session{},
+		byUser:      map[uuid.UUID]map[string]struct{}{},
 		apiKeys:     map[uuid.UUID]*apiKeyRow{},
 		apiKeyByTok: map[string]uuid.UUID{},
 		resets:      map[string]*resetToken{},
@@ -212,11 +215,68 @@ func (s *store) register(name, email, password, invitation string) error {
 	return err
 }
 
+// purgeInterval is how often the real server purges expired session and
+// password-reset tokens (upstream app/api/recurring.go: the purge-tokens and
+// purge-password-reset-tokens tasks run every 24 hours). The fake runs the
+// purge on the first operation after the interval, by its own clock, so
+// that tests moving the clock see it.
+const purgeInterval = 24 * time.Hour
+
+// maybePurge removes expired sessions and reset tokens when purgeInterval
+// has passed since the last purge; mu held.
+func (s *store) maybePurge(now time.Time) {
+	if s.lastPurge.IsZero() {
+		s.lastPurge = now
+		return
+	}
+	if now.Sub(s.lastPurge) < purgeInterval {
+		return
+	}
+	s.lastPurge = now
+	for tok, sess := range s.sessions {
+		if !now.Before(sess.expiresAt) {
+			s.dropSession(tok)
+		}
+	}
+	for tok, r := range s.resets {
+		if !now.Before(r.expiresAt) {
+			delete(s.resets, tok)
+		}
+	}
+	for email, tok := range s.lastReset {
+		if _, ok := s.resets[tok]; !ok {
+			delete(s.lastReset, email)
+		}
+	}
+}
+
+// dropSession removes one session token; mu held.
+func (s *store) dropSession(tok string) {
+	sess, ok := s.sessions[tok]
+	if !ok {
+		return
+	}
+	delete(s.sessions, tok)
+	if toks := s.byUser[sess.userID]; toks != nil {
+		delete(toks, tok)
+		if len(toks) == 0 {
+			delete(s.byUser, sess.userID)
+		}
+	}
+}
+
 // newSession issues a user token and an attachment token for userID.
 func (s *store) newSession(userID uuid.UUID, ttl time.Duration, now time.Time) tokens {
+	s.maybePurge(now)
 	t := tokens{raw: randomToken(16), attachment: randomToken(16), expiresAt: now.Add(ttl).UTC()}
 	s.sessions[t.raw] = &session{userID: userID, role: roleUser, expiresAt: t.expiresAt}
 	s.sessions[t.attachment] = &session{userID: userID, role: roleAttachments, expiresAt: t.expiresAt}
+	toks := s.byUser[userID]
+	if toks == nil {
+		toks = map[string]struct{}{}
+		s.byUser[userID] = toks
+	}
+	toks[t.raw], toks[t.attachment] = struct{}{}, struct{}{}
 	return t
 }
 
@@ -244,9 +304,10 @@ func (s *store) login(email, password string, stay bool, now time.Time) (tokens,
 func (s *store) authenticate(tok string, fromHeader bool, now time.Time) (*principal, int, string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.maybePurge(now)
 	if sess, ok := s.sessions[tok]; ok {
 		if !now.Before(sess.expiresAt) {
-			delete(s.sessions, tok)
+			s.dropSession(tok)
 			return nil, 401, msgInvalidToken
 		}
 		if sess.role != roleUser {
@@ -281,7 +342,7 @@ func (s *store) authenticate(tok string, fromHeader bool, now time.Time) (*princ
 func (s *store) logout(tok string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.sessions, tok)
+	s.dropSession(tok)
 }
 
 // refresh issues a new 7-day session and revokes the old token at once.
@@ -292,15 +353,16 @@ func (s *store) refresh(tok string, now time.Time) (tokens, error) {
 	if !ok || !now.Before(sess.expiresAt) {
 		return tokens{}, errInvalidLogin
 	}
-	delete(s.sessions, tok)
+	s.dropSession(tok)
 	return s.newSession(sess.userID, sessionTTL, now), nil
 }
 
 // revokeSessions deletes every session token (both roles) of userID but keep.
+// The user's own index finds them: no scan of every session.
 func (s *store) revokeSessions(userID uuid.UUID, keep string) {
-	for tok, sess := range s.sessions {
-		if sess.userID == userID && tok != keep {
-			delete(s.sessions, tok)
+	for tok := range s.byUser[userID] {
+		if tok != keep {
+			s.dropSession(tok)
 		}
 	}
 }
@@ -420,8 +482,8 @@ func (s *store) liveSessions(email string, now time.Time) int {
 		return 0
 	}
 	n := 0
-	for _, sess := range s.sessions {
-		if sess.userID == id && sess.role == roleUser && now.Before(sess.expiresAt) {
+	for tok := range s.byUser[id] {
+		if sess := s.sessions[tok]; sess.role == roleUser && now.Before(sess.expiresAt) {
 			n++
 		}
 	}
