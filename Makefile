@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: demo test generate check-generated vet lint fuzz bench breaking apidiff compat docs docs-tools lint-api
+.PHONY: demo test generate check-generated vet lint fuzz bench breaking apidiff compat docs docs-tools lint-api soak
 
 ## demo: walk a realistic scenario through all four services on in-process fakes
 demo:
@@ -73,3 +73,9 @@ lint-api: docs-tools
 ## docs: the rendered API reference, one self-contained page per service and an index, into build/docs
 docs: docs-tools
 	bash scripts/docs.sh build/docs
+
+## soak: each fake as a `userapis serve` process under create/delete churn for SOAK_DURATION (default 2m):
+## RSS over time, p50 list/delete latency at start and end, against the targets (BENCHMARKS.md §7)
+SOAK_DURATION ?= 2m
+soak:
+	SOAK_DURATION=$(SOAK_DURATION) $(GO) test -tags soak -run TestSoak -v -count=1 -timeout 15m ./tests/soak/
