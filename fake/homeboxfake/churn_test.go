@@ -19,7 +19,7 @@ type churnClock struct {
 	t  time.Time
 }
 
-func (c *churnClock) Now() time.Time     { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *churnClock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *churnClock) Add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
 
 func churnFake(t *testing.T) (*Fake, *churnClock, func(method, path, token, body string) *httptest.ResponseRecorder) {
