@@ -237,7 +237,7 @@ func (c *core) attempt(ctx context.Context, cfg *config, op string, req *http.Re
 	// A caller's deadline that comes sooner than the attempt timeout makes
 	// the attempt's own context (a timer and two allocations' worth of
 	// bookkeeping) unnecessary.
-	if dl, ok := ctx.Deadline(); cfg.timeout > 0 && (!ok || time.Until(dl) > cfg.timeout) {
+	if cfg.timeout > 0 && fitsDeadline(ctx, cfg.timeout) {
 		var cancel context.CancelFunc
 		actx, cancel = context.WithTimeout(ctx, cfg.timeout)
 		defer cancel()

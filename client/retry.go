@@ -72,14 +72,7 @@ func retryableTransport(idempotent, gotHeaders bool, err error) bool {
 	if idempotent {
 		return true
 	}
-	if gotHeaders {
-		return false
-	}
-	var op *net.OpError
-	if errors.As(err, &op) && op.Op == "dial" {
-		return true
-	}
-	return errors.As(err, &dns)
+	return !gotHeaders && !mayHaveBeenSent(err)
 }
 
 // retryAfter reads Retry-After-Ms, then Retry-After (seconds or HTTP date).

@@ -45,7 +45,7 @@ func New(doc *openapi3.T, baseURL string) (*Validator, error) {
 	}
 	path := ""
 	if len(doc.Servers) > 0 {
-		path = serverPath(doc.Servers[0])
+		path = ServerPath(doc.Servers[0])
 	}
 	// baseURL may already carry the server path (a fake's URL such as
 	// http://127.0.0.1:1234/user-service): do not append it twice.
@@ -64,9 +64,9 @@ func New(doc *openapi3.T, baseURL string) (*Validator, error) {
 	return &Validator{doc: doc, router: r}, nil
 }
 
-// serverPath is the path part of a server URL, with variables replaced by
+// ServerPath is the path part of a server URL, with variables replaced by
 // their defaults.
-func serverPath(s *openapi3.Server) string {
+func ServerPath(s *openapi3.Server) string {
 	raw := s.URL
 	for name, v := range s.Variables {
 		raw = strings.ReplaceAll(raw, "{"+name+"}", v.Default)

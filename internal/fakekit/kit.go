@@ -81,15 +81,6 @@ func OperationOf(ctx context.Context) string {
 	return s
 }
 
-// OpName is an operationId as the fakes name operations: lower camel
-// (the embedded documents carry Go-cased ids).
-func OpName(id string) string {
-	if id == "" {
-		return id
-	}
-	return strings.ToLower(id[:1]) + id[1:]
-}
-
 // Handler wraps next, the service's authentication and handlers, with the
 // kit: every answer goes through one *Writer; the request is routed to its
 // operation, a queued fault is applied, the request is validated against
@@ -115,7 +106,7 @@ func (k *Kit) Handler(next http.Handler) http.Handler {
 			k.cfg.BadRequest(w, r, e)
 			return
 		}
-		w.Operation = OpName(route.Operation.OperationID)
+		w.Operation = route.Operation.OperationID
 		if fault := k.cfg.Faults.Take(w.Operation); fault != nil && k.cfg.Faults.Apply(w, r, fault) {
 			faulted = true
 			return
@@ -174,7 +165,7 @@ func PublicOperations(doc *openapi3.T) map[string]bool {
 				public = public || len(req) == 0
 			}
 			if public {
-				out[OpName(op.OperationID)] = true
+				out[op.OperationID] = true
 			}
 		}
 	}

@@ -7,8 +7,6 @@ package services
 
 import (
 	"fmt"
-	"net/url"
-	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -22,6 +20,7 @@ import (
 	"github.com/userapis/userapis-go/gen/homebox/homeboxserver"
 	"github.com/userapis/userapis-go/gen/kipu/kipuserver"
 	"github.com/userapis/userapis-go/gen/vectara/vectaraserver"
+	"github.com/userapis/userapis-go/internal/contract"
 )
 
 // Service is one row of the table.
@@ -64,11 +63,7 @@ func (s Service) ServerPath() (string, error) {
 	if len(doc.Servers) == 0 {
 		return "", nil
 	}
-	u, err := url.Parse(doc.Servers[0].URL)
-	if err != nil {
-		return "", fmt.Errorf("%s: server %q: %w", s.Name, doc.Servers[0].URL, err)
-	}
-	return strings.TrimSuffix(u.Path, "/"), nil
+	return contract.ServerPath(doc.Servers[0]), nil
 }
 
 // Document is the path of the service's document from the module root.
@@ -81,13 +76,7 @@ func (s Service) Operations() ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	var ids []string
-	for _, item := range doc.Paths.Map() {
-		for _, op := range item.Operations() {
-			ids = append(ids, strings.ToLower(op.OperationID[:1])+op.OperationID[1:])
-		}
-	}
-	return ids, nil
+	return contract.OperationIDs(doc), nil
 }
 
 // All is the table, in the order the demo and serve use.
