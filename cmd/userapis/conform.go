@@ -111,11 +111,12 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	rec := &conform.Recorder{V: v, Skip: func(r *http.Request) bool {
+	rec := &conform.Recorder{}
+	tr := &contract.Transport{V: v, OnExchange: rec.Observe, Skip: func(r *http.Request) bool {
 		// The OAuth2 token endpoint is outside the document.
 		return r.URL.Host != u.Host || strings.HasSuffix(r.URL.Path, "/oauth2/token")
 	}}
-	steps, cleanups, err := conform.Scenario(svc.Name, cfg, &http.Client{Transport: rec})
+	steps, cleanups, err := conform.Scenario(svc.Name, cfg, &http.Client{Transport: tr})
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}

@@ -14,8 +14,6 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
-
-	"github.com/userapis/userapis-go/internal/contract"
 )
 
 // Violation is one way an exchange broke the document, or a behaviour did
@@ -104,58 +102,29 @@ func (e *SkipError) Error() string { return e.Reason }
 // Skip returns a *SkipError.
 func Skip(reason string) error { return &SkipError{Reason: reason} }
 
-// Recorder is an http.RoundTripper that validates every exchange against a
-// document and files it, with its violations, under the running step.
+// Recorder files each exchange a contract.Transport validated, with its
+// violations, under the running step: give its Observe to the transport's
+// OnExchange.
 type Recorder struct {
-	V    *contract.Validator
-	Next http.RoundTripper
-	// Skip passes matching requests through unvalidated (an OAuth2 token
-	// endpoint outside the document).
-	Skip func(*http.Request) bool
-
 	mu  sync.Mutex
 	cur *Result
 }
 
-// RoundTrip validates req and its answer, and records both.
-func (r *Recorder) RoundTrip(req *http.Request) (*http.Response, error) {
-	next := r.Next
-	if next == nil {
-		next = http.DefaultTransport
-	}
-	if r.Skip != nil && r.Skip(req) {
-		return next.RoundTrip(req)
-	}
-	ex, reqErr := r.V.ValidateRequest(req)
-	op := ""
-	if ex != nil {
-		op = ex.OperationID
-	}
+// Observe files one exchange under the running step.
+func (r *Recorder) Observe(op string, req *http.Request, status int, reqErr, respErr error) {
 	var vs []Violation
 	if reqErr != nil {
 		vs = append(vs, violation(op, req, 0, reqErr))
 	}
-	resp, err := next.RoundTrip(req)
-	if err != nil {
-		r.file(Exchange{Operation: op, Method: req.Method, Path: req.URL.Path}, vs)
-		return resp, err
+	if respErr != nil {
+		vs = append(vs, violation(op, req, status, respErr))
 	}
-	if ex != nil && reqErr == nil {
-		if verr := r.V.ValidateResponse(ex, resp); verr != nil {
-			vs = append(vs, violation(op, req, resp.StatusCode, verr))
-		}
-	}
-	r.file(Exchange{Operation: op, Method: req.Method, Path: req.URL.Path, Status: resp.StatusCode}, vs)
-	return resp, nil
-}
-
-func (r *Recorder) file(ex Exchange, vs []Violation) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.cur == nil {
 		return
 	}
-	r.cur.Exchanges = append(r.cur.Exchanges, ex)
+	r.cur.Exchanges = append(r.cur.Exchanges, Exchange{Operation: op, Method: req.Method, Path: req.URL.Path, Status: status})
 	r.cur.Violations = append(r.cur.Violations, vs...)
 }
 

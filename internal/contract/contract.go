@@ -223,6 +223,11 @@ type Transport struct {
 	// Skip, when set, passes matching requests through unvalidated (such as
 	// an OAuth2 token endpoint that is not part of the document).
 	Skip func(*http.Request) bool
+	// OnExchange, when set, is told of every validated exchange: its
+	// operationId ("" when no operation matched), the request, the status
+	// (0 when no answer came), and what broke the document in the request
+	// and in the answer (nil when each conformed).
+	OnExchange func(op string, req *http.Request, status int, reqErr, respErr error)
 
 	mu       sync.Mutex
 	errs     []error
@@ -245,8 +250,19 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if reqErr != nil {
 		t.record(reqErr)
 	}
+	op := ""
+	if ex != nil {
+		op = ex.OperationID
+	}
 	resp, err := next.RoundTrip(req)
 	if err != nil || ex == nil {
+		if t.OnExchange != nil {
+			status := 0
+			if resp != nil {
+				status = resp.StatusCode
+			}
+			t.OnExchange(op, req, status, reqErr, nil)
+		}
 		return resp, err
 	}
 	t.mu.Lock()
@@ -260,10 +276,14 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	t.statuses[ex.OperationID][resp.StatusCode]++
 	t.mu.Unlock()
+	var respErr error
 	if reqErr == nil {
-		if err := t.V.ValidateResponse(ex, resp); err != nil {
-			t.record(err)
+		if respErr = t.V.ValidateResponse(ex, resp); respErr != nil {
+			t.record(respErr)
 		}
+	}
+	if t.OnExchange != nil {
+		t.OnExchange(op, req, resp.StatusCode, reqErr, respErr)
 	}
 	return resp, nil
 }
