@@ -19,11 +19,29 @@ var harborTime = regexp.MustCompile(`"(creation_time|update_time)":"(\d{4}-\d\d-
 type millisWriter struct{ http.ResponseWriter }
 
 func (w millisWriter) Write(b []byte) (int, error) {
-	out := harborTime.ReplaceAllFunc(b, func(m []byte) []byte {
-		g := harborTime.FindSubmatch(m)
-		frac := append(append([]byte{}, g[3]...), "000"...)[:3]
-		return []byte(`"` + string(g[1]) + `":"` + string(g[2]) + "." + string(frac) + string(g[4]) + `"`)
-	})
+	// One pass over the body: each match is rebuilt from its own groups.
+	out := make([]byte, 0, len(b)+64)
+	last := 0
+	for _, m := range harborTime.FindAllSubmatchIndex(b, -1) {
+		group := func(i int) []byte {
+			if m[2*i] < 0 {
+				return nil
+			}
+			return b[m[2*i]:m[2*i+1]]
+		}
+		frac := append(append([]byte{}, group(3)...), "000"...)[:3]
+		out = append(out, b[last:m[0]]...)
+		out = append(out, '"')
+		out = append(out, group(1)...)
+		out = append(out, `":"`...)
+		out = append(out, group(2)...)
+		out = append(out, '.')
+		out = append(out, frac...)
+		out = append(out, group(4)...)
+		out = append(out, '"')
+		last = m[1]
+	}
+	out = append(out, b[last:]...)
 	if _, err := w.ResponseWriter.Write(out); err != nil {
 		return 0, err
 	}
