@@ -95,7 +95,11 @@
 // default, after decompression) is ErrResponseTooLarge. A wait that would
 // outlast the context's deadline is not started: the last answer is
 // returned, with its Retry-After.
-// No error, log line or fmt output carries a credential.
+// No error, log line or fmt output carries a credential: not the ones the
+// client sends, nor a password or secret a call sends in its body, even
+// where a server echoes one back (in its message, field errors or any
+// response header, as sent, URL-escaped, base64 or JSON-escaped). The raw
+// Body and Header fields keep what the server sent, for code that needs it.
 //
 // # Retries
 //

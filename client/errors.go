@@ -65,6 +65,10 @@ type APIError struct {
 	// set-up rather than the request (a 404 of a path the server does not
 	// have: the base URL).
 	Hint string
+
+	// shownHeader is Header as printed when the server echoed a credential
+	// into it (see redactEcho); nil otherwise.
+	shownHeader http.Header
 }
 
 // Error describes the failure without the body or any credential.

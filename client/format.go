@@ -21,8 +21,10 @@ var sensitiveHeaders = []string{
 	"Www-Authenticate", "Proxy-Authenticate", "X-Auth-Token", "X-Api-Key",
 }
 
-// redactHeader copies h with the values of sensitiveHeaders replaced.
-func redactHeader(h http.Header) http.Header {
+// printHeader copies h as it is printed: the values of sensitiveHeaders
+// replaced, and, when echo is not nil, the credentials a server echoed
+// taken out of every other name and value (see echoRedactor).
+func printHeader(h http.Header, echo func(string) string) http.Header {
 	if h == nil {
 		return nil
 	}
@@ -32,7 +34,15 @@ func redactHeader(h http.Header) http.Header {
 			out[k] = []string{redacted}
 			continue
 		}
-		out[k] = vs
+		if echo == nil {
+			out[k] = vs
+			continue
+		}
+		shown := make([]string, len(vs))
+		for i, v := range vs {
+			shown[i] = echo(v)
+		}
+		out[echo(k)] = shown
 	}
 	return out
 }
@@ -140,8 +150,12 @@ func (e *APIError) Format(f fmt.State, verb rune) {
 		return
 	}
 	if (verb == 'v' && (f.Flag('+') || f.Flag('#'))) || verb == 'd' {
+		header := e.shownHeader
+		if header == nil {
+			header = printHeader(e.Header, nil)
+		}
 		fmt.Fprintf(f, "client.APIError{Service: %q, Operation: %q, Method: %q, URL: %q, StatusCode: %d, RequestID: %q, Message: %q, Code: %q, Fields: %v, Header: %v, Body: %d bytes, RetryAfter: %s, Attempts: %d, Hint: %q}",
-			e.Service, e.Operation, e.Method, e.URL, e.StatusCode, e.RequestID, e.Message, e.Code, e.Fields, redactHeader(e.Header), len(e.Body), e.RetryAfter, e.Attempts, e.Hint)
+			e.Service, e.Operation, e.Method, e.URL, e.StatusCode, e.RequestID, e.Message, e.Code, e.Fields, header, len(e.Body), e.RetryAfter, e.Attempts, e.Hint)
 		return
 	}
 	formatString(f, verb, e.Error())
@@ -170,22 +184,46 @@ func (e *RetryAfterError) Format(f fmt.State, verb rune) {
 
 // Format prints the answer's status, request id, attempts, paging and
 // redacted headers, with the body's size rather than the body (a login's
-// answer holds a token).
+// answer holds a token). A credential the request carried, echoed by the
+// server in any header, is printed as REDACTED.
 func (r *Response) Format(f fmt.State, verb rune) {
 	if r == nil || r.Response == nil {
 		formatString(f, verb, "client.Response(nil)")
 		return
 	}
+	echo := r.echoRedactor()
+	shown := func(s string) string {
+		if echo == nil {
+			return s
+		}
+		return echo(s)
+	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "client.Response{Status: %q, RequestID: %q, Attempts: %d, Body: %d bytes", r.Status, r.RequestID, r.Attempts, len(r.RawBody))
+	fmt.Fprintf(&b, "client.Response{Status: %q, RequestID: %q, Attempts: %d, Body: %d bytes", shown(r.Status), shown(r.RequestID), r.Attempts, len(r.RawBody))
 	if r.TotalCount >= 0 {
 		fmt.Fprintf(&b, ", TotalCount: %d", r.TotalCount)
 	}
 	if verb == 'v' && (f.Flag('+') || f.Flag('#')) {
-		fmt.Fprintf(&b, ", Header: %v, Links: %v", redactHeader(r.Header), r.Links)
+		links := r.Links
+		if echo != nil && len(links) > 0 {
+			links = make(map[string]string, len(r.Links))
+			for k, v := range r.Links {
+				links[echo(k)] = echo(v)
+			}
+		}
+		fmt.Fprintf(&b, ", Header: %v, Links: %v", printHeader(r.Header, echo), links)
 	}
 	b.WriteString("}")
 	formatString(f, verb, b.String())
+}
+
+// echoRedactor is the redaction of the credentials the request carried,
+// nil when no header of the answer (its status line included) may echo one.
+func (r *Response) echoRedactor() func(string) string {
+	if !headersMayEcho(r.Header, r.Request) && !mayEcho([]byte(r.Status), r.Request) {
+		return nil
+	}
+	return echoRedactor(r.Request)
 }
 
 // LogValue logs the answer's status, request id and attempts.
@@ -193,5 +231,9 @@ func (r *Response) LogValue() slog.Value {
 	if r == nil || r.Response == nil {
 		return slog.StringValue("<nil>")
 	}
-	return slog.GroupValue(slog.Int("status", r.StatusCode), slog.String("request_id", r.RequestID), slog.Int("attempts", r.Attempts), slog.Int("body_bytes", len(r.RawBody)))
+	id := r.RequestID
+	if echo := r.echoRedactor(); echo != nil {
+		id = echo(id)
+	}
+	return slog.GroupValue(slog.Int("status", r.StatusCode), slog.String("request_id", id), slog.Int("attempts", r.Attempts), slog.Int("body_bytes", len(r.RawBody)))
 }

@@ -198,7 +198,7 @@ func harborHasNext(resp *Response, page, size int64, got int) bool {
 // creating it again.
 func (h *Harbor) CreateUser(ctx context.Context, body harbor.UserCreationReq, opts ...CallOption) (int64, *Response, error) {
 	const op = "createUser"
-	r, resp, err := send(ctx, h.c, op, opts,
+	r, resp, err := send(withBodySecrets(ctx, body.Password), h.c, op, opts,
 		func(s string) (*http.Request, error) { return harbor.NewCreateUserRequest(s, nil, body) },
 		harbor.ParseCreateUserResponse)
 	if err != nil {
@@ -325,7 +325,11 @@ func (h *Harbor) UpdateUserPassword(ctx context.Context, id int64, body harbor.P
 	if err := checkHarborUserID(op, id); err != nil {
 		return nil, err
 	}
-	return sendEmpty(ctx, h.c, op, opts,
+	secrets := []string{body.NewPassword}
+	if body.OldPassword != nil {
+		secrets = append(secrets, *body.OldPassword)
+	}
+	return sendEmpty(withBodySecrets(ctx, secrets...), h.c, op, opts,
 		func(s string) (*http.Request, error) { return harbor.NewUpdateUserPasswordRequest(s, id, nil, body) },
 		http.StatusOK)
 }
@@ -354,7 +358,7 @@ func (h *Harbor) SetCliSecret(ctx context.Context, id int64, secret string, opts
 	if secret != "" {
 		body.Secret = &secret
 	}
-	return sendEmpty(ctx, h.c, op, opts,
+	return sendEmpty(withBodySecrets(ctx, secret), h.c, op, opts,
 		func(s string) (*http.Request, error) { return harbor.NewSetCliSecretRequest(s, id, nil, body) },
 		http.StatusOK)
 }

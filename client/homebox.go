@@ -114,7 +114,7 @@ func (h *Homebox) UserLogin(ctx context.Context, username, password string, stay
 		return nil, nil, &ParamError{Operation: op, Param: "username/password", Reason: "must not be empty"}
 	}
 	body := homebox.LoginForm{Username: username, Password: password, StayLoggedIn: &stayLoggedIn}
-	tok, resp, err := sendResult(ctx, h.c, op, authAttempt(opts),
+	tok, resp, err := sendResult(withBodySecrets(ctx, password), h.c, op, authAttempt(opts),
 		func(s string) (*http.Request, error) { return homebox.NewUserLoginRequest(s, nil, body) },
 		jsonOK[homebox.TokenResponse])
 	if err != nil {
@@ -241,7 +241,7 @@ func (h *Homebox) OIDCCallback(ctx context.Context, code, state string, opts ...
 // email and password before registering again.
 func (h *Homebox) RegisterNewUser(ctx context.Context, body homebox.UserRegistration, opts ...CallOption) (*Response, error) {
 	const op = "registerNewUser"
-	return sendEmpty(ctx, h.c, op, public(opts),
+	return sendEmpty(withBodySecrets(ctx, body.Password), h.c, op, public(opts),
 		func(s string) (*http.Request, error) { return homebox.NewRegisterNewUserRequest(s, body) },
 		http.StatusNoContent)
 }
@@ -306,7 +306,7 @@ func (h *Homebox) UpdateUserSettings(ctx context.Context, settings homebox.UserS
 // one stays.
 func (h *Homebox) ChangePassword(ctx context.Context, current, newPassword string, opts ...CallOption) (*Response, error) {
 	const op = "changePassword"
-	return sendEmpty(ctx, h.c, op, opts,
+	return sendEmpty(withBodySecrets(ctx, current, newPassword), h.c, op, opts,
 		func(s string) (*http.Request, error) {
 			return homebox.NewChangePasswordRequest(s, homebox.ChangePassword{Current: current, New: newPassword})
 		},
@@ -331,7 +331,7 @@ func (h *Homebox) ForgotPassword(ctx context.Context, email string, opts ...Call
 // every session of the user ends.
 func (h *Homebox) ResetPassword(ctx context.Context, token, password string, opts ...CallOption) (*Response, error) {
 	const op = "resetPassword"
-	return sendEmpty(ctx, h.c, op, authAttempt(opts),
+	return sendEmpty(withBodySecrets(ctx, token, password), h.c, op, authAttempt(opts),
 		func(s string) (*http.Request, error) {
 			return homebox.NewResetPasswordRequest(s, homebox.ResetPasswordRequest{Token: token, Password: password})
 		},

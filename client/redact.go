@@ -5,6 +5,7 @@ package client
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
@@ -79,8 +80,31 @@ func redactURLString(s string) string {
 // server's message; shorter ones would mangle ordinary words.
 const minEchoSecret = 4
 
+// bodySecretsKey marks, in a call's context, the secrets its request body
+// carries (a password, a CLI secret): an echo of them is redacted like one
+// of a header credential. The request holds them anyway, in its body.
+type bodySecretsKey struct{}
+
+// withBodySecrets returns ctx marked with secrets (see bodySecretsKey).
+func withBodySecrets(ctx context.Context, secrets ...string) context.Context {
+	if ctx == nil {
+		return nil // do reports the nil context
+	}
+	if prev, ok := ctx.Value(bodySecretsKey{}).([]string); ok {
+		secrets = append(secrets, prev...)
+	}
+	return context.WithValue(ctx, bodySecretsKey{}, secrets)
+}
+
+// bodySecrets returns the secrets withBodySecrets marked req's call with.
+func bodySecrets(req *http.Request) []string {
+	s, _ := req.Context().Value(bodySecretsKey{}).([]string)
+	return s
+}
+
 // sentCredentials returns the credential values req carried: X-Auth-Token,
-// X-Api-Key, and Authorization's token (and, for Basic, the password).
+// X-Api-Key, Authorization's token (and, for Basic, the password), and the
+// secrets of its body.
 func sentCredentials(req *http.Request) []string {
 	if req == nil {
 		return nil
@@ -103,6 +127,9 @@ func sentCredentials(req *http.Request) []string {
 			add(pass)
 			add(user + ":" + pass)
 		}
+	}
+	for _, s := range bodySecrets(req) {
+		add(s)
 	}
 	return out
 }
@@ -160,6 +187,29 @@ func mayEcho(body []byte, req *http.Request) bool {
 			return true
 		}
 	}
+	for _, v := range bodySecrets(req) {
+		if len(v) >= minEchoSecret && (bytes.Contains(body, []byte(v)) || base64In(body, v)) {
+			return true
+		}
+	}
+	return false
+}
+
+// headersMayEcho is mayEcho for the names and values of a server's headers.
+func headersMayEcho(h http.Header, req *http.Request) bool {
+	if req == nil {
+		return false
+	}
+	for k, vs := range h {
+		if mayEcho([]byte(k), req) {
+			return true
+		}
+		for _, v := range vs {
+			if mayEcho([]byte(v), req) {
+				return true
+			}
+		}
+	}
 	return false
 }
 
@@ -204,26 +254,38 @@ func basicPasswordIn(body []byte, tok string) bool {
 	return !ok || (len(pass) >= minEchoSecret && (bytes.Contains(body, pass) || base64In(body, string(pass))))
 }
 
-// redactEcho replaces the credentials req carried wherever the server's
-// answer put them into e's message, code, request id or field errors. The
-// raw Body is left as received.
-func redactEcho(e *APIError, req *http.Request) {
-	if !mayEcho(e.Body, req) {
-		return
-	}
+// echoRedactor returns a function that takes every form (echoForms) of the
+// credentials req carried out of a string, or nil when req carried none.
+func echoRedactor(req *http.Request) func(string) string {
 	var secrets []string
 	for _, x := range sentCredentials(req) {
 		secrets = append(secrets, echoForms(x)...)
 	}
 	if len(secrets) == 0 {
-		return
+		return nil
 	}
+	// Longest first, so that a form is replaced before a part of it.
 	slices.SortFunc(secrets, func(a, b string) int { return len(b) - len(a) })
-	r := func(s string) string {
+	return func(s string) string {
 		for _, x := range secrets {
 			s = strings.ReplaceAll(s, x, redacted)
 		}
 		return s
+	}
+}
+
+// redactEcho replaces the credentials req carried wherever the server's
+// answer put them: e's message, code, request id and field errors, and the
+// headers as e prints them (shownHeader). The raw Body and Header are left
+// as received.
+func redactEcho(e *APIError, req *http.Request) {
+	inBody, inHeader := mayEcho(e.Body, req), headersMayEcho(e.Header, req)
+	if !inBody && !inHeader {
+		return
+	}
+	r := echoRedactor(req)
+	if r == nil {
+		return
 	}
 	e.Message, e.Code, e.RequestID = r(e.Message), r(e.Code), r(e.RequestID)
 	if len(e.Fields) > 0 {
@@ -232,5 +294,8 @@ func redactEcho(e *APIError, req *http.Request) {
 			fields[r(k)] = r(v)
 		}
 		e.Fields = fields
+	}
+	if inHeader {
+		e.shownHeader = printHeader(e.Header, r)
 	}
 }

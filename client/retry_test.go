@@ -193,8 +193,14 @@ func TestMechRetryAfterOverCap(t *testing.T) {
 				opts = append(opts, WithMaxRetryAfter(tc.cap))
 			}
 			k := mechKipu(t, srv.URL, opts...)
+			// A deadline shorter than every wait asked for: without the cap
+			// the call returns the bare *APIError at once (the wait would
+			// outlast it) instead of sleeping, so the test fails in
+			// seconds rather than at the package timeout.
+			ctx, cancel := context.WithTimeout(t.Context(), 3*time.Second)
+			defer cancel()
 			start := time.Now()
-			v, resp, err := k.GetCurrentUser(t.Context())
+			v, resp, err := k.GetCurrentUser(ctx)
 			assert.Less(t, time.Since(start), 5*time.Second, "an over-cap wait must fail at once")
 			assert.Nil(t, v)
 			assert.Equal(t, 1, rec.count())
@@ -221,7 +227,9 @@ func TestMechRetryAfterOverCap(t *testing.T) {
 		w.Header().Set("Retry-After", "600")
 		mechJSON(w, 429, `{}`)
 	})
-	_, _, err := mechKipu(t, srv.URL).CreatePersonalAccessToken(t.Context(), KipuTokenRequest{Name: "n"})
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Second)
+	defer cancel()
+	_, _, err := mechKipu(t, srv.URL).CreatePersonalAccessToken(ctx, KipuTokenRequest{Name: "n"})
 	var rae *RetryAfterError
 	require.ErrorAs(t, err, &rae)
 	assert.Equal(t, 10*time.Minute, rae.Wait)

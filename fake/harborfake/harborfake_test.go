@@ -594,13 +594,24 @@ func TestHarborAnonymousBare500(t *testing.T) {
 	apiError(t, err, client.ErrUnauthorized)
 	_, err = anon.SetUserSysAdmin(ctx, 4, true)
 	apiError(t, err, client.ErrUnauthorized)
+	// searchUsers too, with a wrong credential and with none at all: it is
+	// the one read that lists other users' names.
+	_, _, err = anon.SearchUsers(ctx, "a", nil)
+	ae := apiError(t, err, client.ErrUnauthorized)
+	assert.Equal(t, "UNAUTHORIZED", ae.Code)
+	raw, err = h.srv.Client().Get(h.srv.URL + "/api/v2.0/users/search?username=a")
+	require.NoError(t, err)
+	body, _ = io.ReadAll(raw.Body)
+	_ = raw.Body.Close()
+	assert.Equal(t, http.StatusUnauthorized, raw.StatusCode, "anonymous search: %s", body)
+	assert.NotContains(t, string(body), h.srv.User, "an anonymous search lists no user")
 	// Under oidc_auth the same happens to setCliSecret, and an update of a
 	// user other than 1 is refused before matchUserID is reached.
 	h.srv.Fake.SetAuthMode(harborfake.AuthOIDC)
 	resp, err = anon.SetCliSecret(ctx, 3, "CliSecret2024")
 	check("setCliSecret (oidc_auth)", resp, err)
 	_, err = anon.UpdateUserProfile(ctx, 3, harbor.UserProfile{Email: "a@b.co", Realname: "R"})
-	ae := apiError(t, err, client.ErrForbidden)
+	ae = apiError(t, err, client.ErrForbidden)
 	assert.Equal(t, "User with ID 3 can't be updated", ae.Message)
 	_, err = anon.UpdateUserPassword(ctx, 1, harbor.PasswordReq{NewPassword: "N3wPassw0rd"})
 	apiError(t, err, client.ErrUnauthorized)
