@@ -4,8 +4,6 @@
 package homeboxfake
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"time"
 
@@ -72,9 +70,7 @@ func (s *store) forgot(email string, now time.Time) {
 	if !ok || s.users[id].password == "" {
 		return
 	}
-	b := make([]byte, 32)
-	_, _ = rand.Read(b)
-	tok := hex.EncodeToString(b)
+	tok := randomToken(16) // 26 base32 characters, as the real server's
 	s.resets[tok] = &resetToken{userID: id, expiresAt: now.Add(resetTokenTTL)}
 	s.lastReset[email] = tok
 }

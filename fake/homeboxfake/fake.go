@@ -273,7 +273,32 @@ func (f *Fake) Handler(opts ...fakekit.Option) http.Handler {
 	})
 	mux := http.NewServeMux()
 	homeboxserver.HandlerWithOptions(strict, homeboxserver.StdHTTPServerOptions{BaseURL: basePath, BaseRouter: mux, ErrorHandlerFunc: badBody})
-	return kit.Handler(f.auth(fakekit.PublicOperations(doc), mux))
+	return securityHeaders(kit.Handler(f.auth(fakekit.PublicOperations(doc), mux)))
+}
+
+// securityHeaders sets the headers the real server's router sets on every
+// answer, before any handler, its 404 and 405 included (upstream's
+// mid.SecurityHeaders; seen on the real server, NOTES: third run).
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		for _, kv := range securityHeaderValues {
+			h[kv[0]] = []string{kv[1]}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// securityHeaderValues are the names (canonical) and values of securityHeaders.
+var securityHeaderValues = [...][2]string{
+	{"Cross-Origin-Embedder-Policy", "require-corp"},
+	{"Cross-Origin-Opener-Policy", "same-origin"},
+	{"Cross-Origin-Resource-Policy", "same-site"},
+	{"Permissions-Policy", "accelerometer=(), autoplay=(), camera=(self), cross-origin-isolated=(), display-capture=(), encrypted-media=(), fullscreen=(), geolocation=(), gyroscope=(), keyboard-map=(), magnetometer=(), microphone=(), midi=(), payment=(), picture-in-picture=(), publickey-credentials-get=(), screen-wake-lock=(), sync-xhr=(self), usb=(), web-share=(), xr-spatial-tracking=(), clipboard-read=(), clipboard-write=(self), gamepad=(), hid=(), idle-detection=(), interest-cohort=(), serial=(), unload=()"},
+	{"Referrer-Policy", "no-referrer"},
+	{"X-Content-Type-Options", "nosniff"},
+	{"X-Frame-Options", "DENY"},
+	{"X-Permitted-Cross-Domain-Policies", "none"},
 }
 
 // Server is a Fake listening on 127.0.0.1. URL is the address

@@ -20,29 +20,35 @@ import (
 // put in the context, calls the store and maps its errors to the real
 // server's statuses and messages.
 
+// cookie is one of the session cookies as the real server sets them: path
+// /, SameSite=Lax; the token and remember cookies HttpOnly, the session
+// flag and the attachment token readable by the web app.
+func cookie(name, value, domain string, expires time.Time) *http.Cookie {
+	return &http.Cookie{
+		Name: name, Value: value, Expires: expires, Domain: domain, Path: "/",
+		HttpOnly: name == cookieToken || name == cookieRemember,
+		SameSite: http.SameSiteLaxMode,
+	}
+}
+
 // cookies are the cookies login, refresh and the OIDC callback set.
 func cookies(domain string, t tokens, remember bool) []*http.Cookie {
-	mk := func(name, value string, httpOnly bool) *http.Cookie {
-		return &http.Cookie{Name: name, Value: value, Expires: t.expiresAt, Domain: domain, Path: "/", HttpOnly: httpOnly}
-	}
 	return []*http.Cookie{
-		mk(cookieRemember, strconv.FormatBool(remember), true),
-		mk(cookieToken, t.raw, true),
-		mk(cookieSession, "true", false),
-		mk(cookieAttachment, t.attachment, true),
+		cookie(cookieRemember, strconv.FormatBool(remember), domain, t.expiresAt),
+		cookie(cookieToken, t.raw, domain, t.expiresAt),
+		cookie(cookieSession, "true", domain, t.expiresAt),
+		cookie(cookieAttachment, t.attachment, domain, t.expiresAt),
 	}
 }
 
 // clearCookies are the expired cookies logout sets.
 func clearCookies(domain string) []*http.Cookie {
-	mk := func(name, value string, httpOnly bool) *http.Cookie {
-		return &http.Cookie{Name: name, Value: value, Expires: time.Unix(0, 0), Domain: domain, Path: "/", HttpOnly: httpOnly}
-	}
+	gone := time.Unix(0, 0)
 	return []*http.Cookie{
-		mk(cookieToken, "", true),
-		mk(cookieRemember, "false", true),
-		mk(cookieSession, "false", false),
-		mk(cookieAttachment, "", true),
+		cookie(cookieToken, "", domain, gone),
+		cookie(cookieRemember, "false", domain, gone),
+		cookie(cookieSession, "false", domain, gone),
+		cookie(cookieAttachment, "", domain, gone),
 	}
 }
 
@@ -59,8 +65,16 @@ type loginOK struct {
 
 func (r loginOK) VisitUserLoginResponse(w http.ResponseWriter) error {
 	setCookies(w, r.cookies)
-	return homeboxserver.UserLogin200JSONResponse(r.body).VisitUserLoginResponse(w)
+	// The keys in the order of the server's struct, not the generated
+	// type's (alphabetical).
+	writeJSON(w, http.StatusOK, struct {
+		Token           string    `json:"token"`
+		ExpiresAt       time.Time `json:"expiresAt"`
+		AttachmentToken string    `json:"attachmentToken"`
+	}{r.body.Token, r.body.ExpiresAt, r.body.AttachmentToken})
+	return nil
 }
+
 
 type refreshOK struct {
 	body    homebox.TokenRefreshResponse
@@ -69,7 +83,13 @@ type refreshOK struct {
 
 func (r refreshOK) VisitUserTokenRefreshResponse(w http.ResponseWriter) error {
 	setCookies(w, r.cookies)
-	return homeboxserver.UserTokenRefresh200JSONResponse(r.body).VisitUserTokenRefreshResponse(w)
+	// services.UserAuthTokenDetail's order.
+	writeJSON(w, http.StatusOK, struct {
+		Raw             string    `json:"raw"`
+		AttachmentToken string    `json:"attachmentToken"`
+		ExpiresAt       time.Time `json:"expiresAt"`
+	}{r.body.Raw, r.body.AttachmentToken, r.body.ExpiresAt})
+	return nil
 }
 
 type logoutOK struct{ cookies []*http.Cookie }

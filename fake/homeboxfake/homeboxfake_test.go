@@ -132,7 +132,7 @@ func TestHomeboxEveryOperation(t *testing.T) {
 	require.NoError(t, err)
 	_, err = hb.RegisterNewUser(ctx, homebox.UserRegistration{Name: "Jane 2", Email: "JANE@example.COM", Password: "correct-horse"})
 	ae := apiErr(t, err, client.ErrServer, 500, "")
-	assert.Contains(t, ae.Message, "UNIQUE constraint failed: users.email")
+	assert.Equal(t, "ent: constraint failed: constraint failed: UNIQUE constraint failed: users.email (2067)", ae.Message, "the real server's message (NOTES: third real-server run)")
 
 	// Login: wrong password → 401 unauthorized; right → Bearer + 26 base32, 7 days.
 	_, _, err = hb.UserLogin(ctx, "jane@example.com", "wrong-password", false)
@@ -866,4 +866,67 @@ func TestHomeboxUpdateAccountChecks(t *testing.T) {
 	me, ok := srv.Fake.User(srv.Email)
 	require.True(t, ok, "a refused update changes nothing")
 	assert.Equal(t, homeboxfake.SeedName, me.Name)
+}
+
+// TestHomeboxThirdRealServerRun: what the third run against the real
+// v0.26.2-46 server showed (../shared/reference/homebox/NOTES.md).
+func TestHomeboxThirdRealServerRun(t *testing.T) {
+	srv, _, _ := start(t)
+	js := map[string]string{"Content-Type": "application/json"}
+
+	// null means the zero value: no invitation token is 204; a null name is
+	// an empty name (500, as the real server's empty-field failure).
+	resp, b := rawCall(t, srv, "POST", "/api/v1/users/register", `{"name":"Nul Token","email":"nul@example.com","password":"correct-horse","token":null}`, js)
+	assert.Equal(t, http.StatusNoContent, resp.StatusCode, "register with token null: %s", b)
+	resp, b = rawCall(t, srv, "POST", "/api/v1/users/register", `{"name":null,"email":"nul2@example.com","password":"correct-horse"}`, js)
+	assert.Equal(t, http.StatusInternalServerError, resp.StatusCode, "register with name null: %s", b)
+
+	// The duplicate e-mail's message, as the database says it.
+	resp, b = rawCall(t, srv, "POST", "/api/v1/users/register", `{"name":"Again","email":"NUL@example.com","password":"correct-horse"}`, js)
+	assert.Equal(t, http.StatusInternalServerError, resp.StatusCode)
+	assert.Equal(t, "ent: constraint failed: constraint failed: UNIQUE constraint failed: users.email (2067)", errorOf(t, b))
+
+	// The security headers, on every answer: a success, an error, the
+	// router's 404.
+	want := map[string]string{
+		"Cross-Origin-Embedder-Policy":      "require-corp",
+		"Cross-Origin-Opener-Policy":        "same-origin",
+		"Cross-Origin-Resource-Policy":      "same-site",
+		"Referrer-Policy":                   "no-referrer",
+		"X-Content-Type-Options":            "nosniff",
+		"X-Frame-Options":                   "DENY",
+		"X-Permitted-Cross-Domain-Policies": "none",
+	}
+	login, lb := rawCall(t, srv, "POST", "/api/v1/users/login", `{"username":"nul@example.com","password":"correct-horse"}`, js)
+	require.Equal(t, http.StatusOK, login.StatusCode, "%s", lb)
+	unauth, _ := rawCall(t, srv, "GET", "/api/v1/users/self", "", nil)
+	missing, _ := rawCall(t, srv, "GET", "/api/v1/users/nowhere", "", nil)
+	for what, r := range map[string]*http.Response{"login 200": login, "self 401": unauth, "router 404": missing} {
+		for k, v := range want {
+			assert.Equal(t, v, r.Header.Get(k), "%s: %s", what, k)
+		}
+		assert.True(t, strings.HasPrefix(r.Header.Get("Permissions-Policy"), "accelerometer=(), autoplay=()"), "%s: Permissions-Policy %q", what, r.Header.Get("Permissions-Policy"))
+	}
+
+	// The login answer's keys in the server's struct order.
+	assert.Regexp(t, `^\{"token":"Bearer [A-Z2-7]{26}","expiresAt":"[^"]+","attachmentToken":"[A-Z2-7]{26}"\}\n$`, string(lb))
+	// Cookies: SameSite=Lax on all; the token and remember cookies
+	// HttpOnly, the session flag and the attachment token not.
+	cookies := login.Cookies()
+	require.Len(t, cookies, 4)
+	for _, c := range cookies {
+		assert.Equal(t, http.SameSiteLaxMode, c.SameSite, c.Name)
+		httpOnly := c.Name == "hb.auth.token" || c.Name == "hb.auth.remember"
+		assert.Equal(t, httpOnly, c.HttpOnly, "%s HttpOnly", c.Name)
+	}
+	var tok homebox.TokenResponse
+	require.NoError(t, json.Unmarshal(lb, &tok))
+	refresh, rb := rawCall(t, srv, "GET", "/api/v1/users/refresh", "", map[string]string{"Authorization": tok.Token})
+	require.Equal(t, http.StatusOK, refresh.StatusCode)
+	assert.Regexp(t, `^\{"raw":"[A-Z2-7]{26}","attachmentToken":"[A-Z2-7]{26}","expiresAt":"[^"]+"\}\n$`, string(rb))
+
+	// Reset tokens look like session tokens: 26 base32 characters.
+	resp, _ = rawCall(t, srv, "POST", "/api/v1/users/forgot-password", `{"email":"nul@example.com"}`, js)
+	require.Equal(t, http.StatusNoContent, resp.StatusCode)
+	assert.Regexp(t, `^[A-Z2-7]{26}$`, srv.Fake.LastResetToken("nul@example.com"))
 }

@@ -18,7 +18,7 @@ import (
 // server's statuses and messages.
 var (
 	// Duplicate email: the real server leaks the database constraint (500).
-	errDuplicateEmail = errors.New("ent: constraint failed: UNIQUE constraint failed: users.email")
+	errDuplicateEmail = errors.New("ent: constraint failed: constraint failed: UNIQUE constraint failed: users.email (2067)")
 	errInvitation     = errors.New("ent: group_invitation_token not found")
 	errInvalidLogin   = errors.New("invalid username or password")
 	errNoUser         = errors.New("ent: user not found")

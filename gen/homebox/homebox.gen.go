@@ -20,7 +20,10 @@ import (
 
 // APIKeyCreate Example: {"expiresAt":"2026-01-01T00:00:00Z","name":"backup script"}
 type APIKeyCreate struct {
-	// ExpiresAt Expiry; omitted or `null` = never expires.
+	// ExpiresAt Expiry, kept as given. Omitted or `null`: depends on the server version
+	// (see `createApiKey`): v0.26.2 stores `null` (never expires); later builds,
+	// v0.26.2-46 among them, set now + 30 days. Read `expiresAt` from the answer.
+	//
 	//
 	// Example: 2026-01-01T00:00:00Z
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
