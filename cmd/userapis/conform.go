@@ -55,6 +55,9 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	junit := fs.String("junit", "", "also write a JUnit XML report to this file")
 	timeout := fs.Duration("timeout", 2*time.Minute, "bound on the whole run")
 	pageSize := fs.Int("page-size", 10, "page size of the paging checks (1 to 100); at most 20 pages are read")
+	record := fs.String("record", "", "write every exchange of the run to this file (JSON), credentials removed and ids, tokens and times replaced by placeholders")
+	var provenance provenanceFlag
+	fs.Var(&provenance, "provenance", "KEY=VALUE to record in the -record file's provenance (repeatable: server, version, commit, date, configuration)")
 	creds := map[string]*string{}
 	for _, c := range credentialFlags {
 		creds[c.flag] = fs.String(c.flag, "", c.usage+" (or $"+c.env+")")
@@ -112,7 +115,15 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	rec := &conform.Recorder{}
-	tr := &contract.Transport{V: v, OnExchange: rec.Observe, Skip: func(r *http.Request) bool {
+	tape := &conform.Tape{Step: rec.Step}
+	observe := rec.Observe
+	if *record != "" {
+		observe = func(op string, req *http.Request, status int, reqErr, respErr error) {
+			rec.Observe(op, req, status, reqErr, respErr)
+			tape.Label(req, op)
+		}
+	}
+	tr := &contract.Transport{V: v, Next: tape, OnExchange: observe, Skip: func(r *http.Request) bool {
 		// The OAuth2 token endpoint is outside the document.
 		return r.URL.Host != u.Host || strings.HasSuffix(r.URL.Path, "/oauth2/token")
 	}}
@@ -123,6 +134,13 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 	results := conform.Run(ctx, rec, steps, *write, cleanups)
+	if *record != "" {
+		secrets := []string{cfg.Token, cfg.BearerToken, cfg.Password, cfg.APIKey, cfg.ClientSecret}
+		tapeRec := tape.Recording(svc.Name, conform.Scrub{BaseURL: *base, Prefix: *prefix, Secrets: secrets}, provenance.m)
+		if err := writeFile(*record, func(w io.Writer) error { return conform.WriteRecording(w, tapeRec) }); err != nil {
+			return err
+		}
+	}
 
 	if *asJSON {
 		err = conform.WriteJSON(stdout, svc.Name, results)
@@ -133,20 +151,43 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	if *junit != "" {
-		f, err := os.Create(*junit)
-		if err != nil {
+		if err := writeFile(*junit, func(w io.Writer) error { return conform.WriteJUnit(w, svc.Name, results) }); err != nil {
 			return err
-		}
-		werr := conform.WriteJUnit(f, svc.Name, results)
-		if cerr := f.Close(); werr == nil {
-			werr = cerr
-		}
-		if werr != nil {
-			return werr
 		}
 	}
 	if conform.HasViolations(results) {
 		return errViolations
 	}
 	return nil
+}
+
+// provenanceFlag collects -provenance KEY=VALUE pairs.
+type provenanceFlag struct{ m map[string]string }
+
+func (p *provenanceFlag) String() string { return fmt.Sprint(p.m) }
+
+func (p *provenanceFlag) Set(v string) error {
+	k, val, ok := strings.Cut(v, "=")
+	if !ok || k == "" {
+		return fmt.Errorf("want KEY=VALUE, got %q", v)
+	}
+	if p.m == nil {
+		p.m = map[string]string{}
+	}
+	p.m[k] = val
+	return nil
+}
+
+// writeFile writes a file through write, reporting the first error of
+// the write or the close.
+func writeFile(name string, write func(io.Writer) error) error {
+	f, err := os.Create(name)
+	if err != nil {
+		return err
+	}
+	werr := write(f)
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	return werr
 }

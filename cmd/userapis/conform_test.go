@@ -7,9 +7,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -282,5 +284,83 @@ func TestConformCleansUpAfterAFailure(t *testing.T) {
 			assert.Equal(t, conform.CleanedUp, last.Verdict)
 			assert.False(t, exists, "removed although updateUser failed")
 		}
+	}
+}
+
+// recordArgs are the conform arguments and credentials for a fresh fake of
+// each service; stop closes the fakes.
+func recordArgs(service string) (args []string, env map[string]string, secrets []string, stop func()) {
+	switch service {
+	case "kipu":
+		k := kipufake.Start()
+		return []string{"-service", "kipu", "-url", k.URL}, map[string]string{"USERAPIS_TOKEN": k.Token}, []string{k.Token}, k.Close
+	case "harbor":
+		h := harborfake.Start()
+		return []string{"-service", "harbor", "-url", h.URL, "-username", h.AdminUser}, map[string]string{"USERAPIS_PASSWORD": h.AdminPassword}, []string{h.AdminPassword}, h.Close
+	case "homebox":
+		hb := homeboxfake.Start()
+		return []string{"-service", "homebox", "-url", hb.URL, "-email", hb.Email}, map[string]string{"USERAPIS_PASSWORD": hb.Password}, []string{hb.Password}, hb.Close
+	default:
+		v := vectarafake.Start()
+		return []string{"-service", "vectara", "-url", v.URL}, map[string]string{"USERAPIS_API_KEY": v.APIKey}, []string{v.APIKey}, v.Close
+	}
+}
+
+// TestConformRecord: -record writes every exchange, with no credential in
+// any form, and two runs against equal servers (two fresh fakes, on other
+// ports, with other random prefixes, tokens and ids) give equal files.
+func TestConformRecord(t *testing.T) {
+	for _, service := range conform.Services {
+		t.Run(service, func(t *testing.T) {
+			var files [2][]byte
+			var secrets []string
+			for i := range files {
+				args, env, sec, stop := recordArgs(service)
+				for k, v := range env {
+					t.Setenv(k, v)
+				}
+				file := filepath.Join(t.TempDir(), "rec.json")
+				code, lines, stderr := runConformJSON(t, append(args, "-write", "-record", file, "-provenance", "server=fake", "-provenance", "date=test")...)
+				stop()
+				require.Equal(t, 0, code, "stderr %s, steps %+v", stderr, lines)
+				b, err := os.ReadFile(file)
+				require.NoError(t, err)
+				files[i] = b
+				secrets = append(secrets, sec...)
+			}
+			var rec conform.Recording
+			require.NoError(t, json.Unmarshal(files[0], &rec))
+			assert.Equal(t, service, rec.Service)
+			assert.Equal(t, map[string]string{"server": "fake", "date": "test"}, rec.Provenance)
+			require.NotEmpty(t, rec.Exchanges)
+			ops := map[string]bool{}
+			for _, e := range rec.Exchanges {
+				ops[e.Operation] = true
+				assert.NotZero(t, e.Response.Status, "%s %s: an answer", e.Request.Method, e.Request.Path)
+				assert.NotEmpty(t, e.Step, "%s %s: its step", e.Request.Method, e.Request.Path)
+			}
+			assert.Greater(t, len(ops), 3, "operations recorded: %v", ops)
+			for _, s := range secrets {
+				forms := []string{s, base64.StdEncoding.EncodeToString([]byte(s)), url.QueryEscape(s)}
+				if len(s) < 8 {
+					// A fake's short password ("admin") is also part of
+					// ordinary words (admin@admin.com): as a value only.
+					forms = []string{`"` + s + `"`, base64.StdEncoding.EncodeToString([]byte(s))}
+				}
+				for _, form := range forms {
+					assert.NotContains(t, string(files[0])+string(files[1]), form, "a credential in the recording")
+				}
+			}
+			assert.NotContains(t, string(files[0]), "127.0.0.1", "the server's address is a placeholder")
+			if !assert.Equal(t, string(files[0]), string(files[1]), "two runs against equal servers give equal files") {
+				a, b := strings.Split(string(files[0]), "\n"), strings.Split(string(files[1]), "\n")
+				for i := range min(len(a), len(b)) {
+					if a[i] != b[i] {
+						t.Logf("first difference at line %d:\n%s\n%s", i+1, a[i], b[i])
+						break
+					}
+				}
+			}
+		})
 	}
 }

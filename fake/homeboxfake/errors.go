@@ -36,7 +36,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // body that does not decode is 500, a password change that does not
 // decode goes on with empty fields and fails as a wrong password (500);
 // everything else 400.
-func badRequest(w http.ResponseWriter, _ *http.Request, e fakekit.RequestError) {
+func badRequest(w http.ResponseWriter, r *http.Request, e fakekit.RequestError) {
 	switch e.Status {
 	case http.StatusNotFound:
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -53,7 +53,7 @@ func badRequest(w http.ResponseWriter, _ *http.Request, e fakekit.RequestError) 
 	case "userLogin":
 		writeError(w, http.StatusUnauthorized, msgUnauthorized)
 	case "registerNewUser", "changePassword":
-		writeError(w, http.StatusInternalServerError, e.Message)
+		writeError(w, http.StatusInternalServerError, decodeMessage(r, e.Message))
 	default:
 		writeError(w, e.Status, e.Message)
 	}
@@ -76,4 +76,18 @@ func label(h http.Header, _ int) {
 	if h.Get("Content-Type") == ctJSON {
 		h.Set("Content-Type", ctJSONUTF8)
 	}
+}
+
+// decodeMessage is what the real server says of a body it cannot decode:
+// encoding/json's Decoder's own error ("unexpected EOF"); msg when the
+// body decodes (the validator refused it for another reason).
+func decodeMessage(r *http.Request, msg string) string {
+	if r == nil || r.Body == nil {
+		return msg
+	}
+	var v map[string]any
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&v); err != nil {
+		return err.Error()
+	}
+	return msg
 }

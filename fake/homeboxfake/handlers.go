@@ -75,7 +75,6 @@ func (r loginOK) VisitUserLoginResponse(w http.ResponseWriter) error {
 	return nil
 }
 
-
 type refreshOK struct {
 	body    homebox.TokenRefreshResponse
 	cookies []*http.Cookie

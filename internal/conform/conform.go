@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 
@@ -27,6 +28,8 @@ type Violation struct {
 	// the header or parameter at fault ("header X-Request-Id").
 	Pointer string `json:"pointer,omitempty"`
 	Message string `json:"message"`
+
+	request bool // found in the request, not the answer
 }
 
 func (v Violation) String() string {
@@ -77,6 +80,10 @@ type Step struct {
 	// Write: the step creates, changes or deletes something (run only
 	// with -write).
 	Write bool
+	// Refused: the step sends, on purpose, requests the document refuses
+	// (no credential, a malformed or invalid body) to see the server's
+	// error answer; their request violations are expected, not reported.
+	Refused bool
 	// Run does the step; an error from a Behaviour is a violation, any
 	// other error a failure of the step.
 	Run func(ctx context.Context) error
@@ -114,7 +121,9 @@ type Recorder struct {
 func (r *Recorder) Observe(op string, req *http.Request, status int, reqErr, respErr error) {
 	var vs []Violation
 	if reqErr != nil {
-		vs = append(vs, violation(op, req, 0, reqErr))
+		v := violation(op, req, 0, reqErr)
+		v.request = true
+		vs = append(vs, v)
 	}
 	if respErr != nil {
 		vs = append(vs, violation(op, req, status, respErr))
@@ -126,6 +135,16 @@ func (r *Recorder) Observe(op string, req *http.Request, status int, reqErr, res
 	}
 	r.cur.Exchanges = append(r.cur.Exchanges, Exchange{Operation: op, Method: req.Method, Path: req.URL.Path, Status: status})
 	r.cur.Violations = append(r.cur.Violations, vs...)
+}
+
+// Step names the running step ("" between steps).
+func (r *Recorder) Step() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.cur == nil {
+		return ""
+	}
+	return r.cur.Step
 }
 
 func (r *Recorder) start(res *Result) {
@@ -179,6 +198,9 @@ func Run(ctx context.Context, rec *Recorder, steps []Step, write bool, cleanups 
 		rec.start(&res)
 		err := s.Run(ctx)
 		rec.start(nil)
+		if s.Refused {
+			res.Violations = slices.DeleteFunc(res.Violations, func(v Violation) bool { return v.request })
+		}
 		res.Verdict = verdict(&res, err)
 		out = append(out, res)
 	}

@@ -7,9 +7,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/userapis/userapis-go/client"
 	"github.com/userapis/userapis-go/gen/harbor"
@@ -58,7 +60,7 @@ func Scenario(service string, cfg Config, hc *http.Client) ([]Step, *Cleanups, e
 	case "harbor":
 		return harborSteps(cfg, common, cl)
 	case "homebox":
-		return homeboxSteps(cfg, common, cl)
+		return homeboxSteps(cfg, common, hc, cl)
 	case "vectara":
 		return vectaraSteps(cfg, common, cl)
 	}
@@ -287,7 +289,7 @@ func harborSteps(cfg Config, common []client.ClientOption, cl *Cleanups) ([]Step
 	return steps, cl, nil
 }
 
-func homeboxSteps(cfg Config, common []client.ClientOption, cl *Cleanups) ([]Step, *Cleanups, error) {
+func homeboxSteps(cfg Config, common []client.ClientOption, hc *http.Client, cl *Cleanups) ([]Step, *Cleanups, error) {
 	opts := common
 	switch {
 	case cfg.Email != "":
@@ -304,12 +306,14 @@ func homeboxSteps(cfg Config, common []client.ClientOption, cl *Cleanups) ([]Ste
 	}
 	var steps []Step
 	if cfg.Email != "" {
-		steps = append(steps, Step{Name: "userLogin", Run: func(ctx context.Context) error {
+		// A login opens a session on the server even in a read-only run
+		// (the last step closes it): Homebox has no other way to read
+		// with a password.
+		steps = append(steps, Step{Name: "userLogin (opens a session, closed at the end)", Run: func(ctx context.Context) error {
 			_, _, err := hb.UserLogin(ctx, cfg.Email, cfg.Password, false)
 			return err
 		}})
 	}
-	var key *homebox.APIKeyCreatedOut
 	steps = append(steps,
 		Step{Name: "getUserSelf", Run: func(ctx context.Context) error {
 			_, _, err := hb.GetUserSelf(ctx)
@@ -323,59 +327,44 @@ func homeboxSteps(cfg Config, common []client.ClientOption, cl *Cleanups) ([]Ste
 			_, _, err := hb.ListAPIKeys(ctx)
 			return err
 		}},
-	)
-	if cfg.Email != "" {
-		steps = append(steps, Step{Name: "userTokenRefresh: the new token replaces the old one", Run: func(ctx context.Context) error {
-			old := hb.Token()
-			if _, _, err := hb.UserTokenRefresh(ctx); err != nil {
-				return err
+		Step{Name: "error: no credential is 401", Refused: true, Run: func(ctx context.Context) error {
+			_, _, err := hb.GetUserSelf(ctx, client.WithoutAuth())
+			return wantStatus(err, http.StatusUnauthorized)
+		}},
+		Step{Name: "error: a wrong token is 401", Run: func(ctx context.Context) error {
+			_, _, err := hb.GetUserSelf(ctx, client.WithBearerToken("NOTAVALIDTOKEN2222222222AA"))
+			return wantStatus(err, http.StatusUnauthorized)
+		}},
+		Step{Name: "oidcLogin + oidcCallback: a redirect, or 404 where OIDC is off (reported)", Run: func(ctx context.Context) error {
+			_, _, lerr := hb.OIDCLogin(ctx)
+			_, _, cerr := hb.OIDCCallback(ctx, "conform-code", "conform-state")
+			if errors.Is(lerr, client.ErrNotFound) && errors.Is(cerr, client.ErrNotFound) {
+				return nil // OIDC is off on this server: the path reached is the 404
 			}
-			if hb.Token() == old {
-				return Behaviourf("the refreshed token is the old one")
+			if lerr != nil {
+				return lerr
 			}
-			if _, _, err := hb.GetUserSelf(ctx); err != nil {
-				return Behaviourf("the refreshed token does not work: %v", err)
-			}
-			return nil
-		}})
-	}
-	steps = append(steps,
-		Step{Name: "createApiKey + listApiKeys: the key is listed and works", Write: true, Run: func(ctx context.Context) error {
-			name := cfg.Prefix + "key"
-			k, _, err := hb.CreateAPIKey(ctx, homebox.APIKeyCreate{Name: name})
+			// On: a callback with a code the provider never issued is sent
+			// back to the app with an error, never logged in.
+			u, _, err := hb.OIDCCallback(ctx, "conform-code", "conform-state")
 			if err != nil {
 				return err
 			}
-			key = k
-			cl.Add("deleteApiKey "+name, func(ctx context.Context) error { _, err := hb.DeleteAPIKey(ctx, k.ID); return err })
-			list, _, err := hb.ListAPIKeys(ctx)
-			if err != nil {
-				return err
-			}
-			if !slices.ContainsFunc(list, func(x homebox.APIKeyOut) bool { return x.ID == k.ID }) {
-				return Behaviourf("created key %s is not listed", k.ID)
-			}
-			_, _, err = hb.GetUserSelf(ctx, client.WithAPIKey(k.Token))
-			if err != nil {
-				return Behaviourf("the new key does not authenticate: %v", err)
+			if !strings.Contains(u.RawQuery, "oidc_error") {
+				return Behaviourf("a made-up OIDC code was not refused: redirected to %s", u)
 			}
 			return nil
 		}},
-		Step{Name: "deleteApiKey: the key stops working", Write: true, Run: func(ctx context.Context) error {
-			if key == nil {
-				return Skip("needs the key createApiKey made")
-			}
-			if _, err := hb.DeleteAPIKey(ctx, key.ID); err != nil {
-				return err
-			}
-			cl.Forget("deleteApiKey " + cfg.Prefix + "key")
-			_, _, err := hb.GetUserSelf(ctx, client.WithAPIKey(key.Token))
-			if !errors.Is(err, client.ErrUnauthorized) {
-				return Behaviourf("a deleted key still authenticates (err %v)", err)
-			}
-			return nil
+		Step{Name: "forgotPassword: 204 for an unknown address (no enumeration)", Write: true, Run: func(ctx context.Context) error {
+			_, err := hb.ForgotPassword(ctx, cfg.Prefix+"nobody@example.invalid")
+			return err
+		}},
+		Step{Name: "resetPassword: a made-up token is refused with 400 (the e-mailed token cannot be had)", Write: true, Run: func(ctx context.Context) error {
+			_, err := hb.ResetPassword(ctx, "AAAAAAAAAAAAAAAAAAAAAAAAAA", "conform-Passw0rd")
+			return wantStatus(err, http.StatusBadRequest)
 		}},
 	)
+	steps = append(steps, homeboxAccountSteps(cfg, common, hc, cl)...)
 	if cfg.Email != "" {
 		steps = append(steps, Step{Name: "userLogout (the session this run opened)", Run: func(ctx context.Context) error {
 			_, err := hb.UserLogout(ctx)
@@ -383,6 +372,278 @@ func homeboxSteps(cfg Config, common []client.ClientOption, cl *Cleanups) ([]Ste
 		}})
 	}
 	return steps, cl, nil
+}
+
+// homeboxAccountSteps run every write operation on an account of the
+// run's own (registered, used, deleted), never on the one given.
+func homeboxAccountSteps(cfg Config, common []client.ClientOption, hc *http.Client, cl *Cleanups) []Step {
+	email := cfg.Prefix + "user@example.com"
+	password, second := "conform-Passw0rd-1", "conform-Passw0rd-2"
+	current := password
+	session := func() (*client.Homebox, error) { return client.NewHomebox(common...) }
+	a, _ := session() // the run's main session
+	var key *homebox.APIKeyCreatedOut
+	server := strings.TrimRight(cfg.URL, "/")
+	return []Step{
+		{Name: "registerNewUser with \"token\": null is 204 (null is the zero value)", Write: true, Run: func(ctx context.Context) error {
+			status, body, err := rawJSON(ctx, hc, http.MethodPost, server+"/api/v1/users/register", "",
+				fmt.Sprintf(`{"name":%q,"email":%q,"password":%q,"token":null}`, cfg.Prefix+"user", email, password))
+			if err != nil {
+				return err
+			}
+			if status != http.StatusNoContent {
+				return Behaviourf("register with \"token\": null answered %d %s", status, body)
+			}
+			cl.Add("deleteAccount "+email, func(ctx context.Context) error {
+				c, err := session()
+				if err != nil {
+					return err
+				}
+				if _, _, err := c.UserLogin(ctx, email, current, false); err != nil {
+					return err
+				}
+				_, err = c.DeleteAccount(ctx)
+				return err
+			})
+			return nil
+		}},
+		{Name: "error: registerNewUser with the same e-mail is refused", Write: true, Run: func(ctx context.Context) error {
+			_, err := a.RegisterNewUser(ctx, homebox.UserRegistration{Name: "again", Email: strings.ToUpper(email), Password: password})
+			var ae *client.APIError
+			if !errors.As(err, &ae) {
+				return Behaviourf("a second account with the same e-mail (other case) was accepted (err %v)", err)
+			}
+			return nil
+		}},
+		{Name: "error: registerNewUser with a malformed body is refused", Write: true, Refused: true, Run: func(ctx context.Context) error {
+			status, body, err := rawJSON(ctx, hc, http.MethodPost, server+"/api/v1/users/register", "", `{"name":`)
+			if err != nil {
+				return err
+			}
+			if status < 400 {
+				return Behaviourf("a malformed body was accepted: %d %s", status, body)
+			}
+			return nil
+		}},
+		{Name: "error: userLogin with a wrong password is 401", Write: true, Run: func(ctx context.Context) error {
+			_, _, err := a.UserLogin(ctx, email, "not-the-password", false)
+			return wantStatus(err, http.StatusUnauthorized)
+		}},
+		{Name: "userLogin + updateAccount + getUserSelf: the change reads back", Write: true, Run: func(ctx context.Context) error {
+			if _, _, err := a.UserLogin(ctx, email, current, false); err != nil {
+				return err
+			}
+			name := cfg.Prefix + "renamed"
+			u, _, err := a.UpdateAccount(ctx, homebox.UserUpdate{Name: name, Email: email})
+			if err != nil {
+				return err
+			}
+			me, _, err := a.GetUserSelf(ctx)
+			if err != nil {
+				return err
+			}
+			if u.Name != name || me.Name != name {
+				return Behaviourf("renamed to %q, answered %q, read back %q", name, u.Name, me.Name)
+			}
+			return nil
+		}},
+		{Name: "updateUserSettings + getUserSettings: the object is replaced whole", Write: true, Run: func(ctx context.Context) error {
+			if _, _, err := a.UpdateUserSettings(ctx, homebox.UserSettings{"a": "1", "b": "2"}); err != nil {
+				return err
+			}
+			if _, _, err := a.UpdateUserSettings(ctx, homebox.UserSettings{"b": "3"}); err != nil {
+				return err
+			}
+			got, _, err := a.GetUserSettings(ctx)
+			if err != nil {
+				return err
+			}
+			if _, merged := got["a"]; merged || fmt.Sprint(got["b"]) != "3" {
+				return Behaviourf("settings after replacing {a,b} with {b:3}: %v", got)
+			}
+			return nil
+		}},
+		{Name: "userTokenRefresh: the old token stops working, the new one works", Write: true, Run: func(ctx context.Context) error {
+			old := a.Token()
+			if _, _, err := a.UserTokenRefresh(ctx); err != nil {
+				return err
+			}
+			if _, _, err := a.GetUserSelf(ctx); err != nil {
+				return Behaviourf("the refreshed token does not work: %v", err)
+			}
+			_, _, err := a.GetUserSelf(ctx, client.WithBearerToken(old))
+			if !errors.Is(err, client.ErrUnauthorized) {
+				return Behaviourf("the token used to refresh still works after the refresh (err %v)", err)
+			}
+			return nil
+		}},
+		{Name: "changePassword: the other sessions end, this one stays", Write: true, Run: func(ctx context.Context) error {
+			b, _ := session()
+			if _, _, err := b.UserLogin(ctx, email, current, false); err != nil {
+				return err
+			}
+			if _, err := a.ChangePassword(ctx, current, second); err != nil {
+				return err
+			}
+			current = second
+			if _, _, err := a.GetUserSelf(ctx); err != nil {
+				return Behaviourf("the session that changed the password ended: %v", err)
+			}
+			_, _, err := b.GetUserSelf(ctx)
+			if !errors.Is(err, client.ErrUnauthorized) {
+				return Behaviourf("another session still works after a password change (err %v)", err)
+			}
+			return nil
+		}},
+		{Name: "error: changePassword with a wrong current password is refused", Write: true, Run: func(ctx context.Context) error {
+			_, err := a.ChangePassword(ctx, "not-the-password", "conform-Passw0rd-3")
+			var ae *client.APIError
+			if !errors.As(err, &ae) {
+				return Behaviourf("a wrong current password was accepted (err %v)", err)
+			}
+			return nil
+		}},
+		{Name: "createApiKey without expiresAt: listed, works, expires in 30 days on builds after v0.26.2", Write: true, Run: func(ctx context.Context) error {
+			start := time.Now()
+			k, _, err := a.CreateAPIKey(ctx, homebox.APIKeyCreate{Name: cfg.Prefix + "key"})
+			if err != nil {
+				return err
+			}
+			key = k
+			list, _, err := a.ListAPIKeys(ctx)
+			if err != nil {
+				return err
+			}
+			if !slices.ContainsFunc(list, func(x homebox.APIKeyOut) bool { return x.ID == k.ID }) {
+				return Behaviourf("created key %s is not listed", k.ID)
+			}
+			if _, _, err := a.GetUserSelf(ctx, client.WithAPIKey(k.Token)); err != nil {
+				return Behaviourf("the new key does not authenticate: %v", err)
+			}
+			// v0.26.2 stores no expiry; later builds 30 days. Anything
+			// else is a change to report.
+			if k.ExpiresAt != nil {
+				if d := k.ExpiresAt.Sub(start); d < 30*24*time.Hour-time.Hour || d > 30*24*time.Hour+time.Hour {
+					return Behaviourf("a key created without expiresAt expires in %s, not 30 days", d.Round(time.Minute))
+				}
+			}
+			return nil
+		}},
+		{Name: "error: userTokenRefresh and userLogout with an API key are 400", Write: true, Run: func(ctx context.Context) error {
+			if key == nil {
+				return Skip("needs the key createApiKey made")
+			}
+			_, _, err := a.UserTokenRefresh(ctx, client.WithAPIKey(key.Token))
+			if err := wantStatus(err, http.StatusBadRequest); err != nil {
+				return err
+			}
+			status, body, err := rawJSON(ctx, hc, http.MethodPost, server+"/api/v1/users/logout", bearerOf(key.Token), "")
+			if err != nil {
+				return err
+			}
+			if status != http.StatusBadRequest {
+				return Behaviourf("logout with an API key answered %d %s", status, body)
+			}
+			return nil
+		}},
+		{Name: "error: createApiKey with an empty name is 422", Write: true, Refused: true, Run: func(ctx context.Context) error {
+			_, _, err := a.CreateAPIKey(ctx, homebox.APIKeyCreate{Name: ""})
+			return wantStatus(err, http.StatusUnprocessableEntity)
+		}},
+		{Name: "deleteApiKey: the key stops working", Write: true, Run: func(ctx context.Context) error {
+			if key == nil {
+				return Skip("needs the key createApiKey made")
+			}
+			if _, err := a.DeleteAPIKey(ctx, key.ID); err != nil {
+				return err
+			}
+			_, _, err := a.GetUserSelf(ctx, client.WithAPIKey(key.Token))
+			if !errors.Is(err, client.ErrUnauthorized) {
+				return Behaviourf("a deleted key still authenticates (err %v)", err)
+			}
+			return nil
+		}},
+		{Name: "userLogoutAll: every session ends (404 on v0.26.2, reported)", Write: true, Run: func(ctx context.Context) error {
+			b, _ := session()
+			if _, _, err := b.UserLogin(ctx, email, current, false); err != nil {
+				return err
+			}
+			_, err := a.UserLogoutAll(ctx)
+			if errors.Is(err, client.ErrNotFound) {
+				return nil // v0.26.2 has no such route: the path reached is the 404
+			}
+			if err != nil {
+				return err
+			}
+			_, _, err = b.GetUserSelf(ctx)
+			if !errors.Is(err, client.ErrUnauthorized) {
+				return Behaviourf("another session still works after logout-all (err %v)", err)
+			}
+			return nil
+		}},
+		{Name: "deleteAccount: the account is gone, its e-mail can log in no more", Write: true, Run: func(ctx context.Context) error {
+			if _, _, err := a.UserLogin(ctx, email, current, false); err != nil {
+				return err
+			}
+			if _, err := a.DeleteAccount(ctx); err != nil {
+				return err
+			}
+			cl.Forget("deleteAccount " + email)
+			_, _, err := a.UserLogin(ctx, email, current, false)
+			if !errors.Is(err, client.ErrUnauthorized) {
+				return Behaviourf("a deleted account still logs in (err %v)", err)
+			}
+			return nil
+		}},
+	}
+}
+
+// wantStatus is nil when err is an *APIError of status, a Behaviour
+// saying what came instead otherwise.
+func wantStatus(err error, status int) error {
+	var ae *client.APIError
+	if errors.As(err, &ae) && ae.StatusCode == status {
+		return nil
+	}
+	if ae != nil {
+		return Behaviourf("want %d, the server answered %d %s", status, ae.StatusCode, ae.Message)
+	}
+	return Behaviourf("want %d, got %v", status, err)
+}
+
+func bearerOf(tok string) string {
+	if strings.HasPrefix(tok, "Bearer ") {
+		return tok
+	}
+	return "Bearer " + tok
+}
+
+// rawJSON sends a request the facade cannot express (a JSON null, a
+// malformed body) through the run's client, so that it is validated and
+// recorded like the others; it returns the status and the body.
+func rawJSON(ctx context.Context, hc *http.Client, method, url, auth, body string) (int, string, error) {
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
+	if err != nil {
+		return 0, "", err
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	req.Header.Set("User-Agent", "userapis-conform/"+client.Version)
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	return resp.StatusCode, string(b), err
 }
 
 func vectaraSteps(cfg Config, common []client.ClientOption, cl *Cleanups) ([]Step, *Cleanups, error) {
