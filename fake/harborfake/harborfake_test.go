@@ -1282,3 +1282,31 @@ func TestHarborTimestampsHaveMilliseconds(t *testing.T) {
 		}
 	}
 }
+
+// TestHarborNullIsTheZeroValue: go-swagger's binding takes JSON null as
+// the field's zero value, then the handler judges it (REAL-SERVER, third
+// run).
+func TestHarborNullIsTheZeroValue(t *testing.T) {
+	h := newHarness(t)
+	resp, _ := h.rawAdmin(t, http.MethodPost, "/api/v2.0/users", `{"username":"nul1","email":"nul1@example.com","realname":"Nul","password":"Passw0rd-nul","comment":null}`)
+	assert.Equal(t, http.StatusCreated, resp.StatusCode, "comment null")
+	resp, e := h.rawAdmin(t, http.MethodPost, "/api/v2.0/users", `{"username":"nul2","email":"nul2@example.com","realname":null,"password":"Passw0rd-nul"}`)
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode, "realname null")
+	assert.Equal(t, "realname with illegal length", e.Errors[0].Message)
+	resp, e = h.rawAdmin(t, http.MethodPost, "/api/v2.0/users", `{"username":"nul3","email":null,"realname":"Nul","password":"Passw0rd-nul"}`)
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode, "email null")
+	assert.Equal(t, "email can't be empty", e.Errors[0].Message)
+
+	ctx := context.Background()
+	admin := h.admin(t)
+	_, err := admin.SetUserSysAdmin(ctx, h.srv.UserID, true)
+	require.NoError(t, err)
+	resp, _ = h.rawAdmin(t, http.MethodPut, fmt.Sprintf("/api/v2.0/users/%d/sysadmin", h.srv.UserID), `{"sysadmin_flag":null}`)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "sysadmin_flag null")
+	u, _, err := admin.GetUser(ctx, h.srv.UserID)
+	require.NoError(t, err)
+	assert.False(t, u.SysadminFlag, "null sets false")
+	resp, e = h.rawAdmin(t, http.MethodPut, fmt.Sprintf("/api/v2.0/users/%d/password", h.srv.UserID), `{"new_password":null}`)
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode, "new_password null")
+	assert.Contains(t, e.Errors[0].Message, "the password or secret must be 8-128")
+}

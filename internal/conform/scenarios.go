@@ -5,10 +5,13 @@ package conform
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -58,7 +61,7 @@ func Scenario(service string, cfg Config, hc *http.Client) ([]Step, *Cleanups, e
 	case "kipu":
 		return kipuSteps(cfg, common, cl)
 	case "harbor":
-		return harborSteps(cfg, common, cl)
+		return harborSteps(cfg, common, hc, cl)
 	case "homebox":
 		return homeboxSteps(cfg, common, hc, cl)
 	case "vectara":
@@ -185,7 +188,7 @@ func kipuSteps(cfg Config, common []client.ClientOption, cl *Cleanups) ([]Step, 
 	return steps, cl, nil
 }
 
-func harborSteps(cfg Config, common []client.ClientOption, cl *Cleanups) ([]Step, *Cleanups, error) {
+func harborSteps(cfg Config, common []client.ClientOption, hc *http.Client, cl *Cleanups) ([]Step, *Cleanups, error) {
 	if cfg.Username == "" {
 		return nil, nil, errors.New("harbor needs -username and -password")
 	}
@@ -194,16 +197,34 @@ func harborSteps(cfg Config, common []client.ClientOption, cl *Cleanups) ([]Step
 		return nil, nil, err
 	}
 	var me *harbor.UserResp
-	var id int64
-	name := cfg.Prefix + "user"
+	admin := func() error {
+		if me == nil {
+			return errors.New("needs getCurrentUserInfo")
+		}
+		if !me.SysadminFlag {
+			return Skip("needs a system admin")
+		}
+		return nil
+	}
+	server := strings.TrimRight(cfg.URL, "/")
 	steps := []Step{
 		{Name: "getCurrentUserInfo", Run: func(ctx context.Context) error {
 			u, _, err := h.GetCurrentUserInfo(ctx)
 			me = u
 			return err
 		}},
-		{Name: "getCurrentUserPermissions", Run: func(ctx context.Context) error {
-			_, _, err := h.GetCurrentUserPermissions(ctx, nil)
+		{Name: "getCurrentUserPermissions: none without a scope; /system and /project/1 (relative)", Run: func(ctx context.Context) error {
+			none, _, err := h.GetCurrentUserPermissions(ctx, nil)
+			if err != nil {
+				return err
+			}
+			if len(none) != 0 {
+				return Behaviourf("without a scope: %d permissions, want none", len(none))
+			}
+			if _, _, err := h.GetCurrentUserPermissions(ctx, &harbor.GetCurrentUserPermissionsParams{Scope: client.Ptr("/system")}); err != nil {
+				return err
+			}
+			_, _, err = h.GetCurrentUserPermissions(ctx, &harbor.GetCurrentUserPermissionsParams{Scope: client.Ptr("/project/1"), Relative: client.Ptr(true)})
 			return err
 		}},
 		{Name: "getUser: the current user reads back", Run: func(ctx context.Context) error {
@@ -219,27 +240,9 @@ func harborSteps(cfg Config, common []client.ClientOption, cl *Cleanups) ([]Step
 			}
 			return nil
 		}},
-		{Name: "searchUsers: the current user is found", Run: func(ctx context.Context) error {
-			if me == nil {
-				return errors.New("needs getCurrentUserInfo")
-			}
-			found, _, err := h.SearchUsers(ctx, me.Username, nil)
-			if err != nil {
-				return err
-			}
-			// Harbor counts matches as listUsers does, which leaves out the
-			// built-in admin (user 1): a search matching only it is empty.
-			if me.UserID == 1 {
-				return Skip("Harbor's search leaves out the built-in admin")
-			}
-			if !slices.ContainsFunc(found, func(u harbor.UserSearchRespItem) bool { return u.UserID == me.UserID }) {
-				return Behaviourf("searchUsers(%q) does not find user %d", me.Username, me.UserID)
-			}
-			return nil
-		}},
 		{Name: "listUsers (paging): each user once", Run: func(ctx context.Context) error {
-			if me != nil && !me.SysadminFlag {
-				return Skip("listing users needs a system admin")
+			if err := admin(); err != nil {
+				return err
 			}
 			return eachOnce(cfg.MaxPages*cfg.PageSize, func(yield func(string, error) bool) {
 				for u, err := range h.ListUsersIter(ctx, &harbor.ListUsersParams{PageSize: client.Ptr(int64(cfg.PageSize))}) {
@@ -249,23 +252,160 @@ func harborSteps(cfg Config, common []client.ClientOption, cl *Cleanups) ([]Step
 				}
 			})
 		}},
-		{Name: "createUser + getUser: the user reads back", Write: true, Run: func(ctx context.Context) error {
-			if me != nil && !me.SysadminFlag {
-				return Skip("creating users needs a system admin")
+		{Name: "error: a wrong password is 401", Run: func(ctx context.Context) error {
+			_, _, err := h.GetCurrentUserInfo(ctx, client.WithBasicAuth(cfg.Username, "not-the-password-1A"))
+			return wantStatus(err, http.StatusUnauthorized)
+		}},
+		{Name: "error: an unknown user is 404", Run: func(ctx context.Context) error {
+			if err := admin(); err != nil {
+				return err
 			}
-			email := name + "@example.com"
-			var err error
-			id, _, err = h.CreateUser(ctx, harbor.UserCreationReq{Username: name, Email: email, Realname: name, Password: "Conform-" + cfg.Prefix + "1a"})
+			_, _, err := h.GetUser(ctx, 987654321)
+			return wantStatus(err, http.StatusNotFound)
+		}},
+		{Name: "error: a malformed q is 400", Run: func(ctx context.Context) error {
+			if err := admin(); err != nil {
+				return err
+			}
+			_, _, err := h.ListUsers(ctx, &harbor.ListUsersParams{Q: client.Ptr(harbor.Query("username=~"))})
+			return wantStatus(err, http.StatusBadRequest)
+		}},
+		{Name: "error: page_size over 100 is 422", Refused: true, Run: func(ctx context.Context) error {
+			if err := admin(); err != nil {
+				return err
+			}
+			// The facade refuses it before sending: the raw request.
+			status, body, err := rawJSON(ctx, hc, http.MethodGet, server+"/api/v2.0/users?page_size=101", "Basic "+basic(cfg.Username, cfg.Password), "")
 			if err != nil {
 				return err
 			}
-			cl.Add("deleteUser "+name, func(ctx context.Context) error { _, err := h.DeleteUser(ctx, id); return err })
+			if status != http.StatusUnprocessableEntity {
+				return Behaviourf("page_size=101 answered %d %s", status, body)
+			}
+			return nil
+		}},
+		{Name: "setCliSecret: 412 under db_auth, 404 for a user without OIDC metadata (the path a run can reach)", Write: true, Run: func(ctx context.Context) error {
+			if me == nil {
+				return errors.New("needs getCurrentUserInfo")
+			}
+			_, err := h.SetCliSecret(ctx, me.UserID, "Conform-Cli-1a")
+			var ae *client.APIError
+			if errors.As(err, &ae) && (ae.StatusCode == http.StatusPreconditionFailed || ae.StatusCode == http.StatusNotFound) {
+				return nil
+			}
+			if err == nil {
+				return Behaviourf("setCliSecret changed the CLI secret of %s, which this run cannot undo", me.Username)
+			}
+			return err
+		}},
+	}
+	steps = append(steps, harborUserSteps(cfg, common, h, hc, admin, cl)...)
+	return steps, cl, nil
+}
+
+// harborUserSteps create users of the run's own (as a system admin) and
+// take them through every write operation, the errors around them and
+// the behaviours that surprise users.
+func harborUserSteps(cfg Config, common []client.ClientOption, h *client.Harbor, hc *http.Client, admin func() error, cl *Cleanups) []Step {
+	name := cfg.Prefix + "user"
+	second := cfg.Prefix + "user2"
+	password, newPassword := "Conform-Passw0rd-1", "Conform-Passw0rd-2"
+	var id, id2 int64
+	create := func(ctx context.Context, user string) (int64, error) {
+		id, _, err := h.CreateUser(ctx, harbor.UserCreationReq{Username: user, Email: user + "@example.com", Realname: user, Password: password})
+		if err == nil {
+			cl.Add("deleteUser "+user, func(ctx context.Context) error { _, err := h.DeleteUser(ctx, id); return err })
+		}
+		return id, err
+	}
+	server := strings.TrimRight(cfg.URL, "/")
+	return []Step{
+		{Name: "createUser + getUser: the user reads back", Write: true, Run: func(ctx context.Context) error {
+			if err := admin(); err != nil {
+				return err
+			}
+			var err error
+			if id, err = create(ctx, name); err != nil {
+				return err
+			}
 			u, _, err := h.GetUser(ctx, id)
 			if err != nil {
 				return err
 			}
-			if u.Username != name || u.Email == nil || *u.Email != email {
-				return Behaviourf("created %s <%s>, read back %s <%v>", name, email, u.Username, deref(u.Email))
+			if u.Username != name || deref(u.Email) != name+"@example.com" {
+				return Behaviourf("created %s, read back %s <%v>", name, u.Username, deref(u.Email))
+			}
+			return nil
+		}},
+		{Name: "error: createUser with a taken name is 409, and uses up an id", Write: true, Run: func(ctx context.Context) error {
+			if id == 0 {
+				return Skip("needs the user createUser made")
+			}
+			_, _, err := h.CreateUser(ctx, harbor.UserCreationReq{Username: name, Email: name + "@example.com", Realname: name, Password: password})
+			if err := wantStatus(err, http.StatusConflict); err != nil {
+				return err
+			}
+			if id2, err = create(ctx, second); err != nil {
+				return err
+			}
+			if id2 != id+2 {
+				return Behaviourf("after user %d and a refused duplicate, the next user is %d (v2.15.2: %d, the 409 used up an id)", id, id2, id+2)
+			}
+			return nil
+		}},
+		{Name: "createUser with \"comment\": null is 201 (null is the zero value)", Write: true, Run: func(ctx context.Context) error {
+			if err := admin(); err != nil {
+				return err
+			}
+			user := cfg.Prefix + "user3"
+			auth := "Basic " + basic(cfg.Username, cfg.Password)
+			status, body, err := rawJSON(ctx, hc, http.MethodPost, server+"/api/v2.0/users", auth,
+				fmt.Sprintf(`{"username":%q,"email":%q,"realname":%q,"password":%q,"comment":null}`, user, user+"@example.com", user, password))
+			if err != nil {
+				return err
+			}
+			if status != http.StatusCreated {
+				return Behaviourf("createUser with \"comment\": null answered %d %s", status, body)
+			}
+			found, _, err := h.ListUsers(ctx, &harbor.ListUsersParams{Q: client.Ptr(harbor.Query("username=" + user))})
+			if err != nil {
+				return err
+			}
+			for _, u := range found {
+				cl.Add("deleteUser "+user, func(ctx context.Context) error { _, err := h.DeleteUser(ctx, u.UserID); return err })
+			}
+			return nil
+		}},
+		{Name: "error: createUser with a weak password is 400", Write: true, Run: func(ctx context.Context) error {
+			if err := admin(); err != nil {
+				return err
+			}
+			_, _, err := h.CreateUser(ctx, harbor.UserCreationReq{Username: cfg.Prefix + "weak", Email: cfg.Prefix + "weak@example.com", Realname: "weak", Password: "weak"})
+			return wantStatus(err, http.StatusBadRequest)
+		}},
+		{Name: "searchUsers: finds the run's users, and ignores page (v2.15.2)", Write: true, Run: func(ctx context.Context) error {
+			if id2 == 0 {
+				return Skip("needs the two users the steps before made")
+			}
+			one, _, err := h.SearchUsers(ctx, name, &harbor.SearchUsersParams{PageSize: client.Ptr(int64(1)), Page: client.Ptr(int64(1))})
+			if err != nil {
+				return err
+			}
+			// The facade refuses page > 1 for a search (it does not page):
+			// the raw request shows what the server does with it.
+			status, body, err := rawJSON(ctx, hc, http.MethodGet, server+"/api/v2.0/users/search?page=2&page_size=1&username="+url.QueryEscape(name), "Basic "+basic(cfg.Username, cfg.Password), "")
+			if err != nil {
+				return err
+			}
+			var two []harbor.UserSearchRespItem
+			if status != http.StatusOK || json.Unmarshal([]byte(body), &two) != nil {
+				return Behaviourf("search page 2 answered %d %s", status, body)
+			}
+			if len(one) != 1 || len(two) != 1 {
+				return Behaviourf("search %q, one per page: page 1 %d item(s), page 2 %d", name, len(one), len(two))
+			}
+			if one[0].UserID != two[0].UserID {
+				return Behaviourf("searchUsers now honours page (page 2 gave user %d, page 1 user %d): Harbor v2.15.2 returned the first match again", two[0].UserID, one[0].UserID)
 			}
 			return nil
 		}},
@@ -285,8 +425,92 @@ func harborSteps(cfg Config, common []client.ClientOption, cl *Cleanups) ([]Step
 			}
 			return nil
 		}},
+		{Name: "setUserSysAdmin: the grant shows in getUser, and is taken back", Write: true, Run: func(ctx context.Context) error {
+			if id == 0 {
+				return Skip("needs the user createUser made")
+			}
+			if _, err := h.SetUserSysAdmin(ctx, id, true); err != nil {
+				return err
+			}
+			u, _, err := h.GetUser(ctx, id)
+			if err != nil {
+				return err
+			}
+			if !u.SysadminFlag {
+				return Behaviourf("after setUserSysAdmin(true) getUser says sysadmin_flag false")
+			}
+			if _, err := h.SetUserSysAdmin(ctx, id, false); err != nil {
+				return err
+			}
+			u, _, err = h.GetUser(ctx, id)
+			if err != nil {
+				return err
+			}
+			if u.SysadminFlag {
+				return Behaviourf("after setUserSysAdmin(false) getUser says sysadmin_flag true")
+			}
+			return nil
+		}},
+		{Name: "updateUserPassword (as admin): the new password works, the old one not", Write: true, Run: func(ctx context.Context) error {
+			if id == 0 {
+				return Skip("needs the user createUser made")
+			}
+			if _, err := h.UpdateUserPassword(ctx, id, harbor.PasswordReq{NewPassword: newPassword}); err != nil {
+				return err
+			}
+			if _, _, err := h.GetCurrentUserInfo(ctx, client.WithBasicAuth(name, newPassword)); err != nil {
+				return Behaviourf("the new password does not authenticate: %v", err)
+			}
+			_, _, err := h.GetCurrentUserInfo(ctx, client.WithBasicAuth(name, password))
+			return wantStatus(err, http.StatusUnauthorized)
+		}},
+		{Name: "error: updateUserPassword to the same password is 400, a wrong old password 403", Write: true, Run: func(ctx context.Context) error {
+			if id == 0 {
+				return Skip("needs the user createUser made")
+			}
+			_, err := h.UpdateUserPassword(ctx, id, harbor.PasswordReq{NewPassword: newPassword})
+			if err := wantStatus(err, http.StatusBadRequest); err != nil {
+				return err
+			}
+			_, err = h.UpdateUserPassword(ctx, id, harbor.PasswordReq{OldPassword: client.Ptr("Not-the-0ld-one"), NewPassword: "Conform-Passw0rd-3"}, client.WithBasicAuth(name, newPassword))
+			return wantStatus(err, http.StatusForbidden)
+		}},
+		{Name: "error: a user who is no admin is refused listUsers and setUserSysAdmin with 403", Write: true, Run: func(ctx context.Context) error {
+			if id == 0 {
+				return Skip("needs the user createUser made")
+			}
+			as := client.WithBasicAuth(name, newPassword)
+			_, _, err := h.ListUsers(ctx, nil, as)
+			if err := wantStatus(err, http.StatusForbidden); err != nil {
+				return err
+			}
+			_, err = h.SetUserSysAdmin(ctx, id, true, as)
+			return wantStatus(err, http.StatusForbidden)
+		}},
+		{Name: "deleteUser: the user is gone (getUser 404)", Write: true, Run: func(ctx context.Context) error {
+			for _, x := range []struct {
+				id   int64
+				name string
+			}{{id2, second}, {id, name}} {
+				if x.id == 0 {
+					continue
+				}
+				if _, err := h.DeleteUser(ctx, x.id); err != nil {
+					return err
+				}
+				cl.Forget("deleteUser " + x.name)
+				_, _, err := h.GetUser(ctx, x.id)
+				if err := wantStatus(err, http.StatusNotFound); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
 	}
-	return steps, cl, nil
+}
+
+func basic(user, password string) string {
+	return base64.StdEncoding.EncodeToString([]byte(user + ":" + password))
 }
 
 func homeboxSteps(cfg Config, common []client.ClientOption, hc *http.Client, cl *Cleanups) ([]Step, *Cleanups, error) {
