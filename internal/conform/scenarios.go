@@ -4,6 +4,7 @@
 package conform
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -19,6 +20,7 @@ import (
 	"github.com/userapis/userapis-go/client"
 	"github.com/userapis/userapis-go/gen/harbor"
 	"github.com/userapis/userapis-go/gen/homebox"
+	"github.com/userapis/userapis-go/gen/kipu"
 	"github.com/userapis/userapis-go/gen/vectara"
 )
 
@@ -59,27 +61,31 @@ func Scenario(service string, cfg Config, hc *http.Client) ([]Step, *Cleanups, e
 	common := []client.ClientOption{client.WithBaseURL(cfg.URL), client.WithHTTPClient(hc), client.WithUserAgent("userapis-conform/" + client.Version)}
 	switch service {
 	case "kipu":
-		return kipuSteps(cfg, common, cl)
+		return kipuSteps(cfg, common, hc, cl)
 	case "harbor":
 		return harborSteps(cfg, common, hc, cl)
 	case "homebox":
 		return homeboxSteps(cfg, common, hc, cl)
 	case "vectara":
-		return vectaraSteps(cfg, common, cl)
+		return vectaraSteps(cfg, common, hc, cl)
 	}
 	return nil, nil, fmt.Errorf("unknown service %q (want one of %s)", service, strings.Join(Services, ", "))
 }
 
-func kipuSteps(cfg Config, common []client.ClientOption, cl *Cleanups) ([]Step, *Cleanups, error) {
+func kipuSteps(cfg Config, common []client.ClientOption, hc *http.Client, cl *Cleanups) ([]Step, *Cleanups, error) {
 	opts := common
+	var kipuAuth string // the credential header, for the raw requests
 	switch {
 	case cfg.BearerToken != "":
 		opts = append(opts, client.WithBearerToken(cfg.BearerToken))
+		kipuAuth = "Authorization: Bearer " + cfg.BearerToken
 	case cfg.Token != "":
 		opts = append(opts, client.WithPersonalAccessToken(cfg.Token))
+		kipuAuth = "X-Auth-Token: " + cfg.Token
 	default:
 		return nil, nil, errors.New("kipu needs -token (a personal access token) or -bearer-token")
 	}
+	server := baseOf(cfg.URL, "/user-service")
 	k, err := client.NewKipu(opts...)
 	if err != nil {
 		return nil, nil, err
@@ -184,6 +190,153 @@ func kipuSteps(cfg Config, common []client.ClientOption, cl *Cleanups) ([]Step, 
 			}
 			return nil
 		}},
+		{Name: "searchUsers + getUserRegistrationStatus: the current user is found and registered", Run: func(ctx context.Context) error {
+			me, _, err := k.GetCurrentUser(ctx)
+			if err != nil {
+				return err
+			}
+			if q := deref(me.Username); q != "" {
+				found, _, err := k.SearchUsers(ctx, q)
+				if err != nil {
+					return err
+				}
+				if !slices.ContainsFunc(found, func(u kipu.UserSearchDto) bool { return u.ID == me.ID }) {
+					return Behaviourf("searchUsers(%q) does not find the current user", q)
+				}
+			}
+			if email := deref(me.Email); email != "" {
+				st, _, err := k.GetUserRegistrationStatus(ctx, email)
+				if err != nil {
+					return err
+				}
+				if st.Status == kipu.RegistrationResponseStatusNOTFOUND {
+					return Behaviourf("getUserRegistrationStatus(current user) = %v", st.Status)
+				}
+			}
+			st, _, err := k.GetUserRegistrationStatus(ctx, cfg.Prefix+"nobody@example.invalid")
+			if err != nil {
+				return err
+			}
+			if st.Status != kipu.RegistrationResponseStatusNOTFOUND {
+				return Behaviourf("an unknown e-mail's status is %v, want NOT_FOUND", st.Status)
+			}
+			return nil
+		}},
+		{Name: "error: no credential and a wrong token are 401", Refused: true, Run: func(ctx context.Context) error {
+			_, _, err := k.GetCurrentUser(ctx, client.WithoutAuth())
+			if err := wantStatus(err, http.StatusUnauthorized); err != nil {
+				return err
+			}
+			_, _, err = k.GetCurrentUser(ctx, client.WithPersonalAccessToken("kqh_not_a_token_0000000000"))
+			return wantStatus(err, http.StatusUnauthorized)
+		}},
+		{Name: "error: an unknown user is 404 (getUserById), false (checkUserExists)", Run: func(ctx context.Context) error {
+			const nobody = "00000000-0000-4000-8000-000000000000"
+			_, _, err := k.GetUserByID(ctx, nobody)
+			if err := wantStatus(err, http.StatusNotFound); err != nil {
+				return err
+			}
+			ok, _, err := k.CheckUserExists(ctx, nobody)
+			if err != nil {
+				return err
+			}
+			if ok {
+				return Behaviourf("checkUserExists(%s) = true", nobody)
+			}
+			return nil
+		}},
+		{Name: "error: deleting an unknown token is 404", Write: true, Run: func(ctx context.Context) error {
+			_, err := k.DeletePersonalAccessToken(ctx, "00000000-0000-4000-8000-000000000000")
+			return wantStatus(err, http.StatusNotFound)
+		}},
+		{Name: "error: a malformed profile update is 400", Write: true, Refused: true, Run: func(ctx context.Context) error {
+			status, body, err := rawJSON(ctx, hc, http.MethodPut, server+"/user-service/me", kipuAuth, `{"about":`)
+			if err != nil {
+				return err
+			}
+			if status != http.StatusBadRequest {
+				return Behaviourf("a malformed body answered %d %s", status, body)
+			}
+			return nil
+		}},
+		{Name: "updateCurrentUser: the change reads back, then the profile is restored", Write: true, Run: func(ctx context.Context) error {
+			before, _, err := k.GetCurrentUser(ctx)
+			if err != nil {
+				return err
+			}
+			restore := kipu.UpdateUserRequest{About: before.About, CurrentPosition: before.CurrentPosition, Homepage: before.Homepage}
+			cl.Add("restore profile", func(ctx context.Context) error { _, _, err := k.UpdateCurrentUser(ctx, restore); return err })
+			about := cfg.Prefix + "about"
+			if _, _, err := k.UpdateCurrentUser(ctx, kipu.UpdateUserRequest{About: &about, CurrentPosition: before.CurrentPosition, Homepage: before.Homepage}); err != nil {
+				return err
+			}
+			after, _, err := k.GetCurrentUser(ctx)
+			if err != nil {
+				return err
+			}
+			if deref(after.About) != about {
+				return Behaviourf("about reads back %q", deref(after.About))
+			}
+			if _, _, err := k.UpdateCurrentUser(ctx, restore); err != nil {
+				return err
+			}
+			cl.Forget("restore profile")
+			return nil
+		}},
+		{Name: "updateCurrentUserProfileImage + deleteCurrentUserProfileImage: the image reads back, then is restored", Write: true, Run: func(ctx context.Context) error {
+			me, _, err := k.GetCurrentUser(ctx)
+			if err != nil {
+				return err
+			}
+			old, _, err := k.GetUserProfileImage(ctx, me.ID)
+			if err != nil {
+				return err
+			}
+			restore := func(ctx context.Context) error {
+				if old == nil {
+					_, err := k.DeleteCurrentUserProfileImage(ctx)
+					return err
+				}
+				mt, data, err := client.ParseDataURI(*old)
+				if err != nil {
+					return err
+				}
+				_, err = k.UpdateCurrentUserProfileImage(ctx, "restored"+extension(mt), bytes.NewReader(data))
+				return err
+			}
+			cl.Add("restore profile image", restore)
+			if _, err := k.UpdateCurrentUserProfileImage(ctx, cfg.Prefix+"image.png", bytes.NewReader(onePixelPNG)); err != nil {
+				return err
+			}
+			img, _, err := k.GetUserProfileImage(ctx, me.ID)
+			if err != nil {
+				return err
+			}
+			if img == nil {
+				return Behaviourf("no profile image after an upload")
+			}
+			if _, err := k.DeleteCurrentUserProfileImage(ctx); err != nil {
+				return err
+			}
+			if img, _, err = k.GetUserProfileImage(ctx, me.ID); err != nil {
+				return err
+			} else if img != nil {
+				return Behaviourf("a profile image after deleteCurrentUserProfileImage")
+			}
+			if err := restore(ctx); err != nil {
+				return err
+			}
+			cl.Forget("restore profile image")
+			return nil
+		}},
+		{Name: "regenerateDefaultPersonalAccessToken and deleteCurrentUser: refused without a credential (401; the run never replaces the default token or deletes the account)", Refused: true, Run: func(ctx context.Context) error {
+			_, _, err := k.RegenerateDefaultPersonalAccessToken(ctx, client.WithoutAuth())
+			if err := wantStatus(err, http.StatusUnauthorized); err != nil {
+				return err
+			}
+			_, err = k.DeleteCurrentUser(ctx, client.WithoutAuth())
+			return wantStatus(err, http.StatusUnauthorized)
+		}},
 	}
 	return steps, cl, nil
 }
@@ -206,7 +359,7 @@ func harborSteps(cfg Config, common []client.ClientOption, hc *http.Client, cl *
 		}
 		return nil
 	}
-	server := strings.TrimRight(cfg.URL, "/")
+	server := baseOf(cfg.URL, "/api/v2.0", "/api")
 	steps := []Step{
 		{Name: "getCurrentUserInfo", Run: func(ctx context.Context) error {
 			u, _, err := h.GetCurrentUserInfo(ctx)
@@ -275,7 +428,7 @@ func harborSteps(cfg Config, common []client.ClientOption, hc *http.Client, cl *
 				return err
 			}
 			// The facade refuses it before sending: the raw request.
-			status, body, err := rawJSON(ctx, hc, http.MethodGet, server+"/api/v2.0/users?page_size=101", "Basic "+basic(cfg.Username, cfg.Password), "")
+			status, body, err := rawJSON(ctx, hc, http.MethodGet, server+"/api/v2.0/users?page_size=101", "Authorization: Basic "+basic(cfg.Username, cfg.Password), "")
 			if err != nil {
 				return err
 			}
@@ -318,7 +471,7 @@ func harborUserSteps(cfg Config, common []client.ClientOption, h *client.Harbor,
 		}
 		return id, err
 	}
-	server := strings.TrimRight(cfg.URL, "/")
+	server := baseOf(cfg.URL, "/api/v2.0", "/api")
 	return []Step{
 		{Name: "createUser + getUser: the user reads back", Write: true, Run: func(ctx context.Context) error {
 			if err := admin(); err != nil {
@@ -358,7 +511,7 @@ func harborUserSteps(cfg Config, common []client.ClientOption, h *client.Harbor,
 				return err
 			}
 			user := cfg.Prefix + "user3"
-			auth := "Basic " + basic(cfg.Username, cfg.Password)
+			auth := "Authorization: Basic " + basic(cfg.Username, cfg.Password)
 			status, body, err := rawJSON(ctx, hc, http.MethodPost, server+"/api/v2.0/users", auth,
 				fmt.Sprintf(`{"username":%q,"email":%q,"realname":%q,"password":%q,"comment":null}`, user, user+"@example.com", user, password))
 			if err != nil {
@@ -393,7 +546,7 @@ func harborUserSteps(cfg Config, common []client.ClientOption, h *client.Harbor,
 			}
 			// The facade refuses page > 1 for a search (it does not page):
 			// the raw request shows what the server does with it.
-			status, body, err := rawJSON(ctx, hc, http.MethodGet, server+"/api/v2.0/users/search?page=2&page_size=1&username="+url.QueryEscape(name), "Basic "+basic(cfg.Username, cfg.Password), "")
+			status, body, err := rawJSON(ctx, hc, http.MethodGet, server+"/api/v2.0/users/search?page=2&page_size=1&username="+url.QueryEscape(name), "Authorization: Basic "+basic(cfg.Username, cfg.Password), "")
 			if err != nil {
 				return err
 			}
@@ -607,7 +760,7 @@ func homeboxAccountSteps(cfg Config, common []client.ClientOption, hc *http.Clie
 	session := func() (*client.Homebox, error) { return client.NewHomebox(common...) }
 	a, _ := session() // the run's main session
 	var key *homebox.APIKeyCreatedOut
-	server := strings.TrimRight(cfg.URL, "/")
+	server := baseOf(cfg.URL, "/api/v1", "/api")
 	return []Step{
 		{Name: "registerNewUser with \"token\": null is 204 (null is the zero value)", Write: true, Run: func(ctx context.Context) error {
 			status, body, err := rawJSON(ctx, hc, http.MethodPost, server+"/api/v1/users/register", "",
@@ -835,16 +988,18 @@ func wantStatus(err error, status int) error {
 	return Behaviourf("want %d, got %v", status, err)
 }
 
+// bearerOf is the Authorization header line of a Homebox token or key.
 func bearerOf(tok string) string {
 	if strings.HasPrefix(tok, "Bearer ") {
-		return tok
+		return "Authorization: " + tok
 	}
-	return "Bearer " + tok
+	return "Authorization: Bearer " + tok
 }
 
 // rawJSON sends a request the facade cannot express (a JSON null, a
 // malformed body) through the run's client, so that it is validated and
-// recorded like the others; it returns the status and the body.
+// recorded like the others; it returns the status and the body. auth is
+// the credential header as "Name: value" ("" for none).
 func rawJSON(ctx context.Context, hc *http.Client, method, url, auth, body string) (int, string, error) {
 	var rd io.Reader
 	if body != "" {
@@ -857,8 +1012,8 @@ func rawJSON(ctx context.Context, hc *http.Client, method, url, auth, body strin
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if auth != "" {
-		req.Header.Set("Authorization", auth)
+	if name, value, ok := strings.Cut(auth, ": "); ok {
+		req.Header.Set(name, value)
 	}
 	req.Header.Set("User-Agent", "userapis-conform/"+client.Version)
 	resp, err := hc.Do(req)
@@ -870,7 +1025,7 @@ func rawJSON(ctx context.Context, hc *http.Client, method, url, auth, body strin
 	return resp.StatusCode, string(b), err
 }
 
-func vectaraSteps(cfg Config, common []client.ClientOption, cl *Cleanups) ([]Step, *Cleanups, error) {
+func vectaraSteps(cfg Config, common []client.ClientOption, hc *http.Client, cl *Cleanups) ([]Step, *Cleanups, error) {
 	opts := common
 	switch {
 	case cfg.APIKey != "":
@@ -943,6 +1098,67 @@ func vectaraSteps(cfg Config, common []client.ClientOption, cl *Cleanups) ([]Ste
 			}
 			return nil
 		}},
+		{Name: "resetUserPassword: a one-time code or link for the user", Write: true, Run: func(ctx context.Context) error {
+			if !made {
+				return Skip("needs the user createUser made")
+			}
+			r, _, err := v.ResetUserPassword(ctx, name)
+			if err != nil {
+				return err
+			}
+			if deref(r.OneTimeCode) == "" && deref(r.OneTimeCodeLink) == "" {
+				return Behaviourf("a password reset gave neither a one-time code nor a link")
+			}
+			return nil
+		}},
+		{Name: "error: createUser with a taken username is refused", Write: true, Run: func(ctx context.Context) error {
+			if !made {
+				return Skip("needs the user createUser made")
+			}
+			_, _, err := v.CreateUser(ctx, vectara.CreateUserRequest{Email: name + "@example.com", Username: client.Ptr(name)})
+			var ae *client.APIError
+			if !errors.As(err, &ae) {
+				return Behaviourf("a second user %q was created (err %v)", name, err)
+			}
+			return nil
+		}},
+		{Name: "error: createUser with a malformed body is 400", Write: true, Refused: true, Run: func(ctx context.Context) error {
+			auth := "X-Api-Key: " + cfg.APIKey
+			if cfg.APIKey == "" {
+				return Skip("the raw request needs -api-key")
+			}
+			status, body, err := rawJSON(ctx, hc, http.MethodPost, baseOf(cfg.URL, "/v2")+"/v2/users", auth, `{"email":`)
+			if err != nil {
+				return err
+			}
+			if status != http.StatusBadRequest {
+				return Behaviourf("a malformed body answered %d %s", status, body)
+			}
+			return nil
+		}},
+		{Name: "deleteUser: the user is gone (getUser 404)", Write: true, Run: func(ctx context.Context) error {
+			if !made {
+				return Skip("needs the user createUser made")
+			}
+			if _, err := v.DeleteUser(ctx, name); err != nil {
+				return err
+			}
+			cl.Forget("deleteUser " + name)
+			_, _, err := v.GetUser(ctx, name)
+			return wantStatus(err, http.StatusNotFound)
+		}},
+		{Name: "error: a wrong API key is 401, none at all 401", Refused: true, Run: func(ctx context.Context) error {
+			_, _, err := v.GetUser(ctx, "nobody", client.WithAPIKey("zut_not_a_key_0000000000"))
+			if err := wantStatus(err, http.StatusUnauthorized); err != nil {
+				return err
+			}
+			_, _, err = v.GetUser(ctx, "nobody", client.WithoutAuth())
+			return wantStatus(err, http.StatusUnauthorized)
+		}},
+		{Name: "error: an unknown user is 404", Run: func(ctx context.Context) error {
+			_, _, err := v.GetUser(ctx, cfg.Prefix+"nobody")
+			return wantStatus(err, http.StatusNotFound)
+		}},
 	}
 	return steps, cl, nil
 }
@@ -975,4 +1191,33 @@ func deref[T any](p *T) T {
 		return zero
 	}
 	return *p
+}
+
+// onePixelPNG is the smallest PNG image: one transparent pixel.
+var onePixelPNG = []byte{
+	0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+	0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
+	0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x00, 0x01, 0x00, 0x00,
+	0x05, 0x00, 0x01, 0x0d, 0x0a, 0x2d, 0xb4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae,
+	0x42, 0x60, 0x82,
+}
+
+// extension is a file name ending for an image media type.
+func extension(mediaType string) string {
+	if _, sub, ok := strings.Cut(mediaType, "/"); ok && sub != "" {
+		return "." + sub
+	}
+	return ""
+}
+
+// baseOf is the server's address without the API path a base URL may
+// end in (the facade's base-URL rule), for the raw requests.
+func baseOf(base string, apiPaths ...string) string {
+	base = strings.TrimRight(base, "/")
+	for _, p := range apiPaths {
+		if b, ok := strings.CutSuffix(base, p); ok {
+			return b
+		}
+	}
+	return base
 }

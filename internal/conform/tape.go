@@ -181,6 +181,8 @@ var (
 	httpDateRE = regexp.MustCompile(`(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2}[ -][A-Z][a-z]{2}[ -]\d{4} \d{2}:\d{2}:\d{2} GMT`)
 	// idKeyRE matches JSON members that hold a numeric id.
 	idKeyRE = regexp.MustCompile(`"((?:[A-Za-z_]*_)?id|[a-z][A-Za-z]*Id)"(\s*:\s*)(\d+)`)
+	// boundaryRE finds a multipart boundary (random per request).
+	boundaryRE = regexp.MustCompile(`boundary="?([^";\s]+)`)
 	// idPathRE matches numeric path segments (Harbor's user ids).
 	idPathRE = regexp.MustCompile(`/(\d+)(/|$)`)
 )
@@ -224,6 +226,15 @@ func (t *Tape) Recording(service string, cfg Scrub, provenance map[string]string
 // themselves: a shorter value (a cookie's "true") is not a token.
 const minLearned = 8
 
+// addBoundary makes a multipart boundary <boundary>.
+func (s *scrubber) addBoundary(b string) {
+	if len(b) >= minLearned && s.secrets[b] == "" {
+		s.secrets[b] = "<boundary>"
+		s.order = append(s.order, b)
+		slices.SortStableFunc(s.order, func(a, b string) int { return len(b) - len(a) })
+	}
+}
+
 // addSecret gives secret its placeholder (name, or the next <secret-N>).
 // A credential the run was given (name set) may be short, like a
 // fake's "admin" password: such a one is replaced only where it stands
@@ -265,6 +276,11 @@ func (s *scrubber) learn(e taped) {
 				continue
 			}
 			s.addSecret(v, "")
+		}
+	}
+	for _, h := range []http.Header{e.reqHeader, e.respHeader} {
+		if m := boundaryRE.FindStringSubmatch(h.Get("Content-Type")); m != nil {
+			s.addBoundary(m[1])
 		}
 	}
 	for _, c := range e.respHeader.Values("Set-Cookie") {
