@@ -402,3 +402,39 @@ func TestConformCoversEveryOperation(t *testing.T) {
 		})
 	}
 }
+
+// TestCompareCommand: compare of a recording with itself finds nothing
+// (exit 0); with one whose status and message were changed, it names both
+// (exit 1); a usage error is 2.
+func TestCompareCommand(t *testing.T) {
+	dir := t.TempDir()
+	a := filepath.Join(recordings, "homebox.json")
+	b, err := os.ReadFile(a)
+	require.NoError(t, err)
+	var rec conform.Recording
+	require.NoError(t, json.Unmarshal(b, &rec))
+	changed := -1
+	for i, e := range rec.Exchanges {
+		if e.Response.Status == http.StatusUnauthorized {
+			rec.Exchanges[i].Response.Status = http.StatusForbidden
+			rec.Exchanges[i].Response.Body = json.RawMessage(`{"error":"changed"}`)
+			changed = i
+			break
+		}
+	}
+	require.GreaterOrEqual(t, changed, 0)
+	other := filepath.Join(dir, "other.json")
+	f, err := os.Create(other)
+	require.NoError(t, err)
+	require.NoError(t, conform.WriteRecording(f, rec))
+	require.NoError(t, f.Close())
+
+	var out, errb bytes.Buffer
+	assert.Equal(t, 0, run(context.Background(), []string{"compare", a, a}, &out, &errb), errb.String())
+	assert.Contains(t, out.String(), "0 difference(s)")
+	out.Reset()
+	assert.Equal(t, 1, run(context.Background(), []string{"compare", a, other}, &out, &errb))
+	assert.Contains(t, out.String(), "status: want 401, got 403")
+	assert.Contains(t, out.String(), `got {"error":"changed"}`)
+	assert.Equal(t, 2, run(context.Background(), []string{"compare", a}, &out, &errb))
+}

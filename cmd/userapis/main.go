@@ -26,7 +26,10 @@ commands:
   serve   run fake servers on 127.0.0.1 and print their URLs and credentials
           (-json: one JSON object per fake, for tests in other languages)
   conform check a live server against its document: the service's scenario,
-          every exchange validated (-write also creates and removes objects)
+          every exchange validated (-write also creates and removes objects;
+          -record FILE keeps every exchange, scrubbed)
+  compare what differs between two -record files of the same service (a
+          server before and after an upgrade; a real server and a fake)
   version print the module version, each API document's version and Go's
 
 run 'userapis <command> -h' for the flags of a command
@@ -53,6 +56,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runServe(ctx, args[1:], stdout, stderr)
 	case "conform":
 		err = runConform(ctx, args[1:], stdout, stderr)
+	case "compare":
+		err = runCompare(args[1:], stdout, stderr)
 	case "version", "-version", "--version":
 		err = runVersion(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":

@@ -12,6 +12,7 @@ package harborfake
 import (
 	"context"
 	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -269,6 +270,14 @@ func requestIDs(next http.Handler) http.Handler {
 			r.Header.Set("X-Request-Id", id)
 		}
 		w.Header().Set("X-Request-Id", id)
+		// Harbor core starts a web session for every request that brings
+		// no cookie and sets its id, whatever the answer (seen on
+		// v2.15.2). A request with cookies (a browser's) is not modelled.
+		if r.Header.Get("Cookie") == "" {
+			var sid [16]byte
+			_, _ = rand.Read(sid[:])
+			w.Header().Add("Set-Cookie", "sid="+hex.EncodeToString(sid[:])+"; Path=/; HttpOnly")
+		}
 		hr := &request{requestID: id, url: *r.URL}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestKey{}, hr)))
 	})

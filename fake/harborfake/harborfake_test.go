@@ -1310,3 +1310,26 @@ func TestHarborNullIsTheZeroValue(t *testing.T) {
 	require.Equal(t, http.StatusBadRequest, resp.StatusCode, "new_password null")
 	assert.Contains(t, e.Errors[0].Message, "the password or secret must be 8-128")
 }
+
+// TestHarborProjectPermissionOrder: a system admin's 75 permissions in
+// project 1 come in the order v2.15.2 gave, restart after restart: the
+// developer role's policies first, then the rest of projectAdmin's.
+func TestHarborProjectPermissionOrder(t *testing.T) {
+	h := newHarness(t)
+	perms, _, err := h.admin(t).GetCurrentUserPermissions(context.Background(), &harbor.GetCurrentUserPermissionsParams{Scope: client.Ptr("/project/1"), Relative: client.Ptr(true)})
+	require.NoError(t, err)
+	require.Len(t, perms, 75)
+	seen := map[string]bool{}
+	for _, p := range perms {
+		k := p.Resource + ":" + p.Action
+		assert.False(t, seen[k], "%s listed twice", k)
+		seen[k] = true
+	}
+	var head []string
+	for _, p := range perms[:7] {
+		head = append(head, p.Resource+":"+p.Action)
+	}
+	assert.Equal(t, []string{".:read", "member:read", "member:list", "label:read", "label:list", "quota:read", "repository:create"}, head)
+	assert.Equal(t, "export-cve:list", perms[35].Resource+":"+perms[35].Action, "the developer's last")
+	assert.Equal(t, ".:update", perms[36].Resource+":"+perms[36].Action, "then projectAdmin's first not yet listed")
+}

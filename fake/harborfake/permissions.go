@@ -60,6 +60,20 @@ var (
 		"preheat-policy:create", "preheat-policy:read", "preheat-policy:update", "preheat-policy:delete", "preheat-policy:list",
 		"export-cve:create", "export-cve:read", "export-cve:list",
 	)
+	// projectDeveloper is the developer role of rbac_role.go. The project
+	// namespace's policies are the roles' tables merged (each policy
+	// once) in the order upstream ranges over its map of roles; v2.15.2
+	// was seen, restart after restart, to give developer's first, then
+	// the rest of projectAdmin's (projectOrder).
+	projectDeveloper = policyList(
+		":read", "member:read", "member:list", "label:read", "label:list", "quota:read",
+		"repository:create", "repository:read", "repository:update", "repository:list", "repository:push", "repository:pull",
+		"tag-retention:create", "tag-retention:read", "tag-retention:update", "tag-retention:delete", "tag-retention:list", "tag-retention:operate",
+		"configuration:read", "robot:read", "robot:list", "scan:read", "sbom:read", "scanner:read",
+		"artifact:create", "artifact:read", "artifact:list", "artifact-addition:read", "tag:list", "tag:create",
+		"accessory:list", "artifact-label:create", "artifact-label:delete", "export-cve:create", "export-cve:read", "export-cve:list",
+	)
+	projectOrder = mergePolicies(projectDeveloper, projectAdmin)
 	// publicProject is what any authenticated user may do in a public
 	// project (the seeded "library", id 1) without being a member.
 	publicProject = policySet(
@@ -81,6 +95,21 @@ func policyList(pairs ...string) []policy {
 	for i, p := range pairs {
 		res, act, _ := strings.Cut(p, ":")
 		out[i] = policy{res, act}
+	}
+	return out
+}
+
+// mergePolicies joins tables, each policy once, in the order first seen.
+func mergePolicies(tables ...[]policy) []policy {
+	var out []policy
+	seen := map[policy]bool{}
+	for _, t := range tables {
+		for _, p := range t {
+			if !seen[p] {
+				seen[p] = true
+				out = append(out, p)
+			}
+		}
 	}
 	return out
 }
@@ -128,7 +157,7 @@ func (s *store) permissions(p *principal, scope string, relative bool) ([]harbor
 		if err != nil || id != 1 {
 			break
 		}
-		for _, pol := range projectAdmin {
+		for _, pol := range projectOrder {
 			can := admin
 			switch {
 			case p.robot:

@@ -462,6 +462,12 @@ type ClientInterface interface {
 	// 500 responses carry the `Errors` body, as the server sends it (the v2.15.2 document
 	// gives only descriptions; `main` declares the body).
 	//
+	// Order: a project's permissions are the project roles' policy tables merged, each
+	// policy once, in the order the server ranges over its map of roles. v2.15.2 gave,
+	// restart after restart, the developer role's 36 policies first, then the rest of
+	// projectAdmin's (observed 2026-12-07); another build may order them otherwise, so
+	// treat the list as a set.
+	//
 	// What the v2.15.2 server answers (confirmed on a real server; the sets are upstream's
 	// `src/common/rbac/system/policies.go` and the `projectAdmin` role of
 	// `src/common/rbac/project/rbac_role.go`): any `scope` starting with `/system` gives a
@@ -810,6 +816,12 @@ func (c *Client) GetCurrentUserInfo(ctx context.Context, params *GetCurrentUserI
 // `repository`). An unknown or missing scope gives `[]` (never `null`). The 401 and
 // 500 responses carry the `Errors` body, as the server sends it (the v2.15.2 document
 // gives only descriptions; `main` declares the body).
+//
+// Order: a project's permissions are the project roles' policy tables merged, each
+// policy once, in the order the server ranges over its map of roles. v2.15.2 gave,
+// restart after restart, the developer role's 36 policies first, then the rest of
+// projectAdmin's (observed 2026-12-07); another build may order them otherwise, so
+// treat the list as a set.
 //
 // What the v2.15.2 server answers (confirmed on a real server; the sets are upstream's
 // `src/common/rbac/system/policies.go` and the `projectAdmin` role of
@@ -2004,6 +2016,12 @@ type ClientWithResponsesInterface interface {
 	// `repository`). An unknown or missing scope gives `[]` (never `null`). The 401 and
 	// 500 responses carry the `Errors` body, as the server sends it (the v2.15.2 document
 	// gives only descriptions; `main` declares the body).
+	//
+	// Order: a project's permissions are the project roles' policy tables merged, each
+	// policy once, in the order the server ranges over its map of roles. v2.15.2 gave,
+	// restart after restart, the developer role's 36 policies first, then the rest of
+	// projectAdmin's (observed 2026-12-07); another build may order them otherwise, so
+	// treat the list as a set.
 	//
 	// What the v2.15.2 server answers (confirmed on a real server; the sets are upstream's
 	// `src/common/rbac/system/policies.go` and the `projectAdmin` role of
@@ -3666,6 +3684,12 @@ func (c *ClientWithResponses) GetCurrentUserInfoWithResponse(ctx context.Context
 // `repository`). An unknown or missing scope gives `[]` (never `null`). The 401 and
 // 500 responses carry the `Errors` body, as the server sends it (the v2.15.2 document
 // gives only descriptions; `main` declares the body).
+//
+// Order: a project's permissions are the project roles' policy tables merged, each
+// policy once, in the order the server ranges over its map of roles. v2.15.2 gave,
+// restart after restart, the developer role's 36 policies first, then the rest of
+// projectAdmin's (observed 2026-12-07); another build may order them otherwise, so
+// treat the list as a set.
 //
 // What the v2.15.2 server answers (confirmed on a real server; the sets are upstream's
 // `src/common/rbac/system/policies.go` and the `projectAdmin` role of
