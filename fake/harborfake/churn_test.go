@@ -57,4 +57,21 @@ func TestChurnKeepsTheStoreAtItsLiveSize(t *testing.T) {
 	assert.Equal(t, http.StatusNotFound, do(http.MethodGet, "/api/v2.0/users/6", "").Code, "an old deleted id, long out of the tombstones")
 	rec := do(http.MethodPost, "/api/v2.0/users", `{"username":"churn00000","email":"churn00000@example.com","realname":"C","password":"Passw0rdChurn"}`)
 	assert.Equal(t, http.StatusCreated, rec.Code)
+
+	// An update finds a deleted row however old (the real server's UPDATE
+	// by id does): 200, as for a recent one; an id no user ever had is 404.
+	for _, id := range []int64{6, last} {
+		rec = do(http.MethodPut, fmt.Sprintf("/api/v2.0/users/%d", id), `{"email":"gone@example.com","realname":"Gone"}`)
+		assert.Equal(t, http.StatusOK, rec.Code, "update of deleted user %d: %s", id, rec.Body.String())
+		rec = do(http.MethodPut, fmt.Sprintf("/api/v2.0/users/%d/sysadmin", id), `{"sysadmin_flag":true}`)
+		assert.Equal(t, http.StatusOK, rec.Code, "sysadmin of deleted user %d: %s", id, rec.Body.String())
+		assert.Equal(t, http.StatusNotFound, do(http.MethodGet, fmt.Sprintf("/api/v2.0/users/%d", id), "").Code, "still not readable")
+	}
+	rec = do(http.MethodPut, fmt.Sprintf("/api/v2.0/users/%d", last+1000), `{"email":"x@example.com","realname":"X"}`)
+	assert.Equal(t, http.StatusNotFound, rec.Code, "an id never used")
+	f.store.mu.Lock()
+	bits := len(f.store.evicted)
+	f.store.mu.Unlock()
+	assert.LessOrEqual(t, bits, int(last/64)+1, "one bit per id")
+	require.NoError(t, f.CheckInvariants())
 }

@@ -43,6 +43,11 @@ func (f *Fake) CheckInvariants() error {
 			return fmt.Errorf("tombstone %d is live", id)
 		}
 	}
+	for id := range s.users {
+		if s.wasEvicted(id) {
+			return fmt.Errorf("user %d is live and marked as a deleted row evicted from the tombstones", id)
+		}
+	}
 	if s.users[1] == nil {
 		return fmt.Errorf("the built-in admin (user 1) is gone")
 	}

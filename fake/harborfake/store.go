@@ -65,6 +65,10 @@ type store struct {
 	nextID   int64               // the id sequence: never reused (deleted ids, failed inserts)
 	tombs    map[int64]*userRow  // the most recent deleted users (soft-deleted rows), at most maxTombstones
 	tombIDs  []int64             // tombs in deletion order, oldest first
+	// evicted has bit id set for a deleted user dropped from tombs: the
+	// real server still has its (soft-deleted) row, which an UPDATE by id
+	// finds. One bit per id, so it stays small under any churn.
+	evicted []uint64
 	byName   map[string]*userRow // users not deleted, by username
 	byEmail  map[string]*userRow // users not deleted, by email
 	version  uint64              // bumped by every write
@@ -134,8 +138,13 @@ func (s *store) bury(u *userRow) {
 	s.tombs[u.id] = u
 	s.tombIDs = append(s.tombIDs, u.id)
 	for len(s.tombIDs) > maxTombstones {
-		delete(s.tombs, s.tombIDs[0])
+		id := s.tombIDs[0]
+		delete(s.tombs, id)
 		s.tombIDs = s.tombIDs[1:]
+		for int(id/64) >= len(s.evicted) {
+			s.evicted = append(s.evicted, 0)
+		}
+		s.evicted[id/64] |= 1 << (id % 64)
 	}
 	if cap(s.tombIDs) > 4*maxTombstones { // re-slicing from the front keeps the old array
 		s.tombIDs = slices.Clone(s.tombIDs)
@@ -163,6 +172,12 @@ func (s *store) row(id int64) *userRow {
 		return u
 	}
 	return s.tombs[id]
+}
+
+// wasEvicted reports whether id is a deleted user no longer among the
+// tombstones; mu held.
+func (s *store) wasEvicted(id int64) bool {
+	return id >= 0 && int(id/64) < len(s.evicted) && s.evicted[id/64]&(1<<(id%64)) != 0
 }
 
 func (s *store) stamp() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
