@@ -72,6 +72,10 @@ type Result struct {
 	Exchanges  []Exchange  `json:"exchanges"`
 	Violations []Violation `json:"violations,omitempty"`
 	Error      string      `json:"error,omitempty"`
+	// Note says what a passing step could only partly do (an operation
+	// tried on the path the run can reach: a refusal, a 404 where the
+	// feature is off).
+	Note string `json:"note,omitempty"`
 }
 
 // Step is one part of a scenario.
@@ -98,6 +102,17 @@ func (b *Behaviour) Error() string { return b.Msg }
 // Behaviourf returns a *Behaviour error.
 func Behaviourf(format string, args ...any) error {
 	return &Behaviour{Msg: fmt.Sprintf(format, args...)}
+}
+
+// NoteError ends a step that passed on the path a run can reach, saying
+// what it could not do (see Result.Note).
+type NoteError struct{ Msg string }
+
+func (e *NoteError) Error() string { return e.Msg }
+
+// Reached returns a *NoteError.
+func Reached(format string, args ...any) error {
+	return &NoteError{Msg: fmt.Sprintf(format, args...)}
 }
 
 // SkipError ends a step that cannot apply to this server or account (a
@@ -223,7 +238,11 @@ func Run(ctx context.Context, rec *Recorder, steps []Step, write bool, cleanups 
 func verdict(res *Result, err error) string {
 	var b *Behaviour
 	var sk *SkipError
+	var note *NoteError
 	switch {
+	case errors.As(err, &note) && len(res.Violations) == 0:
+		res.Note = note.Msg
+		return Pass
 	case errors.As(err, &sk) && len(res.Violations) == 0:
 		res.Error = sk.Reason
 		return Skipped

@@ -38,6 +38,9 @@ func WriteText(w io.Writer, service string, results []Result) error {
 		if r.Error != "" && r.Verdict != Pass {
 			fmt.Fprintf(w, "          - %s\n", r.Error)
 		}
+		if r.Note != "" {
+			fmt.Fprintf(w, "          - reached only: %s\n", r.Note)
+		}
 	}
 	pass, bad, skipped := count(results)
 	_, err := fmt.Fprintf(w, "%s: %d step(s) passed, %d with violations or errors, %d skipped\n", service, pass, bad, skipped)

@@ -335,7 +335,10 @@ func kipuSteps(cfg Config, common []client.ClientOption, hc *http.Client, cl *Cl
 				return err
 			}
 			_, err = k.DeleteCurrentUser(ctx, client.WithoutAuth())
-			return wantStatus(err, http.StatusUnauthorized)
+			if err := wantStatus(err, http.StatusUnauthorized); err != nil {
+				return err
+			}
+			return Reached("both refused without a credential (401); the run never replaces the default token or deletes the account")
 		}},
 	}
 	return steps, cl, nil
@@ -444,7 +447,7 @@ func harborSteps(cfg Config, common []client.ClientOption, hc *http.Client, cl *
 			_, err := h.SetCliSecret(ctx, me.UserID, "Conform-Cli-1a")
 			var ae *client.APIError
 			if errors.As(err, &ae) && (ae.StatusCode == http.StatusPreconditionFailed || ae.StatusCode == http.StatusNotFound) {
-				return nil
+				return Reached("a CLI secret needs oidc_auth and an OIDC user: answered %d %s", ae.StatusCode, ae.Message)
 			}
 			if err == nil {
 				return Behaviourf("setCliSecret changed the CLI secret of %s, which this run cannot undo", me.Username)
@@ -716,7 +719,7 @@ func homeboxSteps(cfg Config, common []client.ClientOption, hc *http.Client, cl 
 			_, _, lerr := hb.OIDCLogin(ctx)
 			_, _, cerr := hb.OIDCCallback(ctx, "conform-code", "conform-state")
 			if errors.Is(lerr, client.ErrNotFound) && errors.Is(cerr, client.ErrNotFound) {
-				return nil // OIDC is off on this server: the path reached is the 404
+				return Reached("OIDC is off on this server: login and callback answered 404")
 			}
 			if lerr != nil {
 				return lerr
@@ -738,7 +741,10 @@ func homeboxSteps(cfg Config, common []client.ClientOption, hc *http.Client, cl 
 		}},
 		Step{Name: "resetPassword: a made-up token is refused with 400 (the e-mailed token cannot be had)", Write: true, Run: func(ctx context.Context) error {
 			_, err := hb.ResetPassword(ctx, "AAAAAAAAAAAAAAAAAAAAAAAAAA", "conform-Passw0rd")
-			return wantStatus(err, http.StatusBadRequest)
+			if err := wantStatus(err, http.StatusBadRequest); err != nil {
+				return err
+			}
+			return Reached("the real token is e-mailed: a made-up one was refused with 400")
 		}},
 	)
 	steps = append(steps, homeboxAccountSteps(cfg, common, hc, cl)...)
@@ -947,7 +953,7 @@ func homeboxAccountSteps(cfg Config, common []client.ClientOption, hc *http.Clie
 			}
 			_, err := a.UserLogoutAll(ctx)
 			if errors.Is(err, client.ErrNotFound) {
-				return nil // v0.26.2 has no such route: the path reached is the 404
+				return Reached("this server has no logout-all (v0.26.2): 404")
 			}
 			if err != nil {
 				return err
