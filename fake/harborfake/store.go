@@ -59,16 +59,16 @@ type matchSet struct {
 
 // store is the fake's state. Every method takes mu.
 type store struct {
-	mu       sync.Mutex
-	now      func() time.Time
-	users    map[int64]*userRow  // live users by id: what lists and searches walk
-	nextID   int64               // the id sequence: never reused (deleted ids, failed inserts)
-	tombs    map[int64]*userRow  // the most recent deleted users (soft-deleted rows), at most maxTombstones
-	tombIDs  []int64             // tombs in deletion order, oldest first
+	mu      sync.Mutex
+	now     func() time.Time
+	users   map[int64]*userRow // live users by id: what lists and searches walk
+	nextID  int64              // the id sequence: never reused (deleted ids, failed inserts)
+	tombs   map[int64]*userRow // the most recent deleted users (soft-deleted rows), at most maxTombstones
+	tombIDs []int64            // tombs in deletion order, oldest first
 	// evicted has bit id set for a deleted user dropped from tombs: the
 	// real server still has its (soft-deleted) row, which an UPDATE by id
 	// finds. One bit per id, so it stays small under any churn.
-	evicted []uint64
+	evicted  []uint64
 	byName   map[string]*userRow // users not deleted, by username
 	byEmail  map[string]*userRow // users not deleted, by email
 	version  uint64              // bumped by every write
