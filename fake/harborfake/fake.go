@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/userapis/userapis-go/gen/harbor/harborserver"
 	"github.com/userapis/userapis-go/internal/fakekit"
 )
@@ -172,18 +173,8 @@ func (f *Fake) UserCount() int {
 // fake.ValidateResponses), Basic authentication, and the API under
 // /api/v2.0.
 func (f *Fake) Handler(opts ...fakekit.Option) http.Handler {
-	doc, err := harborserver.GetSpec()
-	if err != nil {
-		panic(fmt.Sprintf("harborfake: document: %v", err))
-	}
-	// The document marks as required what the server's handler rejects
-	// with 400 (e.g. "email can't be empty"); go-swagger's binding (from
-	// upstream's schema) lets such bodies through, so the fake's handler
-	// answers them with the handler's messages, in the handler's order
-	// (auth first). Lengths stay: go-swagger enforces them (422).
-	fakekit.RelaxRequestSchemas(doc, false, "UserCreationReq", "UserProfile", "PasswordReq", "OIDCCliSecretReq", "UserSysAdminFlag")
 	kit := fakekit.MustNew(fakekit.Config{
-		Service: "harbor", Doc: doc, BasePath: basePath, Faults: f.Faults,
+		Service: "harbor", Document: document(), BasePath: basePath, Faults: f.Faults,
 		BadRequest: badRequest, Label: label,
 	}, opts...)
 	unprocessable := func(w http.ResponseWriter, _ *http.Request, err error) {
@@ -196,6 +187,16 @@ func (f *Fake) Handler(opts ...fakekit.Option) http.Handler {
 	api := harborserver.HandlerWithOptions(strict, harborserver.StdHTTPServerOptions{BaseURL: basePath, ErrorHandlerFunc: unprocessable})
 	return requestIDs(kit.Handler(f.authenticate(api)))
 }
+
+// document is api/harbor.yaml as the fake serves it, prepared once per
+// process. The document marks as required what the server's handler
+// rejects with 400 (e.g. "email can't be empty"); go-swagger's binding
+// (from upstream's schema) lets such bodies through, so the fake's handler
+// answers them with the handler's messages, in the handler's order (auth
+// first). Lengths stay: go-swagger enforces them (422).
+var document = fakekit.Prepare("harbor", basePath, harborserver.GetSpec, func(doc *openapi3.T) {
+	fakekit.RelaxRequestSchemas(doc, false, "UserCreationReq", "UserProfile", "PasswordReq", "OIDCCliSecretReq", "UserSysAdminFlag")
+})
 
 // Server is a Fake listening on 127.0.0.1.
 type Server struct {

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/google/uuid"
 	"github.com/userapis/userapis-go/gen/homebox"
 	"github.com/userapis/userapis-go/gen/homebox/homeboxserver"
@@ -251,17 +252,9 @@ func (f *Fake) now() time.Time {
 // answers: see fake.ValidateResponses), the auth rate limiter, token
 // authentication and the generated handler, mounted at /api.
 func (f *Fake) Handler(opts ...fakekit.Option) http.Handler {
-	doc, err := homeboxserver.GetSpec()
-	if err != nil {
-		panic("homeboxfake: document: " + err.Error())
-	}
-	// The real handlers check bodies themselves, with their own statuses
-	// (register 500, change password none at all, reset 400 with its own
-	// message, API keys 422 keyed by Go field): the fake's validator must
-	// let such bodies through to the handlers.
-	fakekit.RelaxRequestSchemas(doc, true, "UserRegistration", "ChangePassword", "ResetPasswordRequest", "APIKeyCreate", "UserUpdate")
+	doc := document()
 	kit := fakekit.MustNew(fakekit.Config{
-		Service: "homebox", Doc: doc, BasePath: basePath, Faults: f.Faults,
+		Service: "homebox", Document: doc, BasePath: basePath, Faults: f.Faults,
 		BadRequest: badRequest, Label: label, Done: f.countAttempt,
 	}, opts...)
 	badBody := func(w http.ResponseWriter, _ *http.Request, err error) {
@@ -273,8 +266,17 @@ func (f *Fake) Handler(opts ...fakekit.Option) http.Handler {
 	})
 	mux := http.NewServeMux()
 	homeboxserver.HandlerWithOptions(strict, homeboxserver.StdHTTPServerOptions{BaseURL: basePath, BaseRouter: mux, ErrorHandlerFunc: badBody})
-	return securityHeaders(kit.Handler(f.auth(fakekit.PublicOperations(doc), mux)))
+	return securityHeaders(kit.Handler(f.auth(doc.Public, mux)))
 }
+
+// document is api/homebox.yaml as the fake serves it, prepared once per
+// process. The real handlers check bodies themselves, with their own
+// statuses (register 500, change password none at all, reset 400 with its
+// own message, API keys 422 keyed by Go field): the fake's validator must
+// let such bodies through to the handlers.
+var document = fakekit.Prepare("homebox", basePath, homeboxserver.GetSpec, func(doc *openapi3.T) {
+	fakekit.RelaxRequestSchemas(doc, true, "UserRegistration", "ChangePassword", "ResetPasswordRequest", "APIKeyCreate", "UserUpdate")
+})
 
 // securityHeaders sets the headers the real server's router sets on every
 // answer, before any handler, its 404 and 405 included (upstream's

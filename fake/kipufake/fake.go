@@ -234,13 +234,10 @@ func (f *Fake) ProfileImage(id string) (data []byte, contentType string, ok bool
 // the operations the document's security protects, then the generated
 // handler mounted at BasePath.
 func (f *Fake) Handler(opts ...fakekit.Option) http.Handler {
-	doc, err := kipuserver.GetSpec()
-	if err != nil {
-		panic("kipufake: document: " + err.Error())
-	}
-	public := fakekit.PublicOperations(doc)
+	doc := document()
+	public := doc.Public
 	kit := fakekit.MustNew(fakekit.Config{
-		Service: "kipu", Doc: doc, BasePath: BasePath, Faults: f.Faults,
+		Service: "kipu", Document: doc, BasePath: BasePath, Faults: f.Faults,
 		BadRequest: func(w http.ResponseWriter, r *http.Request, e fakekit.RequestError) {
 			f.writeError(w, e.Status, e.Message, r.URL.Path)
 		},
@@ -368,3 +365,7 @@ func Listen(addr string, opts ...fakekit.Option) (*Server, error) {
 func newServer(s *fakekit.Server, f *Fake) *Server {
 	return &Server{Server: s, Fake: f, Token: adaToken, AccessToken: adaAccessToken, UserID: AdaID}
 }
+
+// document is api/kipu.yaml as the fake serves it, prepared once per
+// process.
+var document = fakekit.Prepare("kipu", BasePath, kipuserver.GetSpec, nil)

@@ -269,12 +269,8 @@ func (f *Fake) Handler(opts ...fakekit.Option) http.Handler {
 }
 
 func (f *Fake) buildHandler(opts ...fakekit.Option) http.Handler {
-	doc, err := vectaraserver.GetSpec()
-	if err != nil {
-		panic("vectarafake: document: " + err.Error())
-	}
 	kit := fakekit.MustNew(fakekit.Config{
-		Service: "vectara", Doc: doc, Faults: f.Faults, BadRequest: f.badRequest,
+		Service: "vectara", Document: document(), Faults: f.Faults, BadRequest: f.badRequest,
 	}, opts...)
 	strict := vectaraserver.NewStrictHandlerWithOptions(f, nil, vectaraserver.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc: func(w http.ResponseWriter, _ *http.Request, err error) {
@@ -342,3 +338,7 @@ func Listen(addr string, opts ...fakekit.Option) (*Server, error) {
 	f := New()
 	return fakekit.ListenAs(addr, f.Handler, f.Faults, opts, func(s *fakekit.Server) *Server { return newServer(s, f) })
 }
+
+// document is api/vectara.yaml as the fake serves it, prepared once per
+// process (its paths start with /v2: no base path).
+var document = fakekit.Prepare("vectara", "", vectaraserver.GetSpec, nil)

@@ -11,6 +11,7 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -18,11 +19,49 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 )
 
+// Document is a fake's document made ready once per process: parsed,
+// adjusted, its servers replaced by the base path, routed, and its public
+// operations listed. It is never changed afterwards, so every fake of the
+// service shares it: starting a fake costs its state, not a parse.
+type Document struct {
+	Doc    *openapi3.T
+	Router routers.Router
+	// Public lists the operations that need no credentials (see
+	// PublicOperations).
+	Public map[string]bool
+}
+
+// Prepare returns the Document of a service's embedded document, built on
+// the first call and shared by every later one: load parses it, adjust
+// (may be nil) changes it before it is frozen (RelaxRequestSchemas), and
+// basePath replaces its servers. A document that does not load panics:
+// the embedded documents are the fakes' own, and must work.
+func Prepare(service, basePath string, load func() (*openapi3.T, error), adjust func(*openapi3.T)) func() *Document {
+	return sync.OnceValue(func() *Document {
+		doc, err := load()
+		if err != nil {
+			panic("fakekit: " + service + ": document: " + err.Error())
+		}
+		if adjust != nil {
+			adjust(doc)
+		}
+		doc.Servers = openapi3.Servers{{URL: basePath}}
+		r, err := gorillamux.NewRouter(doc)
+		if err != nil {
+			panic("fakekit: " + service + ": router: " + err.Error())
+		}
+		return &Document{Doc: doc, Router: r, Public: PublicOperations(doc)}
+	})
+}
+
 // Config describes one service to the kit.
 type Config struct {
 	// Service names the document: api/<Service>.yaml.
 	Service string
-	// Doc is the service's document; its servers are replaced by BasePath.
+	// Document is the service's prepared document (Prepare). When it is
+	// nil, Doc is routed anew, its servers replaced by BasePath.
+	Document *Document
+	// Doc is the service's document, for a kit without a prepared one.
 	Doc      *openapi3.T
 	BasePath string
 	// Faults is the service's fault queue.
@@ -55,6 +94,9 @@ type Kit struct {
 
 // New returns the kit for cfg with the handler options opts.
 func New(cfg Config, opts ...Option) (*Kit, error) {
+	if cfg.Document != nil {
+		return &Kit{cfg: cfg, router: cfg.Document.Router, opts: newOptions(opts)}, nil
+	}
 	cfg.Doc.Servers = openapi3.Servers{{URL: cfg.BasePath}}
 	r, err := gorillamux.NewRouter(cfg.Doc)
 	if err != nil {
