@@ -2,15 +2,24 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: demo test generate check-generated vet lint fuzz bench breaking apidiff compat docs docs-tools lint-api soak
+.PHONY: demo test test-node generate check-generated vet lint fuzz bench breaking apidiff compat docs docs-tools lint-api soak
 
 ## demo: walk a realistic scenario through all four services on in-process fakes
 demo:
 	$(GO) run ./cmd/userapis demo
 
-## test: the whole suite with the race detector (fuzz targets run their seed corpora)
+## test: the whole suite with the race detector (fuzz targets run their seed corpora),
+## then the other-language test of the served fakes (test-node)
 test:
 	$(GO) test -race -count=1 $(PKGS)
+	$(MAKE) --no-print-directory test-node
+
+## test-node: `userapis serve` driven from Node's built-in test runner, as a team in
+## another language would (tests/node; Node.js 20 or newer, nothing to install)
+test-node:
+	@command -v node >/dev/null || { echo "test-node: Node.js not found (install Node.js 20 or newer: the other-language test of the fakes needs it)"; exit 1; }
+	$(GO) build -o build/userapis ./cmd/userapis
+	USERAPIS_BIN=build/userapis node --test tests/node/
 
 ## generate: regenerate gen/ from api/
 generate:

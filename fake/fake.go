@@ -52,6 +52,21 @@ const ViolationHeader = fakekit.ViolationHeader
 // -validate-responses` turns it on for a served fake.
 func ValidateResponses(on bool) Option { return fakekit.ValidateResponses(on) }
 
+// WithControl serves the fakes' control API (api/control.yaml) beside the
+// service, under /__userapis (Server.ControlURL): reset to the seed, seed
+// objects, queue faults, read and advance the clock, read the outbox
+// (password-reset tokens, OIDC codes, one-time codes), Harbor's auth mode,
+// Homebox's identity provider, the recorded violations. Off unless asked
+// for; `userapis serve` turns it on. With it on, the fake reads its time
+// from the control API's clock (real time until advanced).
+func WithControl(on bool) Option { return fakekit.WithControl(on) }
+
+// ControlPath is the path prefix of the control API.
+const ControlPath = fakekit.ControlPath
+
+// Message is one message a fake's service sent out of band (Outbox).
+type Message = fakekit.Message
+
 // OnViolation calls fn with each violation the fake finds in its own
 // answers, instead of logging it. fn must be safe for concurrent use.
 func OnViolation(fn func(error)) Option { return fakekit.OnViolation(fn) }

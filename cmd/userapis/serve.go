@@ -23,9 +23,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.SetOutput(stderr)
 	chosenList := fs.String("services", strings.Join(services.Names(), ","), "comma-separated fakes to run: "+strings.Join(services.Names(), ", "))
 	port := fs.Int("port", 0, "first port; the fakes take consecutive ports from it (0: random free ports)")
+	control := fs.Bool("control", true, "serve the control API (api/control.yaml) of each fake under /__userapis: reset, seed, faults, clock, outbox, violations")
 	validate := fs.Bool("validate-responses", false, "check every answer of the fakes against api/<service>.yaml; an answer that breaks it is replaced by a 500 and reported on stderr")
 	homeboxOIDC := fs.Bool("homebox-oidc", false, "mount Homebox's OIDC routes (off by default, as on a server without OIDC settings)")
-	asJSON := fs.Bool("json", false, "print one JSON object per fake on stdout ({\"service\", \"url\", \"server_url\", \"credentials\"}), for tests in other languages; other messages go to stderr")
+	asJSON := fs.Bool("json", false, "print one JSON object per fake on stdout ({\"service\", \"url\", \"server_url\", \"control_url\", \"credentials\"}), for tests in other languages; other messages go to stderr")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: userapis serve [-services kipu,harbor,homebox,vectara] [-port N] [-json] [-validate-responses] [-homebox-oidc]\n\nRuns in-memory fakes on 127.0.0.1 until interrupted.\n\n")
 		fs.PrintDefaults()
@@ -56,7 +57,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("%w: -services names no service", errUsage)
 	}
 
-	var opts []fake.Option
+	opts := []fake.Option{fake.WithControl(*control)}
 	if *validate {
 		var mu sync.Mutex
 		opts = append(opts, fake.ValidateResponses(true), fake.OnViolation(func(err error) {
@@ -85,19 +86,22 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if hb, ok := f.Value.(*homeboxfake.Server); ok && *homeboxOIDC {
 			cfg := hb.Fake.Config()
 			cfg.OIDCEnabled = true
-			hb.Fake.SetConfig(cfg)
+			hb.Fake.SetSeedConfig(cfg) // a reset through the control API keeps it
 		}
 		if *asJSON {
 			server, err := svc.ServerPath()
 			if err != nil {
 				return err
 			}
-			if err := json.NewEncoder(stdout).Encode(servedFake{Service: name, Title: svc.Title, URL: f.URL, ServerURL: f.URL + server, Credentials: f.Secrets}); err != nil {
+			if err := json.NewEncoder(stdout).Encode(servedFake{Service: name, Title: svc.Title, URL: f.URL, ServerURL: f.URL + server, ControlURL: f.ControlURL, Credentials: f.Secrets}); err != nil {
 				return err
 			}
 			continue
 		}
 		fmt.Fprintf(stdout, "%-8s %s\n", name, f.URL)
+		if f.ControlURL != "" {
+			fmt.Fprintf(stdout, "%-8s control API: %s\n", "", f.ControlURL)
+		}
 		for _, l := range f.Credentials {
 			fmt.Fprintf(stdout, "%-8s %s\n", "", l)
 		}
@@ -121,6 +125,9 @@ type servedFake struct {
 	// ServerURL is URL with the path of the document's first server: the
 	// base of the paths in api/<service>.yaml, for a client generated from
 	// it in another language.
-	ServerURL   string            `json:"server_url"`
+	ServerURL string `json:"server_url"`
+	// ControlURL is the fake's control API (api/control.yaml), absent
+	// with -control=false.
+	ControlURL  string            `json:"control_url,omitempty"`
 	Credentials map[string]string `json:"credentials"`
 }

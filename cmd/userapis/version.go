@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 
 	"github.com/userapis/userapis-go/client"
+	"github.com/userapis/userapis-go/gen/control/controlserver"
 	"github.com/userapis/userapis-go/internal/services"
 )
 
@@ -49,5 +50,10 @@ func runVersion(args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "  %-8s %s %s (%s)\n", svc.Name, svc.Document(), doc.Info.Version, svc.Title)
 	}
+	doc, err := controlserver.GetSpec()
+	if err != nil {
+		return fmt.Errorf("api/control.yaml: %w", err)
+	}
+	fmt.Fprintf(stdout, "  %-8s %s %s (the fakes' control API)\n", "control", "api/control.yaml", doc.Info.Version)
 	return nil
 }

@@ -62,17 +62,18 @@ func (s *store) changePassword(id uuid.UUID, current, next, keep string) error {
 
 // forgot records a reset token for a local account; unknown addresses and
 // OIDC-only accounts are silently ignored (no user enumeration).
-func (s *store) forgot(email string, now time.Time) {
+func (s *store) forgot(email string, now time.Time) (to, tok string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	email = normalizeEmail(email)
 	id, ok := s.byEmail[email]
 	if !ok || s.users[id].password == "" {
-		return
+		return "", ""
 	}
-	tok := randomToken(16) // 26 base32 characters, as the real server's
+	tok = randomToken(16) // 26 base32 characters, as the real server's
 	s.resets[tok] = &resetToken{userID: id, expiresAt: now.Add(resetTokenTTL)}
 	s.lastReset[email] = tok
+	return email, tok
 }
 
 // reset consumes a reset token, sets the password and ends every session.

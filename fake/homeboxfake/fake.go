@@ -140,6 +140,8 @@ type Fake struct {
 	limiter *limiter
 	mu      sync.Mutex
 	cfg     Config
+	seedCfg Config         // what Reset restores
+	outbox  fakekit.Outbox // reset e-mails and OIDC codes: what the real server sends out of band
 }
 
 var _ homeboxserver.StrictServerInterface = (*Fake)(nil)
@@ -148,18 +150,24 @@ var _ homeboxserver.StrictServerInterface = (*Fake)(nil)
 // SeedName <SeedEmail> with password SeedPassword,
 // whose id and group are SeedUserID and SeedGroupID.
 func New() *Fake {
-	f := &Fake{
+	return &Fake{
 		Now:     time.Now,
 		Faults:  fakekit.NewFaults(errorBody),
-		store:   newHomeboxStore(),
+		store:   seededStore(),
 		limiter: &limiter{state: map[string]*attempt{}},
 		cfg:     DefaultConfig(),
+		seedCfg: DefaultConfig(),
 	}
-	if _, err := f.store.addUser(SeedUserID, SeedGroupID, SeedName, SeedEmail, SeedPassword, ""); err != nil {
+}
+
+// seededStore is the store of a new fake: the seed account only.
+func seededStore() *store {
+	s := newHomeboxStore()
+	if _, err := s.addUser(SeedUserID, SeedGroupID, SeedName, SeedEmail, SeedPassword, ""); err != nil {
 		panic(err)
 	}
-	f.store.seq = 16 // new ids never collide with hand-picked ones
-	return f
+	s.seq = 16 // new ids never collide with hand-picked ones
+	return s
 }
 
 // Config returns the fake's configuration.
@@ -174,6 +182,14 @@ func (f *Fake) SetConfig(cfg Config) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.cfg = cfg
+}
+
+// SetSeedConfig sets the configuration now and as the one Reset goes back
+// to (`userapis serve -homebox-oidc` starts a fake with OIDC on this way).
+func (f *Fake) SetSeedConfig(cfg Config) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.cfg, f.seedCfg = cfg, cfg
 }
 
 // DisableRateLimit turns the auth rate limiter off (as
@@ -231,8 +247,18 @@ func (f *Fake) OIDCAuthorize(state string, id OIDCIdentity) (string, error) {
 	if id.Subject == "" {
 		id.Subject = normalizeEmail(id.Email)
 	}
-	return f.store.oidcAuthorize(state, id, f.now())
+	now := f.now()
+	code, err := f.store.oidcAuthorize(state, id, now)
+	if err == nil {
+		f.outbox.Add(fakekit.Message{Kind: "oidc_code", To: normalizeEmail(id.Email), Value: code, At: now})
+	}
+	return code, err
 }
+
+// Outbox lists what the fake sent out of band, oldest first: the
+// password-reset tokens of forgot-password (the real server e-mails them)
+// and the OIDC codes of OIDCAuthorize (the identity provider's redirect).
+func (f *Fake) Outbox() []fakekit.Message { return f.outbox.List() }
 
 // CreateInvitation returns a group invitation token good for uses
 // registrations into groupID (registerNewUser's token field).
@@ -320,6 +346,7 @@ func Start(opts ...fakekit.Option) *Server { return fakekit.MustStart(Listen, op
 // Listen starts a new Fake on addr (such as 127.0.0.1:7745).
 func Listen(addr string, opts ...fakekit.Option) (*Server, error) {
 	f := New()
+	opts = append(opts[:len(opts):len(opts)], fakekit.Controls(controlled{f}))
 	return fakekit.ListenAs(addr, f.Handler, f.Faults, opts, func(s *fakekit.Server) *Server { return newServer(s, f) })
 }
 

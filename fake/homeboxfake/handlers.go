@@ -248,7 +248,10 @@ func (f *Fake) ForgotPassword(_ context.Context, req homeboxserver.ForgotPasswor
 	if strings.TrimSpace(req.Body.Email) == "" {
 		return nil, &fakekit.Error{Status: http.StatusBadRequest, Message: "email is required"}
 	}
-	f.store.forgot(req.Body.Email, f.now())
+	now := f.now()
+	if to, tok := f.store.forgot(req.Body.Email, now); tok != "" {
+		f.outbox.Add(fakekit.Message{Kind: "password_reset", To: to, Value: tok, At: now}) // the e-mail
+	}
 	return homeboxserver.ForgotPassword204Response{}, nil
 }
 

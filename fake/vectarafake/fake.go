@@ -84,6 +84,7 @@ type Fake struct {
 	tokenSeq   int // access tokens issued
 	reqSeq     int // request ids issued
 	pageSecret []byte
+	outbox     fakekit.Outbox // one-time codes: what Vectara e-mails
 
 	once    sync.Once
 	handler http.Handler
@@ -336,6 +337,7 @@ func Start(opts ...fakekit.Option) *Server { return fakekit.MustStart(Listen, op
 // 127.0.0.1:8084.
 func Listen(addr string, opts ...fakekit.Option) (*Server, error) {
 	f := New()
+	opts = append(opts[:len(opts):len(opts)], fakekit.Controls(controlled{f}))
 	return fakekit.ListenAs(addr, f.Handler, f.Faults, opts, func(s *fakekit.Server) *Server { return newServer(s, f) })
 }
 

@@ -85,6 +85,7 @@ func (f *Fake) CreateUser(_ context.Context, req vectaraserver.CreateUserRequest
 	if err != nil {
 		return nil, storeError(err, "")
 	}
+	f.outbox.Add(fakekit.Message{Kind: "one_time_code", To: deref(user.Email), Value: code, At: deref(user.CreatedAt)})
 	return vectaraserver.CreateUser201JSONResponse{
 		ID: user.ID, Email: user.Email, Username: user.Username, Enabled: user.Enabled,
 		Description: user.Description, CreatedAt: user.CreatedAt, UpdatedAt: user.UpdatedAt,
@@ -146,9 +147,11 @@ func (f *Fake) DeleteUser(_ context.Context, req vectaraserver.DeleteUserRequest
 func (f *Fake) ResetUserPassword(_ context.Context, req vectaraserver.ResetUserPasswordRequestObject) (vectaraserver.ResetUserPasswordResponseObject, error) {
 	f.mu.Lock()
 	code, err := f.resetPassword(req.Username)
+	now := f.nowLocked()
 	f.mu.Unlock()
 	if err != nil {
 		return nil, storeError(err, req.Username)
 	}
+	f.outbox.Add(fakekit.Message{Kind: "one_time_code", To: req.Username, Value: code, At: now})
 	return vectaraserver.ResetUserPassword200JSONResponse{OneTimeCode: &code, OneTimeCodeLink: ptr(oneTimeCodeLink)}, nil
 }

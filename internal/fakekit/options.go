@@ -18,6 +18,8 @@ type Option func(*options)
 type options struct {
 	validateResponses bool
 	onViolation       []func(error)
+	control           bool
+	controlled        Controlled
 }
 
 func newOptions(opts []Option) options {
@@ -56,6 +58,20 @@ func OnViolation(fn func(error)) Option {
 	return func(o *options) { o.onViolation = append(o.onViolation, fn) }
 }
 
+// WithControl serves the control API (api/control.yaml) beside the fake,
+// under ControlPath: reset, seeding, faults, the clock, the outbox,
+// violations. Off unless asked for; `userapis serve` turns it on. With it
+// on, the fake's clock is the control API's (real time until advanced).
+func WithControl(on bool) Option {
+	return func(o *options) { o.control = on }
+}
+
+// Controls gives Listen the fake's side of the control API; each fake
+// package passes its own.
+func Controls(ctl Controlled) Option {
+	return func(o *options) { o.controlled = ctl }
+}
+
 // ViolationHeader marks an answer that replaced one breaking the document.
 const ViolationHeader = "X-Fake-Contract-Violation"
 
@@ -91,6 +107,12 @@ func (l *violationLog) add(err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.errs = append(l.errs, err)
+}
+
+func (l *violationLog) clear() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.errs = nil
 }
 
 func (l *violationLog) list() []error {

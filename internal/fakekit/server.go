@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"time"
 )
 
@@ -16,6 +17,9 @@ type Server struct {
 	URL string
 	// Faults injects failures into this server's answers.
 	Faults *Faults
+	// ControlURL is the base URL of the control API (api/control.yaml),
+	// "" when it is off (see WithControl).
+	ControlURL string
 
 	hs         *httptest.Server
 	violations *violationLog
@@ -32,12 +36,36 @@ func Listen(addr string, build func(opts ...Option) http.Handler, faults *Faults
 		return nil, err
 	}
 	log := &violationLog{}
-	hs := httptest.NewUnstartedServer(build(recordInto(log, opts)...))
+	o := newOptions(opts)
+	var clock *Clock
+	if o.control && o.controlled != nil {
+		// Before the fake serves: its time is the control API's.
+		clock = &Clock{}
+		o.controlled.SetClock(clock.Now)
+	}
+	h := build(recordInto(log, opts)...)
+	srv := &Server{Faults: faults, violations: log}
+	if clock != nil {
+		ctl := controlHandler(srv, o.controlled, clock)
+		api := h
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == ControlPath || strings.HasPrefix(r.URL.Path, ControlPath+"/") {
+				ctl.ServeHTTP(w, r)
+				return
+			}
+			api.ServeHTTP(w, r)
+		})
+	}
+	hs := httptest.NewUnstartedServer(h)
 	_ = hs.Listener.Close()
 	hs.Listener = l
 	hs.Config.ReadHeaderTimeout = 10 * time.Second
 	hs.Start()
-	return &Server{URL: hs.URL, Faults: faults, hs: hs, violations: log}, nil
+	srv.URL, srv.hs = hs.URL, hs
+	if clock != nil {
+		srv.ControlURL = hs.URL + ControlPath
+	}
+	return srv, nil
 }
 
 // ListenAs is Listen for a service package: wrap turns the running server

@@ -25,9 +25,11 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/userapis/userapis-go/gen/control/controlserver"
 	"github.com/userapis/userapis-go/internal/services"
 )
 
@@ -77,7 +79,21 @@ func TestReferenceInBrowser(t *testing.T) {
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	defer cancelAlloc()
 
+	// Every document in api/: the four services and the fakes' control API.
+	pages := []struct {
+		Name string
+		Spec func() (*openapi3.T, error)
+	}{{"control", controlserver.GetSpec}}
 	for _, svc := range services.All {
+		pages = append(pages, struct {
+			Name string
+			Spec func() (*openapi3.T, error)
+		}{svc.Name, svc.Spec})
+	}
+	docs, err := filepath.Glob(filepath.Join(root, "api", "*.yaml"))
+	require.NoError(t, err)
+	require.Len(t, docs, len(pages), "a page is checked for every document in api/")
+	for _, svc := range pages {
 		t.Run(svc.Name, func(t *testing.T) {
 			ctx, cancel := chromedp.NewContext(actx)
 			defer cancel()
