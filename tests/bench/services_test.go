@@ -113,19 +113,37 @@ type side struct {
 	result func() any
 }
 
-// baselineGet is the hand-written client: build the request (its URL from
-// the call's arguments, as a hand-written method would), set the
-// credential, Do, check the status, decode the body into a fresh T, drain
+// fairUserAgent is the User-Agent the facade sends: the baselines send it
+// too, so that both sides set the same headers.
+var fairUserAgent = []string{"userapis-go/" + client.Version}
+
+// bounded is what the facade does to every attempt and a fair hand-written
+// call does too: a deadline of client.DefaultTimeout, unless the caller's
+// own comes sooner (then the facade makes no context of its own either).
+func bounded(ctx context.Context) (context.Context, context.CancelFunc) {
+	if d, ok := ctx.Deadline(); ok && time.Until(d) < client.DefaultTimeout {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, client.DefaultTimeout)
+}
+
+// baselineGet is the hand-written client, as fair as the facade: bound the
+// call with the same deadline, build the request (its URL from the call's
+// arguments, as a hand-written method would), set the credential and the
+// User-Agent, Do, check the status, decode the body into a fresh T, drain
 // and close.
 func baselineGet[T any](hc *http.Client, target func() string, auth func(*http.Request)) side {
 	var got T
 	return side{
 		call: func(ctx context.Context) error {
+			ctx, cancel := bounded(ctx)
+			defer cancel()
 			u := target()
 			req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 			if err != nil {
 				return err
 			}
+			req.Header["User-Agent"] = fairUserAgent
 			auth(req)
 			res, err := hc.Do(req)
 			if err != nil {
@@ -149,16 +167,20 @@ func baselineGet[T any](hc *http.Client, target func() string, auth func(*http.R
 	}
 }
 
-// baselineNotFound is the hand-written client's error path: Do, expect
-// 404, decode Harbor's Errors body and keep its message.
+// baselineNotFound is the hand-written client's error path, as fair as
+// baselineGet: Do, expect 404, decode Harbor's Errors body and keep its
+// message.
 func baselineNotFound(hc *http.Client, target func() string, auth func(*http.Request)) side {
 	var got string
 	return side{
 		call: func(ctx context.Context) error {
+			ctx, cancel := bounded(ctx)
+			defer cancel()
 			req, err := http.NewRequestWithContext(ctx, http.MethodGet, target(), nil)
 			if err != nil {
 				return err
 			}
+			req.Header["User-Agent"] = fairUserAgent
 			auth(req)
 			res, err := hc.Do(req)
 			if err != nil {
