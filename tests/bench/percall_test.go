@@ -8,14 +8,16 @@ import (
 )
 
 // BenchmarkPerCall times one call of each case, facade against the
-// hand-written baseline, on a fixed server (the fake's recorded answer
-// replayed, so both sides pay the same small server cost) and on the real
+// hand-written baseline: in memory (the fake's recorded answer handed back
+// by the transport: the client side alone, without the noise of a
+// loopback round trip), on a fixed server (that answer replayed over
+// loopback, so both sides pay the same small server cost) and on the real
 // fake (informative: the fake's validation dominates).
 //
 //	go test -run '^$' -bench PerCall -benchmem ./tests/bench/
 //	benchstat -col /impl bench.out
 func BenchmarkPerCall(b *testing.B) {
-	for _, server := range []string{"fixed", "fake"} {
+	for _, server := range []string{"memory", "fixed", "fake"} {
 		for _, c := range callCases {
 			b.Run("server="+server+"/call="+c.name, func(b *testing.B) {
 				facade, baseline := setupPair(b, c, server)
@@ -46,7 +48,7 @@ func benchCall(b *testing.B, s side) {
 // values from every server the benchmarks use, so that they compare the
 // same work. It measures nothing.
 func TestPerCallSidesAgree(t *testing.T) {
-	for _, server := range []string{"fixed", "fake"} {
+	for _, server := range []string{"memory", "fixed", "fake"} {
 		for _, c := range callCases {
 			t.Run(server+"/"+c.name, func(t *testing.T) {
 				facade, baseline := setupPair(t, c, server)

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -519,6 +520,14 @@ func setupPair(tb testing.TB, c callCase, server string) (facade, baseline side)
 	var base string
 	var cr creds
 	switch server {
+	case "memory":
+		// No network and no server: the recorded answer handed back by
+		// the transport, so that only the client side is measured.
+		fx := getFixtures(tb)[c.fixture]
+		hcF, hcB := &http.Client{Transport: canned{fx}}, &http.Client{Transport: canned{fx}}
+		f, _ := c.sides(tb, memoryBase, fixedCreds, hcF)
+		_, b := c.sides(tb, memoryBase, fixedCreds, hcB)
+		return f, b
 	case "fixed":
 		fs := startFixed(tb, getFixtures(tb)[c.fixture], nil)
 		base, cr = fs.URL, fixedCreds
@@ -532,4 +541,25 @@ func setupPair(tb testing.TB, c callCase, server string) (facade, baseline side)
 	f, _ := c.sides(tb, base, cr, hcF)
 	_, b := c.sides(tb, base, cr, hcB)
 	return f, b
+}
+
+// memoryBase is the server of the "memory" kind: never dialled.
+const memoryBase = "http://memory.invalid"
+
+// canned is a transport that answers every request with fx (a 404 for
+// another path), as a server would, without one: the "memory" server
+// kind, which measures the client side alone.
+type canned struct{ fx *fixture }
+
+func (c canned) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Body != nil {
+		_ = r.Body.Close()
+	}
+	if r.URL.Path != c.fx.path {
+		return &http.Response{StatusCode: http.StatusNotFound, Header: http.Header{}, Body: http.NoBody, Request: r}, nil
+	}
+	return &http.Response{
+		StatusCode: c.fx.status, Status: fmt.Sprintf("%d %s", c.fx.status, http.StatusText(c.fx.status)),
+		Header: c.fx.header, Body: io.NopCloser(bytes.NewReader(c.fx.body)), ContentLength: int64(len(c.fx.body)), Request: r,
+	}, nil
 }
