@@ -359,8 +359,7 @@ func Start(opts ...fakekit.Option) *Server { return fakekit.MustStart(Listen, op
 // Listen starts a seeded Kipu fake on addr (such as 127.0.0.1:8081).
 func Listen(addr string, opts ...fakekit.Option) (*Server, error) {
 	f := New()
-	opts = append(opts[:len(opts):len(opts)], fakekit.Controls(controlled{f}))
-	return fakekit.ListenAs(addr, f.Handler, f.Faults, opts, func(s *fakekit.Server) *Server { return newServer(s, f) })
+	return fakekit.ListenAs(addr, f.Handler, f.Faults, controlled{f}, opts, func(s *fakekit.Server) *Server { return newServer(s, f) })
 }
 
 func newServer(s *fakekit.Server, f *Fake) *Server {

@@ -337,8 +337,7 @@ func Start(opts ...fakekit.Option) *Server { return fakekit.MustStart(Listen, op
 // 127.0.0.1:8084.
 func Listen(addr string, opts ...fakekit.Option) (*Server, error) {
 	f := New()
-	opts = append(opts[:len(opts):len(opts)], fakekit.Controls(controlled{f}))
-	return fakekit.ListenAs(addr, f.Handler, f.Faults, opts, func(s *fakekit.Server) *Server { return newServer(s, f) })
+	return fakekit.ListenAs(addr, f.Handler, f.Faults, controlled{f}, opts, func(s *fakekit.Server) *Server { return newServer(s, f) })
 }
 
 // document is api/vectara.yaml as the fake serves it, prepared once per

@@ -155,7 +155,7 @@ func TestCheckDefaultsOnInTests(t *testing.T) {
 	build := func(opts ...fakekit.Option) http.Handler {
 		return harborKit(t, fakekit.NewFaults(nil), opts...).Handler(teapot) // no ValidateResponses: the default
 	}
-	srv, err := fakekit.Listen("127.0.0.1:0", build, fakekit.NewFaults(nil), []fakekit.Option{fakekit.OnViolation(func(error) { called++ })})
+	srv, err := fakekit.Listen("127.0.0.1:0", build, fakekit.NewFaults(nil), nil, []fakekit.Option{fakekit.OnViolation(func(error) { called++ })})
 	require.NoError(t, err)
 	defer srv.Close()
 	resp, err := srv.Client().Get(srv.URL + "/api/v2.0/users/3")

@@ -19,7 +19,6 @@ type options struct {
 	validateResponses bool
 	onViolation       []func(error)
 	control           bool
-	controlled        Controlled
 }
 
 func newOptions(opts []Option) options {
@@ -64,12 +63,6 @@ func OnViolation(fn func(error)) Option {
 // on, the fake's clock is the control API's (real time until advanced).
 func WithControl(on bool) Option {
 	return func(o *options) { o.control = on }
-}
-
-// Controls gives Listen the fake's side of the control API; each fake
-// package passes its own.
-func Controls(ctl Controlled) Option {
-	return func(o *options) { o.controlled = ctl }
 }
 
 // ViolationHeader marks an answer that replaced one breaking the document.

@@ -27,10 +27,11 @@ type Server struct {
 
 // Listen starts the handler that build returns on addr (such as
 // 127.0.0.1:8081, or 127.0.0.1:0 for a random port). build gets opts
-// plus the recording of violations into the server. URL is the bare
-// address (http://127.0.0.1:port) for every service: the client appends
-// the API path.
-func Listen(addr string, build func(opts ...Option) http.Handler, faults *Faults, opts []Option) (*Server, error) {
+// plus the recording of violations into the server. ctl is the fake's side
+// of the control API, served when opts turn it on (WithControl); nil for a
+// fake without one. URL is the bare address (http://127.0.0.1:port) for
+// every service: the client appends the API path.
+func Listen(addr string, build func(opts ...Option) http.Handler, faults *Faults, ctl Controlled, opts []Option) (*Server, error) {
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
@@ -38,19 +39,19 @@ func Listen(addr string, build func(opts ...Option) http.Handler, faults *Faults
 	log := &violationLog{}
 	o := newOptions(opts)
 	var clock *Clock
-	if o.control && o.controlled != nil {
+	if o.control && ctl != nil {
 		// Before the fake serves: its time is the control API's.
 		clock = &Clock{}
-		o.controlled.SetClock(clock.Now)
+		ctl.SetClock(clock.Now)
 	}
 	h := build(recordInto(log, opts)...)
 	srv := &Server{Faults: faults, violations: log}
 	if clock != nil {
-		ctl := controlHandler(srv, o.controlled, clock)
+		control := controlHandler(srv, ctl, clock)
 		api := h
 		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.URL.Path == ControlPath || strings.HasPrefix(r.URL.Path, ControlPath+"/") {
-				ctl.ServeHTTP(w, r)
+				control.ServeHTTP(w, r)
 				return
 			}
 			api.ServeHTTP(w, r)
@@ -70,8 +71,8 @@ func Listen(addr string, build func(opts ...Option) http.Handler, faults *Faults
 
 // ListenAs is Listen for a service package: wrap turns the running server
 // into the package's own Server type (with its fake and credentials).
-func ListenAs[S any](addr string, build func(opts ...Option) http.Handler, faults *Faults, opts []Option, wrap func(*Server) S) (S, error) {
-	s, err := Listen(addr, build, faults, opts)
+func ListenAs[S any](addr string, build func(opts ...Option) http.Handler, faults *Faults, ctl Controlled, opts []Option, wrap func(*Server) S) (S, error) {
+	s, err := Listen(addr, build, faults, ctl, opts)
 	if err != nil {
 		var zero S
 		return zero, err
