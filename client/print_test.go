@@ -322,9 +322,8 @@ func TestEchoedOddSecretInJSONBody(t *testing.T) {
 			}
 			t.Run(fmt.Sprintf("%s/%q", tc.name, secret), func(t *testing.T) {
 				plain, _ := json.Marshal("refused " + secret)
-				ascii := strings.Map(func(r rune) rune { return r }, string(plain))
 				var b strings.Builder
-				for _, r := range ascii {
+				for _, r := range string(plain) {
 					if r > 0x7e {
 						fmt.Fprintf(&b, `\u%04x`, r)
 					} else {

@@ -7,11 +7,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/userapis/userapis-go/internal/echo"
 )
 
 // sensitiveQuery lists query parameters whose values are credentials.
@@ -134,31 +135,6 @@ func sentCredentials(req *http.Request) []string {
 	return out
 }
 
-// echoForms are the forms a server may echo secret in: as sent,
-// URL-escaped (query and path), base64 (standard and URL alphabets, padded
-// or not) and JSON-escaped (with and without HTML escaping).
-func echoForms(secret string) []string {
-	forms := []string{
-		secret,
-		url.QueryEscape(secret), url.PathEscape(secret),
-		base64.StdEncoding.EncodeToString([]byte(secret)), base64.RawStdEncoding.EncodeToString([]byte(secret)),
-		base64.URLEncoding.EncodeToString([]byte(secret)), base64.RawURLEncoding.EncodeToString([]byte(secret)),
-	}
-	if j, err := json.Marshal(secret); err == nil {
-		forms = append(forms, string(j[1:len(j)-1]))
-	}
-	var b strings.Builder
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if enc.Encode(secret) == nil {
-		j := strings.TrimSpace(b.String())
-		forms = append(forms, j[1:len(j)-1])
-	}
-	// Longest first, so that a form is replaced before a part of it.
-	slices.SortFunc(forms, func(a, b string) int { return len(b) - len(a) })
-	return slices.Compact(forms)
-}
-
 // mayEcho is the cheap test before redactEcho parses anything: the decoded
 // message, code and fields are substrings of the body unless it has JSON
 // escapes, so a body without a backslash that holds none of the header
@@ -172,6 +148,9 @@ func mayEcho(body []byte, req *http.Request) bool {
 	if bytes.IndexByte(body, '\\') >= 0 || bytes.IndexByte(body, '%') >= 0 {
 		return true
 	}
+	holds := func(v string) bool {
+		return len(v) >= minEchoSecret && (bytes.Contains(body, []byte(v)) || base64In(body, v))
+	}
 	for _, h := range [...]string{"X-Auth-Token", "X-Api-Key", "Authorization"} {
 		v := req.Header.Get(h)
 		if scheme, tok, ok := strings.Cut(v, " "); ok && h == "Authorization" {
@@ -183,16 +162,11 @@ func mayEcho(body []byte, req *http.Request) bool {
 			}
 			v = tok
 		}
-		if len(v) >= minEchoSecret && (bytes.Contains(body, []byte(v)) || base64In(body, v)) {
+		if holds(v) {
 			return true
 		}
 	}
-	for _, v := range bodySecrets(req) {
-		if len(v) >= minEchoSecret && (bytes.Contains(body, []byte(v)) || base64In(body, v)) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(bodySecrets(req), holds)
 }
 
 // headersMayEcho is mayEcho for the names and values of a server's headers.
@@ -254,12 +228,12 @@ func basicPasswordIn(body []byte, tok string) bool {
 	return !ok || (len(pass) >= minEchoSecret && (bytes.Contains(body, pass) || base64In(body, string(pass))))
 }
 
-// echoRedactor returns a function that takes every form (echoForms) of the
+// echoRedactor returns a function that takes every form (echo.Forms) of the
 // credentials req carried out of a string, or nil when req carried none.
 func echoRedactor(req *http.Request) func(string) string {
 	var secrets []string
 	for _, x := range sentCredentials(req) {
-		secrets = append(secrets, echoForms(x)...)
+		secrets = append(secrets, echo.Forms(x)...)
 	}
 	if len(secrets) == 0 {
 		return nil

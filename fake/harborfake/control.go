@@ -6,6 +6,7 @@ package harborfake
 import (
 	"errors"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/userapis/userapis-go/internal/fakekit"
@@ -94,7 +95,7 @@ func (c controlled) Seed(kind string, obj map[string]any) (map[string]any, error
 		if err := fakekit.DecodeObject(obj, &r); err != nil {
 			return nil, err
 		}
-		if len(r.Name) <= len("robot$") || r.Name[:len("robot$")] != "robot$" || r.Secret == "" {
+		if len(r.Name) <= len("robot$") || !strings.HasPrefix(r.Name, "robot$") || r.Secret == "" {
 			return nil, errors.New(`name must be robot$<name>, and secret is required`)
 		}
 		c.f.AddRobot(r.Name, r.Secret)

@@ -17,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/userapis/userapis-go/internal/echo"
 )
 
 // Recording is what -record writes: the service, what the caller says of
@@ -326,7 +328,7 @@ func (s *scrubber) learnJSON(v any) {
 // address, the run's prefix, UUIDs and times.
 func (s *scrubber) text(in string) string {
 	for _, sec := range s.order {
-		for _, f := range forms(sec) {
+		for _, f := range echo.Forms(sec) {
 			if len(sec) < minLearned {
 				// Short: only as a whole JSON string or header value,
 				// not inside other words ("admin" in admin@admin.com).
@@ -450,21 +452,6 @@ func (s *scrubber) exchange(e taped) Recorded {
 		r.Response.Error = s.text(e.err)
 	}
 	return r
-}
-
-// forms are the forms a credential may take in a recording: as sent,
-// URL-escaped, base64 (both alphabets, padded or not) and JSON-escaped.
-func forms(secret string) []string {
-	out := []string{
-		secret, url.QueryEscape(secret), url.PathEscape(secret),
-		base64.StdEncoding.EncodeToString([]byte(secret)), base64.RawStdEncoding.EncodeToString([]byte(secret)),
-		base64.URLEncoding.EncodeToString([]byte(secret)), base64.RawURLEncoding.EncodeToString([]byte(secret)),
-	}
-	if j, err := json.Marshal(secret); err == nil {
-		out = append(out, string(j[1:len(j)-1]))
-	}
-	slices.SortFunc(out, func(a, b string) int { return len(b) - len(a) })
-	return slices.Compact(out)
 }
 
 // WriteRecording writes rec as indented JSON.
