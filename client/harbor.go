@@ -111,13 +111,13 @@ func (h *Harbor) ListUsers(ctx context.Context, params *harbor.ListUsersParams, 
 		return nil, nil, err
 	}
 	return sendHarborList[harbor.UserResp](ctx, h.c, op, opts,
-		func(s string) (*http.Request, error) { return harbor.NewListUsersRequest(s, params) })
+		get(harbor.ListUsersPath(params)).with(harbor.ListUsersHeader(params)))
 }
 
 // sendHarborList runs a listing (listUsers, searchUsers): the JSON array
 // body, never nil, with X-Total-Count and Link recorded on the Response.
 func sendHarborList[T any](ctx context.Context, c *core, op string, opts []CallOption,
-	build func(server string) (*http.Request, error),
+	build builder,
 ) ([]T, *Response, error) {
 	r, resp, err := send(ctx, c, op, opts, build, harborList[T])
 	if err != nil {
@@ -234,7 +234,7 @@ func idFromLocation(loc string) (int64, error) {
 func (h *Harbor) GetCurrentUserInfo(ctx context.Context, opts ...CallOption) (*harbor.UserResp, *Response, error) {
 	const op = "getCurrentUserInfo"
 	return sendResult(ctx, h.c, op, opts,
-		func(s string) (*http.Request, error) { return harbor.NewGetCurrentUserInfoRequest(s, nil) },
+		get(harbor.GetCurrentUserInfoPath()),
 		jsonOK[harbor.UserResp])
 }
 
@@ -269,7 +269,7 @@ func (h *Harbor) SearchUsers(ctx context.Context, username string, params *harbo
 	}
 	p.Username = username
 	return sendHarborList[harbor.UserSearchRespItem](ctx, h.c, op, opts,
-		func(s string) (*http.Request, error) { return harbor.NewSearchUsersRequest(s, &p) })
+		get(harbor.SearchUsersPath(&p)).with(harbor.SearchUsersHeader(&p)))
 }
 
 // GetUser returns a user by id (self, or any user for a system admin).
@@ -279,7 +279,7 @@ func (h *Harbor) GetUser(ctx context.Context, id int64, opts ...CallOption) (*ha
 		return nil, nil, err
 	}
 	return sendResult(ctx, h.c, op, opts,
-		func(s string) (*http.Request, error) { return harbor.NewGetUserRequest(s, id, nil) },
+		get(harbor.GetUserPath(id)),
 		jsonOK[harbor.UserResp])
 }
 
@@ -301,7 +301,7 @@ func (h *Harbor) DeleteUser(ctx context.Context, id int64, opts ...CallOption) (
 		return nil, err
 	}
 	return sendEmpty(ctx, h.c, op, opts,
-		func(s string) (*http.Request, error) { return harbor.NewDeleteUserRequest(s, id, nil) },
+		del(harbor.DeleteUserPath(id)),
 		http.StatusOK)
 }
 
@@ -339,7 +339,7 @@ func (h *Harbor) UpdateUserPassword(ctx context.Context, id int64, body harbor.P
 func (h *Harbor) GetCurrentUserPermissions(ctx context.Context, params *harbor.GetCurrentUserPermissionsParams, opts ...CallOption) ([]harbor.Permission, *Response, error) {
 	const op = "getCurrentUserPermissions"
 	list, resp, err := sendResult(ctx, h.c, op, opts,
-		func(s string) (*http.Request, error) { return harbor.NewGetCurrentUserPermissionsRequest(s, params) },
+		get(harbor.GetCurrentUserPermissionsPath(params)).with(harbor.GetCurrentUserPermissionsHeader(params)),
 		jsonOK[[]harbor.Permission])
 	if err != nil {
 		return nil, resp, err

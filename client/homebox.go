@@ -130,7 +130,7 @@ func (h *Homebox) UserLogin(ctx context.Context, username, password string, stay
 // UserLogout ends the session and forgets the token.
 func (h *Homebox) UserLogout(ctx context.Context, opts ...CallOption) (*Response, error) {
 	const op = "userLogout"
-	_, resp, err := send(ctx, h.c, op, opts, homebox.NewUserLogoutRequest, discard)
+	_, resp, err := send(ctx, h.c, op, opts, post(homebox.UserLogoutPath()), discard)
 	return h.endSession(op, resp, err)
 }
 
@@ -141,7 +141,7 @@ func (h *Homebox) UserLogout(ctx context.Context, opts ...CallOption) (*Response
 // v0.26.2 answers 404 (ErrNotFound).
 func (h *Homebox) UserLogoutAll(ctx context.Context, opts ...CallOption) (*Response, error) {
 	const op = "userLogoutAll"
-	resp, err := sendEmpty(ctx, h.c, op, opts, homebox.NewUserLogoutAllRequest, http.StatusNoContent)
+	resp, err := sendEmpty(ctx, h.c, op, opts, post(homebox.UserLogoutAllPath()), http.StatusNoContent)
 	if err != nil {
 		return resp, err
 	}
@@ -172,7 +172,7 @@ func (h *Homebox) endSession(op string, resp *Response, err error) (*Response, e
 func (h *Homebox) UserTokenRefresh(ctx context.Context, opts ...CallOption) (*homebox.TokenRefreshResponse, *Response, error) {
 	const op = "userTokenRefresh"
 	tok, resp, err := sendResult(ctx, h.c, op, opts,
-		homebox.NewUserTokenRefreshRequest,
+		get(homebox.UserTokenRefreshPath()),
 		jsonOK[homebox.TokenRefreshResponse])
 	if err != nil {
 		return nil, resp, err
@@ -205,7 +205,7 @@ func (h *Homebox) OIDCLogin(ctx context.Context, opts ...CallOption) (*url.URL, 
 		return nil, nil, fmt.Errorf("homebox %s: nil context", op)
 	}
 	ctx = context.WithValue(ctx, noFollowKey{}, true)
-	_, resp, err := send(ctx, h.c, op, public(opts), homebox.NewOIDCLoginRequest, discard)
+	_, resp, err := send(ctx, h.c, op, public(opts), get(homebox.OIDCLoginPath()), discard)
 	if err != nil {
 		return nil, resp, err
 	}
@@ -225,9 +225,7 @@ func (h *Homebox) OIDCCallback(ctx context.Context, code, state string, opts ...
 	}
 	ctx = context.WithValue(ctx, noFollowKey{}, true)
 	_, resp, err := send(ctx, h.c, op, public(opts),
-		func(s string) (*http.Request, error) {
-			return homebox.NewOIDCCallbackRequest(s, &homebox.OIDCCallbackParams{Code: code, State: state})
-		},
+		get(homebox.OIDCCallbackPath(&homebox.OIDCCallbackParams{Code: code, State: state})),
 		discard)
 	if err != nil {
 		return nil, resp, err
@@ -250,7 +248,7 @@ func (h *Homebox) RegisterNewUser(ctx context.Context, body homebox.UserRegistra
 func (h *Homebox) GetUserSelf(ctx context.Context, opts ...CallOption) (*homebox.UserOut, *Response, error) {
 	const op = "getUserSelf"
 	w, resp, err := sendResult(ctx, h.c, op, opts,
-		homebox.NewGetUserSelfRequest,
+		get(homebox.GetUserSelfPath()),
 		jsonOK[homebox.WrappedUserOut])
 	if err != nil {
 		return nil, resp, err
@@ -273,7 +271,7 @@ func (h *Homebox) UpdateAccount(ctx context.Context, body homebox.UserUpdate, op
 // DeleteAccount deletes the logged-in user and forgets the token.
 func (h *Homebox) DeleteAccount(ctx context.Context, opts ...CallOption) (*Response, error) {
 	const op = "deleteAccount"
-	_, resp, err := send(ctx, h.c, op, opts, homebox.NewDeleteAccountRequest, discard)
+	_, resp, err := send(ctx, h.c, op, opts, del(homebox.DeleteAccountPath()), discard)
 	return h.endSession(op, resp, err)
 }
 
@@ -281,7 +279,7 @@ func (h *Homebox) DeleteAccount(ctx context.Context, opts ...CallOption) (*Respo
 func (h *Homebox) GetUserSettings(ctx context.Context, opts ...CallOption) (homebox.UserSettings, *Response, error) {
 	const op = "getUserSettings"
 	w, resp, err := sendResult(ctx, h.c, op, opts,
-		homebox.NewGetUserSettingsRequest,
+		get(homebox.GetUserSettingsPath()),
 		jsonOK[homebox.WrappedUserSettings])
 	if err != nil || w.Item == nil {
 		return nil, resp, err
@@ -342,7 +340,7 @@ func (h *Homebox) ResetPassword(ctx context.Context, token, password string, opt
 func (h *Homebox) ListAPIKeys(ctx context.Context, opts ...CallOption) ([]homebox.APIKeyOut, *Response, error) {
 	const op = "listApiKeys"
 	list, resp, err := sendResult(ctx, h.c, op, opts,
-		homebox.NewListAPIKeysRequest,
+		get(homebox.ListAPIKeysPath()),
 		jsonOK[[]homebox.APIKeyOut])
 	if err != nil {
 		return nil, resp, err
@@ -368,6 +366,6 @@ func (h *Homebox) DeleteAPIKey(ctx context.Context, id uuid.UUID, opts ...CallOp
 		return nil, &ParamError{Operation: op, Param: "id", Reason: "must not be the zero UUID"}
 	}
 	return sendEmpty(ctx, h.c, op, opts,
-		func(s string) (*http.Request, error) { return homebox.NewDeleteAPIKeyRequest(s, id) },
+		del(homebox.DeleteAPIKeyPath(id)),
 		http.StatusNoContent)
 }

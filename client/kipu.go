@@ -90,7 +90,7 @@ var (
 func (k *Kipu) GetCurrentUser(ctx context.Context, opts ...CallOption) (*kipu.UserDto, *Response, error) {
 	const op = "getCurrentUser"
 	return sendResult(ctx, k.c, op, opts,
-		kipu.NewGetCurrentUserRequest,
+		get(kipu.GetCurrentUserPath()),
 		jsonOK[kipu.UserDto])
 }
 
@@ -107,7 +107,7 @@ func (k *Kipu) UpdateCurrentUser(ctx context.Context, body kipu.UpdateUserReques
 func (k *Kipu) DeleteCurrentUser(ctx context.Context, opts ...CallOption) (*Response, error) {
 	const op = "deleteCurrentUser"
 	return sendEmpty(ctx, k.c, op, opts,
-		kipu.NewDeleteCurrentUserRequest,
+		del(kipu.DeleteCurrentUserPath()),
 		http.StatusNoContent)
 }
 
@@ -167,7 +167,7 @@ func safeFilenameRune(r rune) rune {
 func (k *Kipu) DeleteCurrentUserProfileImage(ctx context.Context, opts ...CallOption) (*Response, error) {
 	const op = "deleteCurrentUserProfileImage"
 	return sendEmpty(ctx, k.c, op, opts,
-		kipu.NewDeleteCurrentUserProfileImageRequest,
+		del(kipu.DeleteCurrentUserProfileImagePath()),
 		http.StatusNoContent)
 }
 
@@ -176,7 +176,7 @@ func (k *Kipu) DeleteCurrentUserProfileImage(ctx context.Context, opts ...CallOp
 func (k *Kipu) GetPersonalAccessTokens(ctx context.Context, opts ...CallOption) (*KipuAccessTokens, *Response, error) {
 	const op = "getPersonalAccessTokens"
 	return sendResult(ctx, k.c, op, opts,
-		kipu.NewGetPersonalAccessTokensRequest,
+		get(kipu.GetPersonalAccessTokensPath()),
 		kipuTokensAnswer)
 }
 
@@ -199,7 +199,7 @@ func (k *Kipu) DeletePersonalAccessToken(ctx context.Context, id string, opts ..
 		return nil, err
 	}
 	return sendEmpty(ctx, k.c, op, opts,
-		func(s string) (*http.Request, error) { return kipu.NewDeletePersonalAccessTokenRequest(s, id) },
+		del(kipu.DeletePersonalAccessTokenPath(id)),
 		http.StatusNoContent)
 }
 
@@ -209,7 +209,7 @@ func (k *Kipu) DeletePersonalAccessToken(ctx context.Context, id string, opts ..
 func (k *Kipu) RegenerateDefaultPersonalAccessToken(ctx context.Context, opts ...CallOption) (*kipu.DefaultAccessTokenDto, *Response, error) {
 	const op = "regenerateDefaultPersonalAccessToken"
 	return sendResult(ctx, k.c, op, opts,
-		kipu.NewRegenerateDefaultPersonalAccessTokenRequest,
+		post(kipu.RegenerateDefaultPersonalAccessTokenPath()),
 		jsonOK[kipu.DefaultAccessTokenDto])
 }
 
@@ -234,7 +234,7 @@ func (k *Kipu) GetUserByID(ctx context.Context, id string, opts ...CallOption) (
 		return nil, nil, err
 	}
 	return sendResult(ctx, k.c, op, public(opts),
-		func(s string) (*http.Request, error) { return kipu.NewGetUserByIDRequest(s, id) },
+		get(kipu.GetUserByIDPath(id)),
 		jsonOK[kipu.UserOverviewDto])
 }
 
@@ -246,7 +246,7 @@ func (k *Kipu) CheckUserExists(ctx context.Context, id string, opts ...CallOptio
 		return false, nil, err
 	}
 	_, resp, err := send(ctx, k.c, op, public(opts),
-		func(s string) (*http.Request, error) { return kipu.NewCheckUserExistsRequest(s, id) },
+		head(kipu.CheckUserExistsPath(id)),
 		discard)
 	var apiErr *APIError
 	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusNotFound {
@@ -272,7 +272,7 @@ func (k *Kipu) GetUserProfileImage(ctx context.Context, id string, opts ...CallO
 		return nil, nil, err
 	}
 	_, resp, err := send(ctx, k.c, op, public(opts),
-		func(s string) (*http.Request, error) { return kipu.NewGetUserProfileImageRequest(s, id) },
+		get(kipu.GetUserProfileImagePath(id)),
 		// The generated parser types the body as a plain string and
 		// cannot hold null: the body is read here instead.
 		func(*http.Response) (struct{}, error) { return struct{}{}, nil })
@@ -326,9 +326,7 @@ func (k *Kipu) GetUserRegistrationStatus(ctx context.Context, email string, opts
 		return nil, nil, &ParamError{Operation: op, Param: "email", Reason: "must not be empty"}
 	}
 	return sendResult(ctx, k.c, op, public(opts),
-		func(s string) (*http.Request, error) {
-			return kipu.NewGetUserRegistrationStatusRequest(s, &kipu.GetUserRegistrationStatusParams{Email: email})
-		},
+		get(kipu.GetUserRegistrationStatusPath(&kipu.GetUserRegistrationStatusParams{Email: email})),
 		jsonOK[kipu.RegistrationResponse])
 }
 
@@ -340,9 +338,7 @@ func (k *Kipu) SearchUsers(ctx context.Context, q string, opts ...CallOption) ([
 		return nil, nil, &ParamError{Operation: op, Param: "q", Reason: "must not be empty"}
 	}
 	list, resp, err := sendResult(ctx, k.c, op, opts,
-		func(s string) (*http.Request, error) {
-			return kipu.NewSearchUsersRequest(s, &kipu.SearchUsersParams{Q: q})
-		},
+		get(kipu.SearchUsersPath(&kipu.SearchUsersParams{Q: q})),
 		jsonOK[[]kipu.UserSearchDto])
 	if err != nil {
 		return nil, resp, err

@@ -184,7 +184,7 @@ func (v *Vectara) ListUsers(ctx context.Context, params *vectara.ListUsersParams
 		params = &vectara.ListUsersParams{}
 	}
 	return sendResult(ctx, v.c, op, opts,
-		func(s string) (*http.Request, error) { return vectara.NewListUsersRequest(s, params) },
+		get(vectara.ListUsersPath(params)).with(vectara.ListUsersHeader(params)),
 		jsonOK[vectara.ListUsersPage])
 }
 
@@ -265,7 +265,7 @@ func (v *Vectara) GetUser(ctx context.Context, username string, opts ...CallOpti
 		return nil, nil, err
 	}
 	return sendResult(ctx, v.c, op, opts,
-		func(s string) (*http.Request, error) { return vectara.NewGetUserRequest(s, username, nil) },
+		get(vectara.GetUserPath(username)),
 		jsonOK[vectara.User])
 }
 
@@ -288,7 +288,7 @@ func (v *Vectara) DeleteUser(ctx context.Context, username string, opts ...CallO
 		return nil, err
 	}
 	return sendEmpty(ctx, v.c, op, opts,
-		func(s string) (*http.Request, error) { return vectara.NewDeleteUserRequest(s, username, nil) },
+		del(vectara.DeleteUserPath(username)),
 		http.StatusNoContent)
 }
 
@@ -301,7 +301,7 @@ func (v *Vectara) ResetUserPassword(ctx context.Context, username string, opts .
 		return nil, nil, err
 	}
 	r, resp, err := send(ctx, v.c, op, opts,
-		func(s string) (*http.Request, error) { return vectara.NewResetUserPasswordRequest(s, username, nil) },
+		post(vectara.ResetUserPasswordPath(username)),
 		func(res *http.Response) (*vectara.ResetUserPasswordResponse, error) {
 			if res.StatusCode != http.StatusOK && res.StatusCode != http.StatusNoContent {
 				return vectara.ParseResetUserPasswordResponse(res)

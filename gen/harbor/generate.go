@@ -5,3 +5,4 @@
 package harbor
 
 //go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config ../../oapi-codegen.yaml -package harbor -o harbor.gen.go ../../api/harbor.yaml
+//go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config ../oapi-codegen-paths.yaml -package harbor -o paths.gen.go ../../api/harbor.yaml

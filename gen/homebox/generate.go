@@ -5,3 +5,4 @@
 package homebox
 
 //go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config ../../oapi-codegen.yaml -package homebox -o homebox.gen.go ../../api/homebox.yaml
+//go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config ../oapi-codegen-paths.yaml -package homebox -o paths.gen.go ../../api/homebox.yaml

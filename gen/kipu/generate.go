@@ -5,3 +5,4 @@
 package kipu
 
 //go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config ../../oapi-codegen.yaml -package kipu -o kipu.gen.go ../../api/kipu.yaml
+//go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config ../oapi-codegen-paths.yaml -package kipu -o paths.gen.go ../../api/kipu.yaml

@@ -5,3 +5,4 @@
 package vectara
 
 //go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config ../../oapi-codegen.yaml -package vectara -o vectara.gen.go ../../api/vectara.yaml
+//go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config ../oapi-codegen-paths.yaml -package vectara -o paths.gen.go ../../api/vectara.yaml
