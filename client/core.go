@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -38,6 +39,8 @@ type core struct {
 	// the credential was renewed and the call is sent once more (a 401
 	// proves the request was not processed, so this is safe for POST).
 	renewAuth func(cfg *config, sent *http.Request) bool
+	// lastProbe is the echoProbe of the credentials last sent (see probe).
+	lastProbe atomic.Pointer[echoProbe]
 	// routeMiss, when set, recognises the service's own answer for a path
 	// it has no route for (see routeNotFound).
 	routeMiss func(e *APIError) bool
@@ -198,7 +201,7 @@ func (c *core) do(ctx context.Context, cfg *config, op string, req *http.Request
 			}
 			return nil, terr(err)
 		}
-		resp := &Response{Response: res, RawBody: body, RequestID: res.Header.Get("X-Request-Id"), Attempts: attempt, TotalCount: -1}
+		resp := &Response{Response: res, RawBody: body, RequestID: first(res.Header, "X-Request-Id"), Attempts: attempt, TotalCount: -1}
 		if res.StatusCode < 300 || (res.StatusCode < 400 && noFollow(ctx)) {
 			return resp, nil
 		}
@@ -402,7 +405,9 @@ func (c *core) apiError(op, method, redacted, sentID string, resp *Response) *AP
 	}
 	// A service may echo the credential it refused ("invalid token ...");
 	// Error() prints what it said, so the credentials sent are taken out.
-	redactEcho(e, resp.Request)
+	if resp.Request != nil {
+		redactEcho(e, resp.Request, c.probe(resp.Request.Header))
+	}
 	if e.RequestID == "" {
 		e.RequestID = sentID
 	}

@@ -365,3 +365,43 @@ func assertNotPrinted(t *testing.T, out, needle, what string) {
 		}
 	}
 }
+
+// A client remembers the credential forms it searched the last error for
+// (so that the next error does not decode and encode them again); a call
+// with other credentials must be searched for its own: a per-call
+// credential, and a Homebox token replaced after login.
+func TestEchoSearchFollowsTheCredentialSent(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		secret := ""
+		if u, p, ok := r.BasicAuth(); ok {
+			secret = u + " with " + p
+		} else if _, tok, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok {
+			secret = tok
+		}
+		// Harbor's and Homebox's error shapes, both in one body.
+		fmt.Fprintf(w, `{"errors":[{"code":"UNAUTHORIZED","message":"bad %s"}],"error":"bad %s"}`, secret, secret)
+	}))
+	defer srv.Close()
+
+	h, err := client.NewHarbor(client.WithBaseURL(srv.URL), client.WithBasicAuth("admin", "first-password-1"), client.WithMaxRetries(0))
+	require.NoError(t, err)
+	ctx := context.Background()
+	_, _, err = h.GetUser(ctx, 3)
+	assertNotPrinted(t, err.Error(), "first-password-1", "the client's own credential")
+	_, _, err = h.GetUser(ctx, 3, client.WithBasicAuth("admin", "second-password-2"))
+	require.Error(t, err)
+	assertNotPrinted(t, err.Error()+printed(err), "second-password-2", "a per-call credential after the client's")
+	_, _, err = h.GetUser(ctx, 3)
+	assertNotPrinted(t, err.Error()+printed(err), "first-password-1", "the client's own credential again")
+
+	hb, err := client.NewHomebox(client.WithBaseURL(srv.URL), client.WithBearerToken("first-token-1"), client.WithMaxRetries(0))
+	require.NoError(t, err)
+	_, _, err = hb.GetUserSelf(ctx)
+	assertNotPrinted(t, err.Error(), "first-token-1", "the first token")
+	hb.SetToken("second-token-2")
+	_, _, err = hb.GetUserSelf(ctx)
+	require.Error(t, err)
+	assertNotPrinted(t, err.Error()+printed(err), "second-token-2", "the token set after the first error")
+}

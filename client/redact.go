@@ -139,52 +139,179 @@ func sentCredentials(req *http.Request) []string {
 // message, code and fields are substrings of the body unless it has JSON
 // escapes, so a body without a backslash that holds none of the header
 // values req sent (tokens, API keys; a Basic header is checked decoded)
-// cannot have echoed a credential.
+// and none of its body secrets cannot have echoed a credential.
 func mayEcho(body []byte, req *http.Request) bool {
 	if req == nil || len(body) == 0 {
 		return false
 	}
-	// JSON or URL escapes may hide a credential from a plain search.
-	if bytes.IndexByte(body, '\\') >= 0 || bytes.IndexByte(body, '%') >= 0 {
-		return true
+	return newEchoProbe(req.Header).in(body) || secretsIn(body, req)
+}
+
+// An echoProbe is what mayEcho looks for in an answer: the credentials a
+// request's headers carried (X-Auth-Token, X-Api-Key, Authorization), each
+// as sent and base64-encoded (both alphabets, unpadded: a prefix of the
+// padded form), a Basic one also as its password. A core keeps the last
+// one it built (the credentials rarely change from call to call), so that
+// an error answer costs a few substring searches, not a decoding and
+// encodings of every credential. It is not changed once built.
+type echoProbe struct {
+	sent    [3]string // the three headers' values as sent: what it was built from
+	needles []string
+	bneedle [][]byte // needles as bytes, for bodies
+	always  bool     // a Basic credential that does not decode: assume it echoed
+}
+
+var echoHeaders = [3]string{"X-Auth-Token", "X-Api-Key", "Authorization"}
+
+// first is h.Get(k) for a canonical k, without Get's canonicalization of k
+// on every call (a hot path reads a few headers of every answer).
+func first(h http.Header, k string) string {
+	if vs := h[k]; len(vs) > 0 {
+		return vs[0]
 	}
-	holds := func(v string) bool {
-		return len(v) >= minEchoSecret && (bytes.Contains(body, []byte(v)) || base64In(body, v))
+	return ""
+}
+
+func newEchoProbe(h http.Header) *echoProbe {
+	p := &echoProbe{}
+	add := func(v []byte) {
+		if len(v) < minEchoSecret {
+			return
+		}
+		p.needles = append(p.needles, string(v), base64.RawStdEncoding.EncodeToString(v), base64.RawURLEncoding.EncodeToString(v))
 	}
-	for _, h := range [...]string{"X-Auth-Token", "X-Api-Key", "Authorization"} {
-		v := req.Header.Get(h)
-		if scheme, tok, ok := strings.Cut(v, " "); ok && h == "Authorization" {
-			if strings.EqualFold(scheme, "Basic") {
-				if basicPasswordIn(body, tok) {
-					return true
-				}
+	for i, k := range echoHeaders {
+		v := first(h, k)
+		p.sent[i] = v
+		scheme, tok, ok := strings.Cut(v, " ")
+		switch {
+		case k != "Authorization" || !ok:
+			add([]byte(v))
+		case strings.EqualFold(scheme, "Basic"):
+			// The pair as sent, and the password alone.
+			if len(tok) >= minEchoSecret {
+				p.needles = append(p.needles, tok)
+			}
+			pair, err := base64.StdEncoding.DecodeString(tok)
+			_, pass, found := bytes.Cut(pair, []byte{':'})
+			if err != nil || !found {
+				p.always = true
 				continue
 			}
-			v = tok
+			add(pass)
+		default:
+			add([]byte(tok))
 		}
-		if holds(v) {
+	}
+	for _, n := range p.needles {
+		p.bneedle = append(p.bneedle, []byte(n))
+	}
+	return p
+}
+
+// matches reports whether h carries the credentials p was built from.
+func (p *echoProbe) matches(h http.Header) bool {
+	for i, k := range echoHeaders {
+		if first(h, k) != p.sent[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// in reports whether b may hold one of p's credentials.
+func (p *echoProbe) in(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	// JSON or URL escapes may hide a credential from a plain search.
+	if p.always || bytes.IndexByte(b, '\\') >= 0 || bytes.IndexByte(b, '%') >= 0 {
+		return true
+	}
+	for _, n := range p.bneedle {
+		if bytes.Contains(b, n) {
 			return true
 		}
 	}
-	return slices.ContainsFunc(bodySecrets(req), holds)
+	return false
 }
 
-// headersMayEcho is mayEcho for the names and values of a server's headers.
-func headersMayEcho(h http.Header, req *http.Request) bool {
-	if req == nil {
+// inString is in for a string (a header's name or value).
+func (p *echoProbe) inString(s string) bool {
+	if s == "" {
 		return false
 	}
+	if p.always || strings.ContainsAny(s, `\%`) {
+		return true
+	}
+	for _, n := range p.needles {
+		if strings.Contains(s, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// inHeader is in for the names and values of h, and the secrets of req's
+// body.
+func (p *echoProbe) inHeader(h http.Header, req *http.Request) bool {
+	secrets := bodySecrets(req)
+	in := func(s string) bool {
+		return p.inString(s) || (len(secrets) > 0 && secretsIn([]byte(s), req))
+	}
 	for k, vs := range h {
-		if mayEcho([]byte(k), req) {
+		if in(k) {
 			return true
 		}
 		for _, v := range vs {
-			if mayEcho([]byte(v), req) {
+			if in(v) {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// secretsIn reports whether b holds one of the secrets req's body carried
+// (bodySecrets), as sent or base64-encoded.
+func secretsIn(b []byte, req *http.Request) bool {
+	return slices.ContainsFunc(bodySecrets(req), func(v string) bool {
+		return len(v) >= minEchoSecret && (bytes.Contains(b, []byte(v)) || base64In(b, v))
+	})
+}
+
+// probe returns an echoProbe of h's credentials: the core's last one when
+// they are the same.
+func (c *core) probe(h http.Header) *echoProbe {
+	if p := c.lastProbe.Load(); p != nil && p.matches(h) {
+		return p
+	}
+	p := newEchoProbe(h)
+	c.lastProbe.Store(p)
+	return p
+}
+
+// headersMayEcho is mayEcho for the names and values of a server's
+// headers, tested together (see appendHeader).
+func headersMayEcho(h http.Header, req *http.Request) bool {
+	if req == nil || len(h) == 0 {
+		return false
+	}
+	var buf [1024]byte
+	return mayEcho(appendHeader(buf[:0], h), req)
+}
+
+// appendHeader appends the names and values of h to b, a newline (which
+// no credential holds) after each, so that one mayEcho tests them all and
+// the request's credentials are gathered and decoded once, not per value.
+func appendHeader(b []byte, h http.Header) []byte {
+	for k, vs := range h {
+		b = append(append(b, k...), '\n')
+		for _, v := range vs {
+			b = append(append(b, v...), '\n')
+		}
+	}
+	return b
 }
 
 // base64In reports whether body holds v base64-encoded (either alphabet,
@@ -205,27 +332,6 @@ func base64In(body []byte, v string) bool {
 		}
 	}
 	return false
-}
-
-// basicPasswordIn reports whether body holds the password of the Basic
-// credential tok (base64 of user:password), decoding on the stack; a
-// credential too long for that, or undecodable, is assumed echoed.
-func basicPasswordIn(body []byte, tok string) bool {
-	var src [128]byte
-	var dst [96]byte
-	if len(tok) > len(src) {
-		return true
-	}
-	n := copy(src[:], tok)
-	m, err := base64.StdEncoding.Decode(dst[:], src[:n])
-	if err != nil {
-		return true
-	}
-	if bytes.Contains(body, src[:n]) { // the user:password pair, base64 as sent
-		return true
-	}
-	_, pass, ok := bytes.Cut(dst[:m], []byte{':'})
-	return !ok || (len(pass) >= minEchoSecret && (bytes.Contains(body, pass) || base64In(body, string(pass))))
 }
 
 // echoRedactor returns a function that takes every form (echo.Forms) of the
@@ -252,8 +358,18 @@ func echoRedactor(req *http.Request) func(string) string {
 // answer put them: e's message, code, request id and field errors, and the
 // headers as e prints them (shownHeader). The raw Body and Header are left
 // as received.
-func redactEcho(e *APIError, req *http.Request) {
-	inBody, inHeader := mayEcho(e.Body, req), headersMayEcho(e.Header, req)
+func redactEcho(e *APIError, req *http.Request, p *echoProbe) {
+	if req == nil {
+		return
+	}
+	// One search of body and headers joined first (see appendHeader):
+	// most answers echo nothing, and then nothing more is looked at.
+	var buf [2048]byte
+	if all := appendHeader(append(append(buf[:0], e.Body...), '\n'), e.Header); !p.in(all) && !secretsIn(all, req) {
+		return
+	}
+	inBody := p.in(e.Body) || secretsIn(e.Body, req)
+	inHeader := p.inHeader(e.Header, req)
 	if !inBody && !inHeader {
 		return
 	}

@@ -77,7 +77,7 @@ func retryableTransport(idempotent, gotHeaders bool, err error) bool {
 
 // retryAfter reads Retry-After-Ms, then Retry-After (seconds or HTTP date).
 func retryAfter(h http.Header) (time.Duration, bool) {
-	if v := h.Get("Retry-After-Ms"); v != "" {
+	if v := first(h, "Retry-After-Ms"); v != "" {
 		if ms, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil && ms >= 0 {
 			// A wait too long for a Duration saturates instead of wrapping
 			// around to a negative (immediate) one.
@@ -87,7 +87,7 @@ func retryAfter(h http.Header) (time.Duration, bool) {
 			return time.Duration(ms * float64(time.Millisecond)), true
 		}
 	}
-	v := h.Get("Retry-After")
+	v := first(h, "Retry-After")
 	if v == "" {
 		return 0, false
 	}

@@ -4,9 +4,9 @@
 package harbor
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/oapi-codegen/runtime"
@@ -265,11 +265,9 @@ func SearchUsersHeader(params *SearchUsersParams) (http.Header, error) {
 // DeleteUserPath is the URL of DeleteUser (DELETE /users/{user_id}) relative to the server URL.
 // Its parameters are styled and escaped as in NewDeleteUserRequest.
 func DeleteUserPath(userID int64) (string, error) {
-	pathParam0, err := runtime.StyleParamWithOptions("simple", false, "user_id", userID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
-	if err != nil {
-		return "", err
-	}
-	path := fmt.Sprintf("/users/%s", pathParam0)
+	// What the runtime's simple style makes of an integer, without reflection.
+	pathParam0 := strconv.FormatInt(int64(userID), 10)
+	path := strings.Replace("/users/%s", "%s", pathParam0, 1)
 	return path, nil
 }
 
@@ -299,11 +297,9 @@ func DeleteUserHeader(params *DeleteUserParams) (http.Header, error) {
 // GetUserPath is the URL of GetUser (GET /users/{user_id}) relative to the server URL.
 // Its parameters are styled and escaped as in NewGetUserRequest.
 func GetUserPath(userID int64) (string, error) {
-	pathParam0, err := runtime.StyleParamWithOptions("simple", false, "user_id", userID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
-	if err != nil {
-		return "", err
-	}
-	path := fmt.Sprintf("/users/%s", pathParam0)
+	// What the runtime's simple style makes of an integer, without reflection.
+	pathParam0 := strconv.FormatInt(int64(userID), 10)
+	path := strings.Replace("/users/%s", "%s", pathParam0, 1)
 	return path, nil
 }
 
@@ -333,11 +329,9 @@ func GetUserHeader(params *GetUserParams) (http.Header, error) {
 // UpdateUserProfilePath is the URL of UpdateUserProfile (PUT /users/{user_id}) relative to the server URL.
 // Its parameters are styled and escaped as in NewUpdateUserProfileRequestWithBody.
 func UpdateUserProfilePath(userID int64) (string, error) {
-	pathParam0, err := runtime.StyleParamWithOptions("simple", false, "user_id", userID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
-	if err != nil {
-		return "", err
-	}
-	path := fmt.Sprintf("/users/%s", pathParam0)
+	// What the runtime's simple style makes of an integer, without reflection.
+	pathParam0 := strconv.FormatInt(int64(userID), 10)
+	path := strings.Replace("/users/%s", "%s", pathParam0, 1)
 	return path, nil
 }
 
@@ -367,11 +361,9 @@ func UpdateUserProfileHeader(params *UpdateUserProfileParams) (http.Header, erro
 // SetCliSecretPath is the URL of SetCliSecret (PUT /users/{user_id}/cli_secret) relative to the server URL.
 // Its parameters are styled and escaped as in NewSetCliSecretRequestWithBody.
 func SetCliSecretPath(userID int64) (string, error) {
-	pathParam0, err := runtime.StyleParamWithOptions("simple", false, "user_id", userID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
-	if err != nil {
-		return "", err
-	}
-	path := fmt.Sprintf("/users/%s/cli_secret", pathParam0)
+	// What the runtime's simple style makes of an integer, without reflection.
+	pathParam0 := strconv.FormatInt(int64(userID), 10)
+	path := strings.Replace("/users/%s/cli_secret", "%s", pathParam0, 1)
 	return path, nil
 }
 
@@ -401,11 +393,9 @@ func SetCliSecretHeader(params *SetCliSecretParams) (http.Header, error) {
 // UpdateUserPasswordPath is the URL of UpdateUserPassword (PUT /users/{user_id}/password) relative to the server URL.
 // Its parameters are styled and escaped as in NewUpdateUserPasswordRequestWithBody.
 func UpdateUserPasswordPath(userID int64) (string, error) {
-	pathParam0, err := runtime.StyleParamWithOptions("simple", false, "user_id", userID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
-	if err != nil {
-		return "", err
-	}
-	path := fmt.Sprintf("/users/%s/password", pathParam0)
+	// What the runtime's simple style makes of an integer, without reflection.
+	pathParam0 := strconv.FormatInt(int64(userID), 10)
+	path := strings.Replace("/users/%s/password", "%s", pathParam0, 1)
 	return path, nil
 }
 
@@ -435,11 +425,9 @@ func UpdateUserPasswordHeader(params *UpdateUserPasswordParams) (http.Header, er
 // SetUserSysAdminPath is the URL of SetUserSysAdmin (PUT /users/{user_id}/sysadmin) relative to the server URL.
 // Its parameters are styled and escaped as in NewSetUserSysAdminRequestWithBody.
 func SetUserSysAdminPath(userID int64) (string, error) {
-	pathParam0, err := runtime.StyleParamWithOptions("simple", false, "user_id", userID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
-	if err != nil {
-		return "", err
-	}
-	path := fmt.Sprintf("/users/%s/sysadmin", pathParam0)
+	// What the runtime's simple style makes of an integer, without reflection.
+	pathParam0 := strconv.FormatInt(int64(userID), 10)
+	path := strings.Replace("/users/%s/sysadmin", "%s", pathParam0, 1)
 	return path, nil
 }
 

@@ -4,7 +4,6 @@
 package homebox
 
 import (
-	"fmt"
 	"net/url"
 	"strings"
 
@@ -151,7 +150,7 @@ func DeleteAPIKeyPath(id uuid.UUID) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	path := fmt.Sprintf("/v1/users/self/api-keys/%s", pathParam0)
+	path := strings.Replace("/v1/users/self/api-keys/%s", "%s", pathParam0, 1)
 	return path, nil
 }
 

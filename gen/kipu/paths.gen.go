@@ -4,7 +4,6 @@
 package kipu
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -80,11 +79,9 @@ func RegenerateDefaultPersonalAccessTokenPath() (string, error) {
 // DeletePersonalAccessTokenPath is the URL of DeletePersonalAccessToken (DELETE /me/personal-access-tokens/{id}) relative to the server URL.
 // Its parameters are styled and escaped as in NewDeletePersonalAccessTokenRequest.
 func DeletePersonalAccessTokenPath(id string) (string, error) {
-	pathParam0, err := runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
-	if err != nil {
-		return "", err
-	}
-	path := fmt.Sprintf("/me/personal-access-tokens/%s", pathParam0)
+	// What the runtime's simple style makes of a string, without reflection.
+	pathParam0 := url.PathEscape(id)
+	path := strings.Replace("/me/personal-access-tokens/%s", "%s", pathParam0, 1)
 	return path, nil
 }
 
@@ -161,7 +158,7 @@ func GetUserByIDPath(id UserID) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	path := fmt.Sprintf("/users/%s", pathParam0)
+	path := strings.Replace("/users/%s", "%s", pathParam0, 1)
 	return path, nil
 }
 
@@ -172,7 +169,7 @@ func CheckUserExistsPath(id UserID) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	path := fmt.Sprintf("/users/%s", pathParam0)
+	path := strings.Replace("/users/%s", "%s", pathParam0, 1)
 	return path, nil
 }
 
@@ -183,7 +180,7 @@ func GetUserProfileImagePath(id UserID) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	path := fmt.Sprintf("/users/%s/profile-image", pathParam0)
+	path := strings.Replace("/users/%s/profile-image", "%s", pathParam0, 1)
 	return path, nil
 }
 

@@ -4,7 +4,6 @@
 package vectara
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -126,7 +125,7 @@ func DeleteUserPath(username Username) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	path := fmt.Sprintf("/v2/users/%s", pathParam0)
+	path := strings.Replace("/v2/users/%s", "%s", pathParam0, 1)
 	return path, nil
 }
 
@@ -167,7 +166,7 @@ func GetUserPath(username Username) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	path := fmt.Sprintf("/v2/users/%s", pathParam0)
+	path := strings.Replace("/v2/users/%s", "%s", pathParam0, 1)
 	return path, nil
 }
 
@@ -208,7 +207,7 @@ func UpdateUserPath(username Username) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	path := fmt.Sprintf("/v2/users/%s", pathParam0)
+	path := strings.Replace("/v2/users/%s", "%s", pathParam0, 1)
 	return path, nil
 }
 
@@ -249,7 +248,7 @@ func ResetUserPasswordPath(username Username) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	path := fmt.Sprintf("/v2/users/%s/reset_password", pathParam0)
+	path := strings.Replace("/v2/users/%s/reset_password", "%s", pathParam0, 1)
 	return path, nil
 }
 

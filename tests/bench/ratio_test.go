@@ -19,6 +19,7 @@ var (
 	ratioFlag  = flag.Bool("ratio", false, "TestRatioTable: measure facade/baseline and retry ratios and print the table")
 	ratioCalls = flag.Int("ratio.calls", 20000, "TestRatioTable: timed calls per side and comparison")
 	ratioCall  = flag.String("ratio.server", "fixed", "TestRatioTable: the server kind of the per-call rows (memory, fixed, fake)")
+	ratioOnly  = flag.String("ratio.only", "", "TestRatioTable: measure only the per-call rows whose name contains this (and no retry rows)")
 )
 
 // Targets of the per-call rows (issue 22): the facade's wall and CPU time
@@ -143,6 +144,9 @@ func TestRatioTable(t *testing.T) {
 			callCases[0].name, a.ns, b.ns, r, cr, a.bytes, b.bytes, a.allocs, b.allocs, b.allocs-a.allocs)
 	}
 	for _, c := range callCases {
+		if !strings.Contains(c.name, *ratioOnly) {
+			continue
+		}
 		facade, baseline := setupPair(t, c, *ratioCall)
 		b, f, r, cr := interleave(t, baseline, facade, calls)
 		fmt.Fprintf(&out, "| %s | %.0f | %.0f | %.3f %s | %.3f %s | %.0f | %.0f | %.0f | %.0f | %+.0f %s |\n",
@@ -150,6 +154,10 @@ func TestRatioTable(t *testing.T) {
 			f.allocs-b.allocs, mark(f.allocs-b.allocs <= targetAllocs))
 	}
 
+	if *ratioOnly != "" {
+		fmt.Fprint(os.Stdout, out.String())
+		return
+	}
 	fmt.Fprintf(&out, "\nRetry: Harbor GetUser after one 503 with Retry-After: 0 against a clean call, %d calls per side, interleaved\n\n", calls/4)
 	fmt.Fprintln(&out, "| server | clean ns/op | after-503 ns/op | ratio (≤ 2) | CPU ratio | clean allocs/op | after-503 allocs/op |")
 	fmt.Fprintln(&out, "|---|---:|---:|---:|---:|---:|---:|")
