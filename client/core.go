@@ -406,6 +406,7 @@ func (c *core) apiError(op, method, redacted, sentID string, resp *Response) *AP
 	// A service may echo the credential it refused ("invalid token ...");
 	// Error() prints what it said, so the credentials sent are taken out.
 	if resp.Request != nil {
+		e.sent = resp.Request
 		redactEcho(e, resp.Request, c.probe(resp.Request.Header))
 	}
 	if e.RequestID == "" {

@@ -66,9 +66,9 @@ type APIError struct {
 	// have: the base URL).
 	Hint string
 
-	// shownHeader is Header as printed when the server echoed a credential
-	// into it (see redactEcho); nil otherwise.
-	shownHeader http.Header
+	// sent is the request answered: Format takes the credentials it
+	// carried out of Header when printing it.
+	sent *http.Request
 }
 
 // Error describes the failure without the body or any credential.

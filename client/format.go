@@ -150,10 +150,7 @@ func (e *APIError) Format(f fmt.State, verb rune) {
 		return
 	}
 	if (verb == 'v' && (f.Flag('+') || f.Flag('#'))) || verb == 'd' {
-		header := e.shownHeader
-		if header == nil {
-			header = printHeader(e.Header, nil)
-		}
+		header := printHeader(e.Header, headerEcho(e.Header, e.sent))
 		fmt.Fprintf(f, "client.APIError{Service: %q, Operation: %q, Method: %q, URL: %q, StatusCode: %d, RequestID: %q, Message: %q, Code: %q, Fields: %v, Header: %v, Body: %d bytes, RetryAfter: %s, Attempts: %d, Hint: %q}",
 			e.Service, e.Operation, e.Method, e.URL, e.StatusCode, e.RequestID, e.Message, e.Code, e.Fields, header, len(e.Body), e.RetryAfter, e.Attempts, e.Hint)
 		return
@@ -220,10 +217,10 @@ func (r *Response) Format(f fmt.State, verb rune) {
 // echoRedactor is the redaction of the credentials the request carried,
 // nil when no header of the answer (its status line included) may echo one.
 func (r *Response) echoRedactor() func(string) string {
-	if !headersMayEcho(r.Header, r.Request) && !mayEcho([]byte(r.Status), r.Request) {
-		return nil
+	if mayEcho([]byte(r.Status), r.Request) {
+		return echoRedactor(r.Request)
 	}
-	return echoRedactor(r.Request)
+	return headerEcho(r.Header, r.Request)
 }
 
 // LogValue logs the answer's status, request id and attempts.

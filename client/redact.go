@@ -252,26 +252,6 @@ func (p *echoProbe) inString(s string) bool {
 	return false
 }
 
-// inHeader is in for the names and values of h, and the secrets of req's
-// body.
-func (p *echoProbe) inHeader(h http.Header, req *http.Request) bool {
-	secrets := bodySecrets(req)
-	in := func(s string) bool {
-		return p.inString(s) || (len(secrets) > 0 && secretsIn([]byte(s), req))
-	}
-	for k, vs := range h {
-		if in(k) {
-			return true
-		}
-		for _, v := range vs {
-			if in(v) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // secretsIn reports whether b holds one of the secrets req's body carried
 // (bodySecrets), as sent or base64-encoded.
 func secretsIn(b []byte, req *http.Request) bool {
@@ -354,23 +334,24 @@ func echoRedactor(req *http.Request) func(string) string {
 	}
 }
 
-// redactEcho replaces the credentials req carried wherever the server's
-// answer put them: e's message, code, request id and field errors, and the
-// headers as e prints them (shownHeader). The raw Body and Header are left
-// as received.
+// redactEcho replaces the credentials req carried wherever e shows what
+// the server said: its message, code, request id and field errors. Those
+// are searched, not the body they were decoded from: a few short strings,
+// already unescaped. The headers are redacted when e is printed (Format);
+// the raw Body and Header are left as received.
 func redactEcho(e *APIError, req *http.Request, p *echoProbe) {
 	if req == nil {
 		return
 	}
-	// One search of body and headers joined first (see appendHeader):
-	// most answers echo nothing, and then nothing more is looked at.
-	var buf [2048]byte
-	if all := appendHeader(append(append(buf[:0], e.Body...), '\n'), e.Header); !p.in(all) && !secretsIn(all, req) {
-		return
+	secrets := bodySecrets(req)
+	may := func(s string) bool {
+		return p.inString(s) || (len(secrets) > 0 && secretsIn([]byte(s), req))
 	}
-	inBody := p.in(e.Body) || secretsIn(e.Body, req)
-	inHeader := p.inHeader(e.Header, req)
-	if !inBody && !inHeader {
+	hit := may(e.Message) || may(e.Code) || may(e.RequestID)
+	for k, v := range e.Fields {
+		hit = hit || may(k) || may(v)
+	}
+	if !hit {
 		return
 	}
 	r := echoRedactor(req)
@@ -385,7 +366,13 @@ func redactEcho(e *APIError, req *http.Request, p *echoProbe) {
 		}
 		e.Fields = fields
 	}
-	if inHeader {
-		e.shownHeader = printHeader(e.Header, r)
+}
+
+// headerEcho is the redaction of the credentials req carried for printing
+// h, nil when no name or value of h may hold one.
+func headerEcho(h http.Header, req *http.Request) func(string) string {
+	if !headersMayEcho(h, req) {
+		return nil
 	}
+	return echoRedactor(req)
 }
