@@ -266,7 +266,12 @@ func (c *core) attempt(ctx context.Context, cfg *config, op string, req *http.Re
 			return nil, nil, err
 		}
 	}
-	start := time.Now()
+	// The clock is read only for a log line.
+	logging := cfg.logger != nil && cfg.logger.Enabled(ctx, slog.LevelDebug)
+	var start time.Time
+	if logging {
+		start = time.Now()
+	}
 	res, err := c.hc.Do(areq)
 	var body []byte
 	if err == nil {
@@ -276,7 +281,9 @@ func (c *core) attempt(ctx context.Context, cfg *config, op string, req *http.Re
 		_ = res.Body.Close()
 	}
 	err = unwrapURLError(err)
-	c.log(ctx, cfg, op, req.Method, req.URL, res, n, time.Since(start), err)
+	if logging {
+		c.log(ctx, cfg, op, req.Method, req.URL, res, n, time.Since(start), err)
+	}
 	return res, body, err
 }
 
@@ -370,10 +377,9 @@ func unwrapURLError(err error) error {
 	return err
 }
 
+// log writes the debug line of one attempt; attempt calls it only when
+// cfg.logger is enabled at debug level.
 func (c *core) log(ctx context.Context, cfg *config, op, method string, u *url.URL, res *http.Response, n int, d time.Duration, err error) {
-	if cfg.logger == nil || !cfg.logger.Enabled(ctx, slog.LevelDebug) {
-		return
-	}
 	attrs := []slog.Attr{
 		slog.String("service", c.service),
 		slog.String("operation", op),
