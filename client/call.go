@@ -24,11 +24,11 @@ func send[R any](ctx context.Context, c *core, op string, opts []CallOption,
 	if err != nil {
 		return zero, nil, fmt.Errorf("%s %s: %w", c.service, op, err)
 	}
-	req, err := build(c.server)
+	req, shown, err := build(c.server)
 	if err != nil {
 		return zero, nil, fmt.Errorf("%s %s: building request: %w", c.service, op, err)
 	}
-	resp, err := c.do(ctx, cfg, op, req)
+	resp, err := c.do(ctx, cfg, op, req, shown)
 	if cfg.responseInto != nil {
 		*cfg.responseInto = resp
 	}
@@ -85,8 +85,19 @@ func jsonAnswer[T any](res *http.Response, code int) (*T, error) {
 }
 
 // A builder builds an operation's request against the server URL
-// (core.server, which ends with a slash).
-type builder func(server string) (*http.Request, error)
+// (core.server, which ends with a slash), and returns the URL it parsed
+// when it knows it (the string errors report, without rendering
+// req.URL again), "" when it does not.
+type builder func(server string) (req *http.Request, url string, err error)
+
+// gen is the builder of an operation built by the generated
+// New<OperationId>Request.
+func gen(f func(server string) (*http.Request, error)) builder {
+	return func(server string) (*http.Request, string, error) {
+		req, err := f(server)
+		return req, "", err
+	}
+}
 
 // get, head, post and del build an operation that sends no body from its
 // URL relative to the server, as gen's <OperationId>Path returns it:
@@ -101,29 +112,31 @@ func post(path string, err error) builder { return route(http.MethodPost, path, 
 func del(path string, err error) builder  { return route(http.MethodDelete, path, err) }
 
 func route(method, path string, err error) builder {
-	return func(server string) (*http.Request, error) {
+	return func(server string) (*http.Request, string, error) {
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
-		return http.NewRequest(method, strings.TrimSuffix(server, "/")+path, nil)
+		u := strings.TrimSuffix(server, "/") + path
+		req, err := http.NewRequest(method, u, nil)
+		return req, u, err
 	}
 }
 
 // with adds the header parameters gen's <OperationId>Header returns (for
 // an operation whose caller's params may carry some).
 func (b builder) with(h http.Header, err error) builder {
-	return func(server string) (*http.Request, error) {
+	return func(server string) (*http.Request, string, error) {
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
-		req, err := b(server)
+		req, u, err := b(server)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		for k, vs := range h {
 			req.Header[k] = vs
 		}
-		return req, nil
+		return req, u, nil
 	}
 }
 

@@ -7,6 +7,7 @@ package client
 
 import (
 	"context"
+	"errors"
 	"math"
 	"net/http"
 	"net/url"
@@ -21,6 +22,9 @@ import (
 	"github.com/userapis/userapis-go/gen/kipu"
 	"github.com/userapis/userapis-go/gen/vectara"
 )
+
+// stockBuilder is a generated New<OperationId>Request with its arguments.
+type stockBuilder = func(server string) (*http.Request, error)
 
 // recorder answers every request with a bodiless 418 and keeps the first.
 type recorder struct{ got *http.Request }
@@ -45,7 +49,7 @@ func TestPathsBuildTheGeneratedRequests(t *testing.T) {
 	type tcase struct {
 		name  string
 		call  call
-		stock builder
+		stock stockBuilder
 	}
 	hb := func(rt http.RoundTripper) *Harbor {
 		c, err := NewHarbor(WithBaseURL(base), WithBasicAuth("admin", "pw-123456"), WithHTTPClient(&http.Client{Transport: rt}), WithMaxRetries(0))
@@ -79,7 +83,7 @@ func TestPathsBuildTheGeneratedRequests(t *testing.T) {
 	i64 := func(n int64) *int64 { return &n }
 
 	var cases []tcase
-	add := func(name string, c call, stock builder) { cases = append(cases, tcase{name, c, stock}) }
+	add := func(name string, c call, stock stockBuilder) { cases = append(cases, tcase{name, c, stock}) }
 
 	// Harbor
 	for _, id := range []int64{1, 42, math.MaxInt64} {
@@ -130,7 +134,7 @@ func TestPathsBuildTheGeneratedRequests(t *testing.T) {
 	simple := []struct {
 		name  string
 		call  func(context.Context, *Homebox)
-		stock builder
+		stock stockBuilder
 	}{
 		{"userLogout", func(ctx context.Context, h *Homebox) { _, _ = h.UserLogout(ctx) }, homebox.NewUserLogoutRequest},
 		{"userLogoutAll", func(ctx context.Context, h *Homebox) { _, _ = h.UserLogoutAll(ctx) }, homebox.NewUserLogoutAllRequest},
@@ -168,7 +172,7 @@ func TestPathsBuildTheGeneratedRequests(t *testing.T) {
 	ksimple := []struct {
 		name  string
 		call  func(context.Context, *Kipu)
-		stock builder
+		stock stockBuilder
 	}{
 		{"getCurrentUser", func(ctx context.Context, k *Kipu) { _, _, _ = k.GetCurrentUser(ctx) }, kipu.NewGetCurrentUserRequest},
 		{"deleteCurrentUser", func(ctx context.Context, k *Kipu) { _, _ = k.DeleteCurrentUser(ctx) }, kipu.NewDeleteCurrentUserRequest},
@@ -280,5 +284,62 @@ func TestPathsBuildTheGeneratedRequests(t *testing.T) {
 	}
 	if len(cases) < 100 {
 		t.Fatalf("only %d cases", len(cases))
+	}
+}
+
+// An error reports the URL the facade built and parsed, with credential
+// query values redacted, exactly as rendering the request's URL would.
+func TestErrorURLIsTheRequestURL(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name string
+		call func(rt http.RoundTripper) error
+	}{
+		{"harbor getUser", func(rt http.RoundTripper) error {
+			h, err := NewHarbor(WithBaseURL("http://127.0.0.1:9/proxy"), WithBasicAuth("admin", "pw-123456"), WithHTTPClient(&http.Client{Transport: rt}))
+			if err != nil {
+				return err
+			}
+			_, _, err = h.GetUser(ctx, 42)
+			return err
+		}},
+		{"harbor listUsers", func(rt http.RoundTripper) error {
+			h, err := NewHarbor(WithBaseURL("http://127.0.0.1:9"), WithBasicAuth("admin", "pw-123456"), WithHTTPClient(&http.Client{Transport: rt}))
+			if err != nil {
+				return err
+			}
+			q, size := "username=~a b&c%", int64(10)
+			_, _, err = h.ListUsers(ctx, &harbor.ListUsersParams{Q: &q, PageSize: &size})
+			return err
+		}},
+		{"homebox oidcCallback", func(rt http.RoundTripper) error {
+			h, err := NewHomebox(WithBaseURL("http://127.0.0.1:9"), WithHTTPClient(&http.Client{Transport: rt}))
+			if err != nil {
+				return err
+			}
+			_, _, err = h.OIDCCallback(ctx, "the-code-1234", "st ate")
+			return err
+		}},
+		{"vectara createUser (generated builder)", func(rt http.RoundTripper) error {
+			v, err := NewVectara(WithBaseURL("http://127.0.0.1:9"), WithAPIKey("zqt_123456"), WithHTTPClient(&http.Client{Transport: rt}))
+			if err != nil {
+				return err
+			}
+			_, _, err = v.CreateUser(ctx, vectara.CreateUserRequest{Email: "a@example.com"})
+			return err
+		}},
+	} {
+		rec := &recorder{}
+		err := tc.call(rec)
+		var ae *APIError
+		if !errors.As(err, &ae) {
+			t.Fatalf("%s: want an *APIError, got %v", tc.name, err)
+		}
+		if want := redactURL(rec.got.URL); ae.URL != want {
+			t.Errorf("%s: error URL %q, the request's %q", tc.name, ae.URL, want)
+		}
+		if strings.Contains(ae.URL, "the-code-1234") {
+			t.Errorf("%s: %q shows the code", tc.name, ae.URL)
+		}
 	}
 }

@@ -72,6 +72,20 @@ func redactQuery(raw string) string {
 	return b.String()
 }
 
+// redactShown is redactURL(u) for a request whose URL was parsed from
+// shown, a URL without user info (core refuses a base URL that has some):
+// only its query may need redacting, and the string is at hand. An empty
+// shown renders u.
+func redactShown(shown string, u *url.URL) string {
+	if shown == "" {
+		return redactURL(u)
+	}
+	if before, query, ok := strings.Cut(shown, "?"); ok {
+		return before + "?" + redactQuery(query)
+	}
+	return shown
+}
+
 func redactURLString(s string) string {
 	u, err := url.Parse(s)
 	if err != nil {

@@ -168,39 +168,59 @@ func baselineGet[T any](hc *http.Client, target func() string, auth func(*http.R
 	}
 }
 
+// baseAPIError is the hand-written client's error for an answer that is
+// not the one expected: what its caller needs (status and message), as an
+// error value, since the call failed.
+type baseAPIError struct {
+	StatusCode int
+	Message    string
+}
+
+func (e *baseAPIError) Error() string { return fmt.Sprintf("status %d: %s", e.StatusCode, e.Message) }
+
 // baselineNotFound is the hand-written client's error path, as fair as
-// baselineGet: Do, expect 404, decode Harbor's Errors body and keep its
-// message.
+// baselineGet: Do, decode Harbor's Errors body into an error value of the
+// call (its status and message), and, as the facade's side does with an
+// *APIError, the caller takes that error apart with errors.As and expects
+// a 404.
 func baselineNotFound(hc *http.Client, target func() string, auth func(*http.Request)) side {
 	var got string
+	get := func(ctx context.Context) error {
+		ctx, cancel := bounded(ctx)
+		defer cancel()
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, target(), nil)
+		if err != nil {
+			return err
+		}
+		req.Header["User-Agent"] = fairUserAgent
+		auth(req)
+		res, err := hc.Do(req)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			_, _ = io.Copy(io.Discard, res.Body)
+			_ = res.Body.Close()
+		}()
+		if res.StatusCode == http.StatusOK {
+			return nil
+		}
+		var e struct {
+			Errors []struct{ Code, Message string } `json:"errors"`
+		}
+		if err := json.NewDecoder(res.Body).Decode(&e); err != nil || len(e.Errors) == 0 {
+			return fmt.Errorf("status %d, body: %v", res.StatusCode, err)
+		}
+		return &baseAPIError{StatusCode: res.StatusCode, Message: e.Errors[0].Message}
+	}
 	return side{
 		call: func(ctx context.Context) error {
-			ctx, cancel := bounded(ctx)
-			defer cancel()
-			req, err := http.NewRequestWithContext(ctx, http.MethodGet, target(), nil)
-			if err != nil {
-				return err
+			err := get(ctx)
+			var be *baseAPIError
+			if !errors.As(err, &be) || be.StatusCode != http.StatusNotFound {
+				return fmt.Errorf("want a 404 error, got %v", err)
 			}
-			req.Header["User-Agent"] = fairUserAgent
-			auth(req)
-			res, err := hc.Do(req)
-			if err != nil {
-				return err
-			}
-			defer func() {
-				_, _ = io.Copy(io.Discard, res.Body)
-				_ = res.Body.Close()
-			}()
-			if res.StatusCode != http.StatusNotFound {
-				return fmt.Errorf("status %d, want 404", res.StatusCode)
-			}
-			var e struct {
-				Errors []struct{ Code, Message string } `json:"errors"`
-			}
-			if err := json.NewDecoder(res.Body).Decode(&e); err != nil || len(e.Errors) == 0 {
-				return fmt.Errorf("404 body: %v", err)
-			}
-			got = e.Errors[0].Message
+			got = be.Message
 			return nil
 		},
 		result: func() any { return got },
