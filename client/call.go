@@ -5,6 +5,7 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -85,31 +86,22 @@ func jsonAnswer[T any](res *http.Response, code int) (*T, error) {
 }
 
 // A builder builds an operation's request against the server URL
-// (core.server, which ends with a slash), and returns the URL it parsed
-// when it knows it (the string errors report, without rendering
-// req.URL again), "" when it does not.
+// (core.server, which ends with a slash), and returns the URL string it
+// parsed (what errors report, without rendering req.URL again).
 type builder func(server string) (req *http.Request, url string, err error)
 
-// gen is the builder of an operation built by the generated
-// New<OperationId>Request.
-func gen(f func(server string) (*http.Request, error)) builder {
-	return func(server string) (*http.Request, string, error) {
-		req, err := f(server)
-		return req, "", err
-	}
-}
-
-// get, head, post and del build an operation that sends no body from its
+// get, head, post, put, patch and del build an operation's request from its
 // URL relative to the server, as gen's <OperationId>Path returns it:
 // http.NewRequest parses the joined URL once, where the generated
 // New<OperationId>Request parses the server URL, the path and the result
-// (three times the time and allocations). Both give the same request
-// (paths_test.go). Operations with a body use the generated builder, which
-// encodes it as the document says.
-func get(path string, err error) builder  { return route(http.MethodGet, path, err) }
-func head(path string, err error) builder { return route(http.MethodHead, path, err) }
-func post(path string, err error) builder { return route(http.MethodPost, path, err) }
-func del(path string, err error) builder  { return route(http.MethodDelete, path, err) }
+// (three times the time and allocations). with adds its header parameters,
+// json or raw its body. Both ways give the same request (paths_test.go).
+func get(path string, err error) builder   { return route(http.MethodGet, path, err) }
+func head(path string, err error) builder  { return route(http.MethodHead, path, err) }
+func post(path string, err error) builder  { return route(http.MethodPost, path, err) }
+func put(path string, err error) builder   { return route(http.MethodPut, path, err) }
+func patch(path string, err error) builder { return route(http.MethodPatch, path, err) }
+func del(path string, err error) builder   { return route(http.MethodDelete, path, err) }
 
 func route(method, path string, err error) builder {
 	return func(server string) (*http.Request, string, error) {
@@ -122,8 +114,7 @@ func route(method, path string, err error) builder {
 	}
 }
 
-// with adds the header parameters gen's <OperationId>Header returns (for
-// an operation whose caller's params may carry some).
+// with adds the header parameters gen's <OperationId>Header returns.
 func (b builder) with(h http.Header, err error) builder {
 	return func(server string) (*http.Request, string, error) {
 		if err != nil {
@@ -136,6 +127,37 @@ func (b builder) with(h http.Header, err error) builder {
 		for k, vs := range h {
 			req.Header[k] = vs
 		}
+		return req, u, nil
+	}
+}
+
+// json sends v as the body, encoded as the generated builder encodes the
+// operation's JSON body (encoding/json, application/json).
+func (b builder) json(v any) builder {
+	return func(server string) (*http.Request, string, error) {
+		body, err := json.Marshal(v)
+		if err != nil {
+			return nil, "", err
+		}
+		return b.raw(body, "application/json")(server)
+	}
+}
+
+// raw sends body with Content-Type contentType, replayable for a retry, as
+// http.NewRequest sets up a body it is given as a *bytes.Reader.
+func (b builder) raw(body []byte, contentType string) builder {
+	return func(server string) (*http.Request, string, error) {
+		req, u, err := b(server)
+		if err != nil {
+			return nil, "", err
+		}
+		req.ContentLength = int64(len(body))
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+		if len(body) == 0 {
+			req.Body, req.GetBody = http.NoBody, func() (io.ReadCloser, error) { return http.NoBody, nil }
+		}
+		req.Header.Add("Content-Type", contentType)
 		return req, u, nil
 	}
 }

@@ -199,7 +199,7 @@ func harborHasNext(resp *Response, page, size int64, got int) bool {
 func (h *Harbor) CreateUser(ctx context.Context, body harbor.UserCreationReq, opts ...CallOption) (int64, *Response, error) {
 	const op = "createUser"
 	r, resp, err := send(withBodySecrets(ctx, body.Password), h.c, op, opts,
-		gen(func(s string) (*http.Request, error) { return harbor.NewCreateUserRequest(s, nil, body) }),
+		post(harbor.CreateUserPath()).json(body),
 		harbor.ParseCreateUserResponse)
 	if err != nil {
 		return 0, resp, err
@@ -290,7 +290,7 @@ func (h *Harbor) UpdateUserProfile(ctx context.Context, id int64, profile harbor
 		return nil, err
 	}
 	return sendEmpty(ctx, h.c, op, opts,
-		gen(func(s string) (*http.Request, error) { return harbor.NewUpdateUserProfileRequest(s, id, nil, profile) }),
+		put(harbor.UpdateUserProfilePath(id)).json(profile),
 		http.StatusOK)
 }
 
@@ -312,9 +312,7 @@ func (h *Harbor) SetUserSysAdmin(ctx context.Context, id int64, admin bool, opts
 		return nil, err
 	}
 	return sendEmpty(ctx, h.c, op, opts,
-		gen(func(s string) (*http.Request, error) {
-			return harbor.NewSetUserSysAdminRequest(s, id, nil, harbor.UserSysAdminFlag{SysadminFlag: &admin})
-		}),
+		put(harbor.SetUserSysAdminPath(id)).json(harbor.UserSysAdminFlag{SysadminFlag: &admin}),
 		http.StatusOK)
 }
 
@@ -330,7 +328,7 @@ func (h *Harbor) UpdateUserPassword(ctx context.Context, id int64, body harbor.P
 		secrets = append(secrets, *body.OldPassword)
 	}
 	return sendEmpty(withBodySecrets(ctx, secrets...), h.c, op, opts,
-		gen(func(s string) (*http.Request, error) { return harbor.NewUpdateUserPasswordRequest(s, id, nil, body) }),
+		put(harbor.UpdateUserPasswordPath(id)).json(body),
 		http.StatusOK)
 }
 
@@ -359,6 +357,6 @@ func (h *Harbor) SetCliSecret(ctx context.Context, id int64, secret string, opts
 		body.Secret = &secret
 	}
 	return sendEmpty(withBodySecrets(ctx, secret), h.c, op, opts,
-		gen(func(s string) (*http.Request, error) { return harbor.NewSetCliSecretRequest(s, id, nil, body) }),
+		put(harbor.SetCliSecretPath(id)).json(body),
 		http.StatusOK)
 }

@@ -115,7 +115,7 @@ func (h *Homebox) UserLogin(ctx context.Context, username, password string, stay
 	}
 	body := homebox.LoginForm{Username: username, Password: password, StayLoggedIn: &stayLoggedIn}
 	tok, resp, err := sendResult(withBodySecrets(ctx, password), h.c, op, authAttempt(opts),
-		gen(func(s string) (*http.Request, error) { return homebox.NewUserLoginRequest(s, nil, body) }),
+		post(homebox.UserLoginPath(nil)).json(body),
 		jsonOK[homebox.TokenResponse])
 	if err != nil {
 		return nil, resp, err
@@ -240,7 +240,7 @@ func (h *Homebox) OIDCCallback(ctx context.Context, code, state string, opts ...
 func (h *Homebox) RegisterNewUser(ctx context.Context, body homebox.UserRegistration, opts ...CallOption) (*Response, error) {
 	const op = "registerNewUser"
 	return sendEmpty(withBodySecrets(ctx, body.Password), h.c, op, public(opts),
-		gen(func(s string) (*http.Request, error) { return homebox.NewRegisterNewUserRequest(s, body) }),
+		post(homebox.RegisterNewUserPath()).json(body),
 		http.StatusNoContent)
 }
 
@@ -260,7 +260,7 @@ func (h *Homebox) GetUserSelf(ctx context.Context, opts ...CallOption) (*homebox
 func (h *Homebox) UpdateAccount(ctx context.Context, body homebox.UserUpdate, opts ...CallOption) (*homebox.UserOut, *Response, error) {
 	const op = "updateAccount"
 	w, resp, err := sendResult(ctx, h.c, op, opts,
-		gen(func(s string) (*http.Request, error) { return homebox.NewUpdateAccountRequest(s, body) }),
+		put(homebox.UpdateAccountPath()).json(body),
 		jsonOK[homebox.WrappedUserOut])
 	if err != nil {
 		return nil, resp, err
@@ -292,7 +292,7 @@ func (h *Homebox) GetUserSettings(ctx context.Context, opts ...CallOption) (home
 func (h *Homebox) UpdateUserSettings(ctx context.Context, settings homebox.UserSettings, opts ...CallOption) (homebox.UserSettings, *Response, error) {
 	const op = "updateUserSettings"
 	w, resp, err := sendResult(ctx, h.c, op, opts,
-		gen(func(s string) (*http.Request, error) { return homebox.NewUpdateUserSettingsRequest(s, settings) }),
+		put(homebox.UpdateUserSettingsPath()).json(settings),
 		jsonOK[homebox.WrappedUserSettings])
 	if err != nil || w.Item == nil {
 		return nil, resp, err
@@ -305,9 +305,7 @@ func (h *Homebox) UpdateUserSettings(ctx context.Context, settings homebox.UserS
 func (h *Homebox) ChangePassword(ctx context.Context, current, newPassword string, opts ...CallOption) (*Response, error) {
 	const op = "changePassword"
 	return sendEmpty(withBodySecrets(ctx, current, newPassword), h.c, op, opts,
-		gen(func(s string) (*http.Request, error) {
-			return homebox.NewChangePasswordRequest(s, homebox.ChangePassword{Current: current, New: newPassword})
-		}),
+		put(homebox.ChangePasswordPath()).json(homebox.ChangePassword{Current: current, New: newPassword}),
 		http.StatusNoContent)
 }
 
@@ -319,9 +317,7 @@ func (h *Homebox) ForgotPassword(ctx context.Context, email string, opts ...Call
 		return nil, &ParamError{Operation: op, Param: "email", Reason: "must not be empty"}
 	}
 	return sendEmpty(ctx, h.c, op, authAttempt(opts),
-		gen(func(s string) (*http.Request, error) {
-			return homebox.NewForgotPasswordRequest(s, homebox.ForgotPasswordRequest{Email: email})
-		}),
+		post(homebox.ForgotPasswordPath()).json(homebox.ForgotPasswordRequest{Email: email}),
 		http.StatusNoContent)
 }
 
@@ -330,9 +326,7 @@ func (h *Homebox) ForgotPassword(ctx context.Context, email string, opts ...Call
 func (h *Homebox) ResetPassword(ctx context.Context, token, password string, opts ...CallOption) (*Response, error) {
 	const op = "resetPassword"
 	return sendEmpty(withBodySecrets(ctx, token, password), h.c, op, authAttempt(opts),
-		gen(func(s string) (*http.Request, error) {
-			return homebox.NewResetPasswordRequest(s, homebox.ResetPasswordRequest{Token: token, Password: password})
-		}),
+		post(homebox.ResetPasswordPath()).json(homebox.ResetPasswordRequest{Token: token, Password: password}),
 		http.StatusNoContent)
 }
 
@@ -355,7 +349,7 @@ func (h *Homebox) ListAPIKeys(ctx context.Context, opts ...CallOption) ([]homebo
 func (h *Homebox) CreateAPIKey(ctx context.Context, body homebox.APIKeyCreate, opts ...CallOption) (*homebox.APIKeyCreatedOut, *Response, error) {
 	const op = "createApiKey"
 	return sendResult(ctx, h.c, op, opts,
-		gen(func(s string) (*http.Request, error) { return homebox.NewCreateAPIKeyRequest(s, body) }),
+		post(homebox.CreateAPIKeyPath()).json(body),
 		jsonCreated[homebox.APIKeyCreatedOut])
 }
 

@@ -99,7 +99,7 @@ func (k *Kipu) GetCurrentUser(ctx context.Context, opts ...CallOption) (*kipu.Us
 func (k *Kipu) UpdateCurrentUser(ctx context.Context, body kipu.UpdateUserRequest, opts ...CallOption) (*kipu.UserDto, *Response, error) {
 	const op = "updateCurrentUser"
 	return sendResult(ctx, k.c, op, opts,
-		gen(func(s string) (*http.Request, error) { return kipu.NewUpdateCurrentUserRequest(s, body) }),
+		put(kipu.UpdateCurrentUserPath()).json(body),
 		jsonOK[kipu.UserDto])
 }
 
@@ -149,9 +149,7 @@ func (k *Kipu) UpdateCurrentUserProfileImage(ctx context.Context, filename strin
 	}
 	body := buf.Bytes()
 	return sendEmpty(ctx, k.c, op, opts,
-		gen(func(s string) (*http.Request, error) {
-			return kipu.NewUpdateCurrentUserProfileImageRequestWithBody(s, mw.FormDataContentType(), bytes.NewReader(body))
-		}),
+		put(kipu.UpdateCurrentUserProfileImagePath()).raw(body, mw.FormDataContentType()),
 		http.StatusNoContent)
 }
 
@@ -188,7 +186,7 @@ func (k *Kipu) GetPersonalAccessTokens(ctx context.Context, opts ...CallOption) 
 func (k *Kipu) CreatePersonalAccessToken(ctx context.Context, req KipuTokenRequest, opts ...CallOption) (*KipuAccessToken, *Response, error) {
 	const op = "createPersonalAccessToken"
 	return sendResult(ctx, k.c, op, opts,
-		gen(func(s string) (*http.Request, error) { return kipu.NewCreatePersonalAccessTokenRequest(s, req.body()) }),
+		post(kipu.CreatePersonalAccessTokenPath()).json(req.body()),
 		kipuTokenAnswer)
 }
 
@@ -221,9 +219,8 @@ func (k *Kipu) AuthorizeByPersonalAccessToken(ctx context.Context, token string,
 		return nil, nil, &ParamError{Operation: op, Param: "token", Reason: "must not be empty"}
 	}
 	return sendResult(ctx, k.c, op, public(opts),
-		gen(func(s string) (*http.Request, error) {
-			return kipu.NewAuthorizeByPersonalAccessTokenRequest(s, &kipu.AuthorizeByPersonalAccessTokenParams{XAuthToken: token})
-		}),
+		get(kipu.AuthorizeByPersonalAccessTokenPath()).
+			with(kipu.AuthorizeByPersonalAccessTokenHeader(&kipu.AuthorizeByPersonalAccessTokenParams{XAuthToken: token})),
 		kipuPrincipalAnswer)
 }
 

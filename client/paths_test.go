@@ -6,14 +6,18 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"math"
 	"net/http"
 	"net/url"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -250,6 +254,151 @@ func TestPathsBuildTheGeneratedRequests(t *testing.T) {
 		}, func(s string) (*http.Request, error) { return vectara.NewListUsersRequest(s, lp) })
 	}
 
+	// Operations with a body: the same bytes, length and Content-Type.
+	for _, v := range awkward {
+		email, name := v+"@example.com", "Name "+v
+		hcr := harbor.UserCreationReq{Username: v, Email: email, Realname: name, Password: "Pw-" + v + "-123", Comment: &v}
+		add("harbor createUser "+v, func(ctx context.Context, rt http.RoundTripper) string {
+			h := hb(rt)
+			_, _, _ = h.CreateUser(ctx, hcr)
+			return h.c.server
+		}, func(s string) (*http.Request, error) { return harbor.NewCreateUserRequest(s, nil, hcr) })
+		prof := harbor.UserProfile{Email: email, Realname: name, Comment: &v}
+		add("harbor updateUserProfile "+v, func(ctx context.Context, rt http.RoundTripper) string {
+			h := hb(rt)
+			_, _ = h.UpdateUserProfile(ctx, 7, prof)
+			return h.c.server
+		}, func(s string) (*http.Request, error) { return harbor.NewUpdateUserProfileRequest(s, 7, nil, prof) })
+		old := "old-" + v
+		pw := harbor.PasswordReq{NewPassword: "new-" + v, OldPassword: &old}
+		add("harbor updateUserPassword "+v, func(ctx context.Context, rt http.RoundTripper) string {
+			h := hb(rt)
+			_, _ = h.UpdateUserPassword(ctx, 7, pw)
+			return h.c.server
+		}, func(s string) (*http.Request, error) { return harbor.NewUpdateUserPasswordRequest(s, 7, nil, pw) })
+		secret := "Secret-" + v + "-9"
+		add("harbor setCliSecret "+v, func(ctx context.Context, rt http.RoundTripper) string {
+			h := hb(rt)
+			_, _ = h.SetCliSecret(ctx, 7, secret)
+			return h.c.server
+		}, func(s string) (*http.Request, error) {
+			return harbor.NewSetCliSecretRequest(s, 7, nil, harbor.OIDCCliSecretReq{Secret: &secret})
+		})
+		stay := true
+		add("homebox userLogin "+v, func(ctx context.Context, rt http.RoundTripper) string {
+			h := hx(rt)
+			_, _, _ = h.UserLogin(ctx, email, "pw-"+v, true)
+			return h.c.server
+		}, func(s string) (*http.Request, error) {
+			return homebox.NewUserLoginRequest(s, nil, homebox.LoginForm{Username: email, Password: "pw-" + v, StayLoggedIn: &stay})
+		})
+		reg := homebox.UserRegistration{Email: email, Name: name, Password: "pw-" + v}
+		add("homebox registerNewUser "+v, func(ctx context.Context, rt http.RoundTripper) string {
+			h := hx(rt)
+			_, _ = h.RegisterNewUser(ctx, reg)
+			return h.c.server
+		}, func(s string) (*http.Request, error) { return homebox.NewRegisterNewUserRequest(s, reg) })
+		upd := homebox.UserUpdate{Email: email, Name: name}
+		add("homebox updateAccount "+v, func(ctx context.Context, rt http.RoundTripper) string {
+			h := hx(rt)
+			_, _, _ = h.UpdateAccount(ctx, upd)
+			return h.c.server
+		}, func(s string) (*http.Request, error) { return homebox.NewUpdateAccountRequest(s, upd) })
+		settings := homebox.UserSettings{"theme": v, "n": 3}
+		add("homebox updateUserSettings "+v, func(ctx context.Context, rt http.RoundTripper) string {
+			h := hx(rt)
+			_, _, _ = h.UpdateUserSettings(ctx, settings)
+			return h.c.server
+		}, func(s string) (*http.Request, error) { return homebox.NewUpdateUserSettingsRequest(s, settings) })
+		add("homebox changePassword "+v, func(ctx context.Context, rt http.RoundTripper) string {
+			h := hx(rt)
+			_, _ = h.ChangePassword(ctx, "cur-"+v, "new-"+v)
+			return h.c.server
+		}, func(s string) (*http.Request, error) {
+			return homebox.NewChangePasswordRequest(s, homebox.ChangePassword{Current: "cur-" + v, New: "new-" + v})
+		})
+		add("homebox forgotPassword "+v, func(ctx context.Context, rt http.RoundTripper) string {
+			h := hx(rt)
+			_, _ = h.ForgotPassword(ctx, email)
+			return h.c.server
+		}, func(s string) (*http.Request, error) {
+			return homebox.NewForgotPasswordRequest(s, homebox.ForgotPasswordRequest{Email: email})
+		})
+		add("homebox resetPassword "+v, func(ctx context.Context, rt http.RoundTripper) string {
+			h := hx(rt)
+			_, _ = h.ResetPassword(ctx, "tok-"+v, "pw-"+v)
+			return h.c.server
+		}, func(s string) (*http.Request, error) {
+			return homebox.NewResetPasswordRequest(s, homebox.ResetPasswordRequest{Token: "tok-" + v, Password: "pw-" + v})
+		})
+		key := homebox.APIKeyCreate{Name: name}
+		add("homebox createAPIKey "+v, func(ctx context.Context, rt http.RoundTripper) string {
+			h := hx(rt)
+			_, _, _ = h.CreateAPIKey(ctx, key)
+			return h.c.server
+		}, func(s string) (*http.Request, error) { return homebox.NewCreateAPIKeyRequest(s, key) })
+		ku := kipu.UpdateUserRequest{About: &v, Homepage: &name}
+		add("kipu updateCurrentUser "+v, func(ctx context.Context, rt http.RoundTripper) string {
+			k := kp(rt)
+			_, _, _ = k.UpdateCurrentUser(ctx, ku)
+			return k.c.server
+		}, func(s string) (*http.Request, error) { return kipu.NewUpdateCurrentUserRequest(s, ku) })
+		kt := KipuTokenRequest{Name: name, ExpiresAt: time.Date(2027, 1, 2, 15, 4, 5, 0, time.UTC)}
+		add("kipu createPersonalAccessToken "+v, func(ctx context.Context, rt http.RoundTripper) string {
+			k := kp(rt)
+			_, _, _ = k.CreatePersonalAccessToken(ctx, kt)
+			return k.c.server
+		}, func(s string) (*http.Request, error) { return kipu.NewCreatePersonalAccessTokenRequest(s, kt.body()) })
+		add("kipu authorizeByPersonalAccessToken "+v, func(ctx context.Context, rt http.RoundTripper) string {
+			k := kp(rt)
+			_, _, _ = k.AuthorizeByPersonalAccessToken(ctx, "pat-"+url.PathEscape(v))
+			return k.c.server
+		}, func(s string) (*http.Request, error) {
+			return kipu.NewAuthorizeByPersonalAccessTokenRequest(s, &kipu.AuthorizeByPersonalAccessTokenParams{XAuthToken: "pat-" + url.PathEscape(v)})
+		})
+		vcr := vectara.CreateUserRequest{Email: email, Username: &v, Description: &name}
+		add("vectara createUser "+v, func(ctx context.Context, rt http.RoundTripper) string {
+			c := vc(rt)
+			_, _, _ = c.CreateUser(ctx, vcr)
+			return c.c.server
+		}, func(s string) (*http.Request, error) { return vectara.NewCreateUserRequest(s, nil, vcr) })
+		enabled := false
+		vur := vectara.UpdateUserRequest{Description: &name, Enabled: &enabled}
+		add("vectara updateUser "+v, func(ctx context.Context, rt http.RoundTripper) string {
+			c := vc(rt)
+			_, _, _ = c.UpdateUser(ctx, v, vur)
+			return c.c.server
+		}, func(s string) (*http.Request, error) { return vectara.NewUpdateUserRequest(s, v, nil, vur) })
+	}
+	for _, admin := range []bool{true, false} {
+		add("harbor setUserSysAdmin", func(ctx context.Context, rt http.RoundTripper) string {
+			h := hb(rt)
+			_, _ = h.SetUserSysAdmin(ctx, 7, admin)
+			return h.c.server
+		}, func(s string) (*http.Request, error) {
+			return harbor.NewSetUserSysAdminRequest(s, 7, nil, harbor.UserSysAdminFlag{SysadminFlag: &admin})
+		})
+	}
+	// The multipart body has a random boundary: the generated builder gets
+	// the body and Content-Type the facade sent.
+	var image *http.Request
+	add("kipu updateCurrentUserProfileImage", func(ctx context.Context, rt http.RoundTripper) string {
+		k := kp(rt)
+		_, _ = k.UpdateCurrentUserProfileImage(ctx, "me ü.png", strings.NewReader("\x89PNG image"))
+		image = rt.(*recorder).got
+		return k.c.server
+	}, func(s string) (*http.Request, error) {
+		rc, err := image.GetBody()
+		if err != nil {
+			return nil, err
+		}
+		body, err := io.ReadAll(rc)
+		if err != nil {
+			return nil, err
+		}
+		return kipu.NewUpdateCurrentUserProfileImageRequestWithBody(s, image.Header.Get("Content-Type"), bytes.NewReader(body))
+	})
+
 	ctx := context.Background()
 	for _, tc := range cases {
 		rec := &recorder{}
@@ -269,6 +418,9 @@ func TestPathsBuildTheGeneratedRequests(t *testing.T) {
 		if got.URL.Path != want.URL.Path || got.URL.RawPath != want.URL.RawPath || got.URL.RawQuery != want.URL.RawQuery || got.Host != want.Host {
 			t.Errorf("%s: URL fields differ:\nfacade    %#v host %q\ngenerated %#v host %q", tc.name, *got.URL, got.Host, *want.URL, want.Host)
 		}
+		if err := sameBody(got, want); err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+		}
 		// Every header the generated builder sets, the facade sends alike
 		// (it sends more: credentials, User-Agent).
 		keys := make([]string, 0, len(want.Header))
@@ -285,6 +437,36 @@ func TestPathsBuildTheGeneratedRequests(t *testing.T) {
 	if len(cases) < 100 {
 		t.Fatalf("only %d cases", len(cases))
 	}
+}
+
+// sameBody reports how the bodies of got and want differ: bytes, length,
+// and whether a retry can resend them.
+func sameBody(got, want *http.Request) error {
+	read := func(r *http.Request) ([]byte, error) {
+		if r.GetBody == nil {
+			if r.Body == nil || r.Body == http.NoBody {
+				return nil, nil
+			}
+			return nil, fmt.Errorf("a body without GetBody: a retry could not resend it")
+		}
+		b, err := r.GetBody()
+		if err != nil {
+			return nil, err
+		}
+		return io.ReadAll(b)
+	}
+	g, err := read(got)
+	if err != nil {
+		return fmt.Errorf("facade: %w", err)
+	}
+	w, err := read(want)
+	if err != nil {
+		return fmt.Errorf("generated: %w", err)
+	}
+	if !bytes.Equal(g, w) || got.ContentLength != want.ContentLength {
+		return fmt.Errorf("body:\nfacade    %d %q\ngenerated %d %q", got.ContentLength, g, want.ContentLength, w)
+	}
+	return nil
 }
 
 // An error reports the URL the facade built and parsed, with credential

@@ -239,7 +239,7 @@ func (v *Vectara) ListUsersIter(ctx context.Context, params *vectara.ListUsersPa
 func (v *Vectara) CreateUser(ctx context.Context, body vectara.CreateUserRequest, opts ...CallOption) (*vectara.CreateUsersResponse, *Response, error) {
 	const op = "createUser"
 	u, resp, err := sendResult(ctx, v.c, op, opts,
-		gen(func(s string) (*http.Request, error) { return vectara.NewCreateUserRequest(s, nil, body) }),
+		post(vectara.CreateUserPath()).json(body),
 		jsonCreated[vectara.CreateUsersResponse])
 	if err != nil {
 		return nil, resp, err
@@ -277,7 +277,7 @@ func (v *Vectara) UpdateUser(ctx context.Context, username string, body vectara.
 		return nil, nil, err
 	}
 	return sendResult(ctx, v.c, op, opts,
-		gen(func(s string) (*http.Request, error) { return vectara.NewUpdateUserRequest(s, username, nil, body) }),
+		patch(vectara.UpdateUserPath(username)).json(body),
 		jsonOK[vectara.User])
 }
 
