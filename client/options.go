@@ -150,9 +150,12 @@ func (c *config) check(service string, from int) error {
 
 // config is the merged configuration one call runs with.
 type config struct {
-	baseURL       string
-	httpClient    *http.Client
-	headers       http.Header
+	baseURL    string
+	httpClient *http.Client
+	headers    http.Header
+	// sharedHeaders: headers is the client's map, which a call's clone
+	// must copy before adding to it.
+	sharedHeaders bool
 	userAgent     string
 	timeout       time.Duration
 	maxRetries    int
@@ -201,7 +204,9 @@ func defaultConfig() config {
 
 // clone copies c so that per-call options never change the client's config.
 func (c config) clone() config {
-	c.headers = c.headers.Clone()
+	// The headers are copied by the first option that adds one (most
+	// per-call options leave them alone).
+	c.sharedHeaders = true
 	c.creds = slices.Clip(c.creds) // a call's credentials never land in the client's array
 	return c
 }
@@ -238,6 +243,12 @@ func WithHeader(key, value string) Option {
 		}
 		if !httpguts.ValidHeaderFieldValue(value) {
 			return fmt.Errorf("the value of %s has characters a header cannot carry", key)
+		}
+		if c.sharedHeaders {
+			c.headers, c.sharedHeaders = c.headers.Clone(), false
+		}
+		if c.headers == nil {
+			c.headers = http.Header{}
 		}
 		c.headers.Add(key, value)
 		return nil
