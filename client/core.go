@@ -134,7 +134,8 @@ func (c *core) callConfig(opts []CallOption) (*config, error) {
 
 // do sends req with per-attempt credentials, logging and retries, and reads
 // every answer's body so that connections are reused. A non-2xx answer is
-// an *APIError; no answer at all is a *TransportError.
+// an *APIError; no answer at all is a *TransportError. shown is the URL
+// req was parsed from, which errors report (redacted).
 func (c *core) do(ctx context.Context, cfg *config, op string, req *http.Request, shown string) (*Response, error) {
 	if ctx == nil {
 		return nil, fmt.Errorf("%s %s: nil context", c.service, op)
@@ -167,7 +168,7 @@ func (c *core) do(ctx context.Context, cfg *config, op string, req *http.Request
 	var redactedURL string
 	redacted := func() string {
 		if redactedURL == "" {
-			redactedURL = redactShown(shown, req.URL)
+			redactedURL = redactShown(shown)
 		}
 		return redactedURL
 	}

@@ -217,7 +217,7 @@ func (r *Response) Format(f fmt.State, verb rune) {
 // echoRedactor is the redaction of the credentials the request carried,
 // nil when no header of the answer (its status line included) may echo one.
 func (r *Response) echoRedactor() func(string) string {
-	if mayEcho([]byte(r.Status), r.Request) {
+	if mayEcho(r.Status, r.Request) {
 		return echoRedactor(r.Request)
 	}
 	return headerEcho(r.Header, r.Request)

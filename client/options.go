@@ -247,9 +247,6 @@ func WithHeader(key, value string) Option {
 		if c.sharedHeaders {
 			c.headers, c.sharedHeaders = c.headers.Clone(), false
 		}
-		if c.headers == nil {
-			c.headers = http.Header{}
-		}
 		c.headers.Add(key, value)
 		return nil
 	})

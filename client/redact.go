@@ -72,14 +72,11 @@ func redactQuery(raw string) string {
 	return b.String()
 }
 
-// redactShown is redactURL(u) for a request whose URL was parsed from
-// shown, a URL without user info (core refuses a base URL that has some):
-// only its query may need redacting, and the string is at hand. An empty
-// shown renders u.
-func redactShown(shown string, u *url.URL) string {
-	if shown == "" {
-		return redactURL(u)
-	}
+// redactShown is redactURL for the URL a request was parsed from, shown
+// (what every builder returns): it has no user info (core refuses a base
+// URL that has some), so only its query may need redacting, and the
+// string is at hand.
+func redactShown(shown string) string {
 	if before, query, ok := strings.Cut(shown, "?"); ok {
 		return before + "?" + redactQuery(query)
 	}
@@ -120,62 +117,70 @@ func bodySecrets(req *http.Request) []string {
 	return s
 }
 
-// sentCredentials returns the credential values req carried: X-Auth-Token,
-// X-Api-Key, Authorization's token (and, for Basic, the password), and the
-// secrets of its body.
+// headerCredentials returns the credential values h carries: X-Auth-Token,
+// X-Api-Key and Authorization's token (for Basic, also the password and the
+// user:password pair), each trimmed and at least minEchoSecret long.
+// opaque reports a Basic credential that does not decode, whose password
+// cannot be searched for.
+func headerCredentials(h http.Header) (creds []string, opaque bool) {
+	add := func(v string) {
+		if v = strings.TrimSpace(v); len(v) >= minEchoSecret {
+			creds = append(creds, v)
+		}
+	}
+	add(first(h, "X-Auth-Token"))
+	add(first(h, "X-Api-Key"))
+	a := first(h, "Authorization")
+	scheme, tok, ok := strings.Cut(a, " ")
+	if !ok {
+		add(a)
+		return creds, false
+	}
+	add(tok)
+	if strings.EqualFold(scheme, "Basic") {
+		pair, err := base64.StdEncoding.DecodeString(strings.TrimSpace(tok))
+		user, pass, found := strings.Cut(string(pair), ":")
+		if err != nil || !found {
+			return creds, true
+		}
+		add(pass)
+		add(user + ":" + pass)
+	}
+	return creds, false
+}
+
+// sentCredentials returns the credential values req carried: those of its
+// headers (headerCredentials) and the secrets of its body.
 func sentCredentials(req *http.Request) []string {
 	if req == nil {
 		return nil
 	}
-	var out []string
-	add := func(v string) {
-		if v = strings.TrimSpace(v); len(v) >= minEchoSecret {
-			out = append(out, v)
-		}
-	}
-	add(req.Header.Get("X-Auth-Token"))
-	add(req.Header.Get("X-Api-Key"))
-	if a := req.Header.Get("Authorization"); a != "" {
-		if _, tok, ok := strings.Cut(a, " "); ok {
-			add(tok)
-		} else {
-			add(a)
-		}
-		if user, pass, ok := req.BasicAuth(); ok {
-			add(pass)
-			add(user + ":" + pass)
-		}
-	}
+	out, _ := headerCredentials(req.Header)
 	for _, s := range bodySecrets(req) {
-		add(s)
+		if s = strings.TrimSpace(s); len(s) >= minEchoSecret {
+			out = append(out, s)
+		}
 	}
 	return out
 }
 
-// mayEcho is the cheap test before redactEcho parses anything: the decoded
-// message, code and fields are substrings of the body unless it has JSON
-// escapes, so a body without a backslash that holds none of the header
-// values req sent (tokens, API keys; a Basic header is checked decoded)
-// and none of its body secrets cannot have echoed a credential.
-func mayEcho(body []byte, req *http.Request) bool {
-	if req == nil || len(body) == 0 {
-		return false
-	}
-	return newEchoProbe(req.Header).in(body) || secretsIn(body, req)
+// mayEcho is the cheap test before anything is redacted: a string without
+// a JSON or URL escape that holds none of the credentials req sent, in
+// their plain and base64 forms, cannot have echoed one.
+func mayEcho(s string, req *http.Request) bool {
+	return req != nil && (newEchoProbe(req.Header).in(s) || secretsIn(s, req))
 }
 
-// An echoProbe is what mayEcho looks for in an answer: the credentials a
-// request's headers carried (X-Auth-Token, X-Api-Key, Authorization), each
-// as sent and base64-encoded (both alphabets, unpadded: a prefix of the
-// padded form), a Basic one also as its password. A core keeps the last
+// An echoProbe is what mayEcho looks for: the credentials of a request's
+// headers (headerCredentials), each as sent and base64-encoded (both
+// alphabets, unpadded: a prefix of the padded form). A core keeps the last
 // one it built (the credentials rarely change from call to call), so that
 // an error answer costs a few substring searches, not a decoding and
 // encodings of every credential. It is not changed once built.
 type echoProbe struct {
 	sent    [3]string // the three headers' values as sent: what it was built from
 	needles []string
-	bneedle [][]byte // needles as bytes, for bodies
-	always  bool     // a Basic credential that does not decode: assume it echoed
+	always  bool // a Basic credential that does not decode: assume it echoed
 }
 
 var echoHeaders = [3]string{"X-Auth-Token", "X-Api-Key", "Authorization"}
@@ -190,42 +195,17 @@ func first(h http.Header, k string) string {
 }
 
 func newEchoProbe(h http.Header) *echoProbe {
-	p := &echoProbe{}
-	add := func(v []byte) {
-		if len(v) < minEchoSecret {
-			return
-		}
-		p.needles = append(p.needles, string(v), base64.RawStdEncoding.EncodeToString(v), base64.RawURLEncoding.EncodeToString(v))
-	}
+	creds, opaque := headerCredentials(h)
+	p := &echoProbe{always: opaque}
 	for i, k := range echoHeaders {
-		v := first(h, k)
-		p.sent[i] = v
-		scheme, tok, ok := strings.Cut(v, " ")
-		switch {
-		case k != "Authorization" || !ok:
-			add([]byte(v))
-		case strings.EqualFold(scheme, "Basic"):
-			// The pair as sent, and the password alone.
-			if len(tok) >= minEchoSecret {
-				p.needles = append(p.needles, tok)
-			}
-			pair, err := base64.StdEncoding.DecodeString(tok)
-			_, pass, found := bytes.Cut(pair, []byte{':'})
-			if err != nil || !found {
-				p.always = true
-				continue
-			}
-			add(pass)
-		default:
-			add([]byte(tok))
-		}
+		p.sent[i] = first(h, k)
+	}
+	for _, c := range creds {
+		p.needles = append(p.needles, c, base64.RawStdEncoding.EncodeToString([]byte(c)), base64.RawURLEncoding.EncodeToString([]byte(c)))
 	}
 	// Both base64 alphabets agree on most credentials.
 	slices.Sort(p.needles)
 	p.needles = slices.Compact(p.needles)
-	for _, n := range p.needles {
-		p.bneedle = append(p.bneedle, []byte(n))
-	}
 	return p
 }
 
@@ -239,28 +219,12 @@ func (p *echoProbe) matches(h http.Header) bool {
 	return true
 }
 
-// in reports whether b may hold one of p's credentials.
-func (p *echoProbe) in(b []byte) bool {
-	if len(b) == 0 {
-		return false
-	}
-	// JSON or URL escapes may hide a credential from a plain search.
-	if p.always || bytes.IndexByte(b, '\\') >= 0 || bytes.IndexByte(b, '%') >= 0 {
-		return true
-	}
-	for _, n := range p.bneedle {
-		if bytes.Contains(b, n) {
-			return true
-		}
-	}
-	return false
-}
-
-// inString is in for a string (a header's name or value).
-func (p *echoProbe) inString(s string) bool {
+// in reports whether s may hold one of p's credentials.
+func (p *echoProbe) in(s string) bool {
 	if s == "" {
 		return false
 	}
+	// JSON or URL escapes may hide a credential from a plain search.
 	if p.always || strings.IndexByte(s, '\\') >= 0 || strings.IndexByte(s, '%') >= 0 {
 		return true
 	}
@@ -272,11 +236,11 @@ func (p *echoProbe) inString(s string) bool {
 	return false
 }
 
-// secretsIn reports whether b holds one of the secrets req's body carried
+// secretsIn reports whether s holds one of the secrets req's body carried
 // (bodySecrets), as sent or base64-encoded.
-func secretsIn(b []byte, req *http.Request) bool {
+func secretsIn(s string, req *http.Request) bool {
 	return slices.ContainsFunc(bodySecrets(req), func(v string) bool {
-		return len(v) >= minEchoSecret && (bytes.Contains(b, []byte(v)) || base64In(b, v))
+		return len(v) >= minEchoSecret && (strings.Contains(s, v) || base64In([]byte(s), v))
 	})
 }
 
@@ -291,27 +255,20 @@ func (c *core) probe(h http.Header) *echoProbe {
 	return p
 }
 
-// headersMayEcho is mayEcho for the names and values of a server's
-// headers, tested together (see appendHeader).
+// headersMayEcho is mayEcho for the names and values of a server's headers,
+// with req's credentials gathered once.
 func headersMayEcho(h http.Header, req *http.Request) bool {
-	if req == nil || len(h) == 0 {
+	if req == nil {
 		return false
 	}
-	var buf [1024]byte
-	return mayEcho(appendHeader(buf[:0], h), req)
-}
-
-// appendHeader appends the names and values of h to b, a newline (which
-// no credential holds) after each, so that one mayEcho tests them all and
-// the request's credentials are gathered and decoded once, not per value.
-func appendHeader(b []byte, h http.Header) []byte {
+	p := newEchoProbe(req.Header)
+	may := func(s string) bool { return p.in(s) || secretsIn(s, req) }
 	for k, vs := range h {
-		b = append(append(b, k...), '\n')
-		for _, v := range vs {
-			b = append(append(b, v...), '\n')
+		if may(k) || slices.ContainsFunc(vs, may) {
+			return true
 		}
 	}
-	return b
+	return false
 }
 
 // base64In reports whether body holds v base64-encoded (either alphabet,
@@ -363,10 +320,7 @@ func redactEcho(e *APIError, req *http.Request, p *echoProbe) {
 	if req == nil {
 		return
 	}
-	secrets := bodySecrets(req)
-	may := func(s string) bool {
-		return p.inString(s) || (len(secrets) > 0 && secretsIn([]byte(s), req))
-	}
+	may := func(s string) bool { return p.in(s) || secretsIn(s, req) }
 	hit := may(e.Message) || may(e.Code) || may(e.RequestID)
 	for k, v := range e.Fields {
 		hit = hit || may(k) || may(v)

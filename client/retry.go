@@ -77,9 +77,6 @@ func retryableTransport(idempotent, gotHeaders bool, err error) bool {
 
 // retryAfter reads Retry-After-Ms, then Retry-After (seconds or HTTP date).
 func retryAfter(h http.Header) (time.Duration, bool) {
-	if len(h["Retry-After-Ms"]) == 0 && len(h["Retry-After"]) == 0 {
-		return 0, false // most answers: no parsing at all
-	}
 	if v := first(h, "Retry-After-Ms"); v != "" {
 		if ms, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil && ms >= 0 {
 			// A wait too long for a Duration saturates instead of wrapping
