@@ -140,20 +140,11 @@ func baselineGet[T any](hc *http.Client, target func() string, auth func(*http.R
 			ctx, cancel := bounded(ctx)
 			defer cancel()
 			u := target()
-			req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+			res, err := fairGet(ctx, hc, u, auth)
 			if err != nil {
 				return err
 			}
-			req.Header["User-Agent"] = fairUserAgent
-			auth(req)
-			res, err := hc.Do(req)
-			if err != nil {
-				return err
-			}
-			defer func() {
-				_, _ = io.Copy(io.Discard, res.Body)
-				_ = res.Body.Close()
-			}()
+			defer drainClose(res)
 			if res.StatusCode != http.StatusOK {
 				return fmt.Errorf("GET %s: status %d", u, res.StatusCode)
 			}
@@ -166,6 +157,25 @@ func baselineGet[T any](hc *http.Client, target func() string, auth func(*http.R
 		},
 		result: func() any { return got },
 	}
+}
+
+// fairGet sends GET u as both baselines do: with ctx, the facade's
+// User-Agent and the credential auth sets.
+func fairGet(ctx context.Context, hc *http.Client, u string, auth func(*http.Request)) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header["User-Agent"] = fairUserAgent
+	auth(req)
+	return hc.Do(req)
+}
+
+// drainClose reads what is left of res's body and closes it, so that the
+// connection is reused.
+func drainClose(res *http.Response) {
+	_, _ = io.Copy(io.Discard, res.Body)
+	_ = res.Body.Close()
 }
 
 // baseAPIError is the hand-written client's error for an answer that is
@@ -188,20 +198,11 @@ func baselineNotFound(hc *http.Client, target func() string, auth func(*http.Req
 	get := func(ctx context.Context) error {
 		ctx, cancel := bounded(ctx)
 		defer cancel()
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, target(), nil)
+		res, err := fairGet(ctx, hc, target(), auth)
 		if err != nil {
 			return err
 		}
-		req.Header["User-Agent"] = fairUserAgent
-		auth(req)
-		res, err := hc.Do(req)
-		if err != nil {
-			return err
-		}
-		defer func() {
-			_, _ = io.Copy(io.Discard, res.Body)
-			_ = res.Body.Close()
-		}()
+		defer drainClose(res)
 		if res.StatusCode == http.StatusOK {
 			return nil
 		}
