@@ -55,34 +55,14 @@ func TestPathsBuildTheGeneratedRequests(t *testing.T) {
 		call  call
 		stock stockBuilder
 	}
-	hb := func(rt http.RoundTripper) *Harbor {
-		c, err := NewHarbor(WithBaseURL(base), WithBasicAuth("admin", "pw-123456"), WithHTTPClient(&http.Client{Transport: rt}), WithMaxRetries(0))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c
+	// core_test.go's clients, sending to the recorder, once.
+	via := func(rt http.RoundTripper) []ClientOption {
+		return []ClientOption{WithHTTPClient(&http.Client{Transport: rt}), WithMaxRetries(0)}
 	}
-	hx := func(rt http.RoundTripper) *Homebox {
-		c, err := NewHomebox(WithBaseURL(base), WithBearerToken("tok-123456"), WithHTTPClient(&http.Client{Transport: rt}), WithMaxRetries(0))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c
-	}
-	kp := func(rt http.RoundTripper) *Kipu {
-		c, err := NewKipu(WithBaseURL(base), WithPersonalAccessToken("pat-123456"), WithHTTPClient(&http.Client{Transport: rt}), WithMaxRetries(0))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c
-	}
-	vc := func(rt http.RoundTripper) *Vectara {
-		c, err := NewVectara(WithBaseURL(base), WithAPIKey("zqt_123456"), WithHTTPClient(&http.Client{Transport: rt}), WithMaxRetries(0))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c
-	}
+	hb := func(rt http.RoundTripper) *Harbor { return mechHarbor(t, base, via(rt)...) }
+	hx := func(rt http.RoundTripper) *Homebox { return mechHomebox(t, base, via(rt)...) }
+	kp := func(rt http.RoundTripper) *Kipu { return mechKipu(t, base, via(rt)...) }
+	vc := func(rt http.RoundTripper) *Vectara { return mechVectara(t, base, via(rt)...) }
 	ptr := func(s string) *string { return &s }
 	i64 := func(n int64) *int64 { return &n }
 
@@ -473,41 +453,26 @@ func sameBody(got, want *http.Request) error {
 // query values redacted, exactly as rendering the request's URL would.
 func TestErrorURLIsTheRequestURL(t *testing.T) {
 	ctx := context.Background()
+	via := func(rt http.RoundTripper) ClientOption { return WithHTTPClient(&http.Client{Transport: rt}) }
 	for _, tc := range []struct {
 		name string
 		call func(rt http.RoundTripper) error
 	}{
 		{"harbor getUser", func(rt http.RoundTripper) error {
-			h, err := NewHarbor(WithBaseURL("http://127.0.0.1:9/proxy"), WithBasicAuth("admin", "pw-123456"), WithHTTPClient(&http.Client{Transport: rt}))
-			if err != nil {
-				return err
-			}
-			_, _, err = h.GetUser(ctx, 42)
+			_, _, err := mechHarbor(t, "http://127.0.0.1:9/proxy", via(rt)).GetUser(ctx, 42)
 			return err
 		}},
 		{"harbor listUsers", func(rt http.RoundTripper) error {
-			h, err := NewHarbor(WithBaseURL("http://127.0.0.1:9"), WithBasicAuth("admin", "pw-123456"), WithHTTPClient(&http.Client{Transport: rt}))
-			if err != nil {
-				return err
-			}
 			q, size := "username=~a b&c%", int64(10)
-			_, _, err = h.ListUsers(ctx, &harbor.ListUsersParams{Q: &q, PageSize: &size})
+			_, _, err := mechHarbor(t, "http://127.0.0.1:9", via(rt)).ListUsers(ctx, &harbor.ListUsersParams{Q: &q, PageSize: &size})
 			return err
 		}},
 		{"homebox oidcCallback", func(rt http.RoundTripper) error {
-			h, err := NewHomebox(WithBaseURL("http://127.0.0.1:9"), WithHTTPClient(&http.Client{Transport: rt}))
-			if err != nil {
-				return err
-			}
-			_, _, err = h.OIDCCallback(ctx, "the-code-1234", "st ate")
+			_, _, err := mechHomebox(t, "http://127.0.0.1:9", via(rt)).OIDCCallback(ctx, "the-code-1234", "st ate")
 			return err
 		}},
-		{"vectara createUser (generated builder)", func(rt http.RoundTripper) error {
-			v, err := NewVectara(WithBaseURL("http://127.0.0.1:9"), WithAPIKey("zqt_123456"), WithHTTPClient(&http.Client{Transport: rt}))
-			if err != nil {
-				return err
-			}
-			_, _, err = v.CreateUser(ctx, vectara.CreateUserRequest{Email: "a@example.com"})
+		{"vectara createUser (a body)", func(rt http.RoundTripper) error {
+			_, _, err := mechVectara(t, "http://127.0.0.1:9", via(rt)).CreateUser(ctx, vectara.CreateUserRequest{Email: "a@example.com"})
 			return err
 		}},
 	} {
